@@ -1,0 +1,523 @@
+/*
+ * workloads/common.c - the helper shared by the workload programs: options
+ * parsed against the registry, clock, RNG, self-check pattern, bookkeeping
+ * memory, RSS and the result record.  See common.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* ------------------------------------------------------------------ */
+/* options */
+
+#define WL_MAX_PARAMS 32
+
+static const struct ngb_workload *wl_self;
+static double wl_num[WL_MAX_PARAMS];
+static const char *wl_text[WL_MAX_PARAMS];
+
+static int param_index(const char *name)
+{
+	for (int i = 0; wl_self && wl_self->params[i].name; i++)
+		if (!strcmp(wl_self->params[i].name, name))
+			return i;
+	fprintf(stderr, "%s: internal error: no parameter '%s'\n",
+		program_invocation_short_name, name);
+	abort();
+}
+
+static int parse_size(const char *s, double *out)
+{
+	char *end;
+	double mult = 1;
+
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno == ERANGE)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1024.0; end++; break;
+	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && mult > 1)
+		end++;
+	if ((*end == 'b' || *end == 'B'))
+		end++;
+	if (*end)
+		return -1;
+	v *= mult;
+	if (v != floor(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int wl_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
+		   char *err, size_t errlen)
+{
+	char *end;
+	double v = 0;
+
+	switch (p->type) {
+	case NGB_PARAM_INT:
+		errno = 0;
+		long long l = strtoll(text, &end, 10);
+		if (end == text || *end || errno == ERANGE) {
+			snprintf(err, errlen, "'%s' is not an integer", text);
+			return -1;
+		}
+		v = (double)l;
+		break;
+	case NGB_PARAM_SIZE:
+		if (parse_size(text, &v) < 0) {
+			snprintf(err, errlen, "'%s' is not a size (such as 512, 4K, 1M, 2G)", text);
+			return -1;
+		}
+		break;
+	case NGB_PARAM_DOUBLE:
+		errno = 0;
+		v = strtod(text, &end);
+		if (end == text || *end || errno == ERANGE || !isfinite(v)) {
+			snprintf(err, errlen, "'%s' is not a number", text);
+			return -1;
+		}
+		break;
+	case NGB_PARAM_STRING:
+		if (p->choices) {
+			size_t n = strlen(text);
+			const char *c = p->choices;
+
+			while (c) {
+				const char *bar = strchr(c, '|');
+				size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+				if (len == n && !strncmp(c, text, n))
+					break;
+				c = bar ? bar + 1 : NULL;
+			}
+			if (!c) {
+				snprintf(err, errlen, "'%s' is not one of %s", text, p->choices);
+				return -1;
+			}
+		}
+		*num = 0;
+		return 0;
+	}
+	if (v < p->min || v > p->max) {
+		snprintf(err, errlen, "'%s' is out of range [%.15g, %.15g]", text, p->min, p->max);
+		return -1;
+	}
+	*num = v;
+	return 0;
+}
+
+static const char *type_name(enum ngb_param_type t)
+{
+	switch (t) {
+	case NGB_PARAM_INT: return "integer";
+	case NGB_PARAM_SIZE: return "size";
+	case NGB_PARAM_DOUBLE: return "number";
+	case NGB_PARAM_STRING: return "text";
+	}
+	return "?";
+}
+
+static void usage(FILE *f, const char *notes)
+{
+	const struct ngb_workload *w = wl_self;
+
+	fprintf(f, "usage: %s [--NAME=VALUE]...\n%s\n\noptions:\n", w->program, w->summary);
+	for (int i = 0; w->params[i].name; i++) {
+		const struct ngb_workload_param *p = &w->params[i];
+
+		fprintf(f, "  --%s=%s\n      %s\n      default %s", p->name, type_name(p->type),
+			p->help, *p->def ? p->def : "(empty)");
+		if (p->type == NGB_PARAM_STRING && p->choices)
+			fprintf(f, "; one of %s", p->choices);
+		else if (p->type != NGB_PARAM_STRING)
+			fprintf(f, "; range [%.15g, %.15g]", p->min, p->max);
+		fputc('\n', f);
+	}
+	fprintf(f, "  --help\n      print this help and exit\n\npresets (ngbench --preset):\n");
+	for (int i = 0; i < NGB_PRESET_COUNT; i++)
+		fprintf(f, "  %-9s %s\n", ngb_preset_name((enum ngb_preset)i),
+			w->presets[i] && *w->presets[i] ? w->presets[i] : "(defaults)");
+	fprintf(f, "\nresult: one line 'ngbench-result: metric=%s value=... unit=%s better=%s ...'\n"
+		   "exit status: 0 success, 1 self-check or run failed, 2 bad usage, 77 cannot run here\n",
+		w->metric, w->unit, w->higher_is_better ? "higher" : "lower");
+	if (notes && *notes)
+		fprintf(f, "\n%s\n", notes);
+}
+
+static void set_param(int i, const char *text)
+{
+	char err[256];
+
+	if (wl_param_parse(&wl_self->params[i], text, &wl_num[i], err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: option '--%s': %s\n", program_invocation_short_name,
+			wl_self->params[i].name, err);
+		exit(WL_EXIT_USAGE);
+	}
+	wl_text[i] = text;
+}
+
+const struct ngb_workload *wl_init(int argc, char **argv, const char *workload,
+				   const char *notes)
+{
+	wl_self = ngb_workload_find(workload);
+	if (!wl_self) {
+		fprintf(stderr, "%s: workload '%s' is not registered\n",
+			program_invocation_short_name, workload);
+		exit(WL_EXIT_FAIL);
+	}
+	for (int i = 0; wl_self->params[i].name; i++) {
+		if (i >= WL_MAX_PARAMS)
+			abort();
+		set_param(i, wl_self->params[i].def);
+	}
+	for (int a = 1; a < argc; a++) {
+		const char *arg = argv[a], *val;
+		size_t len;
+		int i;
+
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			usage(stdout, notes);
+			exit(WL_EXIT_OK);
+		}
+		if (strncmp(arg, "--", 2)) {
+			fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n",
+				program_invocation_short_name, arg);
+			exit(WL_EXIT_USAGE);
+		}
+		arg += 2;
+		val = strchr(arg, '=');
+		len = val ? (size_t)(val - arg) : strlen(arg);
+		for (i = 0; wl_self->params[i].name; i++)
+			if (strlen(wl_self->params[i].name) == len &&
+			    !strncmp(wl_self->params[i].name, arg, len))
+				break;
+		if (!wl_self->params[i].name) {
+			fprintf(stderr, "%s: unknown option '--%.*s' (see --help)\n",
+				program_invocation_short_name, (int)len, arg);
+			exit(WL_EXIT_USAGE);
+		}
+		if (val) {
+			val++;
+		} else if (a + 1 < argc) {
+			val = argv[++a];
+		} else {
+			fprintf(stderr, "%s: option '--%s' needs a value\n",
+				program_invocation_short_name, wl_self->params[i].name);
+			exit(WL_EXIT_USAGE);
+		}
+		set_param(i, val);
+	}
+	return wl_self;
+}
+
+long long wl_int(const char *name)
+{
+	return (long long)wl_num[param_index(name)];
+}
+
+size_t wl_size(const char *name)
+{
+	return (size_t)wl_num[param_index(name)];
+}
+
+double wl_double(const char *name)
+{
+	return wl_num[param_index(name)];
+}
+
+const char *wl_str(const char *name)
+{
+	return wl_text[param_index(name)];
+}
+
+void wl_require_le(const char *lo, const char *hi)
+{
+	if (wl_double(lo) > wl_double(hi)) {
+		fprintf(stderr, "%s: option '--%s': %s is larger than --%s=%s\n",
+			program_invocation_short_name, lo, wl_str(lo), hi, wl_str(hi));
+		exit(WL_EXIT_USAGE);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* clock and RNG */
+
+double wl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void wl_rng_seed(struct wl_rng *r, uint64_t seed, uint64_t stream)
+{
+	uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ULL);
+
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t wl_rng_next(struct wl_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+uint64_t wl_rng_range(struct wl_rng *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t span = hi - lo + 1;
+
+	if (span == 0)
+		return wl_rng_next(r);
+	/* Lemire's multiply-shift; the tiny bias does not matter here. */
+	return lo + (uint64_t)(((unsigned __int128)wl_rng_next(r) * span) >> 64);
+}
+
+/* ------------------------------------------------------------------ */
+/* the self-check pattern */
+
+/* Word w of the block's pattern: a hash of its start and size, plus w times
+ * an odd constant.  Two blocks that start at different addresses (or differ
+ * in size) write different bytes where they overlap. */
+static inline uint64_t pattern_seed(const void *p, size_t n)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p ^ ((uint64_t)n << 40);
+
+	return splitmix64(&x);
+}
+
+#define PATTERN_STEP 0x9e3779b97f4a7c15ULL
+
+unsigned char wl_pattern_byte(const void *p, size_t n, size_t i)
+{
+	uint64_t w = pattern_seed(p, n) + (uint64_t)(i / 8) * PATTERN_STEP;
+
+	return (unsigned char)(w >> (8 * (i % 8)));
+}
+
+void wl_fill(void *p, size_t n)
+{
+	unsigned char *b = p;
+	uint64_t w = pattern_seed(p, n);
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8, w += PATTERN_STEP)
+		memcpy(b + i, &w, 8);
+	for (; i < n; i++)
+		b[i] = (unsigned char)(w >> (8 * (i % 8)));
+}
+
+void wl_check(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t w = pattern_seed(p, n), got;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8, w += PATTERN_STEP) {
+		memcpy(&got, b + i, 8);
+		if (got != w)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char want = wl_pattern_byte(p, n, i);
+
+		if (b[i] != want)
+			wl_fail("self-check failed: block %p (size %zu) corrupted at offset %zu "
+				"(address %p): expected 0x%02x, found 0x%02x",
+				p, n, i, (const void *)(b + i), want, b[i]);
+	}
+}
+
+static __attribute__((noreturn)) void vreport(int code, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int len = snprintf(buf, sizeof(buf), "%s: ", program_invocation_short_name);
+
+	vsnprintf(buf + len, sizeof(buf) - len - 1, fmt, ap);
+	len = strlen(buf);
+	buf[len++] = '\n';
+	/* write(2), not stdio: other threads may hold stdio locks or be in the
+	 * middle of a broken allocator. */
+	if (write(STDERR_FILENO, buf, len) < 0)
+		_exit(code);
+	_exit(code);
+}
+
+void wl_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(WL_EXIT_FAIL, fmt, ap);
+}
+
+void wl_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(WL_EXIT_SKIP, fmt, ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* bookkeeping memory, RSS, result */
+
+void *wl_meta_alloc(size_t n)
+{
+	void *p;
+
+	if (n == 0)
+		n = 1;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		wl_skip("cannot map %zu bytes for bookkeeping: %s", n, strerror(errno));
+	return p;
+}
+
+void wl_meta_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n ? n : 1);
+}
+
+static size_t status_kb(const char *key)
+{
+	/* Read with read(2) into a stack buffer: no allocation. */
+	char buf[4096];
+	size_t klen = strlen(key);
+	ssize_t len;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return (size_t)strtoull(line + klen + 1, NULL, 10) * 1024;
+	return 0;
+}
+
+size_t wl_rss_now(void)
+{
+	return status_kb("VmRSS");
+}
+
+size_t wl_rss_peak(void)
+{
+	return status_kb("VmHWM");
+}
+
+void wl_result(const char *metric, double value, const char *unit, int higher,
+	       const char *extra_fmt, ...)
+{
+	va_list ap;
+
+	printf("ngbench-result: metric=%s value=%.9g unit=%s better=%s", metric, value, unit,
+	       higher ? "higher" : "lower");
+	if (extra_fmt) {
+		va_start(ap, extra_fmt);
+		vprintf(extra_fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+struct start_line {
+	pthread_barrier_t barrier;
+	void (*setup)(void *);
+	void (*run)(void *);
+};
+
+struct thread_start {
+	struct start_line *line;
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_start *ts = p;
+
+	if (ts->line->setup)
+		ts->line->setup(ts->arg);
+	pthread_barrier_wait(&ts->line->barrier);
+	ts->line->run(ts->arg);
+	return NULL;
+}
+
+double wl_run_threads(int n, void (*setup)(void *), void (*run)(void *), void *arg_base,
+		      size_t arg_size)
+{
+	struct start_line line = { .setup = setup, .run = run };
+	pthread_t *tid = wl_meta_alloc(sizeof(*tid) * n);
+	struct thread_start *ts = wl_meta_alloc(sizeof(*ts) * n);
+	double t0, t1;
+	int err;
+
+	pthread_barrier_init(&line.barrier, NULL, (unsigned)n + 1);
+	for (int i = 0; i < n; i++) {
+		ts[i].line = &line;
+		ts[i].arg = (char *)arg_base + (size_t)i * arg_size;
+		err = pthread_create(&tid[i], NULL, thread_main, &ts[i]);
+		if (err)
+			wl_skip("cannot create thread %d of %d: %s", i + 1, n, strerror(err));
+	}
+	pthread_barrier_wait(&line.barrier);
+	t0 = wl_now();
+	for (int i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	t1 = wl_now();
+	pthread_barrier_destroy(&line.barrier);
+	wl_meta_free(ts, sizeof(*ts) * n);
+	wl_meta_free(tid, sizeof(*tid) * n);
+	return t1 - t0;
+}

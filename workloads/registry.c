@@ -1,0 +1,225 @@
+/*
+ * workloads/registry.c - the workload registry (include/ngbench/workload.h).
+ *
+ * One table describes every workload: the harness reads it to validate
+ * --set NAME=VALUE and to pick presets, and every workload program parses
+ * its own options from the same entry (workloads/common.c), so the two
+ * cannot drift apart.  Presets aim at about 1 s (quick), 10 s (standard)
+ * and 60 s (full) with one thread under glibc on a 2-core x86-64 VM; the
+ * work per thread is fixed, so more threads take longer where they share
+ * the cores.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ngbench/workload.h"
+
+/* Every program takes a seed; its RNG streams derive from it. */
+#define SEED_PARAM \
+	{ "seed", NGB_PARAM_INT, "1", 0, 4294967295.0, NULL, \
+	  "seed of the random numbers (sizes, slots, document content)" }
+
+#define THREADS_PARAM(def, what) \
+	{ "threads", NGB_PARAM_INT, def, 1, 1024, NULL, what }
+
+static const struct ngb_workload_param xalanc_params[] = {
+	THREADS_PARAM("1", "threads, each parsing and transforming its own copy of the document"),
+	{ "size", NGB_PARAM_SIZE, "1M", 1024, 1024.0 * 1024 * 1024, NULL,
+	  "approximate size of the generated XML document" },
+	{ "iterations", NGB_PARAM_INT, "2", 1, 100000, NULL,
+	  "times each thread parses the document and runs all stylesheets over it" },
+	{ "check-blocks", NGB_PARAM_INT, "1", 0, 1, NULL,
+	  "1: Xerces/Xalan allocate through a guard that checks each block's bounds; 0: plain operator new" },
+	{ "expect", NGB_PARAM_STRING, "", 0, 0, NULL,
+	  "expected output checksum (16 hex digits); empty: only check that iterations and threads agree" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param xmalloc_params[] = {
+	THREADS_PARAM("2", "threads in a ring: each frees what its predecessor allocated"),
+	{ "objects", NGB_PARAM_INT, "1000000", 1, 1e12, NULL,
+	  "objects each thread allocates (and its successor frees)" },
+	{ "min-size", NGB_PARAM_SIZE, "16", 1, 1024.0 * 1024 * 1024, NULL,
+	  "smallest object size" },
+	{ "max-size", NGB_PARAM_SIZE, "256", 1, 1024.0 * 1024 * 1024, NULL,
+	  "largest object size (equal to min-size: fixed size)" },
+	{ "batch", NGB_PARAM_INT, "256", 1, 1000000, NULL,
+	  "objects handed over at once" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param larson_params[] = {
+	THREADS_PARAM("2", "concurrent server threads (each chain hands its blocks to a successor thread)"),
+	{ "seconds", NGB_PARAM_DOUBLE, "1", 0.01, 86400, NULL,
+	  "length of the timed steady state" },
+	{ "min-size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "smallest block size" },
+	{ "max-size", NGB_PARAM_SIZE, "1000", 1, 1024.0 * 1024 * 1024, NULL, "largest block size" },
+	{ "blocks", NGB_PARAM_INT, "5000", 1, 1e9, NULL, "live blocks per thread" },
+	{ "rounds", NGB_PARAM_INT, "10", 1, 1e9, NULL,
+	  "rounds (each replaces 'blocks' random blocks) before a thread hands over to its successor" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+#define FALSE_SHARING_PARAMS(iter)                                                   \
+	{ "iterations", NGB_PARAM_INT, iter, 1, 1e12, NULL,                           \
+	  "objects allocated, written and freed, in total over all threads" },       \
+	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024, NULL, "object size" },       \
+	{ "writes", NGB_PARAM_INT, "1000", 1, 1e9, NULL,                              \
+	  "times each byte of an object is written before it is freed" },            \
+	SEED_PARAM,                                                                  \
+	{ NULL }
+
+static const struct ngb_workload_param active_false_params[] = {
+	THREADS_PARAM("2", "threads; the iterations are divided among them"),
+	FALSE_SHARING_PARAMS("100000"),
+};
+
+static const struct ngb_workload_param passive_false_params[] = {
+	THREADS_PARAM("2", "threads; the iterations are divided among them"),
+	FALSE_SHARING_PARAMS("100000"),
+};
+
+static const struct ngb_workload_param threadtest_params[] = {
+	THREADS_PARAM("2", "threads; the objects of a batch are divided among them"),
+	{ "iterations", NGB_PARAM_INT, "50", 1, 1e9, NULL, "batches each thread allocates and frees" },
+	{ "objects", NGB_PARAM_INT, "100000", 1, 1e10, NULL,
+	  "objects in a batch, in total over all threads" },
+	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param blowup_params[] = {
+	THREADS_PARAM("2", "1 producer and threads-1 consumers (1: the producer frees its own objects)"),
+	{ "rounds", NGB_PARAM_INT, "32", 1, 1e6, NULL, "producer-consumer rounds" },
+	{ "objects", NGB_PARAM_INT, "16384", 1, 1e9, NULL, "objects the producer allocates per round" },
+	{ "size", NGB_PARAM_SIZE, "64", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+const struct ngb_workload ngb_workloads[] = {
+	{
+		.name = "xalanc",
+		.summary = "XSLT transforms of a generated document with Xalan-C (xalancbmk-like)",
+		.program = "xalanc",
+		.params = xalanc_params,
+		.presets = { "size=1M iterations=2", "size=4M iterations=5", "size=8M iterations=15" },
+		.threads_param = "threads",
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.requires = "xalan",
+		.unavailable_fix = "apt-get install libxalan-c-dev, then re-run configure",
+	},
+	{
+		.name = "xmalloc",
+		.summary = "producer-consumer allocation with cross-thread frees (after Lever & Boreham)",
+		.program = "xmalloc",
+		.params = xmalloc_params,
+		.presets = { "objects=2000000", "objects=20000000", "objects=120000000" },
+		.threads_param = "threads",
+		.metric = "ops_per_sec",
+		.unit = "ops/s",
+		.higher_is_better = 1,
+	},
+	{
+		.name = "larson",
+		.summary = "server simulation with blocks handed between threads (Larson & Krishnan, ISMM 1998)",
+		.program = "larson",
+		.params = larson_params,
+		.presets = { "seconds=1", "seconds=10", "seconds=60" },
+		.threads_param = "threads",
+		.metric = "ops_per_sec",
+		.unit = "ops/s",
+		.higher_is_better = 1,
+	},
+	{
+		.name = "active-false",
+		.summary = "allocator-induced active false sharing (Hoard, ASPLOS 2000)",
+		.program = "active-false",
+		.params = active_false_params,
+		.presets = { "iterations=100000", "iterations=1000000", "iterations=6000000" },
+		.threads_param = "threads",
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+	},
+	{
+		.name = "passive-false",
+		.summary = "allocator-induced passive false sharing (Hoard, ASPLOS 2000)",
+		.program = "passive-false",
+		.params = passive_false_params,
+		.presets = { "iterations=100000", "iterations=1000000", "iterations=6000000" },
+		.threads_param = "threads",
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+	},
+	{
+		.name = "threadtest",
+		.summary = "batches of fixed-size objects allocated and freed per thread, no sharing (Hoard)",
+		.program = "threadtest",
+		.params = threadtest_params,
+		.presets = { "iterations=50", "iterations=500", "iterations=3000" },
+		.threads_param = "threads",
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+	},
+	{
+		.name = "blowup",
+		.summary = "producer-consumer rounds: peak RSS over peak live bytes (Hoard's blowup)",
+		.program = "blowup",
+		.params = blowup_params,
+		.presets = { "rounds=32", "rounds=300", "rounds=2000" },
+		.threads_param = "threads",
+		.metric = "blowup",
+		.unit = "ratio",
+		.higher_is_better = 0,
+	},
+	{ .name = NULL },
+};
+
+const struct ngb_workload *ngb_workload_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct ngb_workload *w = ngb_workloads; w->name; w++)
+		if (!strcmp(w->name, name))
+			return w;
+	return NULL;
+}
+
+const struct ngb_workload_param *ngb_workload_param_find(const struct ngb_workload *w,
+							  const char *name)
+{
+	if (!w || !name)
+		return NULL;
+	for (const struct ngb_workload_param *p = w->params; p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+static const char *const preset_names[NGB_PRESET_COUNT] = { "quick", "standard", "full" };
+
+const char *ngb_preset_name(enum ngb_preset p)
+{
+	return (unsigned)p < NGB_PRESET_COUNT ? preset_names[p] : NULL;
+}
+
+int ngb_preset_parse(const char *s, enum ngb_preset *out)
+{
+	for (int i = 0; s && i < NGB_PRESET_COUNT; i++)
+		if (!strcmp(s, preset_names[i])) {
+			*out = (enum ngb_preset)i;
+			return 0;
+		}
+	return -EINVAL;
+}
