@@ -1,0 +1,583 @@
+/*
+ * data/store.c - the SQLite store of sessions, trials, results and counters.
+ *
+ * The schema is the list of migrations below: migration N takes a database
+ * from user_version N-1 to N, inside one transaction.  A database is ours
+ * when its application_id is NGB_STORE_APPLICATION_ID (or when it is a new,
+ * empty file); anything else is refused before a single byte is written.  A
+ * database of a newer schema than this build knows is refused too, unchanged.
+ *
+ * Invariant: every trial row is committed together with its results and
+ * counters, in one transaction, before the runner starts the next trial.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ngbench/store.h"
+
+struct ngb_store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Forward migrations; index i takes user_version i to i+1. */
+static const char *const migrations[] = {
+	/* 1: sessions, trials, free key/value results of a trial */
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" status TEXT NOT NULL DEFAULT 'running',"
+	" host TEXT, cpu_model TEXT, cores INTEGER, kernel TEXT, os TEXT, libc TEXT,"
+	" ngbench_version TEXT, git_commit TEXT,"
+	" command_line TEXT NOT NULL,"
+	" label TEXT,"
+	" seed INTEGER,"
+	" config TEXT);"
+	"CREATE INDEX sessions_label ON sessions(label);"
+	"CREATE TABLE trials ("
+	" id INTEGER PRIMARY KEY,"
+	" session_id INTEGER NOT NULL REFERENCES sessions(id),"
+	" seq INTEGER NOT NULL, round INTEGER NOT NULL, repetition INTEGER NOT NULL,"
+	" warmup INTEGER NOT NULL DEFAULT 0,"
+	" allocator TEXT NOT NULL, allocator_version TEXT, allocator_library TEXT,"
+	" served_by TEXT,"
+	" workload TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}', threads INTEGER,"
+	" argv TEXT NOT NULL,"
+	" status TEXT NOT NULL, reason TEXT,"
+	" exit_code INTEGER, signal INTEGER,"
+	" wall_s REAL, user_s REAL, sys_s REAL,"
+	" maxrss_kb INTEGER, minflt INTEGER, majflt INTEGER, nvcsw INTEGER, nivcsw INTEGER,"
+	" metric TEXT, metric_value REAL, metric_unit TEXT, higher_is_better INTEGER,"
+	" stderr_tail TEXT,"
+	" started_at TEXT);"
+	"CREATE INDEX trials_session ON trials(session_id, workload, allocator);"
+	"CREATE TABLE trial_results ("
+	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	" key TEXT NOT NULL, value TEXT, number REAL,"
+	" PRIMARY KEY (trial_id, key));",
+
+	/* 2: counters, one row per trial and event */
+	"CREATE TABLE counters ("
+	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	" event TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL,"
+	" value REAL, raw INTEGER, time_enabled INTEGER, time_running INTEGER,"
+	" encoding TEXT, reason TEXT,"
+	" PRIMARY KEY (trial_id, event, source));",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int ngb_store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int ngb_err_set(struct ngb_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		e->code = code;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static int sql_err(struct ngb_store *st, struct ngb_err *e, const char *what)
+{
+	return ngb_err_set(e, -EIO, "%s in database '%s': %s", what, st->path,
+			   sqlite3_errmsg(st->db));
+}
+
+static int exec_sql(struct ngb_store *st, const char *sql, struct ngb_err *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		ngb_err_set(e, -EIO, "database '%s': %s", st->path, msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int pragma_int(struct ngb_store *st, const char *pragma, int *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, pragma, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int count_tables(struct ngb_store *st, int *out)
+{
+	return pragma_int(st, "SELECT count(*) FROM sqlite_schema", out);
+}
+
+static int migrate_to(struct ngb_store *st, int from, int to, struct ngb_err *e)
+{
+	char buf[128];
+	int v;
+
+	for (v = from; v < to; v++) {
+		if (exec_sql(st, "BEGIN IMMEDIATE", e))
+			return -EIO;
+		/* Another process may have migrated while we waited for the lock. */
+		int now;
+		if (pragma_int(st, "PRAGMA user_version", &now) != SQLITE_OK) {
+			exec_sql(st, "ROLLBACK", NULL);
+			return sql_err(st, e, "cannot read the schema version");
+		}
+		if (now > v) {
+			exec_sql(st, "ROLLBACK", NULL);
+			v = now - 1;
+			continue;
+		}
+		if (v == 0) {
+			snprintf(buf, sizeof(buf), "PRAGMA application_id = %d",
+				 NGB_STORE_APPLICATION_ID);
+			if (exec_sql(st, buf, e))
+				goto rollback;
+		}
+		if (exec_sql(st, migrations[v], e))
+			goto rollback;
+		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st, buf, e))
+			goto rollback;
+		if (exec_sql(st, "COMMIT", e))
+			goto rollback;
+	}
+	return 0;
+
+rollback:
+	exec_sql(st, "ROLLBACK", NULL);
+	return -EIO;
+}
+
+/*
+ * Checks that the file is ours and of a schema we know, without writing.
+ * Sets *version to its user_version (0 for a new, empty database).
+ */
+static int check_identity(struct ngb_store *st, int *version, struct ngb_err *e)
+{
+	int appid = 0, ntables = 0, rc;
+
+	rc = pragma_int(st, "PRAGMA application_id", &appid);
+	if (rc == SQLITE_NOTADB)
+		return ngb_err_set(e, -EINVAL,
+				   "'%s' is not an ngbench database (not an SQLite file); "
+				   "give another path with --db", st->path);
+	if (rc != SQLITE_OK)
+		return sql_err(st, e, "cannot read the header");
+	if (count_tables(st, &ntables) != SQLITE_OK)
+		return sql_err(st, e, "cannot read the schema");
+	if (pragma_int(st, "PRAGMA user_version", version) != SQLITE_OK)
+		return sql_err(st, e, "cannot read the schema version");
+	if (ntables == 0 && appid == 0 && *version == 0)
+		return 0; /* new and empty: ours to initialize */
+	if (appid != NGB_STORE_APPLICATION_ID)
+		return ngb_err_set(e, -EINVAL,
+				   "'%s' is an SQLite database but not an ngbench database; "
+				   "give another path with --db", st->path);
+	if (*version > NMIGRATIONS)
+		return ngb_err_set(e, -EPROTO,
+				   "'%s' was written by a newer ngbench (schema %d; this one "
+				   "knows up to %d): upgrade ngbench to read it", st->path,
+				   *version, NMIGRATIONS);
+	return 0;
+}
+
+static int open_at(struct ngb_store **out, const char *path, int flags, int target,
+		   struct ngb_err *e)
+{
+	struct ngb_store *st;
+	struct stat sb;
+	int oflags, version = 0, rc;
+
+	*out = NULL;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT || !(flags & NGB_STORE_CREATE) || (flags & NGB_STORE_READONLY))
+			return ngb_err_set(e, -errno, "cannot open database '%s': %s", path,
+					   strerror(errno));
+	} else if (!S_ISREG(sb.st_mode)) {
+		return ngb_err_set(e, -EINVAL, "database '%s' is not a regular file", path);
+	} else if (!(flags & NGB_STORE_READONLY) &&
+		   (access(path, W_OK) != 0 ||
+		    !(sb.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)))) {
+		/* The mode bits count even for root, who could write anyway. */
+		return ngb_err_set(e, -EACCES,
+				   "database '%s' is read-only: make it writable or give "
+				   "another path with --db", path);
+	}
+
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	}
+	if (flags & NGB_STORE_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE | ((flags & NGB_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		ngb_err_set(e, -EIO, "cannot open database '%s': %s", path,
+			    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 30000);
+	sqlite3_extended_result_codes(st->db, 0);
+
+	if (check_identity(st, &version, e))
+		goto fail;
+	if (flags & NGB_STORE_READONLY) {
+		if (version < NMIGRATIONS) {
+			ngb_err_set(e, -EPROTO,
+				    version == 0 ? "'%s' holds no ngbench data yet"
+						 : "'%s' has an older schema: run 'ngbench run' on it "
+						   "once to upgrade it", path);
+			goto fail;
+		}
+	} else {
+		if (sqlite3_db_readonly(st->db, "main") == 1) {
+			ngb_err_set(e, -EACCES, "database '%s' is read-only: make it writable "
+				    "or give another path with --db", path);
+			goto fail;
+		}
+		/* WAL: readers do not block the writer, two runs can share a file. */
+		if (exec_sql(st, "PRAGMA journal_mode = WAL", e))
+			goto fail;
+		if (exec_sql(st, "PRAGMA foreign_keys = ON", e))
+			goto fail;
+		if (version < target && migrate_to(st, version, target, e))
+			goto fail;
+	}
+	*out = st;
+	return 0;
+
+fail:
+	ngb_store_close(st);
+	return e ? e->code : -EIO;
+}
+
+int ngb_store_open(struct ngb_store **out, const char *path, int flags, struct ngb_err *e)
+{
+	return open_at(out, path, flags, NMIGRATIONS, e);
+}
+
+int ngb_store_create_at_version(const char *path, int version, struct ngb_err *e)
+{
+	struct ngb_store *st;
+	int rc;
+
+	if (version < 1 || version > NMIGRATIONS)
+		return ngb_err_set(e, -EINVAL, "no schema version %d", version);
+	rc = open_at(&st, path, NGB_STORE_CREATE, version, e);
+	if (rc == 0)
+		ngb_store_close(st);
+	return rc;
+}
+
+void ngb_store_close(struct ngb_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+sqlite3 *ngb_store_db(struct ngb_store *st)
+{
+	return st->db;
+}
+
+const char *ngb_store_path(const struct ngb_store *st)
+{
+	return st->path;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info *si,
+			    int64_t *session_id, struct ngb_err *e)
+{
+	static const char sql[] =
+		"INSERT INTO sessions (started_at, host, cpu_model, cores, kernel, os, libc,"
+		" ngbench_version, git_commit, command_line, label, seed, config)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the session");
+	bind_text(s, 1, si->started_at);
+	bind_text(s, 2, si->host);
+	bind_text(s, 3, si->cpu_model);
+	sqlite3_bind_int(s, 4, si->cores);
+	bind_text(s, 5, si->kernel);
+	bind_text(s, 6, si->os);
+	bind_text(s, 7, si->libc);
+	bind_text(s, 8, si->ngbench_version);
+	bind_text(s, 9, si->git_commit);
+	bind_text(s, 10, si->command_line);
+	bind_text(s, 11, si->label);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)si->seed);
+	bind_text(s, 13, si->config_json);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot write the session");
+	*session_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int ngb_store_session_end(struct ngb_store *st, int64_t session_id, const char *finished_at,
+			  const char *status, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE sessions SET finished_at = ?, status = ? WHERE id = ?", -1,
+			       &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the session update");
+	bind_text(s, 1, finished_at);
+	bind_text(s, 2, status);
+	sqlite3_bind_int64(s, 3, session_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot close the session");
+	return 0;
+}
+
+static int insert_results_locked(struct ngb_store *st, int64_t trial_id,
+				 const struct ngb_trial_row *t, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int i, rc = 0;
+
+	if (t->nresults == 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO trial_results (trial_id, key, value, number)"
+			       " VALUES (?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the results");
+	for (i = 0; i < t->nresults && rc == 0; i++) {
+		const struct ngb_result_pair *p = &t->results[i];
+
+		sqlite3_bind_int64(s, 1, trial_id);
+		bind_text(s, 2, p->key);
+		bind_text(s, 3, p->value);
+		if (p->is_number)
+			sqlite3_bind_double(s, 4, p->number);
+		else
+			sqlite3_bind_null(s, 4);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sql_err(st, e, "cannot write a result");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int insert_counters_locked(struct ngb_store *st, int64_t trial_id,
+				  const struct ngb_trial_row *t, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int i, rc = 0;
+
+	if (t->ncounters == 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO counters (trial_id, event, source, status,"
+			       " value, raw, time_enabled, time_running, encoding, reason)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the counters");
+	for (i = 0; i < t->ncounters && rc == 0; i++) {
+		const struct ngb_counter_row *c = &t->counters[i];
+
+		sqlite3_bind_int64(s, 1, trial_id);
+		bind_text(s, 2, c->event);
+		bind_text(s, 3, c->source);
+		bind_text(s, 4, c->status);
+		if (c->has_value)
+			sqlite3_bind_double(s, 5, c->value);
+		else
+			sqlite3_bind_null(s, 5);
+		if (c->has_raw) {
+			sqlite3_bind_int64(s, 6, (sqlite3_int64)c->raw);
+			sqlite3_bind_int64(s, 7, (sqlite3_int64)c->time_enabled);
+			sqlite3_bind_int64(s, 8, (sqlite3_int64)c->time_running);
+		} else {
+			sqlite3_bind_null(s, 6);
+			sqlite3_bind_null(s, 7);
+			sqlite3_bind_null(s, 8);
+		}
+		bind_text(s, 9, c->encoding);
+		bind_text(s, 10, c->reason);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sql_err(st, e, "cannot write a counter");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int64_t *trial_id,
+			struct ngb_err *e)
+{
+	static const char sql[] =
+		"INSERT INTO trials (session_id, seq, round, repetition, warmup, allocator,"
+		" allocator_version, allocator_library, served_by, workload, params, threads,"
+		" argv, status, reason, exit_code, signal, wall_s, user_s, sys_s, maxrss_kb,"
+		" minflt, majflt, nvcsw, nivcsw, metric, metric_value, metric_unit,"
+		" higher_is_better, stderr_tail, started_at)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s;
+	int64_t id;
+	int rc, i = 1;
+
+	if (exec_sql(st, "BEGIN IMMEDIATE", e))
+		return -EIO;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		rc = sql_err(st, e, "cannot prepare the trial");
+		goto rollback;
+	}
+	sqlite3_bind_int64(s, i++, t->session_id);
+	sqlite3_bind_int(s, i++, t->seq);
+	sqlite3_bind_int(s, i++, t->round);
+	sqlite3_bind_int(s, i++, t->repetition);
+	sqlite3_bind_int(s, i++, t->warmup);
+	bind_text(s, i++, t->allocator);
+	bind_text(s, i++, t->allocator_version);
+	bind_text(s, i++, t->allocator_library);
+	bind_text(s, i++, t->served_by);
+	bind_text(s, i++, t->workload);
+	bind_text(s, i++, t->params_json ? t->params_json : "{}");
+	if (t->threads > 0)
+		sqlite3_bind_int(s, i++, t->threads);
+	else
+		sqlite3_bind_null(s, i++);
+	bind_text(s, i++, t->argv_text);
+	bind_text(s, i++, t->status);
+	bind_text(s, i++, t->reason);
+	if (t->has_exit_code)
+		sqlite3_bind_int(s, i++, t->exit_code);
+	else
+		sqlite3_bind_null(s, i++);
+	if (t->term_signal)
+		sqlite3_bind_int(s, i++, t->term_signal);
+	else
+		sqlite3_bind_null(s, i++);
+	sqlite3_bind_double(s, i++, t->wall_s);
+	sqlite3_bind_double(s, i++, t->user_s);
+	sqlite3_bind_double(s, i++, t->sys_s);
+	sqlite3_bind_int64(s, i++, t->maxrss_kb);
+	sqlite3_bind_int64(s, i++, t->minflt);
+	sqlite3_bind_int64(s, i++, t->majflt);
+	sqlite3_bind_int64(s, i++, t->nvcsw);
+	sqlite3_bind_int64(s, i++, t->nivcsw);
+	bind_text(s, i++, t->metric);
+	if (t->has_metric_value)
+		sqlite3_bind_double(s, i++, t->metric_value);
+	else
+		sqlite3_bind_null(s, i++);
+	bind_text(s, i++, t->metric_unit);
+	if (t->metric)
+		sqlite3_bind_int(s, i++, t->higher_is_better);
+	else
+		sqlite3_bind_null(s, i++);
+	bind_text(s, i++, t->stderr_tail);
+	bind_text(s, i++, t->started_at);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rc = sql_err(st, e, "cannot write the trial");
+		goto rollback;
+	}
+	id = sqlite3_last_insert_rowid(st->db);
+	rc = insert_results_locked(st, id, t, e);
+	if (rc == 0)
+		rc = insert_counters_locked(st, id, t, e);
+	if (rc)
+		goto rollback;
+	if (exec_sql(st, "COMMIT", e)) {
+		rc = -EIO;
+		goto rollback;
+	}
+	if (trial_id)
+		*trial_id = id;
+	return 0;
+
+rollback:
+	exec_sql(st, "ROLLBACK", NULL);
+	return rc;
+}
+
+int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *session_id,
+			   struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	const char *sql;
+	char *end;
+	long long id;
+	int rc, numeric;
+
+	errno = 0;
+	id = strtoll(selector, &end, 10);
+	numeric = *selector && !*end && errno == 0;
+	if (!strcmp(selector, "latest"))
+		sql = "SELECT id FROM sessions ORDER BY id DESC LIMIT 1";
+	else if (numeric)
+		sql = "SELECT id FROM sessions WHERE id = ?";
+	else
+		sql = "SELECT id FROM sessions WHERE label = ? ORDER BY id DESC LIMIT 1";
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot look up the session");
+	if (numeric)
+		sqlite3_bind_int64(s, 1, id);
+	else if (strcmp(selector, "latest"))
+		bind_text(s, 1, selector);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*session_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot look up the session");
+	if (!strcmp(selector, "latest"))
+		return ngb_err_set(e, -ENOENT, "database '%s' has no session yet: run 'ngbench run' first",
+				   st->path);
+	return ngb_err_set(e, -ENOENT,
+			   numeric ? "no session '%s' in database '%s': 'ngbench list sessions' shows them"
+				   : "no session labelled '%s' in database '%s': 'ngbench list sessions' shows them",
+			   selector, st->path);
+}

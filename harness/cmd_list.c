@@ -1,0 +1,285 @@
+/*
+ * harness/cmd_list.c - ngbench list allocators|workloads|sessions
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ngbench/store.h"
+
+static const char list_usage[] =
+	"usage: ngbench list [--format=text|json] [--db=PATH] allocators|workloads|sessions\n"
+	"\n"
+	"  allocators  every allocator plugin found, whether it can be used here and its\n"
+	"              version (probed in a child with the library preloaded); for an\n"
+	"              unavailable one, the reason and what to do about it\n"
+	"  workloads   the registered workloads, their thread parameter and metric\n"
+	"  sessions    the sessions stored in the database\n"
+	"\n"
+	"Options:\n"
+	"  --format=FMT   text (default) or json (stable, for scripts)\n"
+	"  --db=PATH      the database for 'sessions' (default: $NGBENCH_DB, else the\n"
+	"                 default location: see 'ngbench run --help')\n"
+	"  -h, --help     show this help\n"
+	"\n"
+	"Plugins are searched in $NGBENCH_PLUGIN_PATH (a colon-separated list of folders),\n"
+	"then in ngbench's own allocator folder.\n";
+
+static int print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(j);
+	if (!s)
+		return error("cannot format JSON");
+	puts(s);
+	free(s);
+	return 0;
+}
+
+/* A JSON string of any bytes (invalid UTF-8 shown as U+FFFD). */
+static json_t *json_text(const char *s)
+{
+	char *clean = utf8_sanitize(s);
+	json_t *j = json_string(clean);
+
+	free(clean);
+	return j;
+}
+
+static json_t *json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int list_allocators(int json)
+{
+	struct allocator_list list;
+	size_t i, w = 4, vw = 7;
+	json_t *arr;
+
+	allocators_discover(&list);
+	allocators_probe_all(&list);
+	for (i = 0; i < list.load_errors.n; i++)
+		warning("%s", list.load_errors.v[i]);
+	if (json) {
+		arr = json_array();
+		for (i = 0; i < list.n; i++) {
+			struct allocator *a = list.v[i];
+
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+				"name", a->name, "summary", a->summary, "available", a->available,
+				"version", json_str_or_null(a->version),
+				"library", json_str_or_null(a->library),
+				"served_by", json_str_or_null(a->served_by),
+				"plugin", json_str_or_null(a->plugin_path),
+				"reason", json_str_or_null(a->available ? NULL : a->reason),
+				"fix", json_str_or_null(a->available ? NULL : a->fix)));
+		}
+		allocator_list_release(&list);
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "allocators", arr)) ? 1 : 0;
+	}
+	if (!list.n) {
+		allocator_list_release(&list);
+		return error("no allocator plugin found in '%s' or $NGBENCH_PLUGIN_PATH",
+			     ngb_paths()->allocator_dir) ? 1 : 1;
+	}
+	for (i = 0; i < list.n; i++) {
+		if (strlen(list.v[i]->name) > w)
+			w = strlen(list.v[i]->name);
+		if (list.v[i]->version && strlen(list.v[i]->version) > vw)
+			vw = strlen(list.v[i]->version);
+	}
+	printf("%-*s  %-11s  %-*s  %s\n", (int)w, "NAME", "STATUS", (int)vw, "VERSION", "SUMMARY");
+	for (i = 0; i < list.n; i++) {
+		struct allocator *a = list.v[i];
+
+		printf("%-*s  %-11s  %-*s  %s\n", (int)w, a->name,
+		       a->available ? "available" : "unavailable", (int)vw,
+		       a->version ? a->version : "-", a->summary);
+		if (!a->available) {
+			printf("%-*s  reason: %s\n", (int)w, "", a->reason);
+			if (a->fix)
+				printf("%-*s  fix:    %s\n", (int)w, "", a->fix);
+		}
+	}
+	allocator_list_release(&list);
+	return 0;
+}
+
+/* Is the workload's program built and runnable here? */
+int workload_available(const struct ngb_workload *wl, char **path_out)
+{
+	char *path = xasprintf("%s/%s", ngb_paths()->workload_dir, wl->program);
+	int ok = access(path, X_OK) == 0;
+
+	if (path_out)
+		*path_out = path;
+	else
+		free(path);
+	return ok;
+}
+
+static int list_workloads(int json)
+{
+	const struct ngb_workload *wl;
+	size_t w = 4, mw = 6;
+	json_t *arr;
+	char metric[128];
+
+	if (json) {
+		arr = json_array();
+		for (wl = ngb_workloads; wl->name; wl++) {
+			const struct ngb_workload_param *p;
+			json_t *params = json_array(), *presets = json_object();
+			int i, avail = workload_available(wl, NULL);
+
+			for (p = wl->params; p->name; p++)
+				json_array_append_new(params, json_pack("{s:s, s:s, s:o, s:s}",
+					"name", p->name, "default", p->def,
+					"choices", json_str_or_null(p->choices), "help", p->help));
+			for (i = 0; i < NGB_PRESET_COUNT; i++)
+				json_object_set_new(presets, ngb_preset_name(i),
+						    json_string(wl->presets[i] ? wl->presets[i] : ""));
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:o}",
+				"name", wl->name, "summary", wl->summary, "available", avail,
+				"threads_param", json_str_or_null(wl->threads_param),
+				"metric", wl->metric, "unit", wl->unit,
+				"better", wl->higher_is_better ? "higher" : "lower",
+				"params", params, "presets", presets,
+				"fix", json_str_or_null(avail ? NULL : (wl->unavailable_fix ? wl->unavailable_fix
+						: "rebuild ngbench (make)"))));
+		}
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "workloads", arr)) ? 1 : 0;
+	}
+	for (wl = ngb_workloads; wl->name; wl++) {
+		if (strlen(wl->name) > w)
+			w = strlen(wl->name);
+		snprintf(metric, sizeof(metric), "%s (%s, %s)", wl->metric, wl->unit,
+			 wl->higher_is_better ? "higher" : "lower");
+		if (strlen(metric) > mw)
+			mw = strlen(metric);
+	}
+	printf("%-*s  %-11s  %-7s  %-*s  %s\n", (int)w, "NAME", "STATUS", "THREADS", (int)mw,
+	       "METRIC", "SUMMARY");
+	for (wl = ngb_workloads; wl->name; wl++) {
+		int avail = workload_available(wl, NULL);
+
+		snprintf(metric, sizeof(metric), "%s (%s, %s)", wl->metric, wl->unit,
+			 wl->higher_is_better ? "higher" : "lower");
+		printf("%-*s  %-11s  %-7s  %-*s  %s\n", (int)w, wl->name,
+		       avail ? "available" : "unavailable", wl->threads_param ? "yes" : "no",
+		       (int)mw, metric, wl->summary);
+		if (!avail)
+			printf("%-*s  fix: %s\n", (int)w, "",
+			       wl->unavailable_fix ? wl->unavailable_fix : "rebuild ngbench (make)");
+	}
+	return 0;
+}
+
+static int list_sessions(const char *db_opt, int json)
+{
+	const char *path = ngb_db_path(db_opt);
+	struct ngb_store *st;
+	struct ngb_err e;
+	sqlite3_stmt *s;
+	json_t *arr = json ? json_array() : NULL;
+
+	if (ngb_store_open(&st, path, NGB_STORE_READONLY, &e)) {
+		json_decref(arr);
+		return error("%s", e.msg) ? 1 : 1;
+	}
+	if (sqlite3_prepare_v2(ngb_store_db(st),
+			       "SELECT s.id, s.started_at, s.status, s.label, s.command_line,"
+			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup),"
+			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup"
+			       "  AND t.status NOT IN ('ok', 'skipped'))"
+			       " FROM sessions s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK) {
+		error("cannot read sessions from '%s': %s", path, sqlite3_errmsg(ngb_store_db(st)));
+		ngb_store_close(st);
+		json_decref(arr);
+		return 1;
+	}
+	if (!json)
+		printf("%5s  %-24s  %-11s  %6s  %6s  %s\n", "ID", "STARTED", "STATUS", "TRIALS",
+		       "FAILED", "LABEL / COMMAND");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(s, 3);
+		const char *cmd = (const char *)sqlite3_column_text(s, 4);
+
+		if (json) {
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:i, s:i}",
+				"id", (json_int_t)sqlite3_column_int64(s, 0),
+				"started_at", (const char *)sqlite3_column_text(s, 1),
+				"status", (const char *)sqlite3_column_text(s, 2),
+				"label", label ? json_text(label) : json_null(),
+				"command_line", json_text(cmd ? cmd : ""),
+				"trials", sqlite3_column_int(s, 5), "failed", sqlite3_column_int(s, 6)));
+		} else {
+			printf("%5lld  %-24s  %-11s  %6d  %6d  %s\n",
+			       (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
+			       sqlite3_column_text(s, 2), sqlite3_column_int(s, 5),
+			       sqlite3_column_int(s, 6), label ? label : (cmd ? cmd : ""));
+		}
+	}
+	sqlite3_finalize(s);
+	ngb_store_close(st);
+	if (json)
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "sessions", arr)) ? 1 : 0;
+	return 0;
+}
+
+int cmd_list(int argc, const char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const what[] = { "allocators", "workloads", "sessions" };
+	const char *db = NULL, *guess;
+	int c, json = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, (char *const *)argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = 1;
+			else if (strcmp(optarg, "text"))
+				return usage_error("list", "--format must be 'text' or 'json', not '%s'",
+						   optarg);
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			fputs(list_usage, stdout);
+			return 0;
+		default:
+			return usage_error("list", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("list", "'list' takes one of: allocators, workloads, sessions");
+	if (!strcmp(argv[optind], "allocators"))
+		return list_allocators(json);
+	if (!strcmp(argv[optind], "workloads"))
+		return list_workloads(json);
+	if (!strcmp(argv[optind], "sessions"))
+		return list_sessions(db, json);
+	guess = closest_name(argv[optind], what, 3);
+	if (guess)
+		return usage_error("list", "cannot list '%s'; did you mean '%s'? "
+				   "(allocators, workloads, sessions)", argv[optind], guess);
+	return usage_error("list", "cannot list '%s': give allocators, workloads or sessions",
+			   argv[optind]);
+}

@@ -1,0 +1,244 @@
+/*
+ * harness/internal.h - private declarations of the harness (the ngbench
+ * command and libngbench).  Nothing outside harness/ and tests/ includes it.
+ */
+#ifndef NGBENCH_HARNESS_INTERNAL_H
+#define NGBENCH_HARNESS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ngbench/allocator.h"
+#include "ngbench/error.h"
+#include "ngbench/workload.h"
+
+/* ---- messages (util.c) -------------------------------------------------- */
+
+/* "ngbench: error: ..." on stderr; returns -1 so `return error(...)` reads well. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: prints, and returns 2 (the exit status for bad usage). */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+__attribute__((noreturn)) void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growing string. */
+struct strbuf {
+	char *buf;
+	size_t len, alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
+void strbuf_adds(struct strbuf *sb, const char *s);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_addch(struct strbuf *sb, int c);
+/* Appends s quoted for a POSIX shell (only when needed). */
+void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
+void strbuf_add_json_string(struct strbuf *sb, const char *s);
+/* Always returns a NUL-terminated string ("" when empty). */
+const char *strbuf_str(struct strbuf *sb);
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+/* A list of strings. */
+struct strvec {
+	char **v;
+	size_t n, alloc;
+};
+#define STRVEC_INIT { NULL, 0, 0 }
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Splits s at sep and pushes the non-empty pieces. */
+void strvec_split(struct strvec *sv, const char *s, int sep);
+int strvec_find(const struct strvec *sv, const char *s);
+void strvec_clear(struct strvec *sv);
+/* NULL-terminated view, for execve(). */
+char **strvec_argv(struct strvec *sv);
+
+/* ---- parsing option values (parse.c) ------------------------------------ */
+
+/* Each returns 0, or prints an error naming the option and returns -1. */
+int parse_long_opt(const char *opt, const char *s, long min, long max, long *out);
+int parse_double_opt(const char *opt, const char *s, double min, double max, double *out);
+/* Sizes: 123, 4K, 1M, 2G (powers of 1024). */
+int parse_size_opt(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Pure versions without messages, for the registry checks. */
+int parse_long(const char *s, long *out);
+int parse_double(const char *s, double *out);
+int parse_size(const char *s, uint64_t *out);
+/* A CPU list "0,2-3" into a bit mask of at most 1024 CPUs; -1 on bad input. */
+int parse_cpu_list(const char *s, unsigned char mask[128]);
+
+/* A copy of s with each byte that is not valid UTF-8 replaced by U+FFFD,
+ * for JSON output (the database keeps the original bytes). */
+char *utf8_sanitize(const char *s);
+
+/* The closest of names to s by edit distance, or NULL if none is close. */
+const char *closest_name(const char *s, const char *const *names, size_t n);
+
+/* ---- where things are (paths.c) ----------------------------------------- */
+
+struct ngb_paths {
+	int build_tree;          /* running from the build tree */
+	char *allocator_dir;     /* plugins and this project's allocator libraries */
+	char *workload_dir;
+	char *probe;             /* ngbench-probe */
+	char *witness;           /* libngbench-witness.so */
+	char *default_db;
+};
+const struct ngb_paths *ngb_paths(void);
+/* The database path: --db, else $NGBENCH_DB, else the default. */
+const char *ngb_db_path(const char *opt);
+/* Creates the parent folder of a file path if missing. */
+int make_parent_dir(const char *path);
+
+/* ---- allocator plugins (plugins.c) -------------------------------------- */
+
+struct allocator {
+	char *name;
+	char *summary;
+	char *plugin_path;          /* NULL for a --allocator=/path/lib.so */
+	char *library;              /* resolved path of the library to preload, NULL: libc */
+	char *library_spec;         /* as the descriptor or user gave it */
+	char *package;
+	struct strvec env;          /* NAME=VALUE knobs */
+	char *stats_env;
+	/* filled by allocator_probe() */
+	int probed;
+	int available;
+	char *version;
+	char *served_by;            /* which object served malloc in the probe */
+	char *reason;               /* why unavailable */
+	char *fix;                  /* what to do about it */
+};
+
+struct allocator_list {
+	struct allocator **v;
+	size_t n;
+	struct strvec load_errors;  /* plugins that could not be loaded */
+};
+
+/* Discovers the plugins (NGBENCH_PLUGIN_PATH, then the allocator folder). */
+void allocators_discover(struct allocator_list *list);
+struct allocator *allocator_find(struct allocator_list *list, const char *name);
+/* An allocator for any malloc library given by path. */
+struct allocator *allocator_from_library(const char *path);
+/* Runs ngbench-probe with the allocator preloaded; fills version/availability. */
+void allocator_probe(struct allocator *a);
+void allocators_probe_all(struct allocator_list *list);
+void allocator_free(struct allocator *a);
+void allocator_list_release(struct allocator_list *list);
+/* Does the object that served malloc belong to this allocator? */
+int allocator_served_by_matches(const struct allocator *a, const char *served_by);
+/* The LD_PRELOAD value for this allocator plus extra (may be NULL); NULL if none. */
+char *allocator_preload(const struct allocator *a, const char *extra);
+
+/* ---- workloads (cmd_list.c) --------------------------------------------- */
+
+/* Is the workload's program built here?  *path_out (if given) gets its path. */
+int workload_available(const struct ngb_workload *wl, char **path_out);
+
+/* ---- the trial runner (runner.c) ---------------------------------------- */
+
+struct trial_spec {
+	struct strvec argv;         /* argv[0] is searched in PATH if it has no '/' */
+	struct strvec env;          /* extra NAME=VALUE for the child */
+	char *preload;              /* LD_PRELOAD for the child, or NULL */
+	int witness;                /* preload the witness and report served_by */
+	double timeout_s;           /* 0: none */
+	const unsigned char *cpus;  /* CPU mask or NULL */
+	char *stats_env;            /* allocator statistics file variable, or NULL */
+	int show_output;            /* copy the child's output to ours afterwards */
+	int keep_stdout;            /* keep the child's stdout (first 64 KiB) in the outcome */
+};
+
+enum trial_status {
+	TRIAL_OK,
+	TRIAL_FAILED,       /* non-zero exit, no result record, bad record */
+	TRIAL_SKIPPED,      /* exit 77: the workload cannot run here */
+	TRIAL_SIGNAL,
+	TRIAL_TIMEOUT,
+	TRIAL_EXEC_FAILED,
+	TRIAL_PRELOAD_FAILED,
+	TRIAL_INTERRUPTED,
+};
+const char *trial_status_name(enum trial_status s);
+
+struct result_record {
+	int present;
+	char *metric, *unit;
+	int has_value;
+	double value;
+	int higher_is_better;
+	int nextra;
+	char **keys, **values;      /* the free pairs */
+	char *error;                /* why the record is malformed, or NULL */
+};
+
+struct trial_outcome {
+	enum trial_status status;
+	char *reason;
+	int exited;
+	int exit_code;
+	int term_signal;
+	double wall_s, user_s, sys_s;
+	long maxrss_kb, minflt, majflt, nvcsw, nivcsw;
+	char *served_by;
+	char *stderr_tail;
+	char *stdout_text;          /* with keep_stdout */
+	struct result_record record;
+	struct strvec alloc_stats;  /* "key=value" from the allocator statistics file */
+	int interrupted_by;         /* signal that interrupted the session, or 0 */
+};
+
+/* Set by the signal handler: SIGINT or SIGTERM asked the session to stop. */
+extern volatile int ngb_stop_signal;
+void runner_install_signal_handlers(void);
+
+int run_trial(const struct trial_spec *spec, struct trial_outcome *out);
+void trial_outcome_release(struct trial_outcome *o);
+void trial_spec_release(struct trial_spec *s);
+
+/* Parses "ngbench-result: ..." lines of a buffer; the last one counts. */
+void result_record_parse(const char *text, size_t len, struct result_record *r);
+void result_record_release(struct result_record *r);
+
+/* ---- machine facts (machine.c) ------------------------------------------ */
+
+char *machine_cpu_model(void);
+char *machine_os(void);
+char *now_iso8601(void);
+double monotonic_seconds(void);
+const char *ngb_git_commit(void);
+
+/* ---- progress (progress.c) ---------------------------------------------- */
+
+struct progress {
+	int enabled;
+	int total;
+	double start;
+};
+void progress_init(struct progress *p, int total);
+void progress_show(struct progress *p, int done, const char *cell);
+void progress_clear(struct progress *p);
+
+/* ---- commands ----------------------------------------------------------- */
+
+int cmd_run(int argc, const char **argv);
+int cmd_list(int argc, const char **argv);
+int cmd_report(int argc, const char **argv);
+int cmd_help(int argc, const char **argv);
+
+/* Shows the help of a command (its --help); 0, or -1 if there is no such command. */
+int show_command_help(const char *name);
+/* The names of the commands, for suggestions. */
+const char *const *command_names(size_t *n);
+
+#endif /* NGBENCH_HARNESS_INTERNAL_H */

@@ -1,0 +1,228 @@
+/*
+ * harness/parse.c - strict parsing of option values and name suggestions.
+ *
+ * Every number a user types is parsed whole: "12abc", "", " 3" and values out
+ * of range are refused with the option named, never truncated silently.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || strchr(" \t\n", *s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || strchr(" \t\n", *s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!s || !*s || !strchr("0123456789", *s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'B' || *end == 'b') && shift)
+		end++;
+	if (*end)
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_long_opt(const char *opt, const char *s, long min, long max, long *out)
+{
+	long v;
+
+	if (parse_long(s, &v))
+		return error("option '%s' takes a whole number, not '%s'", opt, s ? s : "");
+	if (v < min || v > max)
+		return error("option '%s' must be between %ld and %ld, not %ld", opt, min, max, v);
+	*out = v;
+	return 0;
+}
+
+int parse_double_opt(const char *opt, const char *s, double min, double max, double *out)
+{
+	double v;
+
+	if (parse_double(s, &v))
+		return error("option '%s' takes a number, not '%s'", opt, s ? s : "");
+	if (v < min || v > max)
+		return error("option '%s' must be between %g and %g, not %g", opt, min, max, v);
+	*out = v;
+	return 0;
+}
+
+int parse_size_opt(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v))
+		return error("option '%s' takes a size such as 4096, 64K or 1M, not '%s'", opt,
+			     s ? s : "");
+	if (v < min || v > max)
+		return error("option '%s' must be between %llu and %llu bytes", opt,
+			     (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+int parse_cpu_list(const char *s, unsigned char mask[128])
+{
+	const char *p = s;
+	int any = 0;
+
+	memset(mask, 0, 128);
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (!strchr("0123456789", *p))
+			return -1;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (!strchr("0123456789", *p))
+				return -1;
+			b = strtol(p, &end, 10);
+		}
+		if (a < 0 || b < a || b >= 1024)
+			return -1;
+		for (; a <= b; a++)
+			mask[a / 8] |= (unsigned char)(1u << (a % 8));
+		any = 1;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		p = end;
+	}
+	return any ? 0 : -1;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *row = xcalloc(lb + 1, sizeof(*row)), d;
+
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best;
+
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const char *closest_name(const char *s, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t i, bestd = (size_t)-1;
+
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(s, names[i]);
+
+		/* a prefix ("jem" for "jemalloc") is a good guess too */
+		if (strlen(s) >= 2 && !strncmp(s, names[i], strlen(s)))
+			d = 1;
+		if (d < bestd) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	/* Close enough: at most a third of the name differs. */
+	if (best && bestd <= 1 + strlen(s) / 3)
+		return best;
+	return NULL;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct strbuf sb = STRBUF_INIT;
+
+	while (*p) {
+		int n = 0, i;
+
+		if (*p < 0x80)
+			n = 1;
+		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			n = 2;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 3;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			n = 4;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (n) {
+			strbuf_add(&sb, p, (size_t)n);
+			p += n;
+		} else {
+			strbuf_adds(&sb, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	return strbuf_detach(&sb);
+}

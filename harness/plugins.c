@@ -1,0 +1,392 @@
+/*
+ * harness/plugins.c - discovers the allocator plugins and probes them.
+ *
+ * A plugin is a file NAME.so in a plugin folder (NGBENCH_PLUGIN_PATH, then
+ * the allocator folder of the build tree or of the installation).  Files
+ * named lib*.so in those folders are allocator libraries, never loaded here:
+ * the harness reads a plugin's descriptor, copies it and closes the plugin.
+ *
+ * Whether an allocator is available is found out by ngbench-probe, run as a
+ * child with the allocator preloaded: it reports where the dynamic linker
+ * found the library, which object serves malloc and the allocator's own
+ * version.  Nothing of the allocator runs in the harness (DESIGN.md,
+ * principle 1).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Built-in backends come first in listings, in this order. */
+static const char *const preferred_order[] = {
+	"ptmalloc2", "jemalloc", "tcmalloc", "mimalloc", "hoard", "nextgen", "nextgen-sync",
+	"nextgen-glibc",
+};
+
+static int rank(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(preferred_order) / sizeof(preferred_order[0]); i++)
+		if (!strcmp(name, preferred_order[i]))
+			return (int)i;
+	return 1000;
+}
+
+static int cmp_allocators(const void *pa, const void *pb)
+{
+	const struct allocator *a = *(struct allocator *const *)pa;
+	const struct allocator *b = *(struct allocator *const *)pb;
+	int ra = rank(a->name), rb = rank(b->name);
+
+	return ra != rb ? ra - rb : strcmp(a->name, b->name);
+}
+
+static int valid_name(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", *s))
+			return 0;
+	return 1;
+}
+
+static char *dir_of(const char *path)
+{
+	char *d = xstrdup(path), *slash = strrchr(d, '/');
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(d, ".");
+	return d;
+}
+
+static struct allocator *load_plugin(const char *path, struct strvec *errors)
+{
+	const struct ngb_allocator *d;
+	ngb_allocator_plugin_fn fn;
+	struct allocator *a;
+	void *h;
+
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		strvec_pushf(errors, "cannot load plugin '%s': %s", path, dlerror());
+		return NULL;
+	}
+	fn = (ngb_allocator_plugin_fn)dlsym(h, NGB_ALLOCATOR_SYMBOL);
+	if (!fn) {
+		strvec_pushf(errors, "'%s' is not an ngbench allocator plugin (no %s)", path,
+			     NGB_ALLOCATOR_SYMBOL);
+		dlclose(h);
+		return NULL;
+	}
+	d = fn();
+	if (!d || d->abi_version != NGB_ALLOCATOR_ABI_VERSION) {
+		strvec_pushf(errors,
+			     "plugin '%s' was built for allocator ABI %u, this ngbench needs %d: "
+			     "rebuild the plugin", path, d ? d->abi_version : 0,
+			     NGB_ALLOCATOR_ABI_VERSION);
+		dlclose(h);
+		return NULL;
+	}
+	if (!valid_name(d->name)) {
+		strvec_pushf(errors, "plugin '%s' has an invalid name", path);
+		dlclose(h);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->name = xstrdup(d->name);
+	a->summary = xstrdup(d->summary ? d->summary : "");
+	a->plugin_path = xstrdup(path);
+	a->library_spec = d->library ? xstrdup(d->library) : NULL;
+	a->package = d->package ? xstrdup(d->package) : NULL;
+	a->stats_env = d->stats_env ? xstrdup(d->stats_env) : NULL;
+	if (d->env) {
+		const char *const *e;
+
+		for (e = d->env; *e; e++)
+			strvec_push(&a->env, *e);
+	}
+	if (d->library && !strncmp(d->library, "./", 2)) {
+		char *dir = dir_of(path);
+
+		a->library = xasprintf("%s/%s", dir, d->library + 2);
+		free(dir);
+	} else if (d->library && strchr(d->library, '/')) {
+		a->library = xstrdup(d->library);
+	}
+	dlclose(h);
+	return a;
+}
+
+static void scan_dir(struct allocator_list *list, const char *dir)
+{
+	struct dirent **ents = NULL;
+	int n, i;
+
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *f = ents[i]->d_name;
+		size_t len = strlen(f);
+		struct allocator *a;
+		char *path;
+
+		if (len < 4 || strcmp(f + len - 3, ".so") || !strncmp(f, "lib", 3)) {
+			free(ents[i]);
+			continue;
+		}
+		path = xasprintf("%s/%s", dir, f);
+		free(ents[i]);
+		a = load_plugin(path, &list->load_errors);
+		free(path);
+		if (!a)
+			continue;
+		if (allocator_find(list, a->name)) {
+			allocator_free(a); /* an earlier folder wins */
+			continue;
+		}
+		list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
+		list->v[list->n++] = a;
+	}
+	free(ents);
+}
+
+void allocators_discover(struct allocator_list *list)
+{
+	const char *env = getenv("NGBENCH_PLUGIN_PATH");
+	struct strvec dirs = STRVEC_INIT;
+	size_t i;
+
+	memset(list, 0, sizeof(*list));
+	if (env)
+		strvec_split(&dirs, env, ':');
+	strvec_push(&dirs, ngb_paths()->allocator_dir);
+	for (i = 0; i < dirs.n; i++)
+		scan_dir(list, dirs.v[i]);
+	strvec_clear(&dirs);
+	if (list->n)
+		qsort(list->v, list->n, sizeof(*list->v), cmp_allocators);
+}
+
+struct allocator *allocator_find(struct allocator_list *list, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		if (!strcmp(list->v[i]->name, name))
+			return list->v[i];
+	return NULL;
+}
+
+struct allocator *allocator_from_library(const char *path)
+{
+	struct allocator *a = xcalloc(1, sizeof(*a));
+	const char *base = strrchr(path, '/');
+	char resolved[PATH_MAX];
+
+	base = base ? base + 1 : path;
+	a->name = xstrdup(base);
+	a->summary = xstrdup("a malloc library given by path");
+	a->library_spec = xstrdup(path);
+	a->library = xstrdup(realpath(path, resolved) ? resolved : path);
+	return a;
+}
+
+static void set_unavailable(struct allocator *a, char *reason, char *fix)
+{
+	a->available = 0;
+	free(a->reason);
+	free(a->fix);
+	a->reason = reason;
+	a->fix = fix;
+}
+
+/* The value of "key=" in the probe's output, or NULL. */
+static char *probe_field(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			const char *v = p + klen + 1;
+
+			return strndup(v, strcspn(v, "\n"));
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static int is_libc(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5);
+}
+
+int allocator_served_by_matches(const struct allocator *a, const char *served_by)
+{
+	char resolved[PATH_MAX];
+
+	if (!served_by)
+		return 0;
+	if (!a->library)
+		return is_libc(served_by);
+	if (!realpath(a->library, resolved))
+		return !strcmp(a->library, served_by);
+	return !strcmp(resolved, served_by);
+}
+
+char *allocator_preload(const struct allocator *a, const char *extra)
+{
+	const char *lib = a->library ? a->library : a->library_spec;
+
+	if (lib && extra)
+		return xasprintf("%s:%s", lib, extra);
+	if (lib)
+		return xstrdup(lib);
+	return extra ? xstrdup(extra) : NULL;
+}
+
+void allocator_probe(struct allocator *a)
+{
+	const struct ngb_paths *paths = ngb_paths();
+	struct trial_spec spec;
+	struct trial_outcome out;
+	struct stat st;
+	char *lib_path, *lib_err, *served, *version, *verr;
+	size_t i;
+
+	if (a->probed)
+		return;
+	a->probed = 1;
+	a->available = 1;
+	if (a->library && stat(a->library, &st) != 0) {
+		set_unavailable(a, xasprintf("'%s' not found", a->library),
+				a->plugin_path ? xstrdup("rebuild and reinstall ngbench (make install)")
+					       : xstrdup("give the path of an existing library"));
+		return;
+	}
+	if (access(paths->probe, X_OK) != 0) {
+		set_unavailable(a, xasprintf("the probe '%s' is missing", paths->probe),
+				xstrdup("rebuild ngbench (make)"));
+		return;
+	}
+
+	memset(&spec, 0, sizeof(spec));
+	strvec_push(&spec.argv, paths->probe);
+	if (a->plugin_path) {
+		strvec_push(&spec.argv, "--plugin");
+		strvec_push(&spec.argv, a->plugin_path);
+	}
+	if (a->library_spec) {
+		strvec_push(&spec.argv, "--library");
+		strvec_push(&spec.argv, a->library ? a->library : a->library_spec);
+	}
+	for (i = 0; i < a->env.n; i++)
+		strvec_push(&spec.env, a->env.v[i]);
+	spec.preload = allocator_preload(a, NULL);
+	spec.timeout_s = 30;
+	spec.keep_stdout = 1;
+	if (run_trial(&spec, &out) != 0) {
+		set_unavailable(a, xstrdup("the probe could not be started"), NULL);
+		trial_spec_release(&spec);
+		return;
+	}
+	trial_spec_release(&spec);
+
+	if (out.status != TRIAL_OK) {
+		set_unavailable(a, xasprintf("the probe failed with %s preloaded: %s%s%s", a->name,
+					     out.reason, out.stderr_tail ? ": " : "",
+					     out.stderr_tail ? out.stderr_tail : ""),
+				NULL);
+		trial_outcome_release(&out);
+		return;
+	}
+	lib_path = probe_field(out.stdout_text, "library");
+	lib_err = probe_field(out.stdout_text, "library_error");
+	served = probe_field(out.stdout_text, "served_by");
+	version = probe_field(out.stdout_text, "version");
+	verr = probe_field(out.stdout_text, "version_error");
+	trial_outcome_release(&out);
+
+	if (a->library_spec && !lib_path) {
+		set_unavailable(a, xasprintf("%s not found", a->library_spec),
+				a->package ? xasprintf("apt-get install %s", a->package) : NULL);
+	} else {
+		if (lib_path) {
+			free(a->library);
+			a->library = xstrdup(lib_path);
+		}
+		a->served_by = served ? xstrdup(served) : NULL;
+		if (!allocator_served_by_matches(a, served))
+			set_unavailable(a, xasprintf("%s is loaded but malloc is served by %s: it "
+						     "does not replace malloc",
+						     a->library ? a->library : "the C library",
+						     served ? served : "an unknown object"),
+					NULL);
+	}
+	if (version)
+		a->version = xstrdup(version);
+	else if (a->available && verr && a->plugin_path)
+		warning("%s: %s", a->name, verr);
+	free(lib_path);
+	free(lib_err);
+	free(served);
+	free(version);
+	free(verr);
+}
+
+void allocators_probe_all(struct allocator_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		allocator_probe(list->v[i]);
+}
+
+void allocator_free(struct allocator *a)
+{
+	if (!a)
+		return;
+	free(a->name);
+	free(a->summary);
+	free(a->plugin_path);
+	free(a->library);
+	free(a->library_spec);
+	free(a->package);
+	strvec_clear(&a->env);
+	free(a->stats_env);
+	free(a->version);
+	free(a->served_by);
+	free(a->reason);
+	free(a->fix);
+	free(a);
+}
+
+void allocator_list_release(struct allocator_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		allocator_free(list->v[i]);
+	free(list->v);
+	strvec_clear(&list->load_errors);
+	memset(list, 0, sizeof(*list));
+}

@@ -1,0 +1,615 @@
+/*
+ * harness/runner.c - runs one trial: one child process, exec'ed directly.
+ *
+ * The child gets its own process group (so a timeout or Ctrl-C kills all it
+ * started), /dev/null as stdin, private files as stdout and stderr, the
+ * allocator in LD_PRELOAD and the witness library behind it.  The witness
+ * writes, from inside the child, which loaded object serves malloc; a trial
+ * whose allocator did not take effect fails instead of silently measuring
+ * the C library's.
+ *
+ * Wall time runs from fork to reaping; user, sys, max RSS, faults and
+ * context switches come from wait4()'s rusage, which counts the child and
+ * every descendant it waited for.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define RESULT_PREFIX "ngbench-result:"
+#define STDERR_TAIL_BYTES 4096
+#define STDERR_TAIL_LINES 20
+
+extern char **environ;
+
+volatile int ngb_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	ngb_stop_signal = sig;
+}
+
+void runner_install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: the wait loop must see EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+const char *trial_status_name(enum trial_status s)
+{
+	static const char *const names[] = {
+		[TRIAL_OK] = "ok",
+		[TRIAL_FAILED] = "failed",
+		[TRIAL_SKIPPED] = "skipped",
+		[TRIAL_SIGNAL] = "signal",
+		[TRIAL_TIMEOUT] = "timeout",
+		[TRIAL_EXEC_FAILED] = "exec-failed",
+		[TRIAL_PRELOAD_FAILED] = "preload-failed",
+		[TRIAL_INTERRUPTED] = "interrupted",
+	};
+	return names[s];
+}
+
+/* An anonymous file in $TMPDIR (or /tmp), read and written by fd. */
+static int anon_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	path = xasprintf("%s/ngbench-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+static char *read_all_fd(int fd, size_t max, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	off_t off = 0;
+	ssize_t n;
+
+	while (sb.len < max && (n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		strbuf_add(&sb, buf, (size_t)n);
+		off += n;
+	}
+	if (len)
+		*len = sb.len;
+	return strbuf_detach(&sb);
+}
+
+/* The last lines of a file, at most STDERR_TAIL_BYTES. */
+static char *file_tail(int fd)
+{
+	struct stat st;
+	off_t from;
+	char *buf, *p;
+	ssize_t n;
+	int lines = 0;
+
+	if (fstat(fd, &st) != 0 || st.st_size == 0)
+		return NULL;
+	from = st.st_size > STDERR_TAIL_BYTES ? st.st_size - STDERR_TAIL_BYTES : 0;
+	buf = xmalloc(STDERR_TAIL_BYTES + 1);
+	n = pread(fd, buf, STDERR_TAIL_BYTES, from);
+	if (n <= 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* drop a final newline, then keep the last STDERR_TAIL_LINES lines */
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	for (p = buf + n; p > buf; p--) {
+		if (p[-1] == '\n' && ++lines == STDERR_TAIL_LINES)
+			break;
+	}
+	/* a cut in the middle of a line: start at the next line */
+	if (p == buf && from > 0) {
+		char *nl = strchr(buf, '\n');
+
+		if (nl)
+			p = nl + 1;
+	}
+	p = xstrdup(p);
+	free(buf);
+	return p;
+}
+
+static void copy_fd_to(int fd, FILE *to)
+{
+	char buf[8192];
+	off_t off = 0;
+	ssize_t n;
+
+	fflush(to);
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		fwrite(buf, 1, (size_t)n, to);
+		off += n;
+	}
+	fflush(to);
+}
+
+static int valid_key(const char *k, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.-", k[i]))
+			return 0;
+	return 1;
+}
+
+void result_record_release(struct result_record *r)
+{
+	int i;
+
+	free(r->metric);
+	free(r->unit);
+	for (i = 0; i < r->nextra; i++) {
+		free(r->keys[i]);
+		free(r->values[i]);
+	}
+	free(r->keys);
+	free(r->values);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+static void parse_record_line(const char *line, size_t len, struct result_record *r)
+{
+	char *copy = strndup(line, len), *save = NULL, *tok;
+	int have_metric = 0, have_better = 0;
+
+	if (!copy)
+		die("out of memory");
+	result_record_release(r);
+	r->present = 1;
+	for (tok = strtok_r(copy + strlen(RESULT_PREFIX), " \t\r", &save); tok;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *val;
+
+		if (!eq || !valid_key(tok, (size_t)(eq - tok))) {
+			if (!r->error)
+				r->error = xasprintf("malformed pair '%s' in the result record "
+						     "(expected key=value)", tok);
+			continue;
+		}
+		*eq = '\0';
+		val = eq + 1;
+		if (!strcmp(tok, "metric")) {
+			free(r->metric);
+			r->metric = xstrdup(val);
+			have_metric = 1;
+		} else if (!strcmp(tok, "value")) {
+			if (parse_double(val, &r->value) == 0)
+				r->has_value = 1;
+			else if (!r->error)
+				r->error = xasprintf("result value '%s' is not a number", val);
+		} else if (!strcmp(tok, "unit")) {
+			free(r->unit);
+			r->unit = xstrdup(val);
+		} else if (!strcmp(tok, "better")) {
+			have_better = 1;
+			if (!strcmp(val, "higher"))
+				r->higher_is_better = 1;
+			else if (!strcmp(val, "lower"))
+				r->higher_is_better = 0;
+			else if (!r->error)
+				r->error = xasprintf("'better' must be 'lower' or 'higher', not '%s'", val);
+		} else {
+			r->keys = xrealloc(r->keys, (size_t)(r->nextra + 1) * sizeof(*r->keys));
+			r->values = xrealloc(r->values, (size_t)(r->nextra + 1) * sizeof(*r->values));
+			r->keys[r->nextra] = xstrdup(tok);
+			r->values[r->nextra] = xstrdup(val);
+			r->nextra++;
+		}
+	}
+	if (!r->error && (!have_metric || !r->has_value))
+		r->error = xstrdup("the result record lacks metric= or value=");
+	if (!r->error && !have_better)
+		r->error = xstrdup("the result record lacks better=lower|higher");
+	free(copy);
+}
+
+void result_record_parse(const char *text, size_t len, struct result_record *r)
+{
+	const char *p = text, *end = text + len;
+	size_t plen = strlen(RESULT_PREFIX);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) >= plen && !memcmp(p, RESULT_PREFIX, plen))
+			parse_record_line(p, (size_t)(eol - p), r);
+		p = eol + 1;
+	}
+}
+
+/* Scans a (possibly large) output file line by line for result records. */
+static void parse_record_fd(int fd, struct result_record *r)
+{
+	int dupfd = dup(fd);
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (dupfd < 0 || lseek(dupfd, 0, SEEK_SET) < 0 || !(f = fdopen(dupfd, "r"))) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return;
+	}
+	while ((n = getline(&line, &cap, f)) > 0)
+		if (!strncmp(line, RESULT_PREFIX, strlen(RESULT_PREFIX)))
+			result_record_parse(line, (size_t)n, r);
+	free(line);
+	fclose(f);
+}
+
+/* The environment of the child: ours, with the trial's variables on top. */
+static char **child_environment(const struct trial_spec *spec, int witness_fd,
+				const char *stats_path, struct strvec *store)
+{
+	struct strvec names = STRVEC_INIT;
+	char **e;
+	size_t i;
+
+	if (spec->preload)
+		strvec_pushf(store, "LD_PRELOAD=%s", spec->preload);
+	if (witness_fd >= 0)
+		strvec_pushf(store, "NGBENCH_WITNESS_FD=%d", witness_fd);
+	if (spec->stats_env && stats_path)
+		strvec_pushf(store, "%s=%s", spec->stats_env, stats_path);
+	for (i = 0; i < spec->env.n; i++)
+		strvec_push(store, spec->env.v[i]);
+	for (i = 0; i < store->n; i++) {
+		const char *eq = strchr(store->v[i], '=');
+		char *name = strndup(store->v[i], eq ? (size_t)(eq - store->v[i]) : strlen(store->v[i]));
+
+		strvec_push(&names, name);
+		free(name);
+	}
+	/* Our LD_PRELOAD never leaks into the child: the trial decides. */
+	for (e = environ; *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t nlen = eq ? (size_t)(eq - *e) : strlen(*e);
+		int overridden = !strncmp(*e, "LD_PRELOAD=", 11);
+
+		for (i = 0; i < names.n && !overridden; i++)
+			overridden = strlen(names.v[i]) == nlen && !strncmp(names.v[i], *e, nlen);
+		if (!overridden)
+			strvec_push(store, *e);
+	}
+	strvec_clear(&names);
+	return strvec_argv(store);
+}
+
+static void child_exec(const struct trial_spec *spec, char **envp, int out_fd, int err_fd,
+		       int witness_fd, int errpipe)
+{
+	int devnull, e;
+	sigset_t none;
+	struct sigaction dfl;
+
+	setpgid(0, 0);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		goto fail;
+	if (witness_fd >= 0) {
+		/* the witness fd must survive exec */
+		int flags = fcntl(witness_fd, F_GETFD);
+
+		fcntl(witness_fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	if (spec->cpus) {
+		cpu_set_t set;
+		int c;
+
+		CPU_ZERO(&set);
+		for (c = 0; c < 1024 && c < CPU_SETSIZE; c++)
+			if (spec->cpus[c / 8] & (1u << (c % 8)))
+				CPU_SET(c, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			goto fail;
+	}
+	execvpe(spec->argv.v[0], spec->argv.v, envp);
+fail:
+	e = errno;
+	if (write(errpipe, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int pidfd_open_(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * Waits for the child to end, killing its group on timeout or when the
+ * session is asked to stop.  Returns 0, or the reason it was killed.
+ */
+static enum trial_status wait_child(pid_t pid, double timeout_s, double start, int *status,
+				    struct rusage *ru, int *stop_sig)
+{
+	enum trial_status killed = TRIAL_OK;
+	int pfd = pidfd_open_(pid);
+
+	for (;;) {
+		pid_t w = wait4(pid, status, WNOHANG, ru);
+		double left;
+		int slice;
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			*status = 0;
+			break;
+		}
+		if (ngb_stop_signal && killed == TRIAL_OK) {
+			*stop_sig = ngb_stop_signal;
+			killed = TRIAL_INTERRUPTED;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+		left = timeout_s > 0 ? timeout_s - (monotonic_seconds() - start) : 1e9;
+		if (left <= 0 && killed == TRIAL_OK) {
+			killed = TRIAL_TIMEOUT;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			continue;
+		}
+		slice = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+		if (pfd >= 0) {
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+			poll(&p, 1, slice);
+		} else {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (pfd >= 0)
+		close(pfd);
+	/* whatever the child left behind in its group goes too */
+	kill(-pid, SIGKILL);
+	return killed;
+}
+
+static void read_witness(int fd, struct trial_outcome *out)
+{
+	size_t len;
+	char *text = read_all_fd(fd, 8192, &len), *p, *nl;
+
+	p = strstr(text, "served_by=");
+	if (p) {
+		p += strlen("served_by=");
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		out->served_by = xstrdup(p);
+	}
+	free(text);
+}
+
+static void read_stats(const char *path, struct trial_outcome *out)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *end;
+		double v;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!eq || !valid_key(line, (size_t)(eq - line)))
+			continue;
+		end = eq + 1;
+		if (parse_double(end, &v) == 0)
+			strvec_push(&out->alloc_stats, line);
+	}
+	fclose(f);
+}
+
+int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
+{
+	int out_fd = -1, err_fd = -1, wit_fd = -1, errpipe[2] = { -1, -1 };
+	struct strvec envstore = STRVEC_INIT;
+	char *stats_path = NULL;
+	struct rusage ru;
+	double start;
+	int status = 0, exec_errno = 0, stop_sig = 0, rc = 0;
+	enum trial_status killed;
+	char **envp;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ru, 0, sizeof(ru));
+	out_fd = anon_file();
+	err_fd = anon_file();
+	if (spec->witness)
+		wit_fd = anon_file();
+	if (out_fd < 0 || err_fd < 0 || (spec->witness && wit_fd < 0)) {
+		rc = error("cannot create a temporary file: %s", strerror(errno));
+		goto out;
+	}
+	if (spec->stats_env) {
+		const char *dir = getenv("TMPDIR");
+		int fd;
+
+		stats_path = xasprintf("%s/ngbench-stats-XXXXXX", dir && *dir ? dir : "/tmp");
+		fd = mkstemp(stats_path);
+		if (fd < 0) {
+			rc = error("cannot create a temporary file: %s", strerror(errno));
+			goto out;
+		}
+		close(fd);
+	}
+	if (pipe2(errpipe, O_CLOEXEC) != 0) {
+		rc = error("cannot create a pipe: %s", strerror(errno));
+		goto out;
+	}
+	envp = child_environment(spec, wit_fd, stats_path, &envstore);
+
+	fflush(stdout);
+	fflush(stderr);
+	start = monotonic_seconds();
+	pid = fork();
+	if (pid < 0) {
+		rc = error("cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(spec, envp, out_fd, err_fd, wit_fd, errpipe[1]);
+	setpgid(pid, pid); /* both sides, so that kill(-pid) works at once */
+	close(errpipe[1]);
+	errpipe[1] = -1;
+	while (read(errpipe[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
+		;
+
+	killed = wait_child(pid, spec->timeout_s, start, &status, &ru, &stop_sig);
+	out->wall_s = monotonic_seconds() - start;
+	out->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+	out->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	out->maxrss_kb = ru.ru_maxrss;
+	out->minflt = ru.ru_minflt;
+	out->majflt = ru.ru_majflt;
+	out->nvcsw = ru.ru_nvcsw;
+	out->nivcsw = ru.ru_nivcsw;
+	out->interrupted_by = stop_sig;
+	if (WIFEXITED(status)) {
+		out->exited = 1;
+		out->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		out->term_signal = WTERMSIG(status);
+	}
+
+	if (wit_fd >= 0)
+		read_witness(wit_fd, out);
+	parse_record_fd(out_fd, &out->record);
+	if (spec->keep_stdout)
+		out->stdout_text = read_all_fd(out_fd, 65536, NULL);
+	if (stats_path)
+		read_stats(stats_path, out);
+	if (spec->show_output) {
+		copy_fd_to(out_fd, stdout);
+		copy_fd_to(err_fd, stderr);
+	}
+
+	if (killed == TRIAL_INTERRUPTED) {
+		out->status = TRIAL_INTERRUPTED;
+		out->reason = xasprintf("interrupted by %s", strsignal(stop_sig));
+	} else if (killed == TRIAL_TIMEOUT) {
+		out->status = TRIAL_TIMEOUT;
+		out->reason = xasprintf("timed out after %g s; its process group was killed",
+					spec->timeout_s);
+	} else if (exec_errno) {
+		out->status = TRIAL_EXEC_FAILED;
+		out->reason = xasprintf("cannot execute '%s': %s", spec->argv.v[0],
+					strerror(exec_errno));
+	} else if (out->term_signal) {
+		out->status = TRIAL_SIGNAL;
+		out->reason = xasprintf("killed by signal %d (%s)", out->term_signal,
+					strsignal(out->term_signal));
+	} else if (out->exit_code == 77) {
+		out->status = TRIAL_SKIPPED;
+		out->reason = xstrdup("exit status 77: the program cannot run here");
+	} else if (out->exit_code != 0) {
+		out->status = TRIAL_FAILED;
+		out->reason = xasprintf("exit status %d", out->exit_code);
+	} else {
+		out->status = TRIAL_OK;
+	}
+	if (out->status != TRIAL_OK && out->status != TRIAL_INTERRUPTED)
+		out->stderr_tail = file_tail(err_fd);
+
+out:
+	if (stats_path) {
+		unlink(stats_path);
+		free(stats_path);
+	}
+	strvec_clear(&envstore);
+	if (errpipe[0] >= 0)
+		close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (wit_fd >= 0)
+		close(wit_fd);
+	return rc;
+}
+
+void trial_outcome_release(struct trial_outcome *o)
+{
+	free(o->reason);
+	free(o->served_by);
+	free(o->stderr_tail);
+	free(o->stdout_text);
+	result_record_release(&o->record);
+	strvec_clear(&o->alloc_stats);
+	memset(o, 0, sizeof(*o));
+}
+
+void trial_spec_release(struct trial_spec *s)
+{
+	strvec_clear(&s->argv);
+	strvec_clear(&s->env);
+	free(s->preload);
+	free(s->stats_env);
+	memset(s, 0, sizeof(*s));
+}
