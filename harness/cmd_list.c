@@ -249,7 +249,7 @@ int cmd_list(int argc, const char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "json"))
@@ -264,6 +264,8 @@ int cmd_list(int argc, const char **argv)
 		case 'h':
 			fputs(list_usage, stdout);
 			return 0;
+		case ':':
+			return usage_error("list", "option '%s' needs a value", argv[optind - 1]);
 		default:
 			return usage_error("list", "unknown option '%s'", argv[optind - 1]);
 		}

@@ -44,7 +44,7 @@ int cmd_report(int argc, const char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;

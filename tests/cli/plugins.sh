@@ -1,0 +1,37 @@
+#!/bin/sh
+# Plugins whose library is missing, of another ABI, or not a malloc; libraries by path.
+. "$top_srcdir/tests/cli/lib.sh"
+plan 17
+
+out=$SCRATCH/out; err=$SCRATCH/err
+export NGBENCH_PLUGIN_PATH=$TEST_PLUGINS
+test -e "$TEST_PLUGINS/missing.so" || skip_all "test plugins not built"
+
+"$NGBENCH" list allocators >"$out" 2>"$err"; ok $? "list allocators exits 0 with broken plugins around"
+grep -Eq '^test-missing +unavailable' "$out"; ok $? "a plugin whose library is missing is listed as unavailable"
+contains "$out" "reason: libngbench-test-missing.so.9 not found" "with the reason"
+contains "$out" "fix:    apt-get install ngbench-test-missing-pkg" "and the fix"
+contains "$err" "was built for allocator ABI 99, this ngbench needs 1" "a plugin of another ABI is refused with a warning"
+grep -Eq '^test-nomalloc +unavailable' "$out"; ok $? "a library that does not define malloc is unavailable"
+contains "$out" "does not replace malloc" "with the reason"
+
+"$NGBENCH" run -a test-missing -r 1 -- true >/dev/null 2>"$err"; is $? 2 "run refuses an unavailable allocator (exit 2)"
+contains "$err" "allocator 'test-missing' is unavailable: libngbench-test-missing.so.9 not found" "with the same reason"
+test ! -e "$DB"; ok $? "and writes nothing"
+
+"$NGBENCH" run -a all -r 1 -- true >"$out" 2>"$err"; ok $? "--allocator=all runs the available ones"
+contains "$err" "skipping allocator 'test-missing': libngbench-test-missing.so.9 not found" "and says which it skips and why"
+is "$(sql "SELECT count(*) FROM trials WHERE allocator LIKE 'test-%'")" 0 "no trial of a skipped allocator"
+
+unset NGBENCH_PLUGIN_PATH
+jem=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+if [ -e "$jem" ]; then
+	"$NGBENCH" run -a "$jem" -r 1 -- "$TINY" >/dev/null 2>"$err"; ok $? "a malloc library given by path runs"
+	is "$(sql "SELECT served_by FROM trials ORDER BY id DESC LIMIT 1")" "$(readlink -f $jem)" "and serves malloc in the child"
+else
+	skip "jemalloc not installed"; skip "jemalloc not installed"
+fi
+libm=$(ls /usr/lib/x86_64-linux-gnu/libm.so.6 /lib/x86_64-linux-gnu/libm.so.6 2>/dev/null | head -1)
+"$NGBENCH" run -a "$libm" -r 1 -- true >/dev/null 2>"$err"; is $? 2 "a library by path that is no malloc is refused"
+contains "$err" "does not replace malloc" "with the reason"
+done_testing
