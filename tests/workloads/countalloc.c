@@ -1,0 +1,122 @@
+/*
+ * tests/workloads/countalloc.c - a preloadable shim that counts the calls a
+ * program makes to the allocator and the sizes it asks for, and prints them
+ * on standard error at exit (or into $NGB_COUNTALLOC_OUT).  It forwards to
+ * glibc's allocator through the __libc_* entry points, so it needs no dlsym
+ * (which allocates).  Used to measure the xalanc workload's call rate and
+ * size mix (workloads/README.md); never in timing runs.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+/* Request sizes: <=16, <=32, <=64, <=128, <=256, <=512, <=1K, <=4K, <=64K, more. */
+static const size_t bound[] = { 16, 32, 64, 128, 256, 512, 1024, 4096, 65536, (size_t)-1 };
+#define BUCKETS (sizeof(bound) / sizeof(*bound))
+
+static atomic_ullong n_malloc, n_calloc, n_realloc, n_free, n_memalign, n_bytes;
+static atomic_ullong hist[BUCKETS];
+static struct timespec start;
+
+static void count(size_t n)
+{
+	size_t b = 0;
+
+	while (n > bound[b])
+		b++;
+	atomic_fetch_add_explicit(&hist[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&n_bytes, n, memory_order_relaxed);
+}
+
+void *malloc(size_t n)
+{
+	atomic_fetch_add_explicit(&n_malloc, 1, memory_order_relaxed);
+	count(n);
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t s)
+{
+	atomic_fetch_add_explicit(&n_calloc, 1, memory_order_relaxed);
+	count(n * s);
+	return __libc_calloc(n, s);
+}
+
+void *realloc(void *p, size_t n)
+{
+	atomic_fetch_add_explicit(&n_realloc, 1, memory_order_relaxed);
+	count(n);
+	return __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	if (p)
+		atomic_fetch_add_explicit(&n_free, 1, memory_order_relaxed);
+	__libc_free(p);
+}
+
+void *memalign(size_t a, size_t n)
+{
+	atomic_fetch_add_explicit(&n_memalign, 1, memory_order_relaxed);
+	count(n);
+	return __libc_memalign(a, n);
+}
+
+void *aligned_alloc(size_t a, size_t n)
+{
+	return memalign(a, n);
+}
+
+int posix_memalign(void **out, size_t a, size_t n)
+{
+	void *p = memalign(a, n);
+
+	if (!p)
+		return 12; /* ENOMEM */
+	*out = p;
+	return 0;
+}
+
+__attribute__((constructor)) static void begin(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &start);
+}
+
+__attribute__((destructor)) static void report(void)
+{
+	struct timespec now;
+	char line[512];
+	int len;
+	const char *out = getenv("NGB_COUNTALLOC_OUT");
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	len = snprintf(line, sizeof(line),
+		       "countalloc: seconds=%.3f malloc=%llu calloc=%llu realloc=%llu memalign=%llu "
+		       "free=%llu bytes=%llu",
+		       (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) * 1e-9,
+		       n_malloc, n_calloc, n_realloc, n_memalign, n_free, n_bytes);
+	for (size_t b = 0; b < BUCKETS && len < (int)sizeof(line); b++) {
+		if (bound[b] == (size_t)-1)
+			len += snprintf(line + len, sizeof(line) - len, " gt%zu=%llu",
+					bound[b - 1], hist[b]);
+		else
+			len += snprintf(line + len, sizeof(line) - len, " le%zu=%llu", bound[b],
+					hist[b]);
+	}
+	f = out ? fopen(out, "a") : NULL;
+	fprintf(f ? f : stderr, "%s\n", line);
+	if (f)
+		fclose(f);
+}

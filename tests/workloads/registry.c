@@ -1,0 +1,98 @@
+/*
+ * tests/workloads/registry.c - the workload registry is consistent: every
+ * workload is found by name, has a "threads" parameter, a metric and a unit;
+ * every default and every preset value passes the same validation the
+ * programs apply; preset names round-trip; bad values are refused.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "../../workloads/common.h"
+
+static void check_presets(const struct ngb_workload *w)
+{
+	for (int p = 0; p < NGB_PRESET_COUNT; p++) {
+		char buf[512], err[256];
+		int bad = 0;
+
+		snprintf(buf, sizeof(buf), "%s", w->presets[p] ? w->presets[p] : "");
+		for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
+			char *eq = strchr(tok, '=');
+			const struct ngb_workload_param *par;
+			double v;
+
+			if (!eq) {
+				bad = 1;
+				continue;
+			}
+			*eq = 0;
+			par = ngb_workload_param_find(w, tok);
+			if (!par || wl_param_parse(par, eq + 1, &v, err, sizeof(err)) < 0)
+				bad = 1;
+		}
+		ok(!bad, "%s: preset %s is valid", w->name, ngb_preset_name((enum ngb_preset)p));
+	}
+}
+
+int main(void)
+{
+	const struct ngb_workload *w;
+	static const char *const expected[] = {
+		"xalanc", "xmalloc", "larson", "active-false", "passive-false", "threadtest",
+		"blowup",
+	};
+	enum ngb_preset p;
+	char err[256];
+	double v;
+	int n = 0;
+
+	for (w = ngb_workloads; w->name; w++)
+		n++;
+	tap_plan(7 + n * 9 + 8);
+	for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++)
+		ok(ngb_workload_find(expected[i]) != NULL, "workload %s is registered", expected[i]);
+
+	for (w = ngb_workloads; w->name; w++) {
+		int defaults_ok = 1, seed = 0;
+
+		expect_str_eq(w->threads_param, "threads", "%s: thread parameter", w->name);
+		ok(ngb_workload_param_find(w, "threads") != NULL, "%s: has --threads", w->name);
+		ok(w->metric && *w->metric && w->unit && *w->unit, "%s: metric and unit", w->name);
+		ok(w->program && *w->program && w->summary && *w->summary, "%s: program and summary",
+		   w->name);
+		for (const struct ngb_workload_param *par = w->params; par->name; par++) {
+			if (wl_param_parse(par, par->def, &v, err, sizeof(err)) < 0) {
+				tap_diag("%s --%s default: %s", w->name, par->name, err);
+				defaults_ok = 0;
+			}
+			seed |= !strcmp(par->name, "seed");
+		}
+		ok(defaults_ok, "%s: every default validates", w->name);
+		ok(seed, "%s: has --seed", w->name);
+		check_presets(w);
+	}
+
+	w = ngb_workload_find("xalanc");
+	expect_str_eq(w->requires, "xalan", "xalanc requires xalan");
+	ok(w->unavailable_fix && strstr(w->unavailable_fix, "libxalan-c-dev"),
+	   "xalanc says which package to install");
+	ok(ngb_workload_find("nonesuch") == NULL, "unknown workload is not found");
+	ok(ngb_preset_parse("standard", &p) == 0 && p == NGB_PRESET_STANDARD,
+	   "preset 'standard' parses");
+	ok(ngb_preset_parse("huge", &p) < 0, "preset 'huge' is refused");
+
+	const struct ngb_workload_param *threads =
+		ngb_workload_param_find(ngb_workload_find("larson"), "threads");
+	ok(wl_param_parse(threads, "two", &v, err, sizeof(err)) < 0 && strstr(err, "'two'"),
+	   "non-numeric threads refused: %s", err);
+	ok(wl_param_parse(threads, "0", &v, err, sizeof(err)) < 0 && strstr(err, "range"),
+	   "threads=0 refused: %s", err);
+	const struct ngb_workload_param *size =
+		ngb_workload_param_find(ngb_workload_find("blowup"), "size");
+	ok(wl_param_parse(size, "4K", &v, err, sizeof(err)) == 0 && v == 4096,
+	   "size 4K parses as 4096");
+	return tap_done();
+}
