@@ -235,6 +235,7 @@ int cmd_run(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
+int cmd_perfmon(int argc, const char **argv);   /* perfmon's, in harness/cmd_perfmon.c */
 
 /* Shows the help of a command (its --help); 0, or -1 if there is no such command. */
 int show_command_help(const char *name);

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run allocators x workloads (or any command) and store the trials" },
 	{ "list", cmd_list, "list allocators, workloads or stored sessions" },
 	{ "report", cmd_report, "show a table of a stored session" },
+	{ "perfmon", cmd_perfmon, "tell what this machine can count, and why not" },
+	{ "doctor", cmd_perfmon, "the same as perfmon" },
 	{ "help", cmd_help, "show help on ngbench or on one command" },
 };
 
