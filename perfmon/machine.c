@@ -110,7 +110,7 @@ const char *ngb_perfmon_paranoid_meaning(int paranoid)
 		       "CPU-wide counting needs CAP_PERFMON";
 	if (paranoid == 2)
 		return "any user may count their own processes in user space only "
-		       "(events must exclude the kernel); ngbench does so";
+		       "(events must exclude the kernel)";
 	return "unprivileged users may not use perf events at all (a Debian/Android "
 	       "extension); lower it to 2 or run with CAP_PERFMON";
 }

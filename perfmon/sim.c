@@ -42,7 +42,9 @@ extern char **environ;
  *  dtlb-client: Skylake TLBs for 4 KiB pages: ITLB 128 entries 8-way,
  *	DTLB 64 entries 4-way, STLB 1536 entries 12-way.
  *  dtlb-server: Zen 3 TLBs: L1 ITLB and L1 DTLB 64 entries fully
- *	associative, L2 DTLB 2048 entries 16-way.
+ *	associative, L2 DTLB 2048 entries.  The real L2 DTLB is 12-way and
+ *	skewed; 2048 / 12 sets is not a power of two, which cachegrind
+ *	requires, so the model uses 16 ways.
  * A TLB of E entries, W ways, is simulated as a cache of E * 4096 bytes, W
  * ways, 4096-byte lines.
  */
