@@ -431,12 +431,14 @@ static int insert_counters_locked(struct ngb_store *st, int64_t trial_id,
 			sqlite3_bind_double(s, 5, c->value);
 		else
 			sqlite3_bind_null(s, 5);
-		if (c->has_raw) {
+		if (c->has_raw)
 			sqlite3_bind_int64(s, 6, (sqlite3_int64)c->raw);
+		else
+			sqlite3_bind_null(s, 6);
+		if (c->has_times) {
 			sqlite3_bind_int64(s, 7, (sqlite3_int64)c->time_enabled);
 			sqlite3_bind_int64(s, 8, (sqlite3_int64)c->time_running);
 		} else {
-			sqlite3_bind_null(s, 6);
 			sqlite3_bind_null(s, 7);
 			sqlite3_bind_null(s, 8);
 		}

@@ -55,6 +55,15 @@ static const char run_usage[] =
 	"      --cpus=LIST        pin the children to these CPUs, e.g. 0 or 0-1\n"
 	"      --seed=N           seed of the trial order (default: from the clock; stored)\n"
 	"      --show-output      copy each trial's output to ours after it ends\n"
+	"\n"
+	"Counters (see 'ngbench perfmon' for what this machine can count):\n"
+	"      --counters=MODE    hw (default: PMU and software events with perf_event_open),\n"
+	"                         sim (run under valgrind's cachegrind with a declared cache\n"
+	"                         geometry: deterministic, 20-100x slower) or none\n"
+	"      --events=LIST      events for hw (default: the NextGen-Malloc paper's Table 1\n"
+	"                         set plus task-clock and cpu-migrations)\n"
+	"      --cache=GEOMETRY   for sim: client (default), server, dtlb-client, dtlb-server,\n"
+	"                         or sizes such as I1=32K,8,64:D1=48K,12,64:LL=32M,16,64\n"
 	"  -q, --quiet            no progress line (there is none unless stderr is a terminal)\n"
 	"\n"
 	"Where:\n"
@@ -89,6 +98,10 @@ struct run_opts {
 	const char *db;
 	int show_output;
 	int quiet;
+	enum ngb_counters_mode counters;
+	const char *events;
+	const char *cache;
+	struct ngb_cache_geometry geometry;
 	int ncommand;
 	const char **command;
 };
@@ -540,10 +553,20 @@ static char *config_json(const struct run_opts *o, struct allocator **allocs, si
 						   "library", allocs[i]->library));
 	for (i = 0; i < nwl; i++)
 		json_array_append_new(w, json_string(wls[i]->name));
-	j = json_pack("{s:i, s:i, s:f, s:s, s:o, s:o, s:b}", "repetitions", (int)o->repetitions,
-		      "warmup", (int)o->warmup, "timeout_s", o->timeout_s,
-		      "preset", ngb_preset_name(o->preset), "allocators", a, "workloads", w,
-		      "pinned", o->have_cpus);
+	{
+		char geo[256] = "";
+
+		if (o->counters == NGB_COUNTERS_SIM)
+			ngb_cache_geometry_format(&o->geometry, geo, sizeof(geo));
+		j = json_pack("{s:i, s:i, s:f, s:s, s:o, s:o, s:b, s:s, s:s?, s:s?}",
+			      "repetitions", (int)o->repetitions, "warmup", (int)o->warmup,
+			      "timeout_s", o->timeout_s, "preset", ngb_preset_name(o->preset),
+			      "allocators", a, "workloads", w, "pinned", o->have_cpus,
+			      "counters", ngb_counters_mode_name(o->counters),
+			      "events", o->counters == NGB_COUNTERS_HW
+					? (o->events ? o->events : ngb_perfmon_default_events) : NULL,
+			      "cache_geometry", geo[0] ? geo : NULL);
+	}
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
@@ -666,7 +689,30 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 	t.started_at = started;
 	t.results = res;
 	t.nresults = nres;
+	if (out->ncounters) {
+		struct ngb_counter_row *rows = xcalloc(out->ncounters, sizeof(*rows));
+
+		for (k = 0; k < out->ncounters; k++) {
+			const struct ngb_counter *c = &out->counters[k];
+
+			rows[k].event = c->event;
+			rows[k].source = ngb_counter_source_name(c->source);
+			rows[k].status = ngb_counter_status_name(c->status);
+			rows[k].has_value = c->has_value;
+			rows[k].value = c->value;
+			rows[k].has_raw = c->has_raw;
+			rows[k].raw = c->raw;
+			rows[k].has_times = c->has_times;
+			rows[k].time_enabled = c->time_enabled;
+			rows[k].time_running = c->time_running;
+			rows[k].encoding = c->encoding[0] ? c->encoding : NULL;
+			rows[k].reason = c->reason[0] ? c->reason : NULL;
+		}
+		t.counters = rows;
+		t.ncounters = (int)out->ncounters;
+	}
 	rc = ngb_store_trial_add(st, &t, NULL, &e);
+	free((void *)t.counters);
 	if (rc)
 		error("%s", e.msg);
 	for (i = out->record.nextra; i < nres; i++)
@@ -692,6 +738,9 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		{ "label", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "show-output", no_argument, NULL, 'O' },
+		{ "counters", required_argument, NULL, 'K' },
+		{ "events", required_argument, NULL, 'E' },
+		{ "cache", required_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -700,6 +749,7 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 
 	o->repetitions = 5;
 	o->timeout_s = 600;
+	o->counters = NGB_COUNTERS_HW;
 	o->preset = NGB_PRESET_QUICK;
 	optind = 0;
 	opterr = 0;
@@ -779,6 +829,19 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		case 'O':
 			o->show_output = 1;
 			break;
+		case 'K': {
+			struct ngb_err e;
+
+			if (ngb_counters_mode_parse(optarg, &o->counters, &e))
+				return usage_error("run", "%s", e.msg);
+			break;
+		}
+		case 'E':
+			o->events = optarg;
+			break;
+		case 'G':
+			o->cache = optarg;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -803,6 +866,19 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 	if (o->ncommand && (o->sets.n || o->threads.n))
 		return usage_error("run", "--set and --threads apply to registered workloads, not "
 				   "to a command");
+	if (o->events && o->counters != NGB_COUNTERS_HW)
+		return usage_error("run", "--events applies to --counters=hw");
+	if (o->cache && o->counters != NGB_COUNTERS_SIM)
+		return usage_error("run", "--cache applies to --counters=sim");
+	if (o->counters == NGB_COUNTERS_SIM) {
+		struct ngb_err e;
+		char path[4096];
+
+		if (ngb_cache_geometry_parse(o->cache ? o->cache : "client", &o->geometry, &e))
+			return usage_error("run", "%s", e.msg);
+		if (ngb_sim_find_valgrind(path, sizeof(path), &e))
+			return usage_error("run", "--counters=sim needs valgrind: %s", e.msg);
+	}
 	return 0;
 }
 
@@ -823,6 +899,7 @@ int cmd_run(int argc, const char **argv)
 	size_t nalloc = 0, nwl = 0, ncells = 0, i;
 	struct cell *cells = NULL;
 	struct ngb_store *st = NULL;
+	struct ngb_perfmon *pm = NULL;
 	struct ngb_session_info si;
 	struct ngb_err e;
 	struct utsname un;
@@ -883,6 +960,18 @@ int cmd_run(int argc, const char **argv)
 		}
 	}
 
+	/* Unknown event names are bad input too: check them before the session. */
+	if (o.counters == NGB_COUNTERS_HW) {
+		struct ngb_perfmon_config pc = { .events = o.events, .user_only = -1 };
+		struct ngb_perfmon *check;
+
+		if (ngb_perfmon_new(&check, &pc, &e)) {
+			rc = usage_error("run", "%s", e.msg);
+			goto out;
+		}
+		ngb_perfmon_free(check);
+	}
+
 	/* Everything checked: now the database. */
 	dbpath = ngb_db_path(o.db);
 	if (make_parent_dir(dbpath)) {
@@ -928,6 +1017,15 @@ int cmd_run(int argc, const char **argv)
 	}
 
 	runner_install_signal_handlers();
+	if (o.counters == NGB_COUNTERS_HW) {
+		struct ngb_perfmon_config pc = { .events = o.events, .user_only = -1 };
+
+		if (ngb_perfmon_new(&pm, &pc, &e)) {
+			/* checked before the session too; here only if the machine changed */
+			rc = error("%s", e.msg) ? 1 : 1;
+			goto out;
+		}
+	}
 	nrounds = (int)(o.warmup + o.repetitions);
 	total = nrounds * (int)ncells;
 	progress_init(&prog, total);
@@ -961,6 +1059,8 @@ int cmd_run(int argc, const char **argv)
 			spec.cpus = o.have_cpus ? o.cpus : NULL;
 			spec.stats_env = c->alloc->stats_env ? xstrdup(c->alloc->stats_env) : NULL;
 			spec.show_output = o.show_output;
+			spec.pm = pm;
+			spec.sim = o.counters == NGB_COUNTERS_SIM ? &o.geometry : NULL;
 			tstart = now_iso8601();
 			if (run_trial(&spec, &out)) {
 				/* could not even start a child: the machine is in trouble */
@@ -1036,6 +1136,7 @@ int cmd_run(int argc, const char **argv)
 	}
 
 out:
+	ngb_perfmon_free(pm);
 	free(order);
 	free(cmdline);
 	free(cpu);

@@ -12,6 +12,7 @@
 
 #include "ngbench/allocator.h"
 #include "ngbench/error.h"
+#include "ngbench/perfmon.h"
 #include "ngbench/workload.h"
 
 /* ---- messages (util.c) -------------------------------------------------- */
@@ -157,6 +158,9 @@ struct trial_spec {
 	char *stats_env;            /* allocator statistics file variable, or NULL */
 	int show_output;            /* copy the child's output to ours afterwards */
 	int keep_stdout;            /* keep the child's stdout (first 64 KiB) in the outcome */
+	/* counters: at most one of the two */
+	const struct ngb_perfmon *pm;              /* hardware and software counters */
+	const struct ngb_cache_geometry *sim;      /* run under cachegrind with this geometry */
 };
 
 enum trial_status {
@@ -195,6 +199,8 @@ struct trial_outcome {
 	char *stdout_text;          /* with keep_stdout */
 	struct result_record record;
 	struct strvec alloc_stats;  /* "key=value" from the allocator statistics file */
+	struct ngb_counter *counters;
+	size_t ncounters;
 	int interrupted_by;         /* signal that interrupted the session, or 0 */
 };
 

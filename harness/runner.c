@@ -320,8 +320,8 @@ static char **child_environment(const struct trial_spec *spec, int witness_fd,
 	return strvec_argv(store);
 }
 
-static void child_exec(const struct trial_spec *spec, char **envp, int out_fd, int err_fd,
-		       int witness_fd, int errpipe)
+static void child_exec(char **argv, char **envp, const struct trial_spec *spec, int out_fd,
+		       int err_fd, int witness_fd, int gate, int errpipe)
 {
 	int devnull, e;
 	sigset_t none;
@@ -356,7 +356,15 @@ static void child_exec(const struct trial_spec *spec, char **envp, int out_fd, i
 		if (sched_setaffinity(0, sizeof(set), &set) != 0)
 			goto fail;
 	}
-	execvpe(spec->argv.v[0], spec->argv.v, envp);
+	if (gate >= 0) {
+		/* wait until the parent has opened the counters on us */
+		char c;
+
+		while (read(gate, &c, 1) < 0 && errno == EINTR)
+			;
+		close(gate);
+	}
+	execvpe(argv[0], argv, envp);
 fail:
 	e = errno;
 	if (write(errpipe, &e, sizeof(e)) < 0)
@@ -463,11 +471,42 @@ static void read_stats(const char *path, struct trial_outcome *out)
 	fclose(f);
 }
 
+/* A private file name in $TMPDIR for a file that another program writes. */
+static char *temp_path(const char *what)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/ngbench-%s-XXXXXX", dir && *dir ? dir : "/tmp", what);
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+static void collect_sim(const struct trial_spec *spec, const char *sim_out,
+			struct trial_outcome *out)
+{
+	struct ngb_err e;
+	int n;
+
+	out->counters = xcalloc(NGB_SIM_NEVENTS, sizeof(*out->counters));
+	n = ngb_sim_collect(sim_out, spec->sim, spec->argv.v[0], out->counters, NGB_SIM_NEVENTS, &e);
+	if (n < 0)
+		n = (int)ngb_sim_fail_rows(spec->sim, e.msg, out->counters, NGB_SIM_NEVENTS);
+	out->ncounters = (size_t)n;
+}
+
 int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 {
-	int out_fd = -1, err_fd = -1, wit_fd = -1, errpipe[2] = { -1, -1 };
+	int out_fd = -1, err_fd = -1, wit_fd = -1, errpipe[2] = { -1, -1 }, gate[2] = { -1, -1 };
 	struct strvec envstore = STRVEC_INIT;
-	char *stats_path = NULL;
+	struct ngb_sim_command simcmd = { NULL, NULL };
+	struct ngb_perfmon_attach *att = NULL;
+	char *stats_path = NULL, *sim_out = NULL;
+	char **argv;
 	struct rusage ru;
 	double start;
 	int status = 0, exec_errno = 0, stop_sig = 0, rc = 0;
@@ -485,23 +524,32 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		rc = error("cannot create a temporary file: %s", strerror(errno));
 		goto out;
 	}
-	if (spec->stats_env) {
-		const char *dir = getenv("TMPDIR");
-		int fd;
-
-		stats_path = xasprintf("%s/ngbench-stats-XXXXXX", dir && *dir ? dir : "/tmp");
-		fd = mkstemp(stats_path);
-		if (fd < 0) {
-			rc = error("cannot create a temporary file: %s", strerror(errno));
-			goto out;
-		}
-		close(fd);
+	if ((spec->stats_env && !(stats_path = temp_path("stats"))) ||
+	    (spec->sim && !(sim_out = temp_path("cachegrind")))) {
+		rc = error("cannot create a temporary file: %s", strerror(errno));
+		goto out;
 	}
-	if (pipe2(errpipe, O_CLOEXEC) != 0) {
+	if (pipe2(errpipe, O_CLOEXEC) != 0 || (spec->pm && pipe2(gate, O_CLOEXEC) != 0)) {
 		rc = error("cannot create a pipe: %s", strerror(errno));
 		goto out;
 	}
 	envp = child_environment(spec, wit_fd, stats_path, &envstore);
+	argv = spec->argv.v;
+	if (spec->sim) {
+		struct ngb_sim_config sc;
+		struct ngb_err e;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.geometry = *spec->sim;
+		sc.preload = spec->preload;
+		sc.out_file = sim_out;
+		if (ngb_sim_command_build(&simcmd, &sc, spec->argv.v, envp, &e)) {
+			rc = error("%s", e.msg);
+			goto out;
+		}
+		argv = simcmd.argv;
+		envp = simcmd.envp;
+	}
 
 	fflush(stdout);
 	fflush(stderr);
@@ -511,11 +559,24 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		rc = error("cannot fork: %s", strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
-		child_exec(spec, envp, out_fd, err_fd, wit_fd, errpipe[1]);
+	if (pid == 0) {
+		if (gate[1] >= 0)
+			close(gate[1]);
+		child_exec(argv, envp, spec, out_fd, err_fd, wit_fd, gate[0], errpipe[1]);
+	}
 	setpgid(pid, pid); /* both sides, so that kill(-pid) works at once */
 	close(errpipe[1]);
 	errpipe[1] = -1;
+	if (spec->pm) {
+		struct ngb_err e;
+
+		/* a counter that cannot be opened is a status, never a lost trial */
+		if (ngb_perfmon_attach(spec->pm, pid, &att, &e))
+			att = NULL;
+		close(gate[0]);
+		close(gate[1]); /* releases the child */
+		gate[0] = gate[1] = -1;
+	}
 	while (read(errpipe[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
 		;
 
@@ -536,6 +597,14 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		out->term_signal = WTERMSIG(status);
 	}
 
+	if (att) {
+		size_t n = ngb_perfmon_nevents(spec->pm);
+
+		out->counters = xcalloc(n ? n : 1, sizeof(*out->counters));
+		out->ncounters = ngb_perfmon_collect(att, out->counters, n);
+	}
+	if (spec->sim && killed == TRIAL_OK)
+		collect_sim(spec, sim_out, out);
 	if (wit_fd >= 0)
 		read_witness(wit_fd, out);
 	parse_record_fd(out_fd, &out->record);
@@ -576,10 +645,21 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		out->stderr_tail = file_tail(err_fd);
 
 out:
+	if (att)
+		ngb_perfmon_detach(att);
+	ngb_sim_command_release(&simcmd);
 	if (stats_path) {
 		unlink(stats_path);
 		free(stats_path);
 	}
+	if (sim_out) {
+		unlink(sim_out);
+		free(sim_out);
+	}
+	if (gate[0] >= 0)
+		close(gate[0]);
+	if (gate[1] >= 0)
+		close(gate[1]);
 	strvec_clear(&envstore);
 	if (errpipe[0] >= 0)
 		close(errpipe[0]);
@@ -600,6 +680,7 @@ void trial_outcome_release(struct trial_outcome *o)
 	free(o->served_by);
 	free(o->stderr_tail);
 	free(o->stdout_text);
+	free(o->counters);
 	result_record_release(&o->record);
 	strvec_clear(&o->alloc_stats);
 	memset(o, 0, sizeof(*o));

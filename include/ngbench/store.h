@@ -73,8 +73,10 @@ struct ngb_counter_row {
 	const char *status;   /* ok, scaled, unsupported, denied, error */
 	int has_value;
 	double value;
-	int has_raw;          /* raw, time_enabled, time_running */
-	uint64_t raw, time_enabled, time_running;
+	int has_raw;
+	uint64_t raw;
+	int has_times;        /* time_enabled, time_running (ns) */
+	uint64_t time_enabled, time_running;
 	const char *encoding; /* may be NULL */
 	const char *reason;   /* may be NULL */
 };

@@ -76,8 +76,8 @@ static void test_session_and_trial(void)
 		{ "checksum", "0xabc", 0, 0 }, { "ops", "1000", 1, 1000 },
 	};
 	struct ngb_counter_row ctr[2] = {
-		{ "task-clock", "sw", "ok", 1, 12345, 1, 12345, 100, 100, "sw:0x1", NULL },
-		{ "cycles", "pmu", "unsupported", 0, 0, 0, 0, 0, 0, NULL, "ENOENT: no PMU" },
+		{ "task-clock", "sw", "ok", 1, 12345, 1, 12345, 1, 100, 100, "sw:0x1", NULL },
+		{ "cycles", "pmu", "unsupported", 0, 0, 0, 0, 0, 0, 0, NULL, "ENOENT: no PMU" },
 	};
 	int64_t sid = 0, tid = 0, found = 0;
 	sqlite3_stmt *s;
