@@ -313,49 +313,11 @@ static int resolve_workloads(struct run_opts *o, const struct ngb_workload ***ou
 static int check_param(const struct ngb_workload *wl, const struct ngb_workload_param *p,
 		       const char *value)
 {
-	long l;
-	double d;
-	uint64_t z;
+	char why[256];
+	double num;
 
-	switch (p->type) {
-	case NGB_PARAM_INT:
-		if (parse_long(value, &l))
-			return error("%s: parameter '%s' takes a whole number, not '%s'", wl->name,
-				     p->name, value);
-		if ((double)l < p->min || (double)l > p->max)
-			return error("%s: parameter '%s' must be between %.0f and %.0f, not %ld",
-				     wl->name, p->name, p->min, p->max, l);
-		return 0;
-	case NGB_PARAM_SIZE:
-		if (parse_size(value, &z))
-			return error("%s: parameter '%s' takes a size such as 64, 4K or 1M, not '%s'",
-				     wl->name, p->name, value);
-		if ((double)z < p->min || (double)z > p->max)
-			return error("%s: parameter '%s' must be between %.0f and %.0f bytes, not '%s'",
-				     wl->name, p->name, p->min, p->max, value);
-		return 0;
-	case NGB_PARAM_DOUBLE:
-		if (parse_double(value, &d))
-			return error("%s: parameter '%s' takes a number, not '%s'", wl->name, p->name,
-				     value);
-		if (d < p->min || d > p->max)
-			return error("%s: parameter '%s' must be between %g and %g, not %g", wl->name,
-				     p->name, p->min, p->max, d);
-		return 0;
-	case NGB_PARAM_STRING:
-		if (p->choices) {
-			struct strvec ch = STRVEC_INIT;
-			int found;
-
-			strvec_split(&ch, p->choices, '|');
-			found = strvec_find(&ch, value) >= 0;
-			strvec_clear(&ch);
-			if (!found)
-				return error("%s: parameter '%s' must be one of %s, not '%s'", wl->name,
-					     p->name, p->choices, value);
-		}
-		return 0;
-	}
+	if (ngb_workload_param_parse(p, value, &num, why, sizeof(why)))
+		return error("%s: parameter '%s': %s", wl->name, p->name, why);
 	return 0;
 }
 

@@ -39,94 +39,6 @@ static int param_index(const char *name)
 	abort();
 }
 
-static int parse_size(const char *s, double *out)
-{
-	char *end;
-	double mult = 1;
-
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno == ERANGE)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1024.0; end++; break;
-	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && mult > 1)
-		end++;
-	if ((*end == 'b' || *end == 'B'))
-		end++;
-	if (*end)
-		return -1;
-	v *= mult;
-	if (v != floor(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int wl_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
-		   char *err, size_t errlen)
-{
-	char *end;
-	double v = 0;
-
-	switch (p->type) {
-	case NGB_PARAM_INT:
-		errno = 0;
-		long long l = strtoll(text, &end, 10);
-		if (end == text || *end || errno == ERANGE) {
-			snprintf(err, errlen, "'%s' is not an integer", text);
-			return -1;
-		}
-		v = (double)l;
-		break;
-	case NGB_PARAM_SIZE:
-		if (parse_size(text, &v) < 0) {
-			snprintf(err, errlen, "'%s' is not a size (such as 512, 4K, 1M, 2G)", text);
-			return -1;
-		}
-		break;
-	case NGB_PARAM_DOUBLE:
-		errno = 0;
-		v = strtod(text, &end);
-		if (end == text || *end || errno == ERANGE || !isfinite(v)) {
-			snprintf(err, errlen, "'%s' is not a number", text);
-			return -1;
-		}
-		break;
-	case NGB_PARAM_STRING:
-		if (p->choices) {
-			size_t n = strlen(text);
-			const char *c = p->choices;
-
-			while (c) {
-				const char *bar = strchr(c, '|');
-				size_t len = bar ? (size_t)(bar - c) : strlen(c);
-
-				if (len == n && !strncmp(c, text, n))
-					break;
-				c = bar ? bar + 1 : NULL;
-			}
-			if (!c) {
-				snprintf(err, errlen, "'%s' is not one of %s", text, p->choices);
-				return -1;
-			}
-		}
-		*num = 0;
-		return 0;
-	}
-	if (v < p->min || v > p->max) {
-		snprintf(err, errlen, "'%s' is out of range [%.15g, %.15g]", text, p->min, p->max);
-		return -1;
-	}
-	*num = v;
-	return 0;
-}
-
 static const char *type_name(enum ngb_param_type t)
 {
 	switch (t) {
@@ -169,7 +81,7 @@ static void set_param(int i, const char *text)
 {
 	char err[256];
 
-	if (wl_param_parse(&wl_self->params[i], text, &wl_num[i], err, sizeof(err)) < 0) {
+	if (ngb_workload_param_parse(&wl_self->params[i], text, &wl_num[i], err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: option '--%s': %s\n", program_invocation_short_name,
 			wl_self->params[i].name, err);
 		exit(WL_EXIT_USAGE);

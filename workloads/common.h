@@ -46,13 +46,6 @@ size_t wl_size(const char *name);
 double wl_double(const char *name);
 const char *wl_str(const char *name);
 
-/*
- * Parses @text as a value of @p; returns 0, or -1 with a message (without
- * the option name) in @err.
- */
-int wl_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
-		   char *err, size_t errlen);
-
 /* Refuses (exit 2, naming both options) a @lo parameter larger than @hi. */
 void wl_require_le(const char *lo, const char *hi);
 

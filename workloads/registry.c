@@ -12,6 +12,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngbench/workload.h"
@@ -222,4 +225,92 @@ int ngb_preset_parse(const char *s, enum ngb_preset *out)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+static int parse_size_value(const char *s, double *out)
+{
+	char *end;
+	double mult = 1;
+
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno == ERANGE)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1024.0; end++; break;
+	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && mult > 1)
+		end++;
+	if ((*end == 'b' || *end == 'B'))
+		end++;
+	if (*end)
+		return -1;
+	v *= mult;
+	if (v != floor(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ngb_workload_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
+			     char *err, size_t errlen)
+{
+	char *end;
+	double v = 0;
+
+	switch (p->type) {
+	case NGB_PARAM_INT:
+		errno = 0;
+		long long l = strtoll(text, &end, 10);
+		if (end == text || *end || errno == ERANGE) {
+			snprintf(err, errlen, "'%s' is not an integer", text);
+			return -1;
+		}
+		v = (double)l;
+		break;
+	case NGB_PARAM_SIZE:
+		if (parse_size_value(text, &v) < 0) {
+			snprintf(err, errlen, "'%s' is not a size (such as 512, 4K, 1M, 2G)", text);
+			return -1;
+		}
+		break;
+	case NGB_PARAM_DOUBLE:
+		errno = 0;
+		v = strtod(text, &end);
+		if (end == text || *end || errno == ERANGE || !isfinite(v)) {
+			snprintf(err, errlen, "'%s' is not a number", text);
+			return -1;
+		}
+		break;
+	case NGB_PARAM_STRING:
+		if (p->choices) {
+			size_t n = strlen(text);
+			const char *c = p->choices;
+
+			while (c) {
+				const char *bar = strchr(c, '|');
+				size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+				if (len == n && !strncmp(c, text, n))
+					break;
+				c = bar ? bar + 1 : NULL;
+			}
+			if (!c) {
+				snprintf(err, errlen, "'%s' is not one of %s", text, p->choices);
+				return -1;
+			}
+		}
+		*num = 0;
+		return 0;
+	}
+	if (v < p->min || v > p->max) {
+		snprintf(err, errlen, "'%s' is out of range [%.15g, %.15g]", text, p->min, p->max);
+		return -1;
+	}
+	*num = v;
+	return 0;
 }

@@ -66,6 +66,15 @@ extern const struct ngb_workload ngb_workloads[];
 const struct ngb_workload *ngb_workload_find(const char *name);
 const struct ngb_workload_param *ngb_workload_param_find(const struct ngb_workload *w,
 							  const char *name);
+/*
+ * Checks text as a value of p: its type (sizes take K, M, G suffixes), its
+ * bounds and its choices.  Returns 0 with the number in *num (0 for text),
+ * or -1 with a message without the parameter's name in err.  The harness
+ * (ngbench run --set) and the workload programs use this one rule.
+ */
+int ngb_workload_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
+			     char *err, size_t errlen);
+
 const char *ngb_preset_name(enum ngb_preset p);
 int ngb_preset_parse(const char *s, enum ngb_preset *out);
 

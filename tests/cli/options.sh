@@ -21,5 +21,5 @@ check "--bogus" "unknown option '--bogus'" --bogus
 contains "$err" "option '--threads' must be between 1" "--threads=0 names the option"
 test ! -e "$DB"; ok $? "no database is created by bad options"
 "$NGBENCH" run --workload=larson --set threads=abc -r 1 >/dev/null 2>"$err"
-contains "$err" "parameter 'threads' takes a whole number, not 'abc'" "a bad --set value names the parameter"
+contains "$err" "parameter 'threads': 'abc' is not an integer" "a bad --set value names the parameter"
 done_testing

@@ -30,7 +30,7 @@ static void check_presets(const struct ngb_workload *w)
 			}
 			*eq = 0;
 			par = ngb_workload_param_find(w, tok);
-			if (!par || wl_param_parse(par, eq + 1, &v, err, sizeof(err)) < 0)
+			if (!par || ngb_workload_param_parse(par, eq + 1, &v, err, sizeof(err)) < 0)
 				bad = 1;
 		}
 		ok(!bad, "%s: preset %s is valid", w->name, ngb_preset_name((enum ngb_preset)p));
@@ -64,7 +64,7 @@ int main(void)
 		ok(w->program && *w->program && w->summary && *w->summary, "%s: program and summary",
 		   w->name);
 		for (const struct ngb_workload_param *par = w->params; par->name; par++) {
-			if (wl_param_parse(par, par->def, &v, err, sizeof(err)) < 0) {
+			if (ngb_workload_param_parse(par, par->def, &v, err, sizeof(err)) < 0) {
 				tap_diag("%s --%s default: %s", w->name, par->name, err);
 				defaults_ok = 0;
 			}
@@ -86,13 +86,13 @@ int main(void)
 
 	const struct ngb_workload_param *threads =
 		ngb_workload_param_find(ngb_workload_find("larson"), "threads");
-	ok(wl_param_parse(threads, "two", &v, err, sizeof(err)) < 0 && strstr(err, "'two'"),
+	ok(ngb_workload_param_parse(threads, "two", &v, err, sizeof(err)) < 0 && strstr(err, "'two'"),
 	   "non-numeric threads refused: %s", err);
-	ok(wl_param_parse(threads, "0", &v, err, sizeof(err)) < 0 && strstr(err, "range"),
+	ok(ngb_workload_param_parse(threads, "0", &v, err, sizeof(err)) < 0 && strstr(err, "range"),
 	   "threads=0 refused: %s", err);
 	const struct ngb_workload_param *size =
 		ngb_workload_param_find(ngb_workload_find("blowup"), "size");
-	ok(wl_param_parse(size, "4K", &v, err, sizeof(err)) == 0 && v == 4096,
+	ok(ngb_workload_param_parse(size, "4K", &v, err, sizeof(err)) == 0 && v == 4096,
 	   "size 4K parses as 4096");
 	return tap_done();
 }
