@@ -60,6 +60,8 @@ void ngb_counter_scale(struct ngb_counter *c, uint64_t raw, uint64_t enabled, ui
 		/* Multiplexed: extrapolate to the whole time the event was enabled. */
 		c->status = NGB_STATUS_SCALED;
 		c->value = (double)((long double)raw * enabled / running);
+		snprintf(c->reason, sizeof(c->reason), "multiplexed: counted %.1f%% of the "
+			 "time, value extrapolated", 100.0 * (double)running / (double)enabled);
 	}
 }
 

@@ -100,7 +100,8 @@ struct ngb_counter {
 /*
  * The scaling rule, exposed so that it is tested on its own: fills status,
  * value, raw and times of c from one read.  running == enabled: ok;
- * 0 < running < enabled: scaled, value = raw * enabled / running;
+ * 0 < running < enabled: scaled, value = raw * enabled / running, and the
+ * reason tells the share of time counted;
  * running == 0: error (never counted), no value.
  */
 void ngb_counter_scale(struct ngb_counter *c, uint64_t raw, uint64_t enabled, uint64_t running);
@@ -282,7 +283,10 @@ int ngb_sim_command_build(struct ngb_sim_command *cmd, const struct ngb_sim_conf
 			  char *const prog_argv[], char *const envp_in[], struct ngb_err *e);
 void ngb_sim_command_release(struct ngb_sim_command *cmd);
 
-/* Where valgrind is ("" if nowhere), and its version line; 0 or -ENOENT. */
+/*
+ * Where valgrind is: configure's path if still executable, else the first in
+ * PATH.  0, or -ENOENT with a message naming the package (path is then "").
+ */
 int ngb_sim_find_valgrind(char *path, size_t pathlen, struct ngb_err *e);
 
 /*

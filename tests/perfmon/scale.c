@@ -23,7 +23,7 @@ int main(void)
 	};
 	struct ngb_counter c;
 
-	tap_plan(36);
+	tap_plan(37);
 
 	/* Counted the whole time: the value is the raw count. */
 	memset(&c, 0, sizeof(c));
@@ -39,6 +39,7 @@ int main(void)
 	expect_int_eq(c.status, NGB_STATUS_SCALED, "running < enabled: scaled");
 	expect_dbl_near(c.value, 1000.0, 1e-9, "500 * 2000 / 1000");
 	expect_u64_eq(c.raw, 500, "raw is not scaled");
+	expect_str_contains(c.reason, "counted 50.0% of the time", "the reason gives the share");
 	ngb_counter_scale(&c, 7, 3, 2);
 	expect_dbl_near(c.value, 10.5, 1e-12, "7 * 3 / 2 keeps the fraction");
 	/* Large counts: no overflow of raw * enabled in 64 bits. */
