@@ -1,0 +1,480 @@
+/*
+ * allocators/nextgen/heap.c - the "own" base allocator of libnextgen: a
+ * segregated-metadata size-class heap owned by one thread at a time.
+ *
+ * Layout (NextGen-Malloc, section 3.1.2, segregated layout): user blocks
+ * carry no header and no free-list link.  All metadata lives in memory of
+ * its own (the span descriptors, their free-index stacks, the span table and
+ * the large-block table), which only the owner touches, so the client cores
+ * never load it into their caches and the owner never loads user blocks.
+ *
+ *  - The region: one range of address space reserved PROT_NONE at start
+ *    and made accessible in NGM_COMMIT steps as the heap grows.
+ *  - Spans: 1..32 granules of 64 KiB holding blocks of one class.  A span
+ *    hands out blocks first by bumping an index, then from a stack of
+ *    16-bit free indices (no free-list pointers inside the blocks).
+ *  - The span table: span_of[granule] -> descriptor (owner only) and
+ *    ngm_class_of[granule] -> class (read by clients).
+ *  - Large blocks (above NGM_SMALL_MAX, or aligned beyond what a class can
+ *    give) are mapped directly and recorded in an open-addressing table.
+ *
+ * Invariant: a span with a free block is on its class's partial list;
+ * a span with no block in use is either on that list (at most one such
+ * spare per class) or released to the free-run lists by granule count.
+ *
+ * Not thread-safe by design: the server thread is the only owner while it
+ * runs; before it runs (bootstrap, fork child) the caller holds the heap
+ * lock of ngmalloc.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define NGM_COMMIT ((size_t)4 << 20)	/* mprotect step */
+#define NGM_META_CHUNK ((size_t)1 << 20)
+#define NGM_RUN_LISTS 6			/* spans of 1, 2, 4, ... 32 granules */
+
+struct span {
+	struct span *next, *prev;	/* partial list, or free-run list */
+	char *start;
+	uint16_t *stack;		/* free block indices */
+	uint16_t cls;
+	uint16_t granules;
+	uint16_t bump;			/* blocks [bump, nobj) never handed out */
+	uint16_t top;			/* entries in stack */
+	uint16_t inuse;
+	uint16_t stack_cap;
+	uint16_t on_list;
+};
+
+char *ngm_region_base;
+size_t ngm_region_size;
+_Atomic uint8_t *ngm_class_of;
+
+static struct span **span_of;
+static size_t next_granule;		/* bump pointer, in granules */
+static size_t committed;		/* bytes accessible from the base */
+static struct span *partial[NGM_NCLASSES + 1];
+static unsigned spare[NGM_NCLASSES + 1];	/* empty spans on the list */
+static struct span *free_runs[NGM_RUN_LISTS];
+static struct span *free_descs;
+static char *meta_cur, *meta_end;
+static struct ngm_heap_stats hstats;
+
+/* Large blocks: key = address, 0 = empty slot. */
+struct large {
+	uintptr_t addr;
+	size_t len;
+};
+static struct large *ltab;
+static size_t lcap, lcount;
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Bump allocator for descriptors and stacks; never returns memory. */
+static void *meta_alloc(size_t n)
+{
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(meta_end - meta_cur) < n) {
+		size_t len = n > NGM_META_CHUNK ? n : NGM_META_CHUNK;
+		char *m = map_anon(len);
+
+		if (!m)
+			return NULL;
+		meta_cur = m;
+		meta_end = m + len;
+	}
+	p = meta_cur;
+	meta_cur += n;
+	return p;
+}
+
+int ngm_heap_init(size_t max_bytes)
+{
+	size_t ng;
+	void *p = MAP_FAILED;
+
+	if (ngm_region_base)
+		return 0;
+	for (; max_bytes >= ((size_t)64 << 20); max_bytes /= 2) {
+		/* PROT_NONE: address space only, no commit charge yet */
+		p = mmap(NULL, max_bytes + NGM_GRANULE * 32, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			break;
+	}
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	ng = max_bytes >> NGM_GRANULE_SHIFT;
+	/* both tables are touched sparsely, so they cost what the heap uses */
+	span_of = map_anon(ng * sizeof(*span_of));
+	ngm_class_of = map_anon(ng);
+	if (!span_of || !ngm_class_of) {
+		munmap(p, max_bytes + NGM_GRANULE * 32);
+		return -ENOMEM;
+	}
+	/* align the base so that spans of 32 granules never straddle it */
+	ngm_region_base = (char *)(((uintptr_t)p + NGM_GRANULE * 32 - 1) &
+				   ~(uintptr_t)(NGM_GRANULE * 32 - 1));
+	ngm_region_size = max_bytes;
+	return 0;
+}
+
+static unsigned run_list(unsigned granules)
+{
+	return (unsigned)__builtin_ctz(granules);
+}
+
+/* A run of granules, from the free runs of that length or the bump pointer. */
+static struct span *span_new(unsigned cls)
+{
+	const struct ngm_class *k = &ngm_classes[cls];
+	unsigned rl = run_list(k->granules);
+	struct span *s = free_runs[rl];
+	size_t g, i;
+
+	if (s) {
+		free_runs[rl] = s->next;
+	} else {
+		size_t end;
+
+		/* spans are aligned to their own length in granules */
+		g = (next_granule + k->granules - 1) & ~(size_t)(k->granules - 1);
+		end = (g + k->granules) << NGM_GRANULE_SHIFT;
+		if (end > ngm_region_size)
+			return NULL;
+		if (end > committed) {
+			size_t want = (end + NGM_COMMIT - 1) & ~(NGM_COMMIT - 1);
+
+			if (want > ngm_region_size)
+				want = ngm_region_size;
+			if (mprotect(ngm_region_base + committed, want - committed,
+				     PROT_READ | PROT_WRITE))
+				return NULL;
+			hstats.bytes_mapped += want - committed;
+			committed = want;
+		}
+		s = free_descs;
+		if (s)
+			free_descs = s->next;
+		else
+			s = meta_alloc(sizeof(*s));
+		if (!s)
+			return NULL;
+		memset(s, 0, sizeof(*s));
+		s->start = ngm_region_base + (g << NGM_GRANULE_SHIFT);
+		s->granules = k->granules;
+		next_granule = g + k->granules;
+	}
+	if (s->stack_cap < k->nobj) {
+		uint16_t *st = meta_alloc(k->nobj * sizeof(uint16_t));
+
+		if (!st) {
+			s->next = free_runs[rl];
+			free_runs[rl] = s;
+			return NULL;
+		}
+		s->stack = st;
+		s->stack_cap = k->nobj;
+	}
+	s->cls = (uint16_t)cls;
+	s->bump = 0;
+	s->top = 0;
+	s->inuse = 0;
+	s->next = s->prev = NULL;
+	s->on_list = 0;
+	g = (size_t)(s->start - ngm_region_base) >> NGM_GRANULE_SHIFT;
+	for (i = 0; i < s->granules; i++) {
+		span_of[g + i] = s;
+		atomic_store_explicit(&ngm_class_of[g + i], (uint8_t)cls,
+				      memory_order_relaxed);
+	}
+	hstats.spans_created++;
+	return s;
+}
+
+static void list_add(struct span *s)
+{
+	s->prev = NULL;
+	s->next = partial[s->cls];
+	if (s->next)
+		s->next->prev = s;
+	partial[s->cls] = s;
+	s->on_list = 1;
+}
+
+static void list_del(struct span *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		partial[s->cls] = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	s->on_list = 0;
+}
+
+/* Gives an empty span's pages back to the kernel and its run to the lists. */
+static void span_release(struct span *s)
+{
+	size_t g = (size_t)(s->start - ngm_region_base) >> NGM_GRANULE_SHIFT;
+	size_t len = (size_t)s->granules << NGM_GRANULE_SHIFT;
+	unsigned rl = run_list(s->granules);
+	size_t i;
+
+	for (i = 0; i < s->granules; i++) {
+		atomic_store_explicit(&ngm_class_of[g + i], 0, memory_order_relaxed);
+		span_of[g + i] = NULL;
+	}
+	/* the contents may go: the next user of the run expects nothing */
+	madvise(s->start, len, MADV_DONTNEED);
+	s->next = free_runs[rl];
+	free_runs[rl] = s;
+	hstats.spans_released++;
+}
+
+unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n)
+{
+	const struct ngm_class *k = &ngm_classes[cls];
+	unsigned got = 0;
+
+	while (got < n) {
+		struct span *s = partial[cls];
+
+		if (!s) {
+			s = span_new(cls);
+			if (!s)
+				break;
+			list_add(s);
+		}
+		if (s->inuse == 0 && spare[cls])
+			spare[cls]--;
+		while (got < n && s->top)
+			out[got++] = s->start + (size_t)s->stack[--s->top] * k->size;
+		while (got < n && s->bump < k->nobj)
+			out[got++] = s->start + (size_t)s->bump++ * k->size;
+		s->inuse = (uint16_t)(k->nobj - s->top - (k->nobj - s->bump));
+		if (!s->top && s->bump == k->nobj)
+			list_del(s);
+	}
+	return got;
+}
+
+void ngm_heap_free(void *p)
+{
+	size_t off = (uintptr_t)p - (uintptr_t)ngm_region_base;
+	struct span *s = span_of[off >> NGM_GRANULE_SHIFT];
+	size_t size, idx, in_span;
+
+	if (!s) {
+		hstats.invalid_frees++;
+		return;
+	}
+	size = ngm_classes[s->cls].size;
+	in_span = (uintptr_t)p - (uintptr_t)s->start;
+	idx = in_span / size;
+	if (idx * size != in_span || idx >= s->bump || s->inuse == 0) {
+		hstats.invalid_frees++;
+		return;
+	}
+	s->stack[s->top++] = (uint16_t)idx;
+	s->inuse--;
+	if (!s->on_list)
+		list_add(s);
+	if (s->inuse == 0) {
+		/* keep one empty span per class against alloc/free ping-pong */
+		if (spare[s->cls]) {
+			list_del(s);
+			span_release(s);
+		} else {
+			spare[s->cls]++;
+		}
+	}
+}
+
+size_t ngm_heap_free_blocks(unsigned cls)
+{
+	const struct ngm_class *k = &ngm_classes[cls];
+	struct span *s;
+	size_t n = 0;
+
+	for (s = partial[cls]; s; s = s->next)
+		n += s->top + (size_t)(k->nobj - s->bump);
+	return n;
+}
+
+void ngm_heap_get_stats(struct ngm_heap_stats *st)
+{
+	*st = hstats;
+}
+
+/* ---- large blocks ---- */
+
+static size_t lhash(uintptr_t a, size_t cap)
+{
+	/* addresses are page aligned: drop the zero bits, then mix */
+	return (size_t)(((a >> 12) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+}
+
+static int ltab_grow(void)
+{
+	size_t ncap = lcap ? lcap * 2 : 1024, i;
+	struct large *n = map_anon(ncap * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; i < lcap; i++) {
+		size_t j;
+
+		if (!ltab[i].addr)
+			continue;
+		for (j = lhash(ltab[i].addr, ncap); n[j].addr; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = ltab[i];
+	}
+	if (ltab)
+		munmap(ltab, lcap * sizeof(*ltab));
+	ltab = n;
+	lcap = ncap;
+	return 0;
+}
+
+static struct large *ltab_find(uintptr_t a)
+{
+	size_t j;
+
+	if (!lcap)
+		return NULL;
+	for (j = lhash(a, lcap); ltab[j].addr; j = (j + 1) & (lcap - 1))
+		if (ltab[j].addr == a)
+			return &ltab[j];
+	return NULL;
+}
+
+static int ltab_insert(uintptr_t a, size_t len)
+{
+	size_t j;
+
+	if ((lcount + 1) * 2 > lcap && ltab_grow())
+		return -ENOMEM;
+	for (j = lhash(a, lcap); ltab[j].addr; j = (j + 1) & (lcap - 1))
+		;
+	ltab[j].addr = a;
+	ltab[j].len = len;
+	lcount++;
+	return 0;
+}
+
+/* Linear probing deletion by backward shift: no tombstones. */
+static void ltab_remove(struct large *e)
+{
+	size_t i = (size_t)(e - ltab), j = i;
+
+	for (;;) {
+		size_t h;
+
+		j = (j + 1) & (lcap - 1);
+		if (!ltab[j].addr)
+			break;
+		h = lhash(ltab[j].addr, lcap);
+		/* move j back into the hole i unless its home lies in (i, j] */
+		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+			ltab[i] = ltab[j];
+			i = j;
+		}
+	}
+	ltab[i].addr = 0;
+	lcount--;
+}
+
+void *ngm_large_alloc(size_t n, size_t align)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len, maplen;
+	char *m, *p;
+
+	if (align < page)
+		align = page;
+	if (n > SIZE_MAX / 2 - align)
+		return NULL;
+	len = (n + page - 1) & ~(page - 1);
+	if (!len)
+		len = page;
+	maplen = len + (align > page ? align : 0);
+	m = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)m + align - 1) & ~(uintptr_t)(align - 1));
+	/* trim the slack so that the block is exactly its own mapping */
+	if (p > m)
+		munmap(m, (size_t)(p - m));
+	if (m + maplen > p + len)
+		munmap(p + len, (size_t)(m + maplen - (p + len)));
+	if (ltab_insert((uintptr_t)p, len)) {
+		munmap(p, len);
+		return NULL;
+	}
+	hstats.large_allocs++;
+	return p;
+}
+
+int ngm_large_free(void *p)
+{
+	struct large *e = ltab_find((uintptr_t)p);
+
+	if (!e)
+		return -1;
+	munmap(p, e->len);
+	ltab_remove(e);
+	hstats.large_frees++;
+	return 0;
+}
+
+size_t ngm_heap_usable(const void *p)
+{
+	struct large *e;
+
+	if (ngm_in_region(p)) {
+		unsigned c = ngm_class_of_ptr(p);
+
+		return c ? ngm_classes[c].size : 0;
+	}
+	e = ltab_find((uintptr_t)p);
+	return e ? e->len : 0;
+}
+
+/* mremap keeps the pages: no copy through the server's cache. */
+void *ngm_large_realloc(void *p, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct large *e = ltab_find((uintptr_t)p);
+	size_t len;
+	void *q;
+
+	if (!e || n > SIZE_MAX / 2)
+		return NULL;
+	len = (n + page - 1) & ~(page - 1);
+	q = mremap(p, e->len, len, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		return NULL;
+	ltab_remove(e);
+	if (ltab_insert((uintptr_t)q, len)) {
+		/* cannot record it: the table's own mapping failed */
+		munmap(q, len);
+		return NULL;
+	}
+	return q;
+}

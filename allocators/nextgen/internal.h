@@ -1,0 +1,161 @@
+/*
+ * allocators/nextgen/internal.h - private declarations of the NextGen
+ * offload allocator (libnextgen): size classes, the server-owned heap with
+ * its span table, and the single-producer/single-consumer ring.
+ *
+ * Design (NextGen-Malloc, Xu et al., sections 3.1 and 4.2; MMT for the
+ * glibc base): one server thread owns every piece of allocator metadata;
+ * client threads talk to it through rings in their own cache-line-separated
+ * memory.  Nothing in this header is visible outside the library.
+ */
+#ifndef NGM_INTERNAL_H
+#define NGM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NGM_LINE 64
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * Size classes.  Spacing 16 up to 128 bytes, then four classes per power of
+ * two (at most 25% internal fragmentation, the usual choice of jemalloc and
+ * mimalloc) up to NGM_SMALL_MAX; larger blocks are mapped directly.
+ * Class 0 means "not a small block".
+ */
+#define NGM_SMALL_MAX (256u * 1024u)
+#define NGM_NCLASSES 52
+
+/*
+ * The heap is one reserved region cut into 64 KiB granules.  A span is
+ * 1..32 granules (a power of two) holding blocks of one class; it starts on
+ * a granule boundary, so the class of any block follows from its address:
+ * (p - base) >> NGM_GRANULE_SHIFT indexes the span table.  No block has a
+ * header (the paper's segregated layout, section 3.1.2).
+ */
+#define NGM_GRANULE_SHIFT 16
+#define NGM_GRANULE ((size_t)1 << NGM_GRANULE_SHIFT)
+
+struct ngm_class {
+	uint32_t size;		/* bytes per block */
+	uint16_t granules;	/* granules per span */
+	uint16_t nobj;		/* blocks per span */
+};
+
+extern const struct ngm_class ngm_classes[NGM_NCLASSES + 1];
+extern const uint8_t ngm_class_small[65];
+
+/* The class for a request of n bytes, 0 when n > NGM_SMALL_MAX. */
+static inline unsigned ngm_size_class(size_t n)
+{
+	unsigned k;
+	size_t step;
+
+	if (n <= 1024)
+		return ngm_class_small[(n + 15) >> 4];
+	if (n > NGM_SMALL_MAX)
+		return 0;
+	/* n in (2^k, 2^(k+1)]: four classes of 2^(k-2) bytes each */
+	k = 63 - (unsigned)__builtin_clzll(n - 1);
+	step = (size_t)1 << (k - 2);
+	return 8 + (k - 7) * 4 + (unsigned)((n - ((size_t)1 << k) + step - 1) >> (k - 2));
+}
+
+/* The smallest class >= n whose blocks are all aligned to align, or 0. */
+unsigned ngm_aligned_class(size_t align, size_t n);
+
+/* ---- the heap (base "own"): only ever used by its single owner ---- */
+
+struct ngm_heap_stats {
+	uint64_t spans_created;
+	uint64_t spans_released;
+	uint64_t large_allocs;
+	uint64_t large_frees;
+	uint64_t invalid_frees;
+	uint64_t bytes_mapped;
+};
+
+/*
+ * The region and its class-of-granule table are the only heap data that
+ * clients read (for malloc_usable_size and realloc); they are written by
+ * the owner before the blocks are handed out, so a client that received a
+ * block through a release store sees its class.
+ */
+extern char *ngm_region_base;
+extern size_t ngm_region_size;
+extern _Atomic uint8_t *ngm_class_of;
+
+static inline bool ngm_in_region(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)ngm_region_base < ngm_region_size;
+}
+
+static inline unsigned ngm_class_of_ptr(const void *p)
+{
+	size_t g = ((uintptr_t)p - (uintptr_t)ngm_region_base) >> NGM_GRANULE_SHIFT;
+
+	return atomic_load_explicit(&ngm_class_of[g], memory_order_relaxed);
+}
+
+/* Reserves the region (max_bytes of address space, halved on failure). */
+int ngm_heap_init(size_t max_bytes);
+/* Up to n blocks of class cls into out; returns how many. */
+unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n);
+void ngm_heap_free(void *p);
+/* Blocks larger than NGM_SMALL_MAX or aligned beyond a class: own mapping. */
+void *ngm_large_alloc(size_t n, size_t align);
+/* 0 when p is a large block (and unmaps it), -1 when it is not. */
+int ngm_large_free(void *p);
+/* Usable size of a block of the heap or a large block, 0 if foreign. */
+size_t ngm_heap_usable(const void *p);
+void *ngm_large_realloc(void *p, size_t n);
+/* Blocks of class cls the heap holds as free (tests). */
+size_t ngm_heap_free_blocks(unsigned cls);
+void ngm_heap_get_stats(struct ngm_heap_stats *st);
+
+/* ---- single-producer/single-consumer ring of words ----
+ *
+ * The producer and the consumer each keep their own index in private memory
+ * and publish it with a release store; the other side reads it with an
+ * acquire load only when its cached copy says the ring is full (producer)
+ * or empty (consumer).  No read-modify-write instruction anywhere: on x86 a
+ * release store and an acquire load are plain moves.
+ */
+struct ngm_ring_prod {
+	uint32_t tail;		/* next slot to write */
+	uint32_t head_cache;	/* consumer's index, last seen */
+};
+
+static inline uint32_t ngm_ring_space(struct ngm_ring_prod *p, _Atomic uint32_t *head_pub,
+				      uint32_t cap)
+{
+	uint32_t used = p->tail - p->head_cache;
+
+	if (used == cap) {
+		p->head_cache = atomic_load_explicit(head_pub, memory_order_acquire);
+		used = p->tail - p->head_cache;
+	}
+	return cap - used;
+}
+
+/* Writes v when there is room; returns false when the ring is full. */
+static inline bool ngm_ring_put(struct ngm_ring_prod *p, _Atomic uint32_t *head_pub,
+				uintptr_t *slots, uint32_t cap, uintptr_t v)
+{
+	if (unlikely(ngm_ring_space(p, head_pub, cap) == 0))
+		return false;
+	slots[p->tail & (cap - 1)] = v;
+	p->tail++;
+	return true;
+}
+
+static inline void ngm_ring_publish(struct ngm_ring_prod *p, _Atomic uint32_t *tail_pub)
+{
+	atomic_store_explicit(tail_pub, p->tail, memory_order_release);
+}
+
+#endif /* NGM_INTERNAL_H */

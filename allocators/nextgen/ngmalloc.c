@@ -1,0 +1,1340 @@
+/*
+ * allocators/nextgen/ngmalloc.c - libnextgen: malloc served by a dedicated
+ * allocator core (NextGen-Malloc, Xu et al., sections 3.1 and 4.2; MMT,
+ * Rezaei and Kavi, for the glibc base).
+ *
+ * One server thread per process, pinned to a core of its own, owns all
+ * allocator metadata (heap.c, or glibc's malloc run on that thread).  Each
+ * client thread registers, on first use, a struct client: memory of its own,
+ * mmapped, whose fields are grouped by writer into separate cache lines:
+ *
+ *   bell          client writes, server polls: the free queue's published
+ *                 tail, the sync request (sequence, op, arguments), "dead"
+ *   stock_head[]  client writes (one per class), server reads on refill
+ *   private       client only: cached indices, flags, counters
+ *   resp, fq_head, stock_tail[], stock_low[]   server writes, client reads
+ *   srv           server only: its indices, stock targets, list links
+ *   fq[], stock[][]  the rings' slots
+ *
+ * Protocols (NGMALLOC_MODE):
+ *   sync   the paper's Pseudo Code 1: every call is a request in the
+ *          client's slot, and the client spins until the server answers.
+ *          (The paper's single global slot would need a lock or an RMW once
+ *          there are two client threads; one slot per thread keeps one
+ *          outstanding request per client and no RMW.)
+ *   async  free() writes the pointer into the free queue and publishes the
+ *          tail once per cache line of pointers (8); malloc() takes a block
+ *          from the thread's stock for the size class, a ring the server
+ *          fills ahead of demand (MMT: offloading did not pay without
+ *          pre-allocation).  When a stock falls to its low watermark the
+ *          client queues a refill request behind its frees; the server
+ *          sizes each stock by the observed interval between refills.
+ *          The client waits only when a stock is empty.
+ *
+ * The client fast paths use no lock and no read-modify-write instruction:
+ * release stores and acquire loads only.  RMW atomics appear only on rare
+ * paths: registration, waking a sleeping server.
+ *
+ * Bootstrap and fallback ("direct" mode): until the server runs (the
+ * library's constructor has not run yet, the server is being created -
+ * pthread_create allocates -, a fork child has not started its own server,
+ * or the server could not be created), calls run the base allocator in the
+ * calling thread under g_heap_mtx.  While the server runs, a thread without
+ * a client of its own (it is exiting, or registering) uses the shared
+ * client under g_shared_mtx.  The server thread itself calls the base
+ * allocator directly.  Invariant: the heap has exactly one owner at a time,
+ * the server while g_state == ST_RUNNING, else whoever holds g_heap_mtx.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define API __attribute__((visibility("default")))
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+#define NGM_VERSION "0.1"
+
+/* Free queue: 4096 pointers (32 KiB), published per cache line of 8. */
+#define FQ_CAP 4096u
+#define FQ_BATCH 8u
+/* Stock rings: at most 256 blocks and about 128 KiB per class. */
+#define STOCK_CAP 256u
+#define STOCK_BYTES (128u * 1024u)
+/* Adaptive stock size: a refill interval shorter than ADAPT_FAST_NS
+ * doubles the target, longer than ADAPT_SLOW_NS halves it. */
+#define ADAPT_FAST_NS 50000ull
+#define ADAPT_SLOW_NS 20000000ull
+/* A client on another core than the server spins this long for an answer
+ * (about 20 cross-core round trips) before it sleeps on a futex. */
+#define CLIENT_SPIN_NS 10000ull
+
+enum { MODE_ASYNC, MODE_SYNC };
+enum { BASE_OWN, BASE_GLIBC };
+enum { ST_NONE, ST_HEAP, ST_STARTING, ST_RUNNING, ST_FAILED };
+enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL };
+enum { F_SERVER = 1, F_EXITING = 2, F_REGISTERING = 4 };
+
+/* A refill request in the free queue: (class << 4) | 1; blocks are 16-aligned. */
+#define REFILL_TAG(cls) (((uintptr_t)(cls) << 4) | 1)
+
+struct client {
+	_Alignas(NGM_LINE) struct {
+		_Atomic uint32_t fq_tail;
+		_Atomic uint32_t req_seq;
+		_Atomic uint32_t dead;
+		uint32_t op;
+		uint64_t a0, a1;
+	} bell;
+	_Alignas(NGM_LINE) _Atomic uint32_t stock_head[NGM_NCLASSES + 1];
+
+	_Alignas(NGM_LINE) struct {
+		uint8_t use_stock, async_free;
+		uint32_t seq;
+		struct ngm_ring_prod fq;
+		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
+		uint64_t waits, wait_ns, stalls, stall_ns, kicks;
+	} own;
+
+	_Alignas(NGM_LINE) _Atomic uint32_t resp_seq;	/* futex word */
+	_Atomic uint32_t blocked;	/* the client sleeps on resp_seq */
+	uint64_t resp_val;
+	_Alignas(NGM_LINE) _Atomic uint32_t fq_head;
+	_Alignas(NGM_LINE) _Atomic uint32_t stock_tail[NGM_NCLASSES + 1];
+	_Alignas(NGM_LINE) _Atomic uint32_t stock_low[NGM_NCLASSES + 1];
+
+	_Alignas(NGM_LINE) struct {
+		struct client *next, *prev;
+		uint32_t fq_head, req_seen;
+		uint32_t target[NGM_NCLASSES + 1];
+		uint64_t last_refill[NGM_NCLASSES + 1];
+	} srv;
+	struct client *inext;		/* g_incoming link, set before the push */
+
+	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
+	_Alignas(NGM_LINE) void *stock[NGM_NCLASSES + 1][STOCK_CAP];
+};
+
+static struct {
+	int mode, base, cpu;
+	unsigned stock_init;
+	bool use_stock, async_free, adapt;
+	uint64_t spin_ns, yield_ns;
+	const char *stats_path;
+} cfg;
+
+static _Atomic int g_state;
+static pthread_mutex_t g_heap_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t g_shared_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct client *g_shared;
+static _Atomic(struct client *) g_incoming;
+static _Atomic uint32_t g_sleeping;	/* futex word: the server sleeps */
+static _Atomic uint32_t g_park_req;	/* futex word: park request number, 0 none */
+static _Atomic uint32_t g_park_ack;
+static uint32_t g_park_count;		/* under g_heap_mtx */
+static pthread_key_t g_key;
+static bool g_key_ok, g_ctor_done;
+static pid_t g_pid;
+static size_t (*real_usable)(void *);
+static int g_server_cpu = -1;		/* where the server is pinned */
+static uint64_t g_direct_ops;		/* under g_heap_mtx */
+
+static TLS struct client *t_client;
+static TLS unsigned t_flags;
+
+/* Server-only state. */
+static struct client *s_list;
+static struct {
+	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps;
+	uint64_t busy_ns, idle_ns;
+	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
+} S;
+static uint64_t s_phase_start;
+static bool s_busy;
+
+API const char ngmalloc_version[] = "nextgen " NGM_VERSION;
+
+void *__libc_malloc(size_t n);
+void __libc_free(void *p);
+void *__libc_memalign(size_t align, size_t n);
+void *__libc_realloc(void *p, size_t n);
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, w, op, val, ts, NULL, 0);
+}
+
+/* Counters written only by their owner, read by the statistics writer. */
+#define STAT_ADD(field, v) __atomic_store_n(&(field), (field) + (v), __ATOMIC_RELAXED)
+#define STAT_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+static uint64_t env_num(const char *name, uint64_t dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtoull(s, &end, 10);
+	return *end ? dflt : v;
+}
+
+/* No allocation here: getenv and strtoull only. */
+static void config_read(void)
+{
+	const char *s;
+
+	cfg.mode = MODE_ASYNC;
+	s = getenv("NGMALLOC_MODE");
+	if (s && !strcmp(s, "sync"))
+		cfg.mode = MODE_SYNC;
+	s = getenv("NGMALLOC_BASE");
+	cfg.base = s && !strcmp(s, "glibc") ? BASE_GLIBC : BASE_OWN;
+	s = getenv("NGMALLOC_CPU");
+	cfg.cpu = s && *s ? atoi(s) : INT_MIN;	/* INT_MIN: the last allowed */
+	cfg.stock_init = (unsigned)env_num("NGMALLOC_STOCK", 16);
+	if (cfg.stock_init < 1)
+		cfg.stock_init = 1;
+	cfg.use_stock = cfg.mode == MODE_ASYNC && env_num("NGMALLOC_PREALLOC", 1);
+	cfg.async_free = cfg.mode == MODE_ASYNC && env_num("NGMALLOC_ASYNC_FREE", 1);
+	cfg.adapt = env_num("NGMALLOC_ADAPT", 1) != 0;
+	cfg.spin_ns = env_num("NGMALLOC_SPIN_US", 10) * 1000;
+	cfg.yield_ns = env_num("NGMALLOC_YIELD_US", 1000) * 1000;
+	s = getenv("NGMALLOC_STATS");
+	cfg.stats_path = s && *s ? s : NULL;
+}
+
+/* Before the server exists: the region (own base) and the configuration. */
+static void heap_ready_locked(void)
+{
+	if (atomic_load_explicit(&g_state, memory_order_relaxed) != ST_NONE)
+		return;
+	config_read();
+	if (cfg.base == BASE_OWN && ngm_heap_init((size_t)64 << 30))
+		cfg.base = BASE_GLIBC;	/* no address space: glibc it is */
+	atomic_store_explicit(&g_state, ST_HEAP, memory_order_release);
+}
+
+/* ---- the base allocator, run by the heap's owner ---- */
+
+static size_t glibc_usable(void *p)
+{
+	size_t sz;
+
+	if (real_usable)
+		return real_usable(p);
+	/* before the constructor: glibc's chunk header (size | flags) */
+	sz = ((size_t *)p)[-1];
+	return (sz & ~(size_t)7) - ((sz & 2) ? 2 : 1) * sizeof(size_t);
+}
+
+static unsigned base_alloc_class(unsigned cls, void **out, unsigned n)
+{
+	unsigned i;
+
+	if (cfg.base == BASE_OWN)
+		return ngm_heap_alloc_batch(cls, out, n);
+	for (i = 0; i < n; i++)
+		if (!(out[i] = __libc_malloc(ngm_classes[cls].size)))
+			break;
+	return i;
+}
+
+static void *base_malloc(size_t n)
+{
+	unsigned cls;
+	void *p;
+
+	if (cfg.base == BASE_GLIBC)
+		return __libc_malloc(n);
+	cls = ngm_size_class(n);
+	if (!cls)
+		return ngm_large_alloc(n, 0);
+	return ngm_heap_alloc_batch(cls, &p, 1) ? p : NULL;
+}
+
+static void base_free(void *p)
+{
+	if (!p)
+		return;
+	if (ngm_region_base && ngm_in_region(p))
+		ngm_heap_free(p);
+	else if (cfg.base == BASE_GLIBC)
+		__libc_free(p);
+	else
+		ngm_large_free(p);	/* a foreign pointer is counted and ignored */
+}
+
+static void *base_memalign(size_t align, size_t n)
+{
+	unsigned cls;
+	void *p;
+
+	if (cfg.base == BASE_GLIBC)
+		return __libc_memalign(align, n);
+	cls = ngm_aligned_class(align, n);
+	if (!cls)
+		return ngm_large_alloc(n, align);
+	return ngm_heap_alloc_batch(cls, &p, 1) ? p : NULL;
+}
+
+static size_t base_usable(void *p)
+{
+	if (ngm_region_base && ngm_in_region(p))
+		return ngm_heap_usable(p);
+	return cfg.base == BASE_GLIBC ? glibc_usable(p) : ngm_heap_usable(p);
+}
+
+static uintptr_t base_op(unsigned op, uint64_t a0, uint64_t a1)
+{
+	switch (op) {
+	case OP_MALLOC:
+		return (uintptr_t)base_malloc(a0);
+	case OP_FREE:
+		base_free((void *)a0);
+		return 0;
+	case OP_MEMALIGN:
+		return (uintptr_t)base_memalign(a0, a1);
+	case OP_REALLOC:
+		/* large blocks only (the caller copies small ones itself) */
+		if (cfg.base == BASE_GLIBC)
+			return (uintptr_t)__libc_realloc((void *)a0, a1);
+		return (uintptr_t)ngm_large_realloc((void *)a0, a1);
+	case OP_USABLE:
+		return base_usable((void *)a0);
+	}
+	return 0;
+}
+
+/* ---- waking and parking the server ---- */
+
+/*
+ * Dekker's pattern with the server's sleep (server_idle): the client has
+ * published its work, then fences and reads g_sleeping; the server has set
+ * g_sleeping, then fences and looks for work.  One of them sees the other.
+ */
+static void server_kick(struct client *c)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&g_sleeping, memory_order_relaxed) &&
+	    atomic_exchange(&g_sleeping, 0)) {
+		futex(&g_sleeping, FUTEX_WAKE_PRIVATE, 1, NULL);
+		if (c)
+			STAT_ADD(c->own.kicks, 1);
+	}
+}
+
+/* Caller holds g_heap_mtx: parks the running server at a safe point. */
+static void server_park_locked(void)
+{
+	uint32_t n = ++g_park_count;
+
+	if (!n)
+		n = ++g_park_count;
+	atomic_store(&g_park_req, n);
+	server_kick(NULL);
+	while (atomic_load_explicit(&g_park_ack, memory_order_acquire) != n)
+		sched_yield();
+}
+
+static void server_unpark_locked(void)
+{
+	atomic_store(&g_park_req, 0);
+	futex(&g_park_req, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+/* ---- the server ---- */
+
+static unsigned max_target(unsigned cls)
+{
+	unsigned t = STOCK_BYTES / ngm_classes[cls].size;
+
+	return t < 1 ? 1 : t > STOCK_CAP ? STOCK_CAP : t;
+}
+
+/*
+ * Tops up the stock of class cls to its target, after adapting the target
+ * to the rate of demand: the interval since the last refill request is the
+ * time the client took to use half a stock.
+ */
+static void refill(struct client *c, unsigned cls, bool dry)
+{
+	uint32_t head = atomic_load_explicit(&c->stock_head[cls], memory_order_acquire);
+	uint32_t tail = atomic_load_explicit(&c->stock_tail[cls], memory_order_relaxed);
+	uint32_t target = c->srv.target[cls], have, want, got, off, first;
+
+	if (cfg.adapt) {
+		uint64_t t = now_ns(), dt = t - c->srv.last_refill[cls];
+		bool first = c->srv.last_refill[cls] == 0;
+		uint32_t old = target;
+
+		c->srv.last_refill[cls] = t;
+		if (first)
+			;	/* the first request of a class finds it empty anyway */
+		else if (dry || dt < ADAPT_FAST_NS)
+			target = target * 2 > max_target(cls) ? max_target(cls) : target * 2;
+		else if (dt > ADAPT_SLOW_NS && target > 1)
+			target /= 2;
+		if (target != old)
+			c->srv.target[cls] = target;
+	}
+	atomic_store_explicit(&c->stock_low[cls], target / 2, memory_order_relaxed);
+	have = tail - head;
+	if (have >= target)
+		return;
+	want = target - have;
+	off = tail & (STOCK_CAP - 1);
+	first = want < STOCK_CAP - off ? want : STOCK_CAP - off;
+	got = base_alloc_class(cls, &c->stock[cls][off], first);
+	if (got == first && want > first)
+		got += base_alloc_class(cls, &c->stock[cls][0], want - first);
+	atomic_store_explicit(&c->stock_tail[cls], tail + got, memory_order_release);
+	S.prealloc += got;
+}
+
+static unsigned drain_frees(struct client *c)
+{
+	uint32_t t = atomic_load_explicit(&c->bell.fq_tail, memory_order_acquire);
+	uint32_t h = c->srv.fq_head, n = t - h;
+
+	if (!n)
+		return 0;
+	for (; h != t; h++) {
+		uintptr_t v = c->fq[h & (FQ_CAP - 1)];
+
+		if ((v & 15) == 1 && v >= REFILL_TAG(1) && v <= REFILL_TAG(NGM_NCLASSES)) {
+			refill(c, (unsigned)(v >> 4), false);
+			S.refills++;
+		} else {
+			base_free((void *)v);
+			S.frees++;
+		}
+	}
+	c->srv.fq_head = t;
+	atomic_store_explicit(&c->fq_head, t, memory_order_release);
+	return n;
+}
+
+static uintptr_t serve_op(struct client *c, unsigned op, uint64_t a0, uint64_t a1)
+{
+	void *p;
+
+	if (op != OP_REFILL)
+		return base_op(op, a0, a1);
+	/* an empty stock: one block now, and the stock refilled behind it */
+	if (!base_alloc_class((unsigned)a0, &p, 1))
+		p = NULL;
+	refill(c, (unsigned)a0, true);
+	return (uintptr_t)p;
+}
+
+static void adopt_one(struct client *c)
+{
+	unsigned cls;
+
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		c->srv.target[cls] = cfg.stock_init < max_target(cls) ? cfg.stock_init
+								       : max_target(cls);
+		c->srv.last_refill[cls] = 0;
+	}
+	c->srv.prev = NULL;
+	c->srv.next = s_list;
+	if (s_list)
+		s_list->srv.prev = c;
+	s_list = c;
+	S.threads++;
+}
+
+static unsigned adopt_incoming(void)
+{
+	struct client *c, *next;
+	unsigned n = 0;
+
+	if (!atomic_load_explicit(&g_incoming, memory_order_relaxed))
+		return 0;
+	for (c = atomic_exchange(&g_incoming, NULL); c; c = next, n++) {
+		next = c->inext;
+		adopt_one(c);
+	}
+	return n;
+}
+
+/* A thread ended: take back its queued frees and unused stock, then its memory. */
+static void reclaim(struct client *c)
+{
+	unsigned cls;
+
+	drain_frees(c);
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		uint32_t h = atomic_load_explicit(&c->stock_head[cls], memory_order_acquire);
+		uint32_t t = atomic_load_explicit(&c->stock_tail[cls], memory_order_relaxed);
+
+		S.unused += t - h;
+		for (; h != t; h++)
+			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
+	}
+	S.dead_waits += STAT_GET(c->own.waits);
+	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
+	S.dead_stalls += STAT_GET(c->own.stalls);
+	S.dead_stall_ns += STAT_GET(c->own.stall_ns);
+	S.dead_kicks += STAT_GET(c->own.kicks);
+	if (c->srv.prev)
+		c->srv.prev->srv.next = c->srv.next;
+	else
+		s_list = c->srv.next;
+	if (c->srv.next)
+		c->srv.next->srv.prev = c->srv.prev;
+	munmap(c, sizeof(*c));
+}
+
+static unsigned serve_client(struct client *c)
+{
+	unsigned n = drain_frees(c);
+	uint32_t seq = atomic_load_explicit(&c->bell.req_seq, memory_order_acquire);
+
+	if (seq != c->srv.req_seen) {
+		c->srv.req_seen = seq;
+		c->resp_val = serve_op(c, c->bell.op, c->bell.a0, c->bell.a1);
+		atomic_store_explicit(&c->resp_seq, seq, memory_order_release);
+		/* Dekker again, with wait_until: answer, fence, look for a sleeper */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&c->blocked, memory_order_relaxed)) {
+			atomic_store_explicit(&c->blocked, 0, memory_order_relaxed);
+			futex(&c->resp_seq, FUTEX_WAKE_PRIVATE, 1, NULL);
+		}
+		S.requests++;
+		n++;
+	}
+	if (atomic_load_explicit(&c->bell.dead, memory_order_acquire)) {
+		reclaim(c);
+		n++;
+	}
+	return n;
+}
+
+static bool any_work(void)
+{
+	struct client *c;
+
+	if (atomic_load(&g_incoming) || atomic_load(&g_park_req))
+		return true;
+	for (c = s_list; c; c = c->srv.next)
+		if (atomic_load(&c->bell.fq_tail) != c->srv.fq_head ||
+		    atomic_load(&c->bell.req_seq) != c->srv.req_seen || atomic_load(&c->bell.dead))
+			return true;
+	return false;
+}
+
+static void phase_switch(bool busy, uint64_t t)
+{
+	if (s_busy)
+		S.busy_ns += t - s_phase_start;
+	else
+		S.idle_ns += t - s_phase_start;
+	s_phase_start = t;
+	s_busy = busy;
+}
+
+static void server_park(void)
+{
+	uint32_t r;
+
+	phase_switch(false, now_ns());
+	/* an unpark and the next park may both come while we sleep here:
+	 * acknowledge each request number, not just the first */
+	while ((r = atomic_load(&g_park_req))) {
+		atomic_store_explicit(&g_park_ack, r, memory_order_release);
+		futex(&g_park_req, FUTEX_WAIT_PRIVATE, r, NULL);
+	}
+	s_phase_start = now_ns();
+}
+
+static void pin_server(void)
+{
+	cpu_set_t set;
+	int cpu = cfg.cpu, i;
+
+	if (cpu == -1)
+		return;
+	if (cpu == INT_MIN) {
+		if (sched_getaffinity(0, sizeof(set), &set))
+			return;
+		for (i = CPU_SETSIZE - 1; i >= 0 && !CPU_ISSET(i, &set); i--)
+			;
+		cpu = i;
+	}
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) == 0)	/* best effort */
+		g_server_cpu = cpu;
+}
+
+/*
+ * Spin, then yield, then sleep on a futex: on a machine with fewer cores
+ * than threads a server that only spins would take a core from the program.
+ */
+static void *server_main(void *arg)
+{
+	uint64_t idle_start = 0;
+	unsigned idle = 0;
+
+	(void)arg;
+	t_flags |= F_SERVER;
+	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
+	pin_server();
+	pthread_mutex_lock(&g_heap_mtx);
+	if (g_shared && !g_shared->srv.target[1])
+		adopt_one(g_shared);
+	atomic_store_explicit(&g_state, ST_RUNNING, memory_order_release);
+	pthread_mutex_unlock(&g_heap_mtx);
+	s_phase_start = now_ns();
+	s_busy = true;
+	for (;;) {
+		unsigned did;
+		struct client *c, *next;
+		uint64_t t;
+
+		if (atomic_load_explicit(&g_park_req, memory_order_acquire))
+			server_park();
+		did = adopt_incoming();
+		for (c = s_list; c; c = next) {
+			next = c->srv.next;
+			did += serve_client(c);
+		}
+		if (did) {
+			if (!s_busy)
+				phase_switch(true, now_ns());
+			idle = 0;
+			continue;
+		}
+		if (idle++ == 0) {
+			idle_start = now_ns();
+			if (s_busy)
+				phase_switch(false, idle_start);
+		}
+		if (idle & 63) {
+			cpu_relax();
+			continue;
+		}
+		t = now_ns();
+		if (t - idle_start < cfg.spin_ns)
+			continue;
+		if (t - idle_start < cfg.spin_ns + cfg.yield_ns) {
+			sched_yield();
+			continue;
+		}
+		atomic_store(&g_sleeping, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (!any_work()) {
+			struct timespec ts = { 1, 0 };
+
+			S.sleeps++;
+			futex(&g_sleeping, FUTEX_WAIT_PRIVATE, 1, &ts);
+		}
+		atomic_store(&g_sleeping, 0);
+		idle = 0;
+	}
+	return NULL;
+}
+
+/*
+ * Starts the server once the constructor has run.  Returns the state.  The
+ * allocations of pthread_create are served directly (g_state is
+ * ST_STARTING until the new thread has taken the heap).
+ */
+static int ensure_server(void)
+{
+	int st = atomic_load_explicit(&g_state, memory_order_acquire);
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t tid;
+	int rc;
+
+	if (st == ST_RUNNING || st == ST_STARTING || st == ST_FAILED || !g_ctor_done ||
+	    !g_key_ok || (t_flags & (F_SERVER | F_REGISTERING)))
+		return st;
+	if (st == ST_NONE) {
+		pthread_mutex_lock(&g_heap_mtx);
+		heap_ready_locked();
+		pthread_mutex_unlock(&g_heap_mtx);
+		st = ST_HEAP;
+	}
+	if (!atomic_compare_exchange_strong(&g_state, &st, ST_STARTING))
+		return st;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_attr_init(&attr);
+	if (!rc) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		rc = pthread_create(&tid, &attr, server_main, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		atomic_store(&g_state, ST_FAILED);
+		return ST_FAILED;
+	}
+	return ST_STARTING;
+}
+
+/* ---- clients ---- */
+
+static struct client *client_new(void)
+{
+	struct client *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (c == MAP_FAILED)
+		return NULL;
+	c->own.use_stock = cfg.use_stock;
+	c->own.async_free = cfg.async_free;
+	return c;
+}
+
+static struct client *client_register(void)
+{
+	struct client *c, *head;
+
+	if (!g_key_ok)
+		return NULL;
+	t_flags |= F_REGISTERING;	/* pthread_setspecific may allocate */
+	c = client_new();
+	if (c && pthread_setspecific(g_key, c)) {
+		munmap(c, sizeof(*c));
+		c = NULL;
+	}
+	if (c) {
+		head = atomic_load_explicit(&g_incoming, memory_order_relaxed);
+		do
+			c->inext = head;
+		while (!atomic_compare_exchange_weak(&g_incoming, &head, c));
+		t_client = c;
+	}
+	t_flags &= ~F_REGISTERING;
+	return c;
+}
+
+/*
+ * No server will ever run (it could not be created): the thread takes back
+ * its queued frees and its stocks itself and goes direct from now on.
+ */
+static void client_orphan(struct client *c)
+{
+	unsigned cls;
+	uint32_t h;
+
+	pthread_mutex_lock(&g_heap_mtx);
+	for (h = c->srv.fq_head; h != c->own.fq.tail; h++) {
+		uintptr_t v = c->fq[h & (FQ_CAP - 1)];
+
+		if ((v & 15) != 1)
+			base_free((void *)v);
+	}
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		uint32_t t = atomic_load(&c->stock_tail[cls]);
+
+		for (h = atomic_load(&c->stock_head[cls]); h != t; h++)
+			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
+	}
+	pthread_mutex_unlock(&g_heap_mtx);
+	atomic_store(&c->bell.dead, 1);
+	t_client = NULL;
+}
+
+/* The thread's client when the server runs (registering it), else NULL. */
+static struct client *get_client(void)
+{
+	struct client *c = t_client;
+	int st = atomic_load_explicit(&g_state, memory_order_acquire);
+
+	if (likely(c != NULL && st == ST_RUNNING))
+		return c;
+	if (t_flags & (F_SERVER | F_EXITING | F_REGISTERING))
+		return NULL;
+	if (st != ST_RUNNING) {
+		st = ensure_server();
+		if (st == ST_FAILED && c)
+			client_orphan(c);
+		if (st != ST_RUNNING)
+			return NULL;
+	}
+	return c ? c : client_register();
+}
+
+static void client_exit(void *arg)
+{
+	struct client *c = arg;
+
+	if (!c || c != t_client)
+		return;
+	t_client = NULL;
+	t_flags |= F_EXITING;
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	/* the last access: from here the server may unmap c */
+	atomic_store_explicit(&c->bell.dead, 1, memory_order_release);
+	server_kick(NULL);
+}
+
+/*
+ * Waits for the answer numbered seq.  Spinning pays only when the server
+ * runs on another core: on the server's own core (more threads than cores)
+ * the client sleeps at once, so that the kernel runs the server.
+ */
+static void wait_reply(struct client *c, uint32_t seq, uint64_t t0)
+{
+	bool spin = g_server_cpu < 0 || sched_getcpu() != g_server_cpu;
+	unsigned i;
+
+	for (i = 1;; i++) {
+		uint32_t r = atomic_load_explicit(&c->resp_seq, memory_order_acquire);
+		struct timespec ts = { 0, 10000000 };
+
+		if (r == seq)
+			return;
+		if (spin && ((i & 63) || now_ns() - t0 < CLIENT_SPIN_NS)) {
+			cpu_relax();
+			continue;
+		}
+		atomic_store_explicit(&c->blocked, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&c->resp_seq, memory_order_relaxed) == r) {
+			server_kick(c);
+			/* the timeout only bounds a wait whose wake-up went astray */
+			futex(&c->resp_seq, FUTEX_WAIT_PRIVATE, r, &ts);
+		}
+		atomic_store_explicit(&c->blocked, 0, memory_order_relaxed);
+	}
+}
+
+/* One request in the client's slot, answered by the server (Pseudo Code 1). */
+static uintptr_t client_call(struct client *c, unsigned op, uint64_t a0, uint64_t a1)
+{
+	uint64_t t0 = now_ns();
+	uint32_t seq = ++c->own.seq;
+
+	/* queued frees first: the server serves them before the request */
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	c->bell.op = op;
+	c->bell.a0 = a0;
+	c->bell.a1 = a1;
+	atomic_store_explicit(&c->bell.req_seq, seq, memory_order_release);
+	server_kick(c);
+	wait_reply(c, seq, t0);
+	STAT_ADD(c->own.waits, 1);
+	STAT_ADD(c->own.wait_ns, now_ns() - t0);
+	return c->resp_val;
+}
+
+/* Without a client of our own: the shared client, or the heap directly. */
+static uintptr_t other_call(unsigned op, uint64_t a0, uint64_t a1)
+{
+	uintptr_t r;
+
+	if (t_flags & F_SERVER)
+		return base_op(op, a0, a1);
+	for (;;) {
+		if (atomic_load_explicit(&g_state, memory_order_acquire) == ST_RUNNING) {
+			pthread_mutex_lock(&g_shared_mtx);
+			if (atomic_load(&g_state) == ST_RUNNING) {
+				r = client_call(g_shared, op, a0, a1);
+				pthread_mutex_unlock(&g_shared_mtx);
+				return r;
+			}
+			pthread_mutex_unlock(&g_shared_mtx);
+			continue;
+		}
+		pthread_mutex_lock(&g_heap_mtx);
+		if (atomic_load(&g_state) != ST_RUNNING) {
+			heap_ready_locked();
+			if (!g_shared)
+				g_shared = client_new();
+			r = base_op(op, a0, a1);
+			g_direct_ops++;
+			pthread_mutex_unlock(&g_heap_mtx);
+			return r;
+		}
+		pthread_mutex_unlock(&g_heap_mtx);
+	}
+}
+
+static uintptr_t ngm_call(unsigned op, uint64_t a0, uint64_t a1)
+{
+	struct client *c = get_client();
+
+	return c ? client_call(c, op, a0, a1) : other_call(op, a0, a1);
+}
+
+/* ---- async fast paths ---- */
+
+static void stock_low(struct client *c, unsigned cls, uint32_t head)
+{
+	uint32_t t = atomic_load_explicit(&c->stock_tail[cls], memory_order_acquire);
+
+	c->own.sc[cls].tail = t;
+	c->own.sc[cls].low = atomic_load_explicit(&c->stock_low[cls], memory_order_relaxed);
+	if (t - head > c->own.sc[cls].low)
+		return;		/* the server refilled meanwhile */
+	if (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, REFILL_TAG(cls)))
+		return;		/* queue full: the empty stock will ask */
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	server_kick(c);
+}
+
+static inline void *stock_take(struct client *c, unsigned cls)
+{
+	uint32_t h = atomic_load_explicit(&c->stock_head[cls], memory_order_relaxed);
+	uint32_t t = c->own.sc[cls].tail;
+	void *p;
+
+	if (unlikely(h == t)) {
+		t = atomic_load_explicit(&c->stock_tail[cls], memory_order_acquire);
+		c->own.sc[cls].tail = t;
+		c->own.sc[cls].low = atomic_load_explicit(&c->stock_low[cls],
+							  memory_order_relaxed);
+		if (h == t)
+			return NULL;
+	}
+	p = c->stock[cls][h & (STOCK_CAP - 1)];
+	h++;
+	atomic_store_explicit(&c->stock_head[cls], h, memory_order_release);
+	if (unlikely(t - h == c->own.sc[cls].low))
+		stock_low(c, cls, h);
+	return p;
+}
+
+/* n: the size to ask of the base when there is no stock (the class size
+ * when the class was chosen for its alignment). */
+static void *alloc_class_slow(unsigned cls, size_t n)
+{
+	struct client *c = get_client();
+	void *p;
+
+	if (!c)
+		return (void *)other_call(OP_MALLOC, n, 0);
+	if (c->own.use_stock) {
+		p = stock_take(c, cls);
+		if (p)
+			return p;
+		return (void *)client_call(c, OP_REFILL, cls, 0);
+	}
+	return (void *)client_call(c, OP_MALLOC, n, 0);
+}
+
+static inline void *alloc_class(unsigned cls)
+{
+	struct client *c = t_client;
+	void *p;
+
+	if (likely(c != NULL) && likely(c->own.use_stock)) {
+		p = stock_take(c, cls);
+		if (likely(p != NULL))
+			return p;
+	}
+	return alloc_class_slow(cls, ngm_classes[cls].size);
+}
+
+static void *enomem(void *p)
+{
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+static void free_slow(void *p)
+{
+	struct client *c;
+	uint64_t t0;
+
+	if (!p)
+		return;
+	c = get_client();
+	if (!c) {
+		other_call(OP_FREE, (uintptr_t)p, 0);
+		return;
+	}
+	if (!c->own.async_free) {
+		client_call(c, OP_FREE, (uintptr_t)p, 0);
+		return;
+	}
+	if (ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, (uintptr_t)p)) {
+		/* it was only the cached index that said full */
+		if ((c->own.fq.tail & (FQ_BATCH - 1)) == 0)
+			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+		return;
+	}
+	/* the queue is full: the server is behind, wait for room */
+	t0 = now_ns();
+	STAT_ADD(c->own.stalls, 1);
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	server_kick(c);
+	while (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, (uintptr_t)p)) {
+		if (now_ns() - t0 > CLIENT_SPIN_NS) {
+			server_kick(c);
+			sched_yield();
+		} else {
+			cpu_relax();
+		}
+	}
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	STAT_ADD(c->own.stall_ns, now_ns() - t0);
+}
+
+/* More than half the queue waits: make sure the server is awake. */
+static void fq_half(struct client *c)
+{
+	c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
+	if (c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2)
+		server_kick(c);
+}
+
+/* ---- the API ---- */
+
+API void *malloc(size_t n)
+{
+	struct client *c = t_client;
+
+	if (likely(c != NULL) && likely(c->own.use_stock) && likely(n <= NGM_SMALL_MAX)) {
+		void *p = stock_take(c, ngm_size_class(n));
+
+		if (likely(p != NULL))
+			return p;
+	}
+	if (n <= NGM_SMALL_MAX)
+		return enomem(alloc_class_slow(ngm_size_class(n), n));
+	return enomem((void *)ngm_call(OP_MALLOC, n, 0));
+}
+
+API void free(void *p)
+{
+	struct client *c = t_client;
+
+	if (likely(c != NULL) && likely(c->own.async_free) && likely(p != NULL)) {
+		uint32_t t = c->own.fq.tail;
+
+		if (likely(t - c->own.fq.head_cache < FQ_CAP)) {
+			c->fq[t & (FQ_CAP - 1)] = (uintptr_t)p;
+			c->own.fq.tail = ++t;
+			if ((t & (FQ_BATCH - 1)) == 0) {
+				ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+				if (unlikely(t - c->own.fq.head_cache > FQ_CAP / 2))
+					fq_half(c);
+			}
+			return;
+		}
+	}
+	free_slow(p);
+}
+
+static size_t usable(void *p)
+{
+	if (ngm_region_base && ngm_in_region(p)) {
+		unsigned cls = ngm_class_of_ptr(p);
+
+		return cls ? ngm_classes[cls].size : 0;
+	}
+	if (cfg.base == BASE_GLIBC)
+		return glibc_usable(p);
+	return ngm_call(OP_USABLE, (uintptr_t)p, 0);
+}
+
+API size_t malloc_usable_size(void *p)
+{
+	return p ? usable(p) : 0;
+}
+
+API void *calloc(size_t m, size_t n)
+{
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(m, n, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = malloc(total);
+	/* own large blocks are fresh mappings, zero already */
+	if (p && !(cfg.base == BASE_OWN && total > NGM_SMALL_MAX && !ngm_in_region(p)))
+		memset(p, 0, total);
+	return p;
+}
+
+API void *realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+
+	if (!p)
+		return malloc(n);
+	if (!n) {
+		free(p);
+		return NULL;
+	}
+	old = usable(p);
+	if (!old)
+		return enomem(NULL);	/* not a block of ours */
+	/* keep the block while it is big enough and not more than twice n */
+	if (n <= old && n >= old / 2)
+		return p;
+	if (n > NGM_SMALL_MAX && old > NGM_SMALL_MAX &&
+	    !(ngm_region_base && ngm_in_region(p)))
+		return enomem((void *)ngm_call(OP_REALLOC, (uintptr_t)p, n));
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	free(p);
+	return q;
+}
+
+API void *reallocarray(void *p, size_t m, size_t n)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(m, n, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, total);
+}
+
+API void *memalign(size_t align, size_t n)
+{
+	unsigned cls;
+
+	if (align & (align - 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align <= 16)
+		return malloc(n);
+	if (cfg.base == BASE_OWN && (cls = ngm_aligned_class(align, n)))
+		return enomem(alloc_class(cls));
+	return enomem((void *)ngm_call(OP_MEMALIGN, align, n));
+}
+
+API int posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (!align || (align & (align - 1)) || align % sizeof(void *))
+		return EINVAL;
+	p = memalign(align, n);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+API void *aligned_alloc(size_t align, size_t n)
+{
+	return memalign(align, n);
+}
+
+API void *valloc(size_t n)
+{
+	return memalign((size_t)sysconf(_SC_PAGESIZE), n);
+}
+
+API void *pvalloc(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (n > SIZE_MAX - page) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
+}
+
+/* ---- fork ---- */
+
+static bool g_fork_parked;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&g_shared_mtx);
+	pthread_mutex_lock(&g_heap_mtx);
+	g_fork_parked = atomic_load(&g_state) == ST_RUNNING && !(t_flags & F_SERVER);
+	if (g_fork_parked)
+		server_park_locked();
+}
+
+static void fork_parent(void)
+{
+	if (g_fork_parked)
+		server_unpark_locked();
+	pthread_mutex_unlock(&g_heap_mtx);
+	pthread_mutex_unlock(&g_shared_mtx);
+}
+
+/*
+ * The child has the heap as the parked server left it, and none of the
+ * parent's other threads: their clients are marked dead so that the child's
+ * own server (started at the next slow path) takes their memory back.
+ */
+static void fork_child(void)
+{
+	struct client *c;
+	int st = atomic_load(&g_state);
+
+	pthread_mutex_init(&g_heap_mtx, NULL);
+	pthread_mutex_init(&g_shared_mtx, NULL);
+	if (st == ST_RUNNING || st == ST_STARTING)
+		atomic_store(&g_state, ST_HEAP);
+	atomic_store(&g_park_req, 0);
+	atomic_store(&g_sleeping, 0);
+	for (c = s_list; c; c = c->srv.next)
+		if (c != t_client && c != g_shared)
+			atomic_store(&c->bell.dead, 1);
+	for (c = atomic_load(&g_incoming); c; c = c->inext)
+		if (c != t_client)
+			atomic_store(&c->bell.dead, 1);
+	g_pid = getpid();
+}
+
+/* ---- statistics ---- */
+
+static char *put_line(char *s, const char *key, uint64_t v)
+{
+	char digits[24];
+	int n = 0;
+
+	while (*key)
+		*s++ = *key++;
+	*s++ = '=';
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*s++ = digits[--n];
+	*s++ = '\n';
+	return s;
+}
+
+static void stats_write(void)
+{
+	struct ngm_heap_stats hs;
+	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused;
+	char buf[2048], *s = buf;
+	struct client *c;
+	bool parked;
+	int fd;
+
+	if (!cfg.stats_path || getpid() != g_pid)
+		return;
+	pthread_mutex_lock(&g_shared_mtx);
+	pthread_mutex_lock(&g_heap_mtx);
+	parked = atomic_load(&g_state) == ST_RUNNING && !(t_flags & F_SERVER);
+	if (parked)
+		server_park_locked();
+	waits = S.dead_waits;
+	wait_ns = S.dead_wait_ns;
+	stalls = S.dead_stalls;
+	stall_ns = S.dead_stall_ns;
+	kicks = S.dead_kicks;
+	unused = S.unused;
+	for (c = s_list; c; c = c->srv.next) {
+		unsigned cls;
+
+		waits += STAT_GET(c->own.waits);
+		wait_ns += STAT_GET(c->own.wait_ns);
+		stalls += STAT_GET(c->own.stalls);
+		stall_ns += STAT_GET(c->own.stall_ns);
+		kicks += STAT_GET(c->own.kicks);
+		for (cls = 1; cls <= NGM_NCLASSES; cls++)
+			unused += atomic_load(&c->stock_tail[cls]) - atomic_load(&c->stock_head[cls]);
+	}
+	ngm_heap_get_stats(&hs);
+	s = put_line(s, "mode_async", cfg.mode == MODE_ASYNC);
+	s = put_line(s, "base_glibc", cfg.base == BASE_GLIBC);
+	s = put_line(s, "threads", S.threads);
+	s = put_line(s, "requests", S.requests);
+	s = put_line(s, "refill_requests", S.refills);
+	s = put_line(s, "frees_served", S.frees);
+	s = put_line(s, "requests_served", S.requests + S.refills + S.frees);
+	s = put_line(s, "prealloc_blocks", S.prealloc);
+	s = put_line(s, "prealloc_unused", unused);
+	s = put_line(s, "client_waits", waits);
+	s = put_line(s, "client_wait_ns", wait_ns);
+	s = put_line(s, "ring_full_stalls", stalls);
+	s = put_line(s, "ring_full_stall_ns", stall_ns);
+	s = put_line(s, "server_wakeups", kicks);
+	s = put_line(s, "server_sleeps", S.sleeps);
+	s = put_line(s, "server_busy_ns", S.busy_ns);
+	s = put_line(s, "server_idle_ns", S.idle_ns);
+	s = put_line(s, "direct_ops", g_direct_ops);
+	s = put_line(s, "spans_created", hs.spans_created);
+	s = put_line(s, "spans_released", hs.spans_released);
+	s = put_line(s, "large_allocs", hs.large_allocs);
+	s = put_line(s, "invalid_frees", hs.invalid_frees);
+	s = put_line(s, "heap_mapped_bytes", hs.bytes_mapped);
+	if (parked)
+		server_unpark_locked();
+	pthread_mutex_unlock(&g_heap_mtx);
+	pthread_mutex_unlock(&g_shared_mtx);
+	/* the last process to exit wins: normally the one the harness started */
+	fd = open(cfg.stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, (size_t)(s - buf)) < 0) {
+		/* nothing to do: the library never prints */
+	}
+	close(fd);
+}
+
+__attribute__((constructor)) static void ngm_init(void)
+{
+	pthread_mutex_lock(&g_heap_mtx);
+	heap_ready_locked();
+	if (!g_shared)
+		g_shared = client_new();
+	pthread_mutex_unlock(&g_heap_mtx);
+	/* these may allocate: served directly, the server is not running */
+	real_usable = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+	g_key_ok = g_shared && pthread_key_create(&g_key, client_exit) == 0;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	g_pid = getpid();
+	g_ctor_done = true;
+}
+
+__attribute__((destructor)) static void ngm_fini(void)
+{
+	stats_write();
+}
