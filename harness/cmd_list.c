@@ -14,12 +14,13 @@
 #include "ngbench/store.h"
 
 static const char list_usage[] =
-	"usage: ngbench list [--format=text|json] [--db=PATH] allocators|workloads|sessions\n"
+	"usage: ngbench list [--format=text|json] [--db=PATH] allocators|workloads|experiments|sessions\n"
 	"\n"
 	"  allocators  every allocator plugin found, whether it can be used here and its\n"
 	"              version (probed in a child with the library preloaded); for an\n"
 	"              unavailable one, the reason and what to do about it\n"
 	"  workloads   the registered workloads, their thread parameter and metric\n"
+	"  experiments the experiment files shipped with ngbench (ngbench run -x NAME)\n"
 	"  sessions    the sessions stored in the database\n"
 	"\n"
 	"Options:\n"
@@ -183,6 +184,41 @@ static int list_workloads(int json)
 	return 0;
 }
 
+static int list_experiments(int json)
+{
+	struct strvec names = STRVEC_INIT;
+	json_t *arr = json_array();
+	size_t i;
+	int rc = 0;
+
+	experiments_list(&names);
+	if (!json)
+		printf("%-16s  %s\n", "NAME", "DESCRIPTION");
+	for (i = 0; i < names.n; i++) {
+		struct experiment x;
+		int bad;
+
+		/* a broken file is listed with its error rather than hidden */
+		bad = experiment_load(names.v[i], &x) != 0;
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s, s:s?, s:s, s:b}", "name", names.v[i],
+				"description", bad ? NULL : x.description, "path", x.path ? x.path : "",
+				"valid", !bad));
+		else
+			printf("%-16s  %s\n", names.v[i],
+			       bad ? "(invalid: see the error above)"
+				   : (x.description ? x.description : ""));
+		rc |= bad;
+		experiment_release(&x);
+	}
+	strvec_clear(&names);
+	if (json)
+		return print_json(json_pack("{s:i, s:s, s:o}", "format_version", 1, "folder",
+					    experiments_dir(), "experiments", arr)) || rc ? 1 : 0;
+	json_decref(arr);
+	return rc;
+}
+
 static int list_sessions(const char *db_opt, int json)
 {
 	const char *path = ngb_db_path(db_opt);
@@ -243,7 +279,7 @@ int cmd_list(int argc, const char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const what[] = { "allocators", "workloads", "sessions" };
+	static const char *const what[] = { "allocators", "workloads", "experiments", "sessions" };
 	const char *db = NULL, *guess;
 	int c, json = 0;
 
@@ -271,17 +307,20 @@ int cmd_list(int argc, const char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("list", "'list' takes one of: allocators, workloads, sessions");
+		return usage_error("list", "'list' takes one of: allocators, workloads, experiments, "
+				   "sessions");
 	if (!strcmp(argv[optind], "allocators"))
 		return list_allocators(json);
 	if (!strcmp(argv[optind], "workloads"))
 		return list_workloads(json);
+	if (!strcmp(argv[optind], "experiments"))
+		return list_experiments(json);
 	if (!strcmp(argv[optind], "sessions"))
 		return list_sessions(db, json);
-	guess = closest_name(argv[optind], what, 3);
+	guess = closest_name(argv[optind], what, 4);
 	if (guess)
 		return usage_error("list", "cannot list '%s'; did you mean '%s'? "
-				   "(allocators, workloads, sessions)", argv[optind], guess);
-	return usage_error("list", "cannot list '%s': give allocators, workloads or sessions",
-			   argv[optind]);
+				   "(allocators, workloads, experiments, sessions)", argv[optind], guess);
+	return usage_error("list", "cannot list '%s': give allocators, workloads, experiments "
+			   "or sessions", argv[optind]);
 }

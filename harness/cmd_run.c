@@ -44,6 +44,10 @@ static const char run_usage[] =
 	"  -s, --set NAME=VALUE   set a workload parameter (repeatable); checked against the\n"
 	"                         registry ('ngbench list workloads --format=json')\n"
 	"  -- COMMAND [ARGS...]   run any program instead; its metric is wall seconds\n"
+	"  -x, --experiment=NAME  run an experiment file: a name from 'ngbench list\n"
+	"                         experiments' or the path of an INI file (see the README);\n"
+	"                         --allocator and --repetitions may narrow it\n"
+	"  -n, --dry-run          check everything and print the trials it would run\n"
 	"\n"
 	"How:\n"
 	"  -r, --repetitions=N    measured trials per cell (default 5; this is a noisy\n"
@@ -81,15 +85,15 @@ static const char run_usage[] =
 	"  ngbench run -a jemalloc,mimalloc -w xalanc --preset=standard --label=nightly\n"
 	"  ngbench run -a all -r 3 -- python3 -c 'x = [str(i) for i in range(10**6)]'\n";
 
+/* The options of the command line: session-wide ones, and one job (or an experiment). */
 struct run_opts {
-	struct strvec allocators;
-	struct strvec workloads;
-	struct strvec sets;
-	struct strvec threads;
-	enum ngb_preset preset;
-	long repetitions;
+	struct job cli;             /* the job the command line describes */
+	int have_preset, have_reps, have_counters;
+	const char *experiment;
 	long warmup;
+	int have_warmup;
 	double timeout_s;
+	int have_timeout;
 	int have_cpus;
 	unsigned char cpus[128];
 	int have_seed;
@@ -98,15 +102,11 @@ struct run_opts {
 	const char *db;
 	int show_output;
 	int quiet;
-	enum ngb_counters_mode counters;
-	const char *events;
-	const char *cache;
-	struct ngb_cache_geometry geometry;
-	int ncommand;
-	const char **command;
+	int dry_run;
 };
 
 struct cell {
+	struct job *job;
 	const struct ngb_workload *wl; /* NULL: a command */
 	struct allocator *alloc;
 	struct strvec argv;
@@ -155,7 +155,7 @@ static void print_names_hint(const char *what, const char *bad, const char *cons
 }
 
 /* Resolves --allocator into a list of available allocators; 2 on bad input. */
-static int resolve_allocators(struct run_opts *o, struct allocator_list *plugins,
+static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 			      struct allocator ***out, size_t *nout)
 {
 	struct allocator **sel = NULL;
@@ -248,7 +248,7 @@ static int resolve_allocators(struct run_opts *o, struct allocator_list *plugins
 	return 0;
 }
 
-static int resolve_workloads(struct run_opts *o, const struct ngb_workload ***out, size_t *nout)
+static int resolve_workloads(struct job *o, const struct ngb_workload ***out, size_t *nout)
 {
 	const struct ngb_workload **sel = NULL, *wl;
 	size_t nsel = 0, i, j, nall = 0;
@@ -372,7 +372,7 @@ static void add_cell(struct cell **cells, size_t *n, struct cell *c)
 	(*cells)[(*n)++] = *c;
 }
 
-static int build_workload_cells(struct run_opts *o, const struct ngb_workload *wl,
+static int build_workload_cells(struct job *o, const struct ngb_workload *wl,
 				struct allocator **allocs, size_t nalloc, struct cell **cells,
 				size_t *ncells)
 {
@@ -421,6 +421,7 @@ static int build_workload_cells(struct run_opts *o, const struct ngb_workload *w
 			struct cell c;
 
 			memset(&c, 0, sizeof(c));
+			c.job = o;
 			c.wl = wl;
 			c.alloc = allocs[a];
 			strvec_push(&c.argv, program);
@@ -442,7 +443,7 @@ static int build_workload_cells(struct run_opts *o, const struct ngb_workload *w
 }
 
 /* Every --set must name a parameter of at least one selected workload. */
-static int check_sets(struct run_opts *o, const struct ngb_workload **wls, size_t nwl)
+static int check_sets(struct job *o, const struct ngb_workload **wls, size_t nwl)
 {
 	size_t i, j;
 
@@ -502,32 +503,57 @@ static char *shell_join(int argc, const char **argv)
 	return strbuf_detach(&sb);
 }
 
-static char *config_json(const struct run_opts *o, struct allocator **allocs, size_t nalloc,
-			 const struct ngb_workload **wls, size_t nwl)
+static char *config_json(const struct run_opts *o, const struct experiment *x,
+			 struct cell *cells, size_t ncells)
 {
-	json_t *j, *a = json_array(), *w = json_array();
+	json_t *j, *jobs = json_array();
 	char *s;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < nalloc; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s?, s:s?}", "name", allocs[i]->name,
-						   "version", allocs[i]->version,
-						   "library", allocs[i]->library));
-	for (i = 0; i < nwl; i++)
-		json_array_append_new(w, json_string(wls[i]->name));
-	{
+	for (i = 0; i < x->njobs; i++) {
+		const struct job *jb = &x->jobs[i];
+		json_t *a = json_array(), *w = json_array(), *jj;
 		char geo[256] = "";
 
-		if (o->counters == NGB_COUNTERS_SIM)
-			ngb_cache_geometry_format(&o->geometry, geo, sizeof(geo));
-		j = json_pack("{s:i, s:i, s:f, s:s, s:o, s:o, s:b, s:s, s:s?, s:s?}",
-			      "repetitions", (int)o->repetitions, "warmup", (int)o->warmup,
-			      "timeout_s", o->timeout_s, "preset", ngb_preset_name(o->preset),
-			      "allocators", a, "workloads", w, "pinned", o->have_cpus,
-			      "counters", ngb_counters_mode_name(o->counters),
-			      "events", o->counters == NGB_COUNTERS_HW
-					? (o->events ? o->events : ngb_perfmon_default_events) : NULL,
-			      "cache_geometry", geo[0] ? geo : NULL);
+		/* the allocators and workloads as resolved, with their versions */
+		for (k = 0; k < ncells; k++) {
+			size_t m, dup = 0;
+
+			if (cells[k].job != jb)
+				continue;
+			for (m = 0; m < k && !dup; m++)
+				dup = cells[m].job == jb && cells[m].alloc == cells[k].alloc;
+			if (!dup)
+				json_array_append_new(a, json_pack("{s:s, s:s?, s:s?}",
+					"name", cells[k].alloc->name, "version", cells[k].alloc->version,
+					"library", cells[k].alloc->library));
+			for (m = 0, dup = 0; m < k && !dup; m++)
+				dup = cells[m].job == jb && cells[m].wl == cells[k].wl;
+			if (!dup)
+				json_array_append_new(w, json_string(cells[k].wl ? cells[k].wl->name : "command"));
+		}
+		if (jb->counters == NGB_COUNTERS_SIM)
+			ngb_cache_geometry_format(&jb->geometry, geo, sizeof(geo));
+		jj = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:s?, s:s?}", "name", jb->name,
+			       "repetitions", (int)jb->repetitions, "preset", ngb_preset_name(jb->preset),
+			       "allocators", a, "workloads", w,
+			       "counters", ngb_counters_mode_name(jb->counters),
+			       "events", jb->counters == NGB_COUNTERS_HW
+					 ? (jb->events ? jb->events : ngb_perfmon_default_events) : NULL,
+			       "cache_geometry", geo[0] ? geo : NULL);
+		json_array_append_new(jobs, jj);
+	}
+	j = json_pack("{s:i, s:f, s:b, s:o}", "warmup", (int)o->warmup, "timeout_s", o->timeout_s,
+		      "pinned", o->have_cpus, "jobs", jobs);
+	if (o->experiment) {
+		json_object_set_new(j, "experiment", json_string(x->name));
+		json_object_set_new(j, "experiment_file", json_string(x->path));
+		if (x->text) {
+			char *clean = utf8_sanitize(x->text);
+
+			json_object_set_new(j, "experiment_text", json_string(clean));
+			free(clean);
+		}
 	}
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
@@ -689,6 +715,7 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 	static const struct option opts[] = {
 		{ "allocator", required_argument, NULL, 'a' },
 		{ "workload", required_argument, NULL, 'w' },
+		{ "experiment", required_argument, NULL, 'x' },
 		{ "preset", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 's' },
@@ -704,68 +731,65 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		{ "events", required_argument, NULL, 'E' },
 		{ "cache", required_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct job *j = &o->cli;
 	int c;
 
-	o->repetitions = 5;
+	job_init(j, "command-line");
 	o->timeout_s = 600;
-	o->counters = NGB_COUNTERS_HW;
-	o->preset = NGB_PRESET_QUICK;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, "+:a:w:p:t:s:r:l:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, (char *const *)argv, "+:a:w:x:p:t:s:r:l:qnh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			strvec_split(&o->allocators, optarg, ',');
+			strvec_split(&j->allocators, optarg, ',');
 			if (!*optarg)
 				return usage_error("run", "--allocator needs a name");
 			break;
 		case 'w':
-			strvec_split(&o->workloads, optarg, ',');
+			strvec_split(&j->workloads, optarg, ',');
 			if (!*optarg)
 				return usage_error("run", "--workload needs a name");
 			break;
+		case 'x':
+			o->experiment = optarg;
+			break;
 		case 'p':
-			if (ngb_preset_parse(optarg, &o->preset))
+			if (ngb_preset_parse(optarg, &j->preset))
 				return usage_error("run", "unknown preset '%s': give quick, standard or full",
 						   optarg);
+			o->have_preset = 1;
 			break;
 		case 't': {
-			struct strvec sv = STRVEC_INIT;
-			size_t i;
-			long v;
+			char *why = NULL;
 
-			strvec_split(&sv, optarg, ',');
-			if (!sv.n) {
-				strvec_clear(&sv);
-				return usage_error("run", "--threads needs a list such as 1,2,4");
+			if (job_set_threads(j, optarg, &why)) {
+				usage_error("run", "option '--threads' %s", why);
+				free(why);
+				return 2;
 			}
-			for (i = 0; i < sv.n; i++) {
-				if (parse_long_opt("--threads", sv.v[i], 1, 4096, &v)) {
-					strvec_clear(&sv);
-					return 2;
-				}
-				strvec_pushf(&o->threads, "%ld", v);
-			}
-			strvec_clear(&sv);
 			break;
 		}
 		case 's':
-			strvec_push(&o->sets, optarg);
+			strvec_push(&j->sets, optarg);
 			break;
 		case 'r':
-			if (parse_long_opt("--repetitions", optarg, 1, 100000, &o->repetitions))
+			if (parse_long_opt("--repetitions", optarg, 1, 100000, &j->repetitions))
 				return 2;
+			o->have_reps = 1;
 			break;
 		case 'W':
 			if (parse_long_opt("--warmup", optarg, 0, 1000, &o->warmup))
 				return 2;
+			o->have_warmup = 1;
 			break;
 		case 'T':
 			if (parse_double_opt("--timeout", optarg, 0, 1e7, &o->timeout_s))
 				return 2;
+			o->have_timeout = 1;
 			break;
 		case 'C':
 			if (parse_cpu_list(optarg, o->cpus))
@@ -794,18 +818,24 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		case 'K': {
 			struct ngb_err e;
 
-			if (ngb_counters_mode_parse(optarg, &o->counters, &e))
+			if (ngb_counters_mode_parse(optarg, &j->counters, &e))
 				return usage_error("run", "%s", e.msg);
+			o->have_counters = 1;
 			break;
 		}
 		case 'E':
-			o->events = optarg;
+			free(j->events);
+			j->events = xstrdup(optarg);
 			break;
 		case 'G':
-			o->cache = optarg;
+			free(j->cache);
+			j->cache = xstrdup(optarg);
 			break;
 		case 'q':
 			o->quiet = 1;
+			break;
+		case 'n':
+			o->dry_run = 1;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -816,122 +846,236 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 			return usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		o->command = argv + optind;
-		o->ncommand = argc - optind;
+	for (; optind < argc; optind++)
+		strvec_push(&j->command, argv[optind]);
+	if (o->experiment) {
+		if (j->workloads.n || j->command.n || j->sets.n || j->threads.n || o->have_preset ||
+		    o->have_counters || j->events || j->cache)
+			return usage_error("run", "with --experiment, the experiment file says what to run; "
+					   "only --allocator and --repetitions may narrow it");
+		return 0;
 	}
-	if (o->ncommand && o->workloads.n)
+	if (j->command.n && j->workloads.n)
 		return usage_error("run", "give either --workload or -- COMMAND, not both");
-	if (!o->ncommand && !o->workloads.n)
+	if (!j->command.n && !j->workloads.n)
 		return usage_error("run", "nothing to run: give --workload=NAME (see 'ngbench list "
-				   "workloads') or -- COMMAND [ARGS...]");
-	if (o->ncommand && (o->sets.n || o->threads.n))
-		return usage_error("run", "--set and --threads apply to registered workloads, not "
-				   "to a command");
-	if (o->events && o->counters != NGB_COUNTERS_HW)
-		return usage_error("run", "--events applies to --counters=hw");
-	if (o->cache && o->counters != NGB_COUNTERS_SIM)
-		return usage_error("run", "--cache applies to --counters=sim");
-	if (o->counters == NGB_COUNTERS_SIM) {
-		struct ngb_err e;
+				   "workloads'), --experiment=NAME or -- COMMAND [ARGS...]");
+	return 0;
+}
+
+/* Checks one job and expands it into cells; 0, or the exit status after an error. */
+static int expand_job(struct job *j, struct allocator_list *plugins, struct cell **cells,
+		      size_t *ncells)
+{
+	struct allocator **allocs = NULL;
+	const struct ngb_workload **wls = NULL;
+	size_t nalloc = 0, nwl = 0, i;
+	struct ngb_err e;
+	int rc;
+
+	if (j->command.n && (j->sets.n || j->threads.n))
+		return usage_error("run", "%s: set and threads apply to registered workloads, not "
+				   "to a command", j->name);
+	if (j->command.n && j->workloads.n)
+		return usage_error("run", "%s: give either workloads or a command, not both", j->name);
+	if (!j->command.n && !j->workloads.n)
+		return usage_error("run", "%s: nothing to run: give workloads or a command", j->name);
+	if (j->events && j->counters != NGB_COUNTERS_HW)
+		return usage_error("run", "%s: events apply to --counters=hw", j->name);
+	if (j->cache && j->counters != NGB_COUNTERS_SIM)
+		return usage_error("run", "%s: cache applies to --counters=sim", j->name);
+	if (j->counters == NGB_COUNTERS_SIM) {
 		char path[4096];
 
-		if (ngb_cache_geometry_parse(o->cache ? o->cache : "client", &o->geometry, &e))
+		if (ngb_cache_geometry_parse(j->cache ? j->cache : "client", &j->geometry, &e))
 			return usage_error("run", "%s", e.msg);
 		if (ngb_sim_find_valgrind(path, sizeof(path), &e))
 			return usage_error("run", "--counters=sim needs valgrind: %s", e.msg);
 	}
+	if (j->counters == NGB_COUNTERS_HW) {
+		struct ngb_perfmon_config pc = { .events = j->events, .user_only = -1 };
+
+		/* unknown event names are bad input: found before the session */
+		if (ngb_perfmon_new(&j->pm, &pc, &e))
+			return usage_error("run", "%s", e.msg);
+	}
+
+	rc = resolve_allocators(j, plugins, &allocs, &nalloc);
+	if (rc)
+		return rc;
+	if (j->command.n) {
+		for (i = 0; i < nalloc; i++) {
+			struct cell c;
+			size_t k;
+
+			memset(&c, 0, sizeof(c));
+			c.job = j;
+			c.alloc = allocs[i];
+			for (k = 0; k < j->command.n; k++)
+				strvec_push(&c.argv, j->command.v[k]);
+			c.params_json = xstrdup("{}");
+			c.title = xasprintf("%s / %s", allocs[i]->name, j->command.v[0]);
+			add_cell(cells, ncells, &c);
+		}
+		free(allocs);
+		return 0;
+	}
+	rc = resolve_workloads(j, &wls, &nwl);
+	if (rc == 0)
+		rc = check_sets(j, wls, nwl);
+	for (i = 0; rc == 0 && i < nwl; i++) {
+		if (build_workload_cells(j, wls[i], allocs, nalloc, cells, ncells)) {
+			rc = 2;
+			fprintf(stderr, "Try 'ngbench list workloads --format=json' for the parameters.\n");
+		}
+	}
+	free(allocs);
+	free(wls);
+	return rc;
+}
+
+/* The jobs to run: the experiment's (narrowed by the command line), or the command line's. */
+static int load_jobs(struct run_opts *o, struct experiment *x)
+{
+	size_t i, k;
+	int rc;
+
+	if (!o->experiment) {
+		memset(x, 0, sizeof(*x));
+		x->jobs = xcalloc(1, sizeof(*x->jobs));
+		x->jobs[0] = o->cli;
+		memset(&o->cli, 0, sizeof(o->cli));
+		x->njobs = 1;
+		return 0;
+	}
+	rc = experiment_load(o->experiment, x);
+	if (rc)
+		return rc;
+	for (i = 0; i < x->njobs; i++) {
+		if (o->have_reps)
+			x->jobs[i].repetitions = o->cli.repetitions;
+		if (o->cli.allocators.n) {
+			strvec_clear(&x->jobs[i].allocators);
+			for (k = 0; k < o->cli.allocators.n; k++)
+				strvec_push(&x->jobs[i].allocators, o->cli.allocators.v[k]);
+		}
+	}
+	if (!o->have_warmup && x->have_warmup)
+		o->warmup = x->warmup;
+	if (!o->have_timeout && x->have_timeout)
+		o->timeout_s = x->timeout_s;
 	return 0;
 }
 
-static void release_opts(struct run_opts *o)
+static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int64_t sid,
+		   int seq, int round, int rep, int warm, struct progress *prog,
+		   struct trial_outcome *out)
 {
-	strvec_clear(&o->allocators);
-	strvec_clear(&o->workloads);
-	strvec_clear(&o->sets);
-	strvec_clear(&o->threads);
+	struct trial_spec spec;
+	char *title, *tstart;
+	size_t k;
+	int rc;
+
+	title = warm ? xasprintf("%s (warm-up %d/%ld)", c->title, round, o->warmup)
+		     : xasprintf("%s (rep %d/%ld)", c->title, rep, c->job->repetitions);
+	progress_show(prog, seq - 1, title);
+	memset(&spec, 0, sizeof(spec));
+	for (k = 0; k < c->argv.n; k++)
+		strvec_push(&spec.argv, c->argv.v[k]);
+	for (k = 0; k < c->alloc->env.n; k++)
+		strvec_push(&spec.env, c->alloc->env.v[k]);
+	spec.preload = allocator_preload(c->alloc, ngb_paths()->witness);
+	spec.witness = 1;
+	spec.timeout_s = o->timeout_s;
+	spec.cpus = o->have_cpus ? o->cpus : NULL;
+	spec.stats_env = c->alloc->stats_env ? xstrdup(c->alloc->stats_env) : NULL;
+	spec.show_output = o->show_output;
+	spec.pm = c->job->counters == NGB_COUNTERS_HW ? c->job->pm : NULL;
+	spec.sim = c->job->counters == NGB_COUNTERS_SIM ? &c->job->geometry : NULL;
+	tstart = now_iso8601();
+	rc = run_trial(&spec, out);
+	trial_spec_release(&spec);
+	if (rc == 0) {
+		judge(c, out);
+		/* a trial that cannot be kept stops the session rather than lose more */
+		rc = store_trial(st, sid, c, seq, round, rep, warm, tstart, out);
+		if (rc == 0 && out->status != TRIAL_OK && out->status != TRIAL_INTERRUPTED) {
+			progress_clear(prog);
+			fprintf(stderr, "ngbench: trial %d %s %s: %s\n", seq, title,
+				out->status == TRIAL_SKIPPED ? "skipped" : "failed", out->reason);
+			if (out->stderr_tail && out->status != TRIAL_SKIPPED) {
+				char *p, *save = NULL;
+
+				for (p = strtok_r(out->stderr_tail, "\n", &save); p;
+				     p = strtok_r(NULL, "\n", &save))
+					fprintf(stderr, "    | %s\n", p);
+			}
+		}
+		if (rc)
+			trial_outcome_release(out);
+	}
+	free(title);
+	free(tstart);
+	return rc;
 }
 
 int cmd_run(int argc, const char **argv)
 {
 	struct run_opts o;
+	struct experiment x;
 	struct allocator_list plugins;
-	struct allocator **allocs = NULL;
-	const struct ngb_workload **wls = NULL;
-	size_t nalloc = 0, nwl = 0, ncells = 0, i;
+	size_t ncells = 0, i;
 	struct cell *cells = NULL;
 	struct ngb_store *st = NULL;
-	struct ngb_perfmon *pm = NULL;
 	struct ngb_session_info si;
 	struct ngb_err e;
 	struct utsname un;
 	struct progress prog;
 	int64_t sid = 0;
-	int rc, round, nrounds, seq = 0, nok = 0, nfailed = 0, nskipped = 0, total;
-	int *order = NULL, stop = 0;
+	int rc, round, nrounds, seq = 0, nok = 0, nfailed = 0, nskipped = 0, total = 0;
+	int *order = NULL, stop = 0, failed_to_run = 0;
+	long maxreps = 0;
 	char *cmdline = NULL, *cpu = NULL, *os = NULL, *started = NULL, *cfg = NULL, *kernel = NULL;
 	const char *dbpath;
 	double t0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&x, 0, sizeof(x));
 	memset(&plugins, 0, sizeof(plugins));
 	rc = parse_run_options(argc, argv, &o);
 	if (rc) {
-		release_opts(&o);
+		job_release(&o.cli);
 		return rc < 0 ? 0 : rc;
 	}
+	rc = load_jobs(&o, &x);
+	if (rc)
+		goto out;
 
 	allocators_discover(&plugins);
 	for (i = 0; i < plugins.load_errors.n; i++)
 		warning("%s", plugins.load_errors.v[i]);
-	rc = resolve_allocators(&o, &plugins, &allocs, &nalloc);
-	if (rc)
-		goto out;
 	if (access(ngb_paths()->witness, R_OK) != 0) {
-		rc = 1;
-		error("the witness library '%s' is missing: rebuild ngbench (make)",
-		      ngb_paths()->witness);
+		rc = error("the witness library '%s' is missing: rebuild ngbench (make)",
+			   ngb_paths()->witness) ? 1 : 1;
 		goto out;
 	}
-	if (o.ncommand) {
-		for (i = 0; i < nalloc; i++) {
-			struct cell c;
-			int k;
-
-			memset(&c, 0, sizeof(c));
-			c.alloc = allocs[i];
-			for (k = 0; k < o.ncommand; k++)
-				strvec_push(&c.argv, o.command[k]);
-			c.params_json = xstrdup("{}");
-			c.title = xasprintf("%s / %s", allocs[i]->name, o.command[0]);
-			add_cell(&cells, &ncells, &c);
-		}
-	} else {
-		rc = resolve_workloads(&o, &wls, &nwl);
+	for (i = 0; i < x.njobs; i++) {
+		rc = expand_job(&x.jobs[i], &plugins, &cells, &ncells);
 		if (rc)
 			goto out;
-		rc = check_sets(&o, wls, nwl);
-		if (rc)
-			goto out;
-		for (i = 0; i < nwl; i++) {
-			if (build_workload_cells(&o, wls[i], allocs, nalloc, &cells, &ncells)) {
-				rc = 2;
-				fprintf(stderr, "Try 'ngbench list workloads --format=json' for the parameters.\n");
-				goto out;
-			}
-		}
+		if (x.jobs[i].repetitions > maxreps)
+			maxreps = x.jobs[i].repetitions;
 	}
-
-	/* Unknown event names are bad input too: check them before the session. */
-	if (o.counters == NGB_COUNTERS_HW) {
-		struct ngb_perfmon_config pc = { .events = o.events, .user_only = -1 };
-		struct ngb_perfmon *check;
-
-		if (ngb_perfmon_new(&check, &pc, &e)) {
-			rc = usage_error("run", "%s", e.msg);
-			goto out;
-		}
-		ngb_perfmon_free(check);
+	for (i = 0; i < ncells; i++)
+		total += (int)(o.warmup + cells[i].job->repetitions);
+	if (o.dry_run) {
+		for (i = 0; i < ncells; i++)
+			printf("%-14s %-52s %3ld x  %s\n", cells[i].job->name, cells[i].title,
+			       o.warmup + cells[i].job->repetitions,
+			       ngb_counters_mode_name(cells[i].job->counters));
+		printf("%zu cells, %d trials (%ld warm-up rounds); nothing was run\n", ncells, total,
+		       o.warmup);
+		goto out;
 	}
 
 	/* Everything checked: now the database. */
@@ -957,7 +1101,7 @@ int cmd_run(int argc, const char **argv)
 	cpu = machine_cpu_model();
 	os = machine_os();
 	started = now_iso8601();
-	cfg = config_json(&o, allocs, nalloc, wls, nwl);
+	cfg = config_json(&o, &x, cells, ncells);
 	kernel = xasprintf("%s %s", un.sysname, un.release);
 	memset(&si, 0, sizeof(si));
 	si.started_at = started;
@@ -979,17 +1123,7 @@ int cmd_run(int argc, const char **argv)
 	}
 
 	runner_install_signal_handlers();
-	if (o.counters == NGB_COUNTERS_HW) {
-		struct ngb_perfmon_config pc = { .events = o.events, .user_only = -1 };
-
-		if (ngb_perfmon_new(&pm, &pc, &e)) {
-			/* checked before the session too; here only if the machine changed */
-			rc = error("%s", e.msg) ? 1 : 1;
-			goto out;
-		}
-	}
-	nrounds = (int)(o.warmup + o.repetitions);
-	total = nrounds * (int)ncells;
+	nrounds = (int)(o.warmup + maxreps);
 	progress_init(&prog, total);
 	if (o.quiet)
 		prog.enabled = 0;
@@ -1002,81 +1136,33 @@ int cmd_run(int argc, const char **argv)
 		shuffle(order, (int)ncells, o.seed, round);
 		for (i = 0; i < ncells && !stop; i++) {
 			struct cell *c = &cells[order[i]];
-			struct trial_spec spec;
 			struct trial_outcome out;
-			char *title, *tstart;
-			size_t k;
 
-			title = warm ? xasprintf("%s (warm-up %d/%ld)", c->title, round, o.warmup)
-				     : xasprintf("%s (rep %d/%ld)", c->title, rep, o.repetitions);
-			progress_show(&prog, seq, title);
-			memset(&spec, 0, sizeof(spec));
-			for (k = 0; k < c->argv.n; k++)
-				strvec_push(&spec.argv, c->argv.v[k]);
-			for (k = 0; k < c->alloc->env.n; k++)
-				strvec_push(&spec.env, c->alloc->env.v[k]);
-			spec.preload = allocator_preload(c->alloc, ngb_paths()->witness);
-			spec.witness = 1;
-			spec.timeout_s = o.timeout_s;
-			spec.cpus = o.have_cpus ? o.cpus : NULL;
-			spec.stats_env = c->alloc->stats_env ? xstrdup(c->alloc->stats_env) : NULL;
-			spec.show_output = o.show_output;
-			spec.pm = pm;
-			spec.sim = o.counters == NGB_COUNTERS_SIM ? &o.geometry : NULL;
-			tstart = now_iso8601();
-			if (run_trial(&spec, &out)) {
-				/* could not even start a child: the machine is in trouble */
-				trial_spec_release(&spec);
-				free(title);
-				free(tstart);
-				stop = 1;
-				rc = 1;
+			if (!warm && rep > c->job->repetitions)
+				continue; /* this job has fewer repetitions */
+			if (run_one(&o, c, st, sid, ++seq, round, rep, warm, &prog, &out)) {
+				failed_to_run = 1;
 				break;
 			}
-			trial_spec_release(&spec);
-			judge(c, &out);
-			seq++;
-			if (store_trial(st, sid, c, seq, round, rep, warm, tstart, &out)) {
-				/* the trial could not be kept: stop rather than lose more */
-				trial_outcome_release(&out);
-				free(title);
-				free(tstart);
-				stop = 1;
-				rc = 1;
-				break;
-			}
-			if (out.status == TRIAL_INTERRUPTED) {
+			if (out.status == TRIAL_INTERRUPTED)
 				stop = out.interrupted_by ? out.interrupted_by : SIGINT;
-			} else if (!warm) {
-				if (out.status == TRIAL_OK)
-					nok++;
-				else if (out.status == TRIAL_SKIPPED)
-					nskipped++;
-				else
-					nfailed++;
-			}
-			if (out.status != TRIAL_OK && out.status != TRIAL_INTERRUPTED) {
-				progress_clear(&prog);
-				fprintf(stderr, "ngbench: trial %d %s %s: %s\n", seq, title,
-					out.status == TRIAL_SKIPPED ? "skipped" : "failed", out.reason);
-				if (out.stderr_tail && out.status != TRIAL_SKIPPED) {
-					char *p, *line = out.stderr_tail, *save = NULL;
-
-					for (p = strtok_r(line, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
-						fprintf(stderr, "    | %s\n", p);
-				}
-			}
+			else if (!warm && out.status == TRIAL_OK)
+				nok++;
+			else if (!warm && out.status == TRIAL_SKIPPED)
+				nskipped++;
+			else if (!warm)
+				nfailed++;
 			trial_outcome_release(&out);
-			free(title);
-			free(tstart);
 			if (ngb_stop_signal && !stop)
 				stop = ngb_stop_signal;
 		}
+		if (failed_to_run)
+			break;
 	}
 	progress_clear(&prog);
 	{
 		char *finished = now_iso8601();
-		const char *status = stop && rc == 0 ? "interrupted" : rc ? "failed" : "complete";
+		const char *status = failed_to_run ? "failed" : stop ? "interrupted" : "complete";
 
 		if (ngb_store_session_end(st, sid, finished, status, &e))
 			rc = error("%s", e.msg) ? 1 : 1;
@@ -1089,7 +1175,9 @@ int cmd_run(int argc, const char **argv)
 		printf("report:   ngbench report %lld%s%s\n", (long long)sid,
 		       o.db ? " --db=" : "", o.db ? o.db : "");
 	}
-	if (stop && rc == 0) {
+	if (failed_to_run) {
+		rc = 1;
+	} else if (stop) {
 		fprintf(stderr, "ngbench: interrupted by %s; the finished trials are stored\n",
 			strsignal(stop));
 		rc = 128 + stop;
@@ -1098,7 +1186,6 @@ int cmd_run(int argc, const char **argv)
 	}
 
 out:
-	ngb_perfmon_free(pm);
 	free(order);
 	free(cmdline);
 	free(cpu);
@@ -1107,10 +1194,9 @@ out:
 	free(cfg);
 	free(kernel);
 	cells_release(cells, ncells);
-	free(allocs);
-	free(wls);
 	ngb_store_close(st);
 	allocator_list_release(&plugins);
-	release_opts(&o);
+	experiment_release(&x);
+	job_release(&o.cli);
 	return rc;
 }

@@ -92,6 +92,7 @@ struct ngb_paths {
 	char *workload_dir;
 	char *probe;             /* ngbench-probe */
 	char *witness;           /* libngbench-witness.so */
+	char *experiment_dir;    /* the experiments shipped with ngbench */
 	char *default_db;
 };
 const struct ngb_paths *ngb_paths(void);
@@ -145,6 +146,45 @@ char *allocator_preload(const struct allocator *a, const char *extra);
 
 /* Is the workload's program built here?  *path_out (if given) gets its path. */
 int workload_available(const struct ngb_workload *wl, char **path_out);
+
+/* ---- jobs and experiments (experiment.c) ------------------------------- */
+
+/* What one job runs: the command line is one job, an experiment file has several. */
+struct job {
+	char *name;
+	struct strvec allocators;   /* names, "all", or library paths */
+	struct strvec workloads;    /* names or "all" */
+	struct strvec command;      /* or a command instead of workloads */
+	struct strvec sets;         /* NAME=VALUE */
+	struct strvec threads;
+	enum ngb_preset preset;
+	long repetitions;
+	enum ngb_counters_mode counters;
+	char *events;               /* for hw */
+	char *cache;                /* for sim */
+	struct ngb_cache_geometry geometry; /* parsed from cache */
+	struct ngb_perfmon *pm;     /* opened for the session when counters is hw */
+};
+
+struct experiment {
+	char *name, *path, *description;
+	char *text;                 /* the file as read, stored with the session */
+	struct job *jobs;
+	size_t njobs;
+	long warmup;
+	int have_warmup;
+	double timeout_s;
+	int have_timeout;
+};
+
+void job_init(struct job *j, const char *name);
+void job_release(struct job *j);
+int job_set_threads(struct job *j, const char *list, char **why);
+/* A name (looked up in the experiments folder) or a path; 0, or 2 after an error message. */
+int experiment_load(const char *spec, struct experiment *x);
+void experiment_release(struct experiment *x);
+void experiments_list(struct strvec *names);
+const char *experiments_dir(void);
 
 /* ---- the trial runner (runner.c) ---------------------------------------- */
 

@@ -50,6 +50,7 @@ const struct ngb_paths *ngb_paths(void)
 		p.workload_dir = xstrdup(NGB_BUILDDIR "/workloads");
 		p.probe = xstrdup(NGB_BUILDDIR "/harness/ngbench-probe");
 		p.default_db = xstrdup(NGB_BUILDDIR "/data/ngbench.db");
+		p.experiment_dir = xstrdup(NGB_SRCDIR "/data/experiments");
 	} else {
 		const char *xdg = getenv("XDG_DATA_HOME");
 		const char *home = getenv("HOME");
@@ -57,6 +58,7 @@ const struct ngb_paths *ngb_paths(void)
 		p.allocator_dir = xstrdup(NGB_PKGLIBDIR "/allocators");
 		p.workload_dir = xstrdup(NGB_PKGLIBEXECDIR "/workloads");
 		p.probe = xstrdup(NGB_PKGLIBEXECDIR "/ngbench-probe");
+		p.experiment_dir = xstrdup(NGB_PKGDATADIR "/experiments");
 		if (xdg && *xdg == '/')
 			p.default_db = xasprintf("%s/ngbench/ngbench.db", xdg);
 		else if (home && *home)

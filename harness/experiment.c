@@ -1,0 +1,366 @@
+/*
+ * harness/experiment.c - experiments as INI files (fio's job files, for
+ * allocators): a [global] section of defaults and one section per job.
+ *
+ *	; what this experiment shows
+ *	[global]
+ *	description = Hoard's scaling figures
+ *	repetitions = 5
+ *	preset = quick
+ *
+ *	[scaling]
+ *	allocators = all
+ *	workloads = larson,threadtest
+ *	threads = 1,2,4
+ *
+ * Keys of a job (and of [global], as defaults for every job): allocators,
+ * workloads, command, preset, threads, set (repeatable: NAME=VALUE),
+ * repetitions, counters, events, cache.  [global] also takes description,
+ * warmup and timeout.  Values are checked as the command-line options are;
+ * a mistake names the file, the line and the key.  Parsed with libinih.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct loader {
+	struct experiment *x;
+	struct job global;
+	int have[16];        /* which [global] keys were given, by key index */
+	char *error;
+	int line;
+};
+
+static const char *const job_keys[] = {
+	"allocators", "workloads", "command", "preset", "threads", "set", "repetitions",
+	"counters", "events", "cache",
+};
+#define NJOB_KEYS (sizeof(job_keys) / sizeof(job_keys[0]))
+
+void job_init(struct job *j, const char *name)
+{
+	memset(j, 0, sizeof(*j));
+	j->name = xstrdup(name);
+	j->preset = NGB_PRESET_QUICK;
+	j->repetitions = 5;
+	j->counters = NGB_COUNTERS_HW;
+}
+
+void job_release(struct job *j)
+{
+	free(j->name);
+	strvec_clear(&j->allocators);
+	strvec_clear(&j->workloads);
+	strvec_clear(&j->sets);
+	strvec_clear(&j->threads);
+	strvec_clear(&j->command);
+	free(j->events);
+	free(j->cache);
+	ngb_perfmon_free(j->pm);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Parses a thread list into j->threads; -1 with *why on a bad value. */
+int job_set_threads(struct job *j, const char *list, char **why)
+{
+	struct strvec sv = STRVEC_INIT;
+	size_t i;
+	long v;
+
+	strvec_split(&sv, list, ',');
+	strvec_clear(&j->threads);
+	if (!sv.n) {
+		*why = xstrdup("needs a list such as 1,2,4");
+		return -1;
+	}
+	for (i = 0; i < sv.n; i++) {
+		if (parse_long(sv.v[i], &v) || v < 1 || v > 4096) {
+			*why = xasprintf("takes thread counts from 1 to 4096, not '%s'", sv.v[i]);
+			strvec_clear(&sv);
+			return -1;
+		}
+		strvec_pushf(&j->threads, "%ld", v);
+	}
+	strvec_clear(&sv);
+	return 0;
+}
+
+/* Applies one key to a job; NULL, or why the value is bad. */
+static char *job_apply(struct job *j, const char *key, const char *value)
+{
+	struct ngb_err e;
+	char *why = NULL;
+	long v;
+
+	if (!strcmp(key, "allocators")) {
+		strvec_clear(&j->allocators);
+		strvec_split(&j->allocators, value, ',');
+	} else if (!strcmp(key, "workloads")) {
+		strvec_clear(&j->workloads);
+		strvec_split(&j->workloads, value, ',');
+	} else if (!strcmp(key, "command")) {
+		strvec_clear(&j->command);
+		strvec_split(&j->command, value, ' ');
+		if (!j->command.n)
+			return xstrdup("needs a program");
+	} else if (!strcmp(key, "preset")) {
+		if (ngb_preset_parse(value, &j->preset))
+			return xasprintf("unknown preset '%s': give quick, standard or full", value);
+	} else if (!strcmp(key, "threads")) {
+		if (job_set_threads(j, value, &why))
+			return why;
+	} else if (!strcmp(key, "set")) {
+		if (!strchr(value, '=') || *value == '=')
+			return xasprintf("takes NAME=VALUE, not '%s'", value);
+		strvec_push(&j->sets, value);
+	} else if (!strcmp(key, "repetitions")) {
+		if (parse_long(value, &v) || v < 1 || v > 100000)
+			return xasprintf("takes a whole number from 1 to 100000, not '%s'", value);
+		j->repetitions = v;
+	} else if (!strcmp(key, "counters")) {
+		if (ngb_counters_mode_parse(value, &j->counters, &e))
+			return xstrdup(e.msg);
+	} else if (!strcmp(key, "events")) {
+		free(j->events);
+		j->events = xstrdup(value);
+	} else if (!strcmp(key, "cache")) {
+		free(j->cache);
+		j->cache = xstrdup(value);
+	} else {
+		return xasprintf("unknown key '%s'", key);
+	}
+	return NULL;
+}
+
+static void job_copy(struct job *dst, const struct job *src, const char *name)
+{
+	size_t i;
+
+	job_init(dst, name);
+	for (i = 0; i < src->allocators.n; i++)
+		strvec_push(&dst->allocators, src->allocators.v[i]);
+	for (i = 0; i < src->workloads.n; i++)
+		strvec_push(&dst->workloads, src->workloads.v[i]);
+	for (i = 0; i < src->sets.n; i++)
+		strvec_push(&dst->sets, src->sets.v[i]);
+	for (i = 0; i < src->threads.n; i++)
+		strvec_push(&dst->threads, src->threads.v[i]);
+	for (i = 0; i < src->command.n; i++)
+		strvec_push(&dst->command, src->command.v[i]);
+	dst->preset = src->preset;
+	dst->repetitions = src->repetitions;
+	dst->counters = src->counters;
+	dst->events = src->events ? xstrdup(src->events) : NULL;
+	dst->cache = src->cache ? xstrdup(src->cache) : NULL;
+}
+
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+	struct loader *L = user;
+	struct experiment *x = L->x;
+	struct job *j;
+	char *why;
+
+	if (L->error)
+		return 0;
+	if (!strcmp(section, "global")) {
+		if (!strcmp(key, "description")) {
+			free(x->description);
+			x->description = xstrdup(value);
+			return 1;
+		}
+		if (!strcmp(key, "warmup")) {
+			long v;
+
+			if (parse_long(value, &v) || v < 0 || v > 1000) {
+				L->error = xasprintf("'warmup' takes a whole number from 0 to 1000, not '%s'",
+						     value);
+				return 0;
+			}
+			x->warmup = v;
+			x->have_warmup = 1;
+			return 1;
+		}
+		if (!strcmp(key, "timeout")) {
+			double v;
+
+			if (parse_double(value, &v) || v < 0) {
+				L->error = xasprintf("'timeout' takes seconds (0 for none), not '%s'", value);
+				return 0;
+			}
+			x->timeout_s = v;
+			x->have_timeout = 1;
+			return 1;
+		}
+		if (x->njobs) {
+			L->error = xstrdup("[global] must come before the jobs");
+			return 0;
+		}
+		j = &L->global;
+	} else {
+		if (!*section) {
+			L->error = xasprintf("'%s' is outside any section: put it under [global] or a job",
+					     key);
+			return 0;
+		}
+		if (!x->njobs || strcmp(x->jobs[x->njobs - 1].name, section)) {
+			size_t i;
+
+			for (i = 0; i < x->njobs; i++)
+				if (!strcmp(x->jobs[i].name, section)) {
+					L->error = xasprintf("job [%s] appears twice", section);
+					return 0;
+				}
+			x->jobs = xrealloc(x->jobs, (x->njobs + 1) * sizeof(*x->jobs));
+			job_copy(&x->jobs[x->njobs++], &L->global, section);
+		}
+		j = &x->jobs[x->njobs - 1];
+	}
+	why = job_apply(j, key, value);
+	if (why) {
+		size_t i;
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!strncmp(why, "unknown key", 11))
+			strbuf_addf(&sb, "[%s] %s", section, why);
+		else
+			strbuf_addf(&sb, "[%s] %s: %s", section, key, why);
+		if (!strncmp(why, "unknown key", 11)) {
+			strbuf_adds(&sb, "; valid keys:");
+			for (i = 0; i < NJOB_KEYS; i++)
+				strbuf_addf(&sb, " %s", job_keys[i]);
+			if (!strcmp(section, "global"))
+				strbuf_adds(&sb, " description warmup timeout");
+		}
+		L->error = strbuf_detach(&sb);
+		free(why);
+		return 0;
+	}
+	return 1;
+}
+
+const char *experiments_dir(void)
+{
+	return ngb_paths()->experiment_dir;
+}
+
+static char *find_experiment(const char *spec)
+{
+	size_t n = strlen(spec);
+
+	if (strchr(spec, '/') || (n > 4 && !strcmp(spec + n - 4, ".ini")))
+		return xstrdup(spec);
+	return xasprintf("%s/%s.ini", experiments_dir(), spec);
+}
+
+/* The names of the experiments shipped with ngbench. */
+void experiments_list(struct strvec *names)
+{
+	struct dirent **ents = NULL;
+	int n, i;
+
+	n = scandir(experiments_dir(), &ents, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(ents[i]->d_name);
+
+		if (len > 4 && !strcmp(ents[i]->d_name + len - 4, ".ini")) {
+			char *name = strndup(ents[i]->d_name, len - 4);
+
+			strvec_push(names, name);
+			free(name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+int experiment_load(const char *spec, struct experiment *x)
+{
+	struct loader L;
+	struct strbuf text = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->path = find_experiment(spec);
+	f = fopen(x->path, "r");
+	if (!f) {
+		struct strvec names = STRVEC_INIT;
+		const char *guess;
+		size_t i;
+
+		error("cannot read experiment '%s': %s", x->path, strerror(errno));
+		experiments_list(&names);
+		guess = closest_name(spec, (const char *const *)names.v, names.n);
+		if (guess)
+			fprintf(stderr, "Did you mean '%s'?\n", guess);
+		fprintf(stderr, "Experiments shipped with ngbench (%s):", experiments_dir());
+		for (i = 0; i < names.n; i++)
+			fprintf(stderr, " %s", names.v[i]);
+		fprintf(stderr, "\n");
+		strvec_clear(&names);
+		return 2;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(f);
+	x->text = strbuf_detach(&text);
+	{
+		const char *base = strrchr(x->path, '/');
+		size_t len;
+
+		base = base ? base + 1 : x->path;
+		len = strlen(base);
+		x->name = len > 4 && !strcmp(base + len - 4, ".ini") ? strndup(base, len - 4)
+								     : xstrdup(base);
+	}
+
+	memset(&L, 0, sizeof(L));
+	L.x = x;
+	job_init(&L.global, "global");
+	rc = ini_parse_string(x->text, on_entry, &L);
+	if (rc != 0 || L.error) {
+		if (L.error)
+			error("experiment '%s', line %d: %s", x->path, rc > 0 ? rc : 0, L.error);
+		else if (rc > 0)
+			error("experiment '%s', line %d: not INI (expected [section] or key = value)",
+			      x->path, rc);
+		else
+			error("cannot parse experiment '%s'", x->path);
+		free(L.error);
+		job_release(&L.global);
+		return 2;
+	}
+	if (x->njobs == 0) {
+		/* a file with [global] only is one job */
+		x->jobs = xcalloc(1, sizeof(*x->jobs));
+		job_copy(&x->jobs[0], &L.global, x->name);
+		x->njobs = 1;
+	}
+	job_release(&L.global);
+	return 0;
+}
+
+void experiment_release(struct experiment *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->njobs; i++)
+		job_release(&x->jobs[i]);
+	free(x->jobs);
+	free(x->name);
+	free(x->path);
+	free(x->description);
+	free(x->text);
+	memset(x, 0, sizeof(*x));
+}
