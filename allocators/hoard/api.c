@@ -1,0 +1,376 @@
+/*
+ * allocators/hoard/api.c - the C allocation API over the Hoard heaps
+ * (heap.c), process hooks (constructor, fork handlers, statistics at exit)
+ * and the small hoard_* inspection interface.
+ *
+ * Every function here may be the first allocation of the process (the
+ * dynamic linker, libc and libpthread allocate before main); hoard_alloc()
+ * initializes on first use without allocating.  C++ operator new and delete
+ * in libstdc++ call malloc, aligned_alloc and free, so they reach these.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static inline int is_pow2(size_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+HOARD_EXPORT void *malloc(size_t size)
+{
+	return hoard_alloc(size, 0);
+}
+
+HOARD_EXPORT void free(void *p)
+{
+	if (p)
+		hoard_dealloc(p);
+}
+
+HOARD_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = hoard_alloc(total, 0);
+	/* Objects above S/2 are fresh anonymous mappings: already zero. */
+	if (p && total <= hoard_cfg.max_small)
+		memset(p, 0, total);
+	return p;
+}
+
+HOARD_EXPORT void *realloc(void *p, size_t size)
+{
+	const struct hoard_sb *sb;
+	size_t usable;
+	void *q;
+
+	if (!p)
+		return hoard_alloc(size, 0);
+	if (size == 0) {
+		/* As glibc: realloc(p, 0) frees p and returns NULL. */
+		hoard_dealloc(p);
+		return NULL;
+	}
+	usable = hoard_usable(p);
+	sb = hoard_sb_of(p);
+	if (sb->magic == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
+		if (size <= usable ? size >= usable / 2 : !hoard_large_grow(p, size))
+			return p;
+	} else if (sb->magic == HOARD_MAGIC_SMALL && size <= usable &&
+		   (size > usable / 2 || usable <= 64)) {
+		/* Same block unless it would waste more than half of it. */
+		return p;
+	}
+	q = hoard_alloc(size, 0);
+	if (!q)
+		return NULL;
+	memcpy(q, p, size < usable ? size : usable);
+	hoard_dealloc(p);
+	return q;
+}
+
+HOARD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, total);
+}
+
+static void *aligned(size_t align, size_t size)
+{
+	return hoard_alloc(size, align <= HOARD_ALIGN ? 0 : align);
+}
+
+HOARD_EXPORT void *memalign(size_t align, size_t size)
+{
+	/* As glibc: a non-power of two is rounded up to one. */
+	if (align > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!is_pow2(align))
+		align = align <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzl(align));
+	return aligned(align, size);
+}
+
+HOARD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	void *p;
+	int saved = errno;
+
+	if (!is_pow2(align) || align % sizeof(void *))
+		return EINVAL;
+	p = aligned(align, size);
+	if (!p) {
+		errno = saved;
+		return ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+HOARD_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	/* C17 7.22.3.1: an alignment the implementation does not support
+	 * gives NULL; here, anything but a power of two. */
+	if (!is_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return aligned(align, size);
+}
+
+HOARD_EXPORT void *valloc(size_t size)
+{
+	if (hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return aligned(hoard_cfg.page, size);
+}
+
+HOARD_EXPORT void *pvalloc(size_t size)
+{
+	size_t page;
+
+	if (hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	page = hoard_cfg.page;
+	if (size > SIZE_MAX - page) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size = size ? (size + page - 1) & ~(page - 1) : page;
+	return aligned(page, size);
+}
+
+HOARD_EXPORT size_t malloc_usable_size(void *p)
+{
+	return p ? hoard_usable(p) : 0;
+}
+
+/*
+ * glibc's own entry points under their internal names: some programs and
+ * libraries call them directly, and they must not hand our blocks to
+ * glibc's allocator (tcmalloc and jemalloc provide them for the same reason).
+ */
+HOARD_EXPORT void *__libc_malloc(size_t size);
+HOARD_EXPORT void __libc_free(void *p);
+HOARD_EXPORT void *__libc_calloc(size_t n, size_t size);
+HOARD_EXPORT void *__libc_realloc(void *p, size_t size);
+HOARD_EXPORT void *__libc_memalign(size_t align, size_t size);
+HOARD_EXPORT void *__libc_valloc(size_t size);
+HOARD_EXPORT void *__libc_pvalloc(size_t size);
+
+void *__libc_malloc(size_t size) { return malloc(size); }
+void __libc_free(void *p) { free(p); }
+void *__libc_calloc(size_t n, size_t size) { return calloc(n, size); }
+void *__libc_realloc(void *p, size_t size) { return realloc(p, size); }
+void *__libc_memalign(size_t align, size_t size) { return memalign(align, size); }
+void *__libc_valloc(size_t size) { return valloc(size); }
+void *__libc_pvalloc(size_t size) { return pvalloc(size); }
+
+/* ---- statistics --------------------------------------------------------- */
+
+struct hoard_snapshot {
+	uint64_t superblock_size, empty_fraction_ppm, reserve_superblocks;
+	uint64_t size_class_base_ppm, heaps, size_classes;
+	uint64_t transfers_to_global, transfers_from_global, global_lock_acquisitions;
+	uint64_t superblocks_created, global_empty_superblocks;
+	uint64_t large_allocs, os_maps;
+	uint64_t peak_allocated_bytes, allocated_bytes;
+	uint64_t peak_in_use_bytes, in_use_bytes;
+};
+
+/*
+ * The statistics, in the order they are written.  The paper's measures:
+ * transfers and global-heap lock acquisitions (synchronization, Section
+ * 4.2), and the peaks of A (memory from the operating system: superblocks
+ * times S plus large mappings) and U (bytes in use, counted in block sizes)
+ * whose ratio bounds blowup (Section 4.1).  The in-use figures are kept
+ * only when HOARD_STATS is set.
+ */
+#define HOARD_STAT_LIST(X)             \
+	X(superblock_size)             \
+	X(empty_fraction_ppm)          \
+	X(reserve_superblocks)         \
+	X(size_class_base_ppm)         \
+	X(heaps)                       \
+	X(size_classes)                \
+	X(transfers_to_global)         \
+	X(transfers_from_global)       \
+	X(global_lock_acquisitions)    \
+	X(superblocks_created)         \
+	X(global_empty_superblocks)    \
+	X(large_allocs)                \
+	X(os_maps)                     \
+	X(peak_allocated_bytes)        \
+	X(allocated_bytes)             \
+	X(peak_in_use_bytes)           \
+	X(in_use_bytes)
+
+static void snapshot(struct hoard_snapshot *s)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+
+	memset(s, 0, sizeof(*s));
+	s->superblock_size = hoard_cfg.sb_size;
+	s->empty_fraction_ppm = (uint64_t)(hoard_cfg.empty_fraction * 1e6 + 0.5);
+	s->reserve_superblocks = hoard_cfg.reserve;
+	s->size_class_base_ppm = (uint64_t)(hoard_cfg.class_base * 1e6 + 0.5);
+	s->heaps = hoard_cfg.nheaps;
+	s->size_classes = hoard_cfg.nclasses;
+	hoard_lock(&global->lock);
+	s->transfers_to_global = global->transfers_to_global;
+	s->transfers_from_global = global->transfers_from_global;
+	s->global_lock_acquisitions = global->lock_acquisitions;
+	s->superblocks_created = global->superblocks_created;
+	s->global_empty_superblocks = global->nempty;
+	hoard_unlock(&global->lock);
+	s->large_allocs = atomic_load(&hoard_count.large_allocs);
+	s->os_maps = atomic_load(&hoard_count.os_maps);
+	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);
+	s->allocated_bytes = atomic_load(&hoard_count.allocated);
+	s->peak_in_use_bytes = atomic_load(&hoard_count.in_use_peak);
+	s->in_use_bytes = atomic_load(&hoard_count.in_use);
+}
+
+int hoard_stat(const char *name, uint64_t *value)
+{
+	struct hoard_snapshot s;
+
+	if (!name || !value)
+		return -EINVAL;
+	if (hoard_init())
+		return -ENOMEM;
+	snapshot(&s);
+#define X(field)                              \
+	if (!strcmp(name, #field)) {          \
+		*value = s.field;             \
+		return 0;                     \
+	}
+	HOARD_STAT_LIST(X)
+#undef X
+	return -ENOENT;
+}
+
+/* No stdio: it may allocate, and this runs at exit. */
+static size_t append(char *buf, size_t at, size_t cap, const char *s)
+{
+	while (*s && at + 1 < cap)
+		buf[at++] = *s++;
+	buf[at] = '\0';
+	return at;
+}
+
+static size_t append_u64(char *buf, size_t at, size_t cap, uint64_t v)
+{
+	char digits[24];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n > 0 && at + 1 < cap)
+		buf[at++] = digits[--n];
+	buf[at] = '\0';
+	return at;
+}
+
+/* HOARD_STATS with each "%p" replaced by the process id. */
+static void stats_path(char *out, size_t cap)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (const char *s = hoard_cfg.stats_path; *s && at + 1 < cap; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			at = append_u64(out, at, cap, (uint64_t)getpid());
+			s++;
+		} else {
+			out[at++] = *s;
+			out[at] = '\0';
+		}
+	}
+}
+
+void hoard_stats_write(void)
+{
+	struct hoard_snapshot s;
+	char text[2048], path[4096];
+	size_t at = 0, off = 0;
+	int fd;
+
+	if (!hoard_cfg.stats || !atomic_load(&hoard_ready))
+		return;
+	snapshot(&s);
+#define X(field)                                                  \
+	at = append(text, at, sizeof(text), #field "=");          \
+	at = append_u64(text, at, sizeof(text), s.field);         \
+	at = append(text, at, sizeof(text), "\n");
+	HOARD_STAT_LIST(X)
+#undef X
+	if (!strcmp(hoard_cfg.stats_path, "stderr")) {
+		fd = 2;
+	} else {
+		/* The last process to exit writes the file; with "%p", each
+		 * process (and each exec'd child) writes its own. */
+		stats_path(path, sizeof(path));
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return;
+	}
+	while (off < at) {
+		ssize_t n = write(fd, text + off, at - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (fd != 2)
+		close(fd);
+}
+
+/* ---- process hooks ------------------------------------------------------ */
+
+const char *hoard_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+__attribute__((constructor)) static void hoard_constructor(void)
+{
+	/* Initialized here at the latest, so that the fork handlers below
+	 * (whose registration may itself call malloc) find a ready heap. */
+	if (hoard_init())
+		return;
+	pthread_atfork(hoard_fork_prepare, hoard_fork_parent, hoard_fork_child);
+}
+
+__attribute__((destructor)) static void hoard_destructor(void)
+{
+	hoard_stats_write();
+}

@@ -1,0 +1,255 @@
+/*
+ * allocators/hoard/config.c - Hoard's parameters and size classes.
+ *
+ * The four parameters of the paper (Section 3 and Section 5's "in all
+ * experiments ... S = 8K, f = 1/4, K = 4, b = 1.2") and the number of
+ * per-processor heaps, read once from the environment:
+ *
+ *	HOARD_SUPERBLOCK_SIZE	S, bytes (4K, 64K, ...), default 8K
+ *	HOARD_EMPTY_FRACTION	f, 0 < f < 1 ("0.25" or "1/4"), default 1/4
+ *	HOARD_RESERVE		K, superblocks, default 4
+ *	HOARD_SIZE_CLASS_BASE	b, 1 < b <= 4, default 1.2
+ *	HOARD_HEAPS		per-processor heaps, default 2 * processors
+ *	HOARD_STATS		file for statistics at exit ("stderr" for fd 2;
+ *				"%p" in the name becomes the process id)
+ *
+ * This runs inside the first malloc of the process: it must not allocate
+ * (no strtod, no stdio), only getenv and system calls.
+ */
+#include "config.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define S_DEFAULT 8192u
+#define S_MIN 4096u
+#define S_MAX (1u << 20)
+
+/* Writes a warning on fd 2 without allocating; the library never exits. */
+static void warn_invalid(const char *name, const char *value, const char *use)
+{
+	const char *parts[] = { "hoard: invalid ", name, " '", value,
+				"', using ", use, "\n" };
+	ssize_t unused;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		unused = write(2, parts[i], strlen(parts[i]));
+		(void)unused;
+	}
+}
+
+/* "8192", "8K", "1M": returns 0 and the value, or -1. */
+static int parse_size(const char *s, size_t *out)
+{
+	size_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (SIZE_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (size_t)(*s - '0');
+	}
+	switch (*s) {
+	case 'k': case 'K': v <<= 10; s++; break;
+	case 'm': case 'M': v <<= 20; s++; break;
+	case 'g': case 'G': v <<= 30; s++; break;
+	}
+	if (*s == 'B' || *s == 'b')
+		s++;
+	if (*s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "0.25", "1.2", "1/4": returns 0 and the value, or -1. */
+static int parse_number(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	int digits = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++) {
+			scale /= 10;
+			v += (*s - '0') * scale;
+		}
+	} else if (*s == '/' && digits) {
+		size_t den;
+
+		if (parse_size(s + 1, &den) || den == 0)
+			return -1;
+		v /= (double)den;
+		s += strlen(s);
+	}
+	if (!digits || *s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static unsigned processors(void)
+{
+	cpu_set_t set;
+
+	/* sched_getaffinity does not allocate; sysconf may read files. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	return 1;
+}
+
+static size_t round_up(size_t v, size_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/*
+ * Size classes "a power of b apart" (the paper, Section 3.1): each class is
+ * about b times the previous one, so rounding a request up to its class
+ * wastes at most a factor b.  Classes are multiples of HOARD_ALIGN, so below
+ * HOARD_ALIGN / (b - 1) bytes (80 for b = 1.2) they are 16 bytes apart and
+ * the bound is the alignment's, not b's.  The last class is S/2: larger
+ * objects go to mmap.
+ */
+static unsigned make_classes(const struct hoard_config *cfg, uint32_t *sizes)
+{
+	unsigned n = 0;
+	size_t sz = HOARD_ALIGN;
+
+	while (sz < cfg->max_small) {
+		size_t next;
+
+		sizes[n++] = (uint32_t)sz;
+		next = round_up((size_t)((double)sz * cfg->class_base + 0.999999),
+				HOARD_ALIGN);
+		if (next < sz + HOARD_ALIGN)
+			next = sz + HOARD_ALIGN;
+		sz = next;
+	}
+	sizes[n++] = (uint32_t)cfg->max_small;
+	return n;
+}
+
+int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
+{
+	const char *e;
+	size_t v;
+	double d;
+	unsigned nproc = processors();
+
+	cfg->page = (size_t)sysconf(_SC_PAGESIZE);
+	if (cfg->page == 0 || (cfg->page & (cfg->page - 1)))
+		cfg->page = 4096;
+
+	/*
+	 * S: a multiple of the page size (the paper) and, here, a power of
+	 * two so that the superblock of a block is found by masking its
+	 * address.  8K is the paper's choice: big enough to amortize the
+	 * global heap's lock over S/(f*s) allocations (Section 4.2), small
+	 * enough that a size class wastes little in a superblock.
+	 */
+	cfg->sb_size = S_DEFAULT;
+	e = getenv("HOARD_SUPERBLOCK_SIZE");
+	if (e) {
+		if (!parse_size(e, &v) && v >= S_MIN && v <= S_MAX &&
+		    !(v & (v - 1)) && v % cfg->page == 0)
+			cfg->sb_size = v;
+		else
+			warn_invalid("HOARD_SUPERBLOCK_SIZE", e, "8K");
+	}
+	if (cfg->sb_size < cfg->page)
+		cfg->sb_size = cfg->page;
+	cfg->sb_shift = (unsigned)__builtin_ctzl(cfg->sb_size);
+	cfg->max_small = cfg->sb_size / 2;
+
+	/*
+	 * f, the empty fraction: a heap that is more than f empty (and holds
+	 * more than K superblocks of free memory) gives a superblock back.
+	 * It trades worst-case blowup, (1/(1-f)) * U + O(K*S*P), against
+	 * global-heap synchronization; the paper found runtime and
+	 * fragmentation robust for f in [1/8, 1/2] and used 1/4.
+	 */
+	cfg->empty_fraction = 0.25;
+	e = getenv("HOARD_EMPTY_FRACTION");
+	if (e) {
+		if (!parse_number(e, &d) && d > 0 && d < 1)
+			cfg->empty_fraction = d;
+		else
+			warn_invalid("HOARD_EMPTY_FRACTION", e, "1/4");
+	}
+	cfg->f_fixed = (uint32_t)(cfg->empty_fraction * 65536.0 + 0.5);
+
+	/*
+	 * K: superblocks' worth of free memory a heap may keep regardless of
+	 * f, so that a heap that oscillates around a small size does not
+	 * bounce superblocks through the global heap (the paper used 4).
+	 */
+	cfg->reserve = 4;
+	e = getenv("HOARD_RESERVE");
+	if (e) {
+		if (!parse_size(e, &v) && v <= 1u << 20)
+			cfg->reserve = v;
+		else
+			warn_invalid("HOARD_RESERVE", e, "4");
+	}
+
+	/* b: see make_classes(); the paper used 1.2. */
+	cfg->class_base = 1.2;
+	e = getenv("HOARD_SIZE_CLASS_BASE");
+	if (e) {
+		if (!parse_number(e, &d) && d > 1.0 && d <= 4.0)
+			cfg->class_base = d;
+		else
+			warn_invalid("HOARD_SIZE_CLASS_BASE", e, "1.2");
+	}
+
+	/*
+	 * Heaps: the paper maps threads to 2P heaps by hashing the thread
+	 * id, to lower the chance that two running threads share a heap
+	 * without changing the analysis.
+	 */
+	cfg->nheaps = 2 * nproc;
+	e = getenv("HOARD_HEAPS");
+	if (e) {
+		if (!parse_size(e, &v) && v >= 1 && v <= HOARD_MAX_HEAPS)
+			cfg->nheaps = (unsigned)v;
+		else
+			warn_invalid("HOARD_HEAPS", e, "2 per processor");
+	}
+	if (cfg->nheaps > HOARD_MAX_HEAPS)
+		cfg->nheaps = HOARD_MAX_HEAPS;
+
+	e = getenv("HOARD_STATS");
+	cfg->stats = 0;
+	if (e && *e && strlen(e) < sizeof(cfg->stats_path)) {
+		memcpy(cfg->stats_path, e, strlen(e) + 1);
+		cfg->stats = 1;
+	}
+
+	/* The class table: at most one class per 16 bytes up to S/2. */
+	cfg->class_size = meta_alloc((cfg->max_small / HOARD_ALIGN + 1) * sizeof(uint32_t));
+	if (!cfg->class_size)
+		return -1;
+	cfg->nclasses = make_classes(cfg, cfg->class_size);
+	cfg->class_capacity = meta_alloc(cfg->nclasses * sizeof(uint32_t));
+	if (!cfg->class_capacity)
+		return -1;
+	for (unsigned c = 0; c < cfg->nclasses; c++)
+		cfg->class_capacity[c] = (uint32_t)((cfg->sb_size - HOARD_HEADER_SIZE) /
+						    cfg->class_size[c]);
+	cfg->class_of = meta_alloc((cfg->max_small / HOARD_ALIGN + 1) * sizeof(uint16_t));
+	if (!cfg->class_of)
+		return -1;
+	for (size_t i = 0, c = 0; i <= cfg->max_small / HOARD_ALIGN; i++) {
+		while (cfg->class_size[c] < i * HOARD_ALIGN)
+			c++;
+		cfg->class_of[i] = (uint16_t)c;
+	}
+	return 0;
+}

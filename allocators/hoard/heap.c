@@ -1,0 +1,781 @@
+/*
+ * allocators/hoard/heap.c - the Hoard algorithm: heaps, superblocks,
+ * malloc and free (the paper's Figure 3 pseudo-code), and the transfers
+ * between per-processor heaps and the global heap.
+ *
+ * malloc(sz) (the paper, Section 3.2):
+ *   sz > S/2: map it from the operating system directly.
+ *   Otherwise hash the thread to heap i, lock it, and take a block from the
+ *   fullest superblock of sz's class in heap i.  When there is none, take a
+ *   superblock of that class (or an empty one) from the global heap, or a
+ *   new one from the operating system, and move it to heap i: u_i and a_i
+ *   grow by its bytes in use and its capacity.
+ * free(p):
+ *   Large: unmap.  Otherwise find p's superblock by masking, lock the heap
+ *   that owns it (not the caller's: this is what bounds blowup, the memory
+ *   goes back to where the producer can reuse it, and what keeps pieces of
+ *   a cache line from spreading over processors), push the block on the
+ *   superblock's LIFO free list, and, when the free breaks the emptiness
+ *   invariant u >= a - K*S or u >= (1-f)*a, move superblocks that are at
+ *   least f empty to the global heap until it holds again.
+ *
+ * The global heap does not give memory back to the operating system (nor
+ * did the paper's Hoard); its completely empty superblocks serve any size
+ * class.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct hoard_config hoard_cfg;
+struct hoard_heap *hoard_heaps;
+_Atomic int hoard_ready;
+struct hoard_counters hoard_count;
+
+static struct hoard_lock init_lock;
+
+/* Metadata (class tables, heaps) comes from its own mappings. */
+static char *meta_next, *meta_end;
+
+/* Superblocks are cut from chunks mapped ahead, under the global lock. */
+#define HOARD_CHUNK (1u << 20)
+static char *chunk_next, *chunk_end;
+
+/* The heap this thread hashes to; initial-exec TLS never calls malloc. */
+static __thread struct hoard_heap *tls_heap __attribute__((tls_model("initial-exec")));
+
+void *hoard_os_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_fetch_add_explicit(&hoard_count.os_maps, 1, memory_order_relaxed);
+	return p;
+}
+
+static void *meta_alloc(size_t size)
+{
+	void *p;
+
+	size = (size + HOARD_CACHELINE - 1) & ~(size_t)(HOARD_CACHELINE - 1);
+	if ((size_t)(meta_end - meta_next) < size) {
+		size_t len = size > (1u << 16) ? size : (1u << 16);
+
+		len = (len + 4095) & ~(size_t)4095;
+		meta_next = hoard_os_map(len);
+		if (!meta_next)
+			return NULL;
+		meta_end = meta_next + len;
+	}
+	p = meta_next;
+	meta_next += size;
+	return p;
+}
+
+/* Adds delta to a counter and raises its peak. */
+static void count_add(_Atomic size_t *now, _Atomic size_t *peak, ptrdiff_t delta)
+{
+	size_t v = atomic_fetch_add_explicit(now, (size_t)delta, memory_order_relaxed) + (size_t)delta;
+	size_t p = atomic_load_explicit(peak, memory_order_relaxed);
+
+	while (v > p && !atomic_compare_exchange_weak_explicit(peak, &p, v, memory_order_relaxed,
+								memory_order_relaxed))
+		;
+}
+
+static void count_allocated(ptrdiff_t delta)
+{
+	count_add(&hoard_count.allocated, &hoard_count.allocated_peak, delta);
+}
+
+/* Only with statistics: one shared counter is a cost the fast path avoids. */
+static void count_in_use(ptrdiff_t delta)
+{
+	count_add(&hoard_count.in_use, &hoard_count.in_use_peak, delta);
+}
+
+int hoard_init(void)
+{
+	int ret = 0;
+
+	if (atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return 0;
+	hoard_lock(&init_lock);
+	if (!atomic_load_explicit(&hoard_ready, memory_order_relaxed)) {
+		struct hoard_config *cfg = &hoard_cfg;
+
+		ret = hoard_config_load(cfg, meta_alloc);
+		if (!ret)
+			hoard_heaps = meta_alloc((cfg->nheaps + 1) * sizeof(struct hoard_heap));
+		for (unsigned i = 0; !ret && i <= cfg->nheaps; i++) {
+			struct hoard_heap *h = hoard_heaps ? &hoard_heaps[i] : NULL;
+
+			if (!h || !(h->classes = meta_alloc(cfg->nclasses * sizeof(*h->classes)))) {
+				ret = -1;
+				break;
+			}
+			h->index = i;
+		}
+		if (!ret)
+			atomic_store_explicit(&hoard_ready, 1, memory_order_release);
+	}
+	hoard_unlock(&init_lock);
+	return ret;
+}
+
+/* The paper hashes the thread id to a heap: tid mod P spreads the
+ * consecutive ids of a program's threads over distinct heaps. */
+static struct hoard_heap *assign_heap(void)
+{
+	unsigned long tid = (unsigned long)syscall(SYS_gettid);
+
+	tls_heap = &hoard_heaps[1 + tid % hoard_cfg.nheaps];
+	return tls_heap;
+}
+
+static inline struct hoard_heap *my_heap(void)
+{
+	struct hoard_heap *h = tls_heap;
+
+	return HOARD_LIKELY(h != NULL) ? h : assign_heap();
+}
+
+/*
+ * A heap lock is held for a few dozen instructions, so a waiter spins
+ * briefly; when the holder has been preempted (more threads than
+ * processors) it yields the processor to it, as the Hoard distribution's
+ * spin lock does.  Unlocking is a plain release store.
+ */
+void hoard_lock_slow(struct hoard_lock *l)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		while (atomic_load_explicit(&l->held, memory_order_relaxed)) {
+			if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+				__builtin_ia32_pause();
+#endif
+			} else {
+				sched_yield();
+				spins = 0;
+			}
+		}
+		if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+			return;
+	}
+}
+
+/* ---- accounting and the emptiness invariant ---------------------------- */
+
+static inline size_t sb_capacity_bytes(const struct hoard_sb *sb)
+{
+	return (size_t)sb->capacity * sb->block_size;
+}
+
+static inline size_t sb_used_bytes(const struct hoard_sb *sb)
+{
+	return (size_t)sb->used * sb->block_size;
+}
+
+/*
+ * f is kept in 1/65536ths.  Both tests below use the same exact rational
+ * comparison, so that when a class's u < (1-f)*a some superblock of it has
+ * used <= (1-f)*capacity (pigeonhole) and the release loop always finds one.
+ */
+static size_t keep_fraction_ceil(size_t a)
+{
+	unsigned __int128 x = (unsigned __int128)a * (65536u - hoard_cfg.f_fixed);
+
+	return (size_t)((x + 65535) >> 16);
+}
+
+static void update_threshold(struct hoard_class_lists *cl)
+{
+	size_t a = cl->held, ks = hoard_cfg.reserve * hoard_cfg.sb_size;
+	size_t by_reserve = a > ks ? a - ks : 0;
+	/* u < ceil((1-f)*a) <=> u < (1-f)*a, u being an integer */
+	size_t by_fraction = keep_fraction_ceil(a);
+
+	cl->release_below = by_reserve < by_fraction ? by_reserve : by_fraction;
+}
+
+/* A superblock "at least f empty" (the paper's release condition). */
+static inline int sb_f_empty(const struct hoard_sb *sb)
+{
+	return (unsigned __int128)sb_used_bytes(sb) * 65536u <=
+	       (unsigned __int128)sb_capacity_bytes(sb) * (65536u - hoard_cfg.f_fixed);
+}
+
+/* ---- fullness groups ---------------------------------------------------- */
+
+static unsigned group_of(const struct hoard_sb *sb)
+{
+	if (sb->used == sb->capacity)
+		return HOARD_GROUP_FULL;
+	if (sb->used == 0)
+		return 0;
+	return 1 + (unsigned)((uint64_t)sb->used * HOARD_GROUPS / sb->capacity);
+}
+
+static void set_group_range(struct hoard_sb *sb, unsigned g)
+{
+	uint64_t cap = sb->capacity;
+
+	sb->group = (uint8_t)g;
+	if (g == 0) {
+		sb->grp_lo = 0;
+		sb->grp_hi = 1;
+	} else if (g == HOARD_GROUP_FULL) {
+		sb->grp_lo = sb->capacity;
+		sb->grp_hi = sb->capacity + 1;
+	} else {
+		/* used in [lo, hi) <=> floor(used * G / cap) == g - 1 */
+		uint64_t lo = ((g - 1) * cap + HOARD_GROUPS - 1) / HOARD_GROUPS;
+		uint64_t hi = (g * cap + HOARD_GROUPS - 1) / HOARD_GROUPS;
+
+		sb->grp_lo = lo < 1 ? 1 : (uint32_t)lo;
+		sb->grp_hi = hi > cap ? (uint32_t)cap : (uint32_t)hi;
+	}
+}
+
+/* The global heap keeps its empty superblocks on one list for all classes. */
+static inline struct hoard_sb **list_head(struct hoard_heap *h, struct hoard_sb *sb, unsigned g)
+{
+	if (g == 0 && h->index == HOARD_GLOBAL)
+		return &h->empty;
+	return &h->classes[sb->sclass].list[g];
+}
+
+static void sb_unlink_locked(struct hoard_heap *h, struct hoard_sb *sb)
+{
+	unsigned g = sb->group;
+	struct hoard_sb **head;
+
+	if (g == HOARD_GROUP_NONE)
+		return;
+	head = list_head(h, sb, g);
+	if (sb->prev)
+		sb->prev->next = sb->next;
+	else
+		*head = sb->next;
+	if (sb->next)
+		sb->next->prev = sb->prev;
+	if (head == &h->empty)
+		h->nempty--;
+	else if (!*head)
+		h->classes[sb->sclass].nonempty &= ~(1u << g);
+	sb->prev = sb->next = NULL;
+	sb->group = HOARD_GROUP_NONE;
+}
+
+/* Links sb at the front of the group its fullness puts it in. */
+static void sb_link_locked(struct hoard_heap *h, struct hoard_sb *sb)
+{
+	unsigned g = group_of(sb);
+	struct hoard_sb **head = list_head(h, sb, g);
+
+	set_group_range(sb, g);
+	sb->prev = NULL;
+	sb->next = *head;
+	if (*head)
+		(*head)->prev = sb;
+	*head = sb;
+	if (head == &h->empty)
+		h->nempty++;
+	else
+		h->classes[sb->sclass].nonempty |= 1u << g;
+}
+
+static void sb_format(struct hoard_sb *sb, unsigned c)
+{
+	sb->magic = HOARD_MAGIC_SMALL;
+	sb->sclass = c;
+	sb->block_size = hoard_cfg.class_size[c];
+	sb->capacity = hoard_cfg.class_capacity[c];
+	sb->used = 0;
+	sb->carved = 0;
+	sb->free_list = NULL;
+	sb->blocks = (char *)sb + HOARD_HEADER_SIZE;
+	sb->prev = sb->next = NULL;
+	sb->group = HOARD_GROUP_NONE;
+	atomic_store_explicit(&sb->interior, 0, memory_order_relaxed);
+}
+
+/* ---- the global heap ---------------------------------------------------- */
+
+/* A fresh superblock, S-aligned; with the global heap locked. */
+static struct hoard_sb *sb_from_os_locked(struct hoard_heap *global)
+{
+	size_t S = hoard_cfg.sb_size;
+	struct hoard_sb *sb;
+
+	if (chunk_next == chunk_end) {
+		size_t len = S > HOARD_CHUNK ? S : HOARD_CHUNK;
+		char *m = hoard_os_map(len + S), *base;
+
+		if (!m)
+			return NULL;
+		base = (char *)(((uintptr_t)m + S - 1) & ~(uintptr_t)(S - 1));
+		if (base > m)
+			munmap(m, (size_t)(base - m));
+		if (base + len < m + len + S)
+			munmap(base + len, (size_t)(m + len + S - (base + len)));
+		chunk_next = base;
+		chunk_end = base + len;
+	}
+	sb = (struct hoard_sb *)chunk_next;
+	chunk_next += S;
+	global->superblocks_created++;
+	count_allocated((ptrdiff_t)S);
+	return sb;
+}
+
+/*
+ * Heap h has no superblock of class c with a free block: take one from the
+ * global heap (the fullest of class c, else an empty one re-formatted for
+ * c) or from the operating system, and make h its owner.
+ */
+static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+	struct hoard_class_lists *gcl = &global->classes[c];
+	struct hoard_class_lists *cl = &h->classes[c];
+	struct hoard_sb *sb;
+
+	hoard_lock(&global->lock);
+	global->lock_acquisitions++;
+	if (gcl->nonempty) {
+		sb = gcl->list[31 - __builtin_clz(gcl->nonempty)];
+		sb_unlink_locked(global, sb);
+		gcl->in_use -= sb_used_bytes(sb);
+		gcl->held -= sb_capacity_bytes(sb);
+		gcl->nsuperblocks--;
+		update_threshold(gcl);
+		global->transfers_from_global++;
+	} else if (global->empty) {
+		sb = global->empty;
+		sb_unlink_locked(global, sb);
+		sb_format(sb, c);
+		global->transfers_from_global++;
+	} else {
+		sb = sb_from_os_locked(global);
+		if (!sb) {
+			hoard_unlock(&global->lock);
+			return NULL;
+		}
+		sb_format(sb, c);
+	}
+	atomic_store_explicit(&sb->owner, h->index, memory_order_release);
+	hoard_unlock(&global->lock);
+
+	cl->in_use += sb_used_bytes(sb);
+	cl->held += sb_capacity_bytes(sb);
+	cl->nsuperblocks++;
+	update_threshold(cl);
+	sb_link_locked(h, sb);
+	return sb;
+}
+
+/*
+ * A superblock of class c that is at least f empty, preferring completely
+ * empty ones (the paper observes that released superblocks are then almost
+ * always empty, which is what keeps transfers from spreading cache lines
+ * over processors), then the emptiest groups.
+ */
+static struct hoard_sb *release_candidate_locked(struct hoard_class_lists *cl)
+{
+	for (unsigned g = 0; g <= HOARD_GROUPS; g++) {
+		for (struct hoard_sb *sb = cl->list[g]; sb; sb = sb->next)
+			if (sb_f_empty(sb))
+				return sb;
+		/* Groups above 1 - f hold no candidate. */
+		if ((uint64_t)g * 65536 >= (uint64_t)HOARD_GROUPS * (65536 - hoard_cfg.f_fixed))
+			break;
+	}
+	return NULL;
+}
+
+/* The free that left cl below its threshold: restore the invariant. */
+static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+
+	hoard_lock(&global->lock);
+	global->lock_acquisitions++;
+	while (cl->in_use < cl->release_below) {
+		struct hoard_sb *sb = release_candidate_locked(cl);
+		struct hoard_class_lists *gcl;
+
+		if (!sb)
+			break;
+		sb_unlink_locked(h, sb);
+		cl->in_use -= sb_used_bytes(sb);
+		cl->held -= sb_capacity_bytes(sb);
+		cl->nsuperblocks--;
+		update_threshold(cl);
+
+		atomic_store_explicit(&sb->owner, HOARD_GLOBAL, memory_order_release);
+		if (sb->used) {
+			gcl = &global->classes[sb->sclass];
+			gcl->in_use += sb_used_bytes(sb);
+			gcl->held += sb_capacity_bytes(sb);
+			gcl->nsuperblocks++;
+		}
+		sb_link_locked(global, sb);
+		global->transfers_to_global++;
+	}
+	hoard_unlock(&global->lock);
+}
+
+/* ---- malloc and free ---------------------------------------------------- */
+
+static void *large_alloc(size_t size, size_t align);
+static void large_free(struct hoard_sb *hdr, void *p);
+
+void *hoard_alloc(size_t size, size_t align)
+{
+	struct hoard_heap *h;
+	struct hoard_class_lists *cl;
+	struct hoard_sb *sb;
+	unsigned c;
+	char *b;
+
+	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
+	    hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/*
+	 * An aligned request takes a block big enough to align inside it:
+	 * blocks are 16-aligned, so at most align - 16 bytes are skipped.  A
+	 * zero size counts as one, or the aligned pointer could be the end of
+	 * its block, which is the start of the next.
+	 */
+	if (align > HOARD_ALIGN) {
+		if (size == 0)
+			size = 1;
+		if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
+			return large_alloc(size, align);
+		size += align - HOARD_ALIGN;
+	} else if (HOARD_UNLIKELY(size > hoard_cfg.max_small)) {
+		return large_alloc(size, HOARD_ALIGN);
+	}
+
+	c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
+	h = my_heap();
+	cl = &h->classes[c];
+	hoard_lock(&h->lock);
+	if (HOARD_LIKELY(cl->nonempty & ~(1u << HOARD_GROUP_FULL))) {
+		/* The fullest superblock with a free block (Section 3.1). */
+		sb = cl->list[31 - __builtin_clz(cl->nonempty & ~(1u << HOARD_GROUP_FULL))];
+	} else {
+		sb = refill_locked(h, c);
+		if (HOARD_UNLIKELY(!sb)) {
+			hoard_unlock(&h->lock);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	b = sb->free_list;
+	if (b)
+		sb->free_list = *(void **)b;
+	else
+		b = sb->blocks + (size_t)sb->carved++ * sb->block_size;
+	sb->used++;
+	cl->in_use += sb->block_size;
+	if (HOARD_UNLIKELY(sb->used >= sb->grp_hi)) {
+		sb_unlink_locked(h, sb);
+		sb_link_locked(h, sb);
+	}
+	if (align > HOARD_ALIGN && ((uintptr_t)b & (align - 1))) {
+		b = (char *)(((uintptr_t)b + align - 1) & ~(uintptr_t)(align - 1));
+		atomic_store_explicit(&sb->interior, 1, memory_order_relaxed);
+	}
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)sb->block_size);
+	hoard_unlock(&h->lock);
+	return b;
+}
+
+static inline char *block_start(const struct hoard_sb *sb, const void *p)
+{
+	size_t off = (size_t)((const char *)p - sb->blocks);
+
+	return sb->blocks + (uint32_t)off / sb->block_size * sb->block_size;
+}
+
+void hoard_dealloc(void *p)
+{
+	struct hoard_sb *sb = hoard_sb_of(p);
+	struct hoard_heap *h;
+	struct hoard_class_lists *cl;
+	uint32_t owner;
+
+	if (HOARD_UNLIKELY(sb->magic != HOARD_MAGIC_SMALL)) {
+		if (sb->magic == HOARD_MAGIC_LARGE)
+			large_free(sb, p);
+		return;
+	}
+	/* Lock the owner, then check it still is (see internal.h). */
+	for (;;) {
+		owner = atomic_load_explicit(&sb->owner, memory_order_acquire);
+		h = &hoard_heaps[owner];
+		hoard_lock(&h->lock);
+		if (HOARD_LIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) == owner))
+			break;
+		hoard_unlock(&h->lock);
+	}
+	if (HOARD_UNLIKELY(sb->used == 0)) {
+		/* A double free: nothing of it is ours to give back. */
+		hoard_unlock(&h->lock);
+		return;
+	}
+	if (atomic_load_explicit(&sb->interior, memory_order_relaxed))
+		p = block_start(sb, p);
+	*(void **)p = sb->free_list;
+	sb->free_list = p;
+	sb->used--;
+	cl = &h->classes[sb->sclass];
+	if (owner != HOARD_GLOBAL) {
+		cl->in_use -= sb->block_size;
+		/* Move to front of its fullness group (Section 3.1): the next
+		 * malloc reuses the block just freed, still in cache. */
+		if (sb->used < sb->grp_lo || sb->prev) {
+			sb_unlink_locked(h, sb);
+			sb_link_locked(h, sb);
+		}
+		if (HOARD_UNLIKELY(cl->in_use < cl->release_below))
+			release_locked(h, cl);
+	} else {
+		h->lock_acquisitions++;
+		if (sb->used == 0) {
+			/* Empty: free for any size class. */
+			cl->in_use -= sb->block_size;
+			cl->held -= sb_capacity_bytes(sb);
+			cl->nsuperblocks--;
+			sb_unlink_locked(h, sb);
+			sb_link_locked(h, sb);
+		} else {
+			cl->in_use -= sb->block_size;
+			if (sb->used < sb->grp_lo || sb->prev) {
+				sb_unlink_locked(h, sb);
+				sb_link_locked(h, sb);
+			}
+		}
+	}
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use(-(ptrdiff_t)sb->block_size);
+	hoard_unlock(&h->lock);
+}
+
+size_t hoard_usable(const void *p)
+{
+	const struct hoard_sb *sb = hoard_sb_of(p);
+
+	if (sb->magic == HOARD_MAGIC_LARGE)
+		return (size_t)(sb->map + sb->map_len - (const char *)p);
+	if (sb->magic != HOARD_MAGIC_SMALL)
+		return 0;
+	if (atomic_load_explicit(&sb->interior, memory_order_relaxed))
+		return (size_t)(block_start(sb, p) + sb->block_size - (const char *)p);
+	return sb->block_size;
+}
+
+/* ---- objects larger than S/2 -------------------------------------------- */
+
+/*
+ * The paper maps objects larger than S/2 directly.  Their header goes at
+ * the S boundary just below the object, like a superblock's, so free()
+ * tells them apart by the same masking: the mapping is over-sized by S
+ * (address space only; the untouched part costs no memory).
+ */
+static void *large_alloc(size_t size, size_t align)
+{
+	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, len;
+	char *map, *base, *p;
+	struct hoard_sb *hdr;
+
+	if (align < HOARD_ALIGN)
+		align = HOARD_ALIGN;
+	if (size > PTRDIFF_MAX - S - HOARD_HEADER_SIZE - align - page) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	len = (S + HOARD_HEADER_SIZE + align + size + page - 1) & ~(page - 1);
+	map = hoard_os_map(len);
+	if (!map) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/*
+	 * p: aligned, past an S boundary by at least the header.  With
+	 * align <= 128 it is base + 128; with 128 < align < S it is
+	 * base + align; with align >= S it is itself on an S boundary and the
+	 * header is one S below it, still inside the mapping.
+	 */
+	base = (char *)(((uintptr_t)map + S - 1) & ~(uintptr_t)(S - 1));
+	p = (char *)(((uintptr_t)base + HOARD_HEADER_SIZE + align - 1) & ~(uintptr_t)(align - 1));
+	hdr = hoard_sb_of(p);
+	hdr->magic = HOARD_MAGIC_LARGE;
+	hdr->map = map;
+	hdr->map_len = len;
+	atomic_store_explicit(&hdr->owner, HOARD_GLOBAL, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
+	count_allocated((ptrdiff_t)len);
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)(map + len - p));
+	return p;
+}
+
+static void large_free(struct hoard_sb *hdr, void *p)
+{
+	char *map = hdr->map;
+	size_t len = hdr->map_len;
+
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use(-(ptrdiff_t)(map + len - (char *)p));
+	count_allocated(-(ptrdiff_t)len);
+	munmap(map, len);
+}
+
+/* Grows a large object in place when the address space after it is free. */
+int hoard_large_grow(void *p, size_t size)
+{
+	struct hoard_sb *hdr = hoard_sb_of(p);
+	size_t need, page = hoard_cfg.page;
+	void *m;
+
+	if (hdr->magic != HOARD_MAGIC_LARGE)
+		return -1;
+	if (size > PTRDIFF_MAX - page)
+		return -1;
+	need = ((size_t)((char *)p - hdr->map) + size + page - 1) & ~(page - 1);
+	if (need <= hdr->map_len)
+		return 0;
+	m = mremap(hdr->map, hdr->map_len, need, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)(need - hdr->map_len));
+	count_allocated((ptrdiff_t)(need - hdr->map_len));
+	hdr->map_len = need;
+	return 0;
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+/*
+ * pthread_atfork handlers: the child must not inherit a heap locked by a
+ * thread that does not exist in it.  The order (per-processor heaps by
+ * index, then the global heap) is the lock order of malloc and free.
+ */
+void hoard_fork_prepare(void)
+{
+	if (!atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return;
+	hoard_lock(&init_lock);
+	for (unsigned i = 1; i <= hoard_cfg.nheaps; i++)
+		hoard_lock(&hoard_heaps[i].lock);
+	hoard_lock(&hoard_heaps[HOARD_GLOBAL].lock);
+}
+
+void hoard_fork_parent(void)
+{
+	if (!atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return;
+	hoard_unlock(&hoard_heaps[HOARD_GLOBAL].lock);
+	for (unsigned i = hoard_cfg.nheaps; i >= 1; i--)
+		hoard_unlock(&hoard_heaps[i].lock);
+	hoard_unlock(&init_lock);
+}
+
+void hoard_fork_child(void)
+{
+	/* Only this thread exists: every lock it did not take is free. */
+	hoard_fork_parent();
+}
+
+/* ---- inspection --------------------------------------------------------- */
+
+int hoard_owns(const void *p)
+{
+	const struct hoard_sb *sb;
+
+	if (!p || !atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return 0;
+	sb = hoard_sb_of(p);
+	return sb->magic == HOARD_MAGIC_SMALL || sb->magic == HOARD_MAGIC_LARGE;
+}
+
+/* Checks one class of one heap; returns the number of problems. */
+static int check_class_locked(struct hoard_heap *h, unsigned c)
+{
+	struct hoard_class_lists *cl = &h->classes[c];
+	size_t used = 0, held = 0, n = 0;
+	int bad = 0;
+
+	for (unsigned g = 0; g < HOARD_NLISTS; g++) {
+		if (g == 0 && h->index == HOARD_GLOBAL)
+			continue;
+		if (!!cl->list[g] != !!(cl->nonempty & (1u << g)))
+			bad++;
+		for (struct hoard_sb *sb = cl->list[g]; sb; sb = sb->next) {
+			if (sb->magic != HOARD_MAGIC_SMALL || sb->sclass != c ||
+			    atomic_load_explicit(&sb->owner, memory_order_relaxed) != h->index ||
+			    sb->group != g || group_of(sb) != g || sb->used > sb->carved ||
+			    (sb->next && sb->next->prev != sb))
+				bad++;
+			used += sb_used_bytes(sb);
+			held += sb_capacity_bytes(sb);
+			n++;
+		}
+	}
+	if (used != cl->in_use || held != cl->held || n != cl->nsuperblocks)
+		bad++;
+	/*
+	 * The emptiness invariant, for the per-processor heaps.  free()
+	 * restores it exactly; a malloc that brings a superblock into a class
+	 * whose superblocks are all full leaves u >= a - S, which breaks it
+	 * only when K = 0, until the next free.  So: u >= a - max(K, 1) * S
+	 * or u >= (1 - f) * a.
+	 */
+	if (h->index != HOARD_GLOBAL && cl->in_use < cl->release_below) {
+		size_t k = hoard_cfg.reserve ? hoard_cfg.reserve : 1;
+
+		if (cl->in_use + k * hoard_cfg.sb_size < cl->held)
+			bad++;
+	}
+	return bad;
+}
+
+int hoard_check(void)
+{
+	int bad = 0;
+
+	if (!atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return 0;
+	for (unsigned i = 0; i <= hoard_cfg.nheaps; i++) {
+		struct hoard_heap *h = &hoard_heaps[i];
+		size_t nempty = 0;
+
+		hoard_lock(&h->lock);
+		for (unsigned c = 0; c < hoard_cfg.nclasses; c++)
+			bad += check_class_locked(h, c);
+		for (struct hoard_sb *sb = h->empty; sb; sb = sb->next, nempty++)
+			if (sb->used != 0 || atomic_load_explicit(&sb->owner, memory_order_relaxed) != 0)
+				bad++;
+		if (nempty != h->nempty)
+			bad++;
+		hoard_unlock(&h->lock);
+	}
+	return bad ? -EINVAL : 0;
+}

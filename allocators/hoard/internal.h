@@ -1,0 +1,220 @@
+/*
+ * allocators/hoard/internal.h - private declarations of the Hoard allocator.
+ *
+ * Implements the allocator of Berger, McKinley, Blumofe and Wilson, "Hoard:
+ * A Scalable Memory Allocator for Multithreaded Applications" (ASPLOS 2000),
+ * called "the paper" below.  Nothing outside allocators/hoard/ includes this
+ * file; the library's public surface is the C allocation API plus the few
+ * hoard_* functions declared at the end.
+ *
+ * Invariant (the paper's Section 3.1, maintained by hoard_free()): for every
+ * per-processor heap i,
+ *
+ *	u_i >= a_i - K*S   or   u_i >= (1 - f) * a_i
+ *
+ * where u_i is the memory in use in heap i and a_i the memory it holds
+ * (S per superblock).  A free that breaks both inequalities moves a
+ * superblock that is at least f empty to the global heap (heap 0).
+ *
+ * Locks: one per heap, including the global heap.  Lock order: a
+ * per-processor heap before the global heap; no thread ever holds two
+ * per-processor heaps.  A superblock's owner changes only while both the old
+ * and the new owner's locks are held, so holding heap h and reading
+ * owner == h makes the ownership stable (this stands in for the paper's
+ * per-superblock lock).
+ */
+#ifndef NGBENCH_HOARD_INTERNAL_H
+#define NGBENCH_HOARD_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOARD_EXPORT __attribute__((visibility("default")))
+#define HOARD_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HOARD_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Every block is aligned to this; it is also the size class granularity. */
+#define HOARD_ALIGN 16u
+#define HOARD_CACHELINE 64u
+
+/*
+ * Superblock header, at the start of every superblock.  Its size is a
+ * multiple of the cache line so that the first block never shares a line
+ * with the header that the owner writes on every malloc and free.
+ */
+#define HOARD_HEADER_SIZE 128u
+
+/* Heap 0 is the global heap; per-processor heaps are 1..nheaps. */
+#define HOARD_GLOBAL 0u
+#define HOARD_MAX_HEAPS 256u
+
+/*
+ * Fullness groups (the paper's "bins"): group 0 holds completely empty
+ * superblocks, group g in 1..HOARD_GROUPS those with used/capacity in
+ * [(g-1)/G, g/G), and HOARD_GROUP_FULL those without a free block (kept on
+ * a list only so that hoard_check() and the statistics can see them; malloc
+ * never looks there).
+ */
+#define HOARD_GROUPS 8u
+#define HOARD_GROUP_FULL (HOARD_GROUPS + 1u)
+#define HOARD_NLISTS (HOARD_GROUPS + 2u)
+#define HOARD_GROUP_NONE 0xffu
+
+#define HOARD_MAGIC_SMALL 0x48534231u /* "HSB1": superblock of one size class */
+#define HOARD_MAGIC_LARGE 0x484c4731u /* "HLG1": object > S/2 from mmap */
+
+struct hoard_lock {
+	atomic_int held;
+};
+
+struct hoard_sb {
+	uint32_t magic;
+	/* Heap index; written under the old and the new owner's locks. */
+	_Atomic uint32_t owner;
+	/* Small: size class index, block size, blocks that fit, in use. */
+	uint32_t sclass;
+	uint32_t block_size;
+	uint32_t capacity;
+	uint32_t used;
+	/* Blocks carved so far from the never-used tail (lazy free list). */
+	uint32_t carved;
+	/* The fullness group and the range of used that keeps it there:
+	 * grp_lo <= used < grp_hi (no division on the fast paths). */
+	uint32_t grp_lo, grp_hi;
+	uint8_t group;
+	/* Set once an interior (aligned) pointer was handed out. */
+	_Atomic uint8_t interior;
+	/* LIFO free list threaded through the free blocks. */
+	void *free_list;
+	char *blocks;
+	struct hoard_sb *prev, *next;
+	/* Large objects: the mapping that holds header and object. */
+	char *map;
+	size_t map_len;
+};
+
+_Static_assert(sizeof(struct hoard_sb) <= HOARD_HEADER_SIZE,
+	       "superblock header larger than HOARD_HEADER_SIZE");
+
+/*
+ * One size class of one heap.  u and a are kept per size class, as in the
+ * paper's analysis ("since the number of size classes is constant, the
+ * theorem holds across all size classes") and in the Hoard distribution:
+ * within one class every superblock has the same capacity, so when the
+ * invariant breaks a superblock that is at least f empty exists in that
+ * class (pigeonhole) and the search for it is a few list heads.
+ * a counts a superblock's capacity (blocks * block size), not S: a
+ * superblock whose blocks are all in use is then 100% used, and is never
+ * mistaken for one that is f empty because S/2-sized classes leave half of S
+ * unusable.
+ */
+struct hoard_class_lists {
+	struct hoard_sb *list[HOARD_NLISTS];
+	/* Bit g set when list[g] is not empty. */
+	uint32_t nonempty;
+	uint32_t nsuperblocks;
+	size_t in_use;		/* u_{i,c} */
+	size_t held;		/* a_{i,c} */
+	/* min(a - K*S, (1-f)*a): a free that leaves u below it breaks the
+	 * invariant. */
+	size_t release_below;
+};
+
+struct hoard_heap {
+	struct hoard_lock lock;
+	uint32_t index;
+	/* Per size class fullness groups and accounting (nclasses). */
+	struct hoard_class_lists *classes;
+	/* Global heap only: completely empty superblocks, of any class
+	 * (the paper recycles them for any size class). */
+	struct hoard_sb *empty;
+	size_t nempty;
+	/* Statistics, updated under this heap's lock. */
+	uint64_t transfers_to_global;
+	uint64_t transfers_from_global;
+	uint64_t lock_acquisitions;
+	uint64_t superblocks_created;
+} __attribute__((aligned(HOARD_CACHELINE)));
+
+struct hoard_config {
+	size_t sb_size;		/* S */
+	unsigned sb_shift;	/* log2(S) */
+	double empty_fraction;	/* f */
+	uint32_t f_fixed;	/* f * 2^16 */
+	size_t reserve;		/* K */
+	double class_base;	/* b */
+	unsigned nheaps;	/* per-processor heaps */
+	size_t page;
+	size_t max_small;	/* S/2: larger objects go to mmap */
+	unsigned nclasses;
+	uint32_t *class_size;	/* nclasses entries */
+	uint32_t *class_capacity; /* blocks per superblock */
+	uint16_t *class_of;	/* index (size + 15) / 16 -> class */
+	int stats;		/* statistics requested */
+	char stats_path[4096];
+};
+
+extern struct hoard_config hoard_cfg;
+extern struct hoard_heap *hoard_heaps; /* nheaps + 1 entries */
+extern _Atomic int hoard_ready;
+
+/* Global counters that are not tied to one heap's lock. */
+struct hoard_counters {
+	_Atomic size_t allocated;	/* A(t): superblocks * S + large maps */
+	_Atomic size_t allocated_peak;
+	_Atomic size_t in_use;		/* U(t), kept only with statistics */
+	_Atomic size_t in_use_peak;
+	_Atomic uint64_t large_allocs;
+	_Atomic uint64_t os_maps;
+};
+extern struct hoard_counters hoard_count;
+
+/* config.c */
+int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t));
+
+/* lock.c */
+void hoard_lock_slow(struct hoard_lock *l);
+
+static inline void hoard_lock(struct hoard_lock *l)
+{
+	if (HOARD_LIKELY(!atomic_exchange_explicit(&l->held, 1, memory_order_acquire)))
+		return;
+	hoard_lock_slow(l);
+}
+
+static inline void hoard_unlock(struct hoard_lock *l)
+{
+	atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
+/* heap.c: the algorithm */
+int hoard_init(void);
+void *hoard_alloc(size_t size, size_t align);
+void hoard_dealloc(void *p);
+size_t hoard_usable(const void *p);
+void hoard_stats_write(void);
+void hoard_fork_prepare(void);
+void hoard_fork_parent(void);
+void hoard_fork_child(void);
+void *hoard_os_map(size_t len);
+int hoard_large_grow(void *p, size_t size);
+
+static inline struct hoard_sb *hoard_sb_of(const void *p)
+{
+	/*
+	 * Superblocks are S-aligned and no block starts at the superblock's
+	 * first byte (the header is there), so p - 1 rounded down to S finds
+	 * the header.  Large objects keep the same rule (see hoard_large_alloc).
+	 */
+	return (struct hoard_sb *)(((uintptr_t)p - 1) & ~((uintptr_t)hoard_cfg.sb_size - 1));
+}
+
+/* Stable part of the public interface, looked up with dlsym by tests and by
+ * the ngbench plugin. */
+HOARD_EXPORT const char *hoard_version(void);
+HOARD_EXPORT int hoard_stat(const char *name, uint64_t *value);
+HOARD_EXPORT int hoard_check(void);
+HOARD_EXPORT int hoard_owns(const void *p);
+
+#endif /* NGBENCH_HOARD_INTERNAL_H */

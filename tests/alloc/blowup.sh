@@ -1,0 +1,49 @@
+#!/bin/sh
+# tests/alloc/blowup.sh - the Hoard paper's blowup theorem, observed.
+#
+# tests/alloc/prodcons runs the producer-consumer pattern (Section 2.2)
+# for R rounds of 8192 blocks of 256 bytes (2 MiB a round; the program
+# never needs more than one round's blocks).  Under Hoard the peak resident
+# memory must stay flat as R grows from 4 to 32: A(t) = O(U(t) + P), so
+# blowup is bounded.  Under the test-only pure-private-heaps allocator
+# (tests/alloc/ppheap.c) it must grow with R, about a round's memory per
+# round: unbounded blowup.  The figures go to the log.
+. "$top_srcdir/tests/alloc/alloc-lib.sh"
+
+prog=$top_builddir/tests/alloc/prodcons
+hoard=$top_builddir/allocators/.libs/libhoard.so
+ppheap=$top_builddir/tests/alloc/.libs/libppheap.so
+
+peak() { # LIB ROUNDS -> peak resident kB
+	alloc_run "$1" "" "$prog" "$2" 8192 256 | sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p'
+}
+
+for lib in "$hoard" "$ppheap"; do
+	if [ ! -r "$lib" ]; then
+		echo "1..0 # SKIP $lib not built"
+		exit 0
+	fi
+done
+
+g4=$(peak - 4) g32=$(peak - 32)
+h4=$(peak "$hoard" 4) h32=$(peak "$hoard" 32)
+p4=$(peak "$ppheap" 4) p32=$(peak "$ppheap" 32)
+# Hoard's own account of the same run: peak A (from the system) and U.
+stats=$(mktemp "${TMPDIR:-/tmp}/ngb-blowup.XXXXXX") || exit 1
+alloc_run "$hoard" "HOARD_STATS=$stats" "$prog" 32 8192 256 > /dev/null
+tap_diag "hoard at 32 rounds: $(grep -E '^(peak_allocated_bytes|peak_in_use_bytes|transfers_to_global|transfers_from_global)=' "$stats" | tr '\n' ' ')"
+rm -f "$stats"
+tap_diag "peak RSS (kB) at 4 and 32 rounds: glibc $g4 $g32, hoard $h4 $h32, pure private heaps $p4 $p32"
+
+[ -n "$h4" ] && [ -n "$h32" ] && [ -n "$p4" ] && [ -n "$p32" ]
+tap_check $? "prodcons ran under hoard and pure private heaps"
+# Bounded: 8 times the rounds, at most a quarter more memory.
+[ -n "$h32" ] && [ "$((h32 * 4))" -le "$((h4 * 5))" ]
+tap_check $? "hoard: peak memory flat from 4 to 32 rounds ($h4 -> $h32 kB)"
+# Unbounded: 28 more rounds of 2 MiB must show as at least 48 MiB more.
+[ -n "$p32" ] && [ "$((p32 - p4))" -ge 49152 ]
+tap_check $? "pure private heaps: peak memory grows with rounds ($p4 -> $p32 kB)"
+# And hoard needs less than pure private heaps at 32 rounds by far.
+[ -n "$h32" ] && [ "$((h32 * 4))" -le "$p32" ]
+tap_check $? "hoard at 32 rounds uses under a quarter of pure private heaps' memory"
+tap_end

@@ -1,0 +1,151 @@
+/*
+ * tests/alloc/hoard_behaviour.c - Hoard's own rules, observed through its
+ * statistics (hoard_stat, hoard_check found with dlsym).  Skips itself
+ * under any other allocator; tests/alloc/suite.sh runs it under each hoard
+ * configuration of allocators.list.
+ *
+ * - objects above S/2 come from mmap, objects up to S/2 from superblocks;
+ * - size classes are b apart: usable size < b * n + 32 (16-byte steps);
+ * - the emptiness invariant: a heap whose blocks are all freed keeps at most
+ *   about K superblocks and gives the rest to the global heap, and another
+ *   thread's heap then reuses them instead of asking the system for more;
+ * - a block freed by another thread goes back to its superblock's owner,
+ *   so the producer reuses it (no new superblocks);
+ * - hoard_check: heaps consistent and the invariant intact after each step.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../tap.h"
+
+static int (*stat_fn)(const char *, uint64_t *);
+static int (*check_fn)(void);
+
+static uint64_t get_stat(const char *name)
+{
+	uint64_t v = 0;
+
+	if (stat_fn(name, &v))
+		tap_diag("no statistic '%s'", name);
+	return v;
+}
+
+#define BLOCK 64
+
+static size_t nblocks;
+static void **blocks;
+
+static void *alloc_all(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < nblocks; i++)
+		blocks[i] = malloc(BLOCK);
+	return NULL;
+}
+
+static void *free_all(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < nblocks; i++)
+		free(blocks[i]);
+	return NULL;
+}
+
+static void *alloc_then_free(void *arg)
+{
+	alloc_all(arg);
+	free_all(arg);
+	return NULL;
+}
+
+static void run(void *(*fn)(void *))
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, fn, NULL);
+	pthread_join(t, NULL);
+}
+
+int main(void)
+{
+	uint64_t S, K, b_ppm, before, created, to, from;
+	void *p, *q;
+	int bad;
+
+	*(void **)&stat_fn = dlsym(RTLD_DEFAULT, "hoard_stat");
+	*(void **)&check_fn = dlsym(RTLD_DEFAULT, "hoard_check");
+	if (!stat_fn || !check_fn)
+		tap_skip_all("hoard is not the preloaded allocator");
+	S = get_stat("superblock_size");
+	K = get_stat("reserve_superblocks");
+	b_ppm = get_stat("size_class_base_ppm");
+	tap_diag("S=%llu K=%llu b=%.3f f=%.3f heaps=%llu", (unsigned long long)S,
+		 (unsigned long long)K, b_ppm / 1e6, get_stat("empty_fraction_ppm") / 1e6,
+		 (unsigned long long)get_stat("heaps"));
+
+	before = get_stat("large_allocs");
+	p = malloc(S / 2);
+	expect_u64_eq(get_stat("large_allocs"), before, "malloc(S/2) comes from a superblock");
+	q = malloc(S / 2 + 1);
+	expect_u64_eq(get_stat("large_allocs"), before + 1, "malloc(S/2 + 1) comes from mmap");
+	free(p);
+	free(q);
+
+	bad = 0;
+	for (size_t n = 1; n <= S / 2; n++) {
+		void *r = malloc(n);
+		size_t u = malloc_usable_size(r);
+
+		if (u < n || (double)u >= (double)n * b_ppm / 1e6 + 32)
+			bad++;
+		free(r);
+	}
+	expect_int_eq(bad, 0, "usable size of every n <= S/2 lies in [n, b*n + 32)");
+
+	/* 200 superblocks' worth of 64-byte blocks, allocated and freed by
+	 * one thread: all but about K superblocks go to the global heap. */
+	nblocks = (size_t)(200 * S / BLOCK);
+	blocks = calloc(nblocks, sizeof(*blocks));
+	created = get_stat("superblocks_created");
+	to = get_stat("transfers_to_global");
+	run(alloc_then_free);
+	created = get_stat("superblocks_created") - created;
+	to = get_stat("transfers_to_global") - to;
+	tap_diag("first thread: %llu superblocks created, %llu moved to the global heap",
+		 (unsigned long long)created, (unsigned long long)to);
+	ok(created >= 190, "the first thread took about 200 superblocks");
+	ok(to + K + 2 >= created, "emptying its heap moved all but <= K+2 superblocks to the global heap");
+	expect_int_eq(check_fn(), 0, "hoard_check after the first thread");
+
+	/* Another thread (another heap) allocates as much: it reuses them. */
+	before = get_stat("superblocks_created");
+	from = get_stat("transfers_from_global");
+	run(alloc_all);
+	tap_diag("second thread: %llu superblocks created, %llu taken from the global heap",
+		 (unsigned long long)(get_stat("superblocks_created") - before),
+		 (unsigned long long)(get_stat("transfers_from_global") - from));
+	ok(get_stat("superblocks_created") - before <= K + 2,
+	   "the second thread reuses the global heap's superblocks (<= K+2 new)");
+	ok(get_stat("transfers_from_global") - from + K + 2 >= created,
+	   "the second thread took them from the global heap");
+
+	/* Its blocks freed by a third thread go back to the second thread's
+	 * superblocks: allocating them again needs no new superblock. */
+	run(free_all);
+	expect_int_eq(check_fn(), 0, "hoard_check after cross-thread frees");
+	before = get_stat("superblocks_created");
+	run(alloc_then_free);
+	ok(get_stat("superblocks_created") - before <= K + 2,
+	   "memory freed by another thread is reused (no blowup)");
+	expect_int_eq(check_fn(), 0, "hoard_check at the end");
+	ok(get_stat("global_lock_acquisitions") > 0 && get_stat("peak_allocated_bytes") >= 200 * S,
+	   "statistics count global lock acquisitions and peak allocated memory");
+	free(blocks);
+	tap_plan(tap_count);
+	return tap_done();
+}
