@@ -158,4 +158,25 @@ static inline void ngm_ring_publish(struct ngm_ring_prod *p, _Atomic uint32_t *t
 	atomic_store_explicit(tail_pub, p->tail, memory_order_release);
 }
 
+struct ngm_ring_cons {
+	uint32_t head;		/* next slot to read */
+};
+
+/* Entries the producer has published and the consumer not yet read. */
+static inline uint32_t ngm_ring_avail(const struct ngm_ring_cons *c, _Atomic uint32_t *tail_pub)
+{
+	return atomic_load_explicit(tail_pub, memory_order_acquire) - c->head;
+}
+
+static inline uintptr_t ngm_ring_get(struct ngm_ring_cons *c, const uintptr_t *slots, uint32_t cap)
+{
+	return slots[c->head++ & (cap - 1)];
+}
+
+/* Hands the slots read so far back to the producer. */
+static inline void ngm_ring_release(const struct ngm_ring_cons *c, _Atomic uint32_t *head_pub)
+{
+	atomic_store_explicit(head_pub, c->head, memory_order_release);
+}
+
 #endif /* NGM_INTERNAL_H */

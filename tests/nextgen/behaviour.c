@@ -1,0 +1,236 @@
+/*
+ * tests/nextgen/behaviour.c - what makes libnextgen an offload allocator,
+ * checked from inside a program that has it preloaded (behaviour.sh runs it
+ * in each protocol and base):
+ *
+ *   behaviour            the server thread exists, is pinned where
+ *                        NGMALLOC_CPU says, sleeps when the program does not
+ *                        allocate; exiting threads hand their memory back;
+ *                        more threads than cores finish; a fork child gets a
+ *                        server of its own
+ *   behaviour pairs N    N malloc/free pairs, for the statistics file
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tap.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The server's task id, 0 if there is none (waits up to 2 s for it). */
+static int server_tid(void)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+		int tid = 0;
+
+		free(malloc(100));	/* a slow path starts the server */
+		while (d && (e = readdir(d))) {
+			char path[64], comm[32] = "";
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+			f = fopen(path, "r");
+			if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "ngmalloc-srv", 12))
+				tid = atoi(e->d_name);
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+		if (tid)
+			return tid;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+static int task_field(int tid, const char *key, char *out, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			char *v = line + strlen(key);
+
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = 0;
+			snprintf(out, len, "%s", v);
+			found = 1;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* utime + stime of a task, in clock ticks; its state letter in *state. */
+static long task_cpu(int tid, char *state)
+{
+	char path[64], buf[512], *p;
+	unsigned long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	/* open and read, not stdio: an allocation would wake the server */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 state, &ut, &st) != 3)
+		return -1;
+	return (long)(ut + st);
+}
+
+static long rss_kib(void)
+{
+	char v[64];
+
+	return task_field((int)getpid(), "VmRSS:", v, sizeof(v)) ? atol(v) : -1;
+}
+
+static void *short_life(void *arg)
+{
+	void *p[20][8];
+
+	(void)arg;
+	for (int c = 0; c < 20; c++)
+		for (int i = 0; i < 8; i++) {
+			p[c][i] = malloc((size_t)(c + 1) * 48);
+			memset(p[c][i], c, (size_t)(c + 1) * 48);
+		}
+	for (int c = 0; c < 20; c++)
+		for (int i = 0; i < 8; i += 2)
+			free(p[c][i]);	/* half freed, half left in the stocks' place */
+	for (int c = 0; c < 20; c++)
+		for (int i = 1; i < 8; i += 2)
+			free(p[c][i]);
+	return NULL;
+}
+
+static int bad_blocks;
+
+static void *busy(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	unsigned char *v[64] = { 0 };
+
+	for (int r = 0; r < 40000; r++) {
+		int i = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 64;
+		size_t n = (seed >> 8) % 700 + 1;
+
+		if (v[i]) {
+			if (v[i][0] != (unsigned char)i)
+				__atomic_add_fetch(&bad_blocks, 1, __ATOMIC_RELAXED);
+			free(v[i]);
+		}
+		v[i] = malloc(n);
+		v[i][0] = (unsigned char)i;
+	}
+	for (int i = 0; i < 64; i++)
+		free(v[i]);
+	return NULL;
+}
+
+static int pairs(long n)
+{
+	for (long i = 0; i < n; i++) {
+		volatile char *p = malloc(64);
+
+		p[0] = 1;
+		free((void *)p);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cpu = getenv("NGMALLOC_CPU");
+	char allowed[64] = "", state = '?';
+	pthread_t t[8];
+	long before, after, c0, c1;
+	int tid, status;
+	pid_t pid;
+
+	if (argc == 3 && !strcmp(argv[1], "pairs"))
+		return pairs(atol(argv[2]));
+	if (!dlsym(RTLD_DEFAULT, "ngmalloc_version"))
+		tap_skip_all("libnextgen is not preloaded");
+
+	tid = server_tid();
+	ok(tid > 0, "a server thread runs (task %d)", tid);
+	if (cpu && *cpu && task_field(tid, "Cpus_allowed_list:", allowed, sizeof(allowed)))
+		expect_str_eq(allowed, cpu, "the server is pinned to NGMALLOC_CPU");
+	else
+		tap_skip(1, "NGMALLOC_CPU not set");
+
+	/* spin 10 us, yield 1 ms, then sleep: 300 ms idle is well past that */
+	sleep_ms(300);
+	c0 = task_cpu(tid, &state);
+	sleep_ms(300);
+	c1 = task_cpu(tid, &state);
+	ok(c0 >= 0 && c1 - c0 <= 3 && state == 'S',
+	   "an idle server sleeps (state %c, %ld ticks in 300 ms)", state, c1 - c0);
+
+	/* threads that exit give back their stocks and queued frees */
+	for (int i = 0; i < 20; i++) {
+		pthread_create(&t[0], NULL, short_life, NULL);
+		pthread_join(t[0], NULL);
+	}
+	before = rss_kib();
+	for (int i = 0; i < 400; i++) {
+		pthread_create(&t[0], NULL, short_life, NULL);
+		pthread_join(t[0], NULL);
+	}
+	sleep_ms(50);
+	after = rss_kib();
+	ok(before > 0 && after - before < 16384,
+	   "400 short-lived threads leave no memory behind (RSS %ld -> %ld KiB)", before, after);
+
+	/* more threads than cores: all finish with their data intact */
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, busy, (void *)(uintptr_t)(i + 1));
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	expect_int_eq(bad_blocks, 0, "8 threads on few cores allocate and free correctly");
+
+	/* a fork child (of a process with a server) starts its own server */
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		for (int j = 0; j < 20000; j++)
+			free(malloc((size_t)j % 3000 + 1));
+		_exit(server_tid() > 0 && server_tid() != tid ? 0 : 3);
+	}
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	   WEXITSTATUS(status) == 0, "a fork child allocates and has a server of its own");
+	tap_plan(tap_count);
+	return tap_done();
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# tests/nextgen/behaviour.sh - libnextgen in each protocol (sync, async) and
+# base (own, glibc): the behaviour program (server thread, pinning, idle
+# sleep, thread exit, oversubscription, fork), and the statistics file,
+# whose counts must show the protocol: in sync mode every call waits for
+# the server, in async mode almost none does.
+: "${top_builddir:?top_builddir must be set (make check sets it)}"
+lib=$top_builddir/allocators/.libs/libnextgen.so
+prog=$top_builddir/tests/nextgen/behaviour
+if [ ! -r "$lib" ]; then
+	echo "1..0 # SKIP libnextgen.so is not built"
+	exit 0
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/ngm-beh.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+stat() { sed -n "s/^$1=//p" "$work/stats"; }
+
+pairs=200000
+for mode in sync async; do
+	for base in own glibc; do
+		v="$mode/$base"
+		# the behaviour program: pinned to CPU 0 in the own base, default
+		# (the last allowed CPU) in the glibc base
+		cpu=; [ $base = own ] && cpu=0
+		out=$(NGMALLOC_MODE=$mode NGMALLOC_BASE=$base NGMALLOC_CPU=$cpu \
+			LD_PRELOAD=$lib timeout 120 "$prog" 2>&1)
+		st=$?
+		if [ $st -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok' &&
+		   printf '%s\n' "$out" | grep -q '^ok'; then
+			ok "$v: behaviour"
+			printf '%s\n' "$out" | grep '^ok' | sed "s/^ok [0-9]* -* */# $mode\/$base: /"
+		else
+			not_ok "$v: behaviour (exit $st)"
+			diag "$out"
+		fi
+
+		rm -f "$work/stats"
+		NGMALLOC_MODE=$mode NGMALLOC_BASE=$base NGMALLOC_STATS=$work/stats \
+			LD_PRELOAD=$lib timeout 120 "$prog" pairs $pairs
+		st=$?
+		if [ $st -ne 0 ] || [ ! -s "$work/stats" ]; then
+			not_ok "$v: statistics file written (exit $st)"
+			continue
+		fi
+		bad=$(grep -cv '^[a-z0-9_.]*=[0-9][0-9]*$' "$work/stats")
+		if [ "$bad" -eq 0 ] && [ "$(stat mode_async)" = $([ $mode = async ] && echo 1 || echo 0) ] &&
+		   [ "$(stat base_glibc)" = $([ $base = glibc ] && echo 1 || echo 0) ]; then
+			ok "$v: statistics are key=number lines naming the variant"
+		else
+			not_ok "$v: statistics are key=number lines naming the variant"
+			diag "$(cat "$work/stats")"
+		fi
+		waits=$(stat client_waits)
+		served=$(stat requests_served)
+		if [ $mode = sync ]; then
+			# every malloc and every free is a request the client waits
+			# for, but those made before the server ran (served directly)
+			direct=$(stat direct_ops)
+			if [ $((waits + direct)) -ge $((2 * pairs)) ] &&
+			   [ $((served + direct)) -ge $((2 * pairs)) ]; then
+				ok "$v: each of $pairs pairs waited twice ($waits waits, $direct direct)"
+			else
+				not_ok "$v: each of $pairs pairs waited twice ($waits waits, $served served, $direct direct)"
+			fi
+		else
+			pre=$(stat prealloc_blocks) frees=$(stat frees_served) direct=$(stat direct_ops)
+			# 64-byte blocks from the stock; frees queued, served later;
+			# calls made before the server ran are served directly
+			if [ "$waits" -lt $((pairs / 50)) ] &&
+			   [ $((pre + direct)) -ge $((pairs - pairs / 50)) ] &&
+			   [ $((frees + direct)) -ge $((pairs - 4096)) ]; then
+				ok "$v: $pairs pairs, $waits waits, $pre blocks pre-allocated, $frees frees served"
+			else
+				not_ok "$v: $pairs pairs, $waits waits, $pre blocks pre-allocated, $frees frees served"
+				diag "$(cat "$work/stats")"
+			fi
+		fi
+	done
+done
+echo "1..$n"
+[ $failed -eq 0 ]

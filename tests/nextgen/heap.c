@@ -1,0 +1,85 @@
+/*
+ * tests/nextgen/heap.c - the own heap of libnextgen, used single-threaded
+ * as its owner uses it: blocks are aligned, disjoint and found by the span
+ * table; freed blocks come back; empty spans are released; foreign and
+ * interior pointers are refused; large blocks are mapped, aligned,
+ * remapped and unmapped.
+ */
+#include <string.h>
+
+#include "../tap.h"
+#include "../../allocators/nextgen/internal.h"
+
+#define N 3000
+
+static void *blk[N];
+
+int main(void)
+{
+	struct ngm_heap_stats st;
+	unsigned classes[] = { 1, 3, 8, 12, 20, 28, 33, 44, 52 };
+	size_t i, bad_class = 0, bad_pos = 0, bad_data = 0;
+	unsigned k;
+	void *p, *q;
+
+	expect_int_eq(ngm_heap_init((size_t)1 << 30), 0, "a 1 GiB region is reserved");
+	for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+		unsigned c = classes[k];
+		size_t size = ngm_classes[c].size;
+		unsigned n = size > 65536 ? 40 : N, got = 0;
+
+		while (got < n)
+			got += ngm_heap_alloc_batch(c, &blk[got], n - got > 100 ? 100 : n - got);
+		for (i = 0; i < n; i++) {
+			size_t off = (size_t)((char *)blk[i] - ngm_region_base);
+
+			if (ngm_class_of_ptr(blk[i]) != c || ngm_heap_usable(blk[i]) != size)
+				bad_class++;
+			/* spans are aligned to their own length */
+			if (!ngm_in_region(blk[i]) ||
+			    (off % (ngm_classes[c].granules * NGM_GRANULE)) % size)
+				bad_pos++;
+			memset(blk[i], (int)(i & 0xff), size < 64 ? size : 64);
+		}
+		for (i = 0; i < n; i++) {
+			unsigned char *b = blk[i];
+
+			if (b[0] != (i & 0xff) || b[(size < 64 ? size : 64) - 1] != (i & 0xff))
+				bad_data++;
+		}
+		for (i = 0; i < n; i++)
+			ngm_heap_free(blk[i]);
+	}
+	expect_u64_eq(bad_class, 0, "the span table gives each block its class and size");
+	expect_u64_eq(bad_pos, 0, "blocks sit at multiples of their size from their span");
+	expect_u64_eq(bad_data, 0, "blocks do not overlap");
+	ngm_heap_get_stats(&st);
+	ok(st.spans_released > 0, "empty spans are released (%llu of %llu)",
+	   (unsigned long long)st.spans_released, (unsigned long long)st.spans_created);
+	expect_u64_eq(st.invalid_frees, 0, "no valid free was refused");
+
+	/* a freed block is handed out again before new memory */
+	ngm_heap_alloc_batch(4, &p, 1);
+	ngm_heap_free(p);
+	ngm_heap_alloc_batch(4, &q, 1);
+	ok(p == q, "the last freed block of a class is reused first");
+	ngm_heap_free((char *)q + 16);
+	ngm_heap_free(ngm_region_base + ((size_t)512 << 20));
+	ngm_heap_get_stats(&st);
+	expect_u64_eq(st.invalid_frees, 2, "interior and unmapped pointers are refused");
+	ngm_heap_free(q);
+
+	p = ngm_large_alloc(1000000, 0);
+	ok(p && !ngm_in_region(p) && ngm_heap_usable(p) >= 1000000, "a large block is mapped apart");
+	memset(p, 7, 1000000);
+	q = ngm_large_realloc(p, 5000000);
+	ok(q && ((unsigned char *)q)[999999] == 7 && ngm_heap_usable(q) >= 5000000,
+	   "a large block grows by mremap, keeping its data");
+	expect_int_eq(ngm_large_free(q), 0, "a large block is unmapped");
+	expect_int_eq(ngm_large_free(q), -1, "a large block is not freed twice");
+	p = ngm_large_alloc(300000, (size_t)1 << 21);
+	ok(p && ((uintptr_t)p & (((uintptr_t)1 << 21) - 1)) == 0, "a large block aligned to 2 MiB");
+	ngm_large_free(p);
+	tap_plan(tap_count);
+	return tap_done();
+}
