@@ -18,7 +18,7 @@ check "--cpus=a-b" "option '--cpus' takes a CPU list" --cpus=a-b
 check "--seed=-5" "option '--seed' must be between 0" --seed=-5
 check "--bogus" "unknown option '--bogus'" --bogus
 "$NGBENCH" run --workload=larson --threads=0 >/dev/null 2>"$err"; is $? 2 "--threads=0 exits 2"
-contains "$err" "option '--threads' must be between 1" "--threads=0 names the option"
+contains "$err" "option '--threads' takes thread counts from 1 to 4096, not '0'" "--threads=0 names the option"
 test ! -e "$DB"; ok $? "no database is created by bad options"
 "$NGBENCH" run --workload=larson --set threads=abc -r 1 >/dev/null 2>"$err"
 contains "$err" "parameter 'threads': 'abc' is not an integer" "a bad --set value names the parameter"
