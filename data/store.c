@@ -71,6 +71,12 @@ static const char *const migrations[] = {
 	" value REAL, raw INTEGER, time_enabled INTEGER, time_running INTEGER,"
 	" encoding TEXT, reason TEXT,"
 	" PRIMARY KEY (trial_id, event, source));",
+
+	/* 3: the resident memory of a trial over time */
+	"CREATE TABLE rss_samples ("
+	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	" t_ms INTEGER NOT NULL, rss_kb INTEGER NOT NULL,"
+	" PRIMARY KEY (trial_id, t_ms)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -452,6 +458,30 @@ static int insert_counters_locked(struct ngb_store *st, int64_t trial_id,
 	return rc;
 }
 
+static int insert_rss_locked(struct ngb_store *st, int64_t trial_id,
+			     const struct ngb_trial_row *t, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int i, rc = 0;
+
+	if (t->nrss == 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO rss_samples (trial_id, t_ms, rss_kb) VALUES (?,?,?)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the memory samples");
+	for (i = 0; i < t->nrss && rc == 0; i++) {
+		sqlite3_bind_int64(s, 1, trial_id);
+		sqlite3_bind_int64(s, 2, t->rss_t_ms[i]);
+		sqlite3_bind_int64(s, 3, t->rss_kb[i]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sql_err(st, e, "cannot write a memory sample");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int64_t *trial_id,
 			struct ngb_err *e)
 {
@@ -528,6 +558,8 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 	rc = insert_results_locked(st, id, t, e);
 	if (rc == 0)
 		rc = insert_counters_locked(st, id, t, e);
+	if (rc == 0)
+		rc = insert_rss_locked(st, id, t, e);
 	if (rc)
 		goto rollback;
 	if (exec_sql(st, "COMMIT", e)) {

@@ -699,6 +699,9 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 		t.counters = rows;
 		t.ncounters = (int)out->ncounters;
 	}
+	t.rss_t_ms = out->rss.t_ms;
+	t.rss_kb = out->rss.kb;
+	t.nrss = (int)out->rss.n;
 	rc = ngb_store_trial_add(st, &t, NULL, &e);
 	free((void *)t.counters);
 	if (rc)
@@ -992,6 +995,7 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	spec.show_output = o->show_output;
 	spec.pm = c->job->counters == NGB_COUNTERS_HW ? c->job->pm : NULL;
 	spec.sim = c->job->counters == NGB_COUNTERS_SIM ? &c->job->geometry : NULL;
+	spec.sample_rss = 1;
 	tstart = now_iso8601();
 	rc = run_trial(&spec, out);
 	trial_spec_release(&spec);

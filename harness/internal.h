@@ -201,6 +201,14 @@ struct trial_spec {
 	/* counters: at most one of the two */
 	const struct ngb_perfmon *pm;              /* hardware and software counters */
 	const struct ngb_cache_geometry *sim;      /* run under cachegrind with this geometry */
+	int sample_rss;             /* sample the child's resident memory while it runs */
+};
+
+/* The child's resident memory over time (ms since fork, KiB). */
+struct rss_series {
+	uint32_t *t_ms, *kb;
+	size_t n;
+	unsigned interval_ms;       /* the interval the series ended with */
 };
 
 enum trial_status {
@@ -241,6 +249,7 @@ struct trial_outcome {
 	struct strvec alloc_stats;  /* "key=value" from the allocator statistics file */
 	struct ngb_counter *counters;
 	size_t ncounters;
+	struct rss_series rss;
 	int interrupted_by;         /* signal that interrupted the session, or 0 */
 };
 

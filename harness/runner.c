@@ -386,12 +386,67 @@ static int pidfd_open_(pid_t pid)
  * Waits for the child to end, killing its group on timeout or when the
  * session is asked to stop.  Returns 0, or the reason it was killed.
  */
+/*
+ * Resident memory over time: /proc/PID/statm every interval while the child
+ * runs.  The series is bounded: when it is full, every other sample goes and
+ * the interval doubles, so a long trial keeps an even, coarser picture.
+ */
+#define RSS_FIRST_INTERVAL_MS 10
+#define RSS_MAX_SAMPLES 2048
+
+static void rss_add(struct rss_series *s, uint32_t t_ms, uint32_t kb)
+{
+	size_t i;
+
+	if (s->n == RSS_MAX_SAMPLES) {
+		for (i = 0; i < s->n / 2; i++) {
+			s->t_ms[i] = s->t_ms[2 * i];
+			s->kb[i] = s->kb[2 * i];
+		}
+		s->n /= 2;
+		s->interval_ms *= 2;
+	}
+	if (!s->t_ms) {
+		s->t_ms = xcalloc(RSS_MAX_SAMPLES, sizeof(*s->t_ms));
+		s->kb = xcalloc(RSS_MAX_SAMPLES, sizeof(*s->kb));
+	}
+	s->t_ms[s->n] = t_ms;
+	s->kb[s->n] = kb;
+	s->n++;
+}
+
+static void rss_sample(struct rss_series *s, int statm_fd, double since_start)
+{
+	static long page_kb;
+	char buf[128];
+	unsigned long size, resident;
+	ssize_t n;
+
+	if (!page_kb)
+		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return; /* the child is gone: nothing to sample */
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+		return;
+	rss_add(s, (uint32_t)(since_start * 1000), (uint32_t)(resident * (unsigned long)page_kb));
+}
+
 static enum trial_status wait_child(pid_t pid, double timeout_s, double start, int *status,
-				    struct rusage *ru, int *stop_sig)
+				    struct rusage *ru, int *stop_sig, struct rss_series *rss)
 {
 	enum trial_status killed = TRIAL_OK;
-	int pfd = pidfd_open_(pid);
+	int pfd = pidfd_open_(pid), statm_fd = -1;
+	double next_sample = start;
 
+	if (rss) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+		statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+		rss->interval_ms = RSS_FIRST_INTERVAL_MS;
+	}
 	for (;;) {
 		pid_t w = wait4(pid, status, WNOHANG, ru);
 		double left;
@@ -417,6 +472,16 @@ static enum trial_status wait_child(pid_t pid, double timeout_s, double start, i
 			continue;
 		}
 		slice = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+		if (statm_fd >= 0) {
+			double now = monotonic_seconds();
+
+			if (now >= next_sample) {
+				rss_sample(rss, statm_fd, now - start);
+				next_sample = now + rss->interval_ms / 1000.0;
+			}
+			if ((next_sample - now) * 1000 < slice)
+				slice = (int)((next_sample - now) * 1000) + 1;
+		}
 		if (pfd >= 0) {
 			struct pollfd p = { .fd = pfd, .events = POLLIN };
 
@@ -429,6 +494,8 @@ static enum trial_status wait_child(pid_t pid, double timeout_s, double start, i
 	}
 	if (pfd >= 0)
 		close(pfd);
+	if (statm_fd >= 0)
+		close(statm_fd);
 	/* whatever the child left behind in its group goes too */
 	kill(-pid, SIGKILL);
 	return killed;
@@ -580,7 +647,8 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 	while (read(errpipe[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
 		;
 
-	killed = wait_child(pid, spec->timeout_s, start, &status, &ru, &stop_sig);
+	killed = wait_child(pid, spec->timeout_s, start, &status, &ru, &stop_sig,
+			    spec->sample_rss && !spec->sim ? &out->rss : NULL);
 	out->wall_s = monotonic_seconds() - start;
 	out->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
 	out->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
@@ -681,6 +749,8 @@ void trial_outcome_release(struct trial_outcome *o)
 	free(o->stderr_tail);
 	free(o->stdout_text);
 	free(o->counters);
+	free(o->rss.t_ms);
+	free(o->rss.kb);
 	result_record_release(&o->record);
 	strvec_clear(&o->alloc_stats);
 	memset(o, 0, sizeof(*o));

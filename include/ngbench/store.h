@@ -114,6 +114,9 @@ struct ngb_trial_row {
 	int nresults;
 	const struct ngb_counter_row *counters;
 	int ncounters;
+	/* resident memory over time: milliseconds since the start, KiB */
+	const uint32_t *rss_t_ms, *rss_kb;
+	int nrss;
 };
 
 /* Writes the trial with its results and counters in one transaction. */

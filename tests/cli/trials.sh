@@ -1,7 +1,7 @@
 #!/bin/sh
 # Failing trials are stored with their status and the session goes on.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 22
+plan 24
 
 out=$SCRATCH/out; err=$SCRATCH/err
 last() { sql "SELECT $1 FROM trials ORDER BY id DESC LIMIT 1"; }
@@ -41,4 +41,9 @@ is "$(sql "SELECT count(*) FROM trials WHERE session_id = (SELECT max(id) FROM s
 is "$(sql "SELECT count(*) FROM trials WHERE session_id = (SELECT max(id) FROM sessions) AND status = 'ok' AND metric = 'wall' AND metric_value > 0 AND maxrss_kb > 0 AND user_s >= 0")" 3 "trials store wall time and rusage"
 is "$(sql "SELECT number FROM trial_results WHERE key = 'checksum' ORDER BY trial_id DESC LIMIT 1")" "$(sql "SELECT number FROM trial_results WHERE key = 'checksum' ORDER BY trial_id DESC LIMIT 1 OFFSET 1")" "the result record's free pairs are stored"
 is "$(sql "SELECT status FROM sessions ORDER BY id DESC LIMIT 1")" complete "the session is marked complete"
+
+"$NGBENCH" run -a ptmalloc2 -r 1 -- "$TINY" --sleep=0.5 >/dev/null 2>&1
+n=$(sql "SELECT count(*) FROM rss_samples WHERE trial_id = (SELECT max(id) FROM trials)")
+test "$n" -ge 20 && test "$n" -le 60; ok $? "resident memory is sampled about every 10 ms ($n samples in 0.5 s)"
+is "$(sql "SELECT count(*) FROM rss_samples WHERE trial_id = (SELECT max(id) FROM trials) AND (rss_kb <= 0 OR t_ms < 0 OR t_ms > 5000)")" 0 "the samples are plausible"
 done_testing
