@@ -77,6 +77,13 @@ static const char *const migrations[] = {
 	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
 	" t_ms INTEGER NOT NULL, rss_kb INTEGER NOT NULL,"
 	" PRIMARY KEY (trial_id, t_ms)) WITHOUT ROWID;",
+
+	/* 4: profiling trials (kind) and their histograms */
+	"ALTER TABLE trials ADD COLUMN kind TEXT NOT NULL DEFAULT 'timing';"
+	"CREATE TABLE histograms ("
+	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	" name TEXT NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, count INTEGER NOT NULL,"
+	" PRIMARY KEY (trial_id, name, lo)) WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -458,6 +465,32 @@ static int insert_counters_locked(struct ngb_store *st, int64_t trial_id,
 	return rc;
 }
 
+static int insert_histograms_locked(struct ngb_store *st, int64_t trial_id,
+				    const struct ngb_trial_row *t, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int i, rc = 0;
+
+	if (t->nhist == 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO histograms (trial_id, name, lo, hi, count)"
+			       " VALUES (?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the histograms");
+	for (i = 0; i < t->nhist && rc == 0; i++) {
+		sqlite3_bind_int64(s, 1, trial_id);
+		bind_text(s, 2, t->hist[i].name);
+		sqlite3_bind_double(s, 3, t->hist[i].lo);
+		sqlite3_bind_double(s, 4, t->hist[i].hi);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)t->hist[i].count);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sql_err(st, e, "cannot write a histogram bin");
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int insert_rss_locked(struct ngb_store *st, int64_t trial_id,
 			     const struct ngb_trial_row *t, struct ngb_err *e)
 {
@@ -490,8 +523,8 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 		" allocator_version, allocator_library, served_by, workload, params, threads,"
 		" argv, status, reason, exit_code, signal, wall_s, user_s, sys_s, maxrss_kb,"
 		" minflt, majflt, nvcsw, nivcsw, metric, metric_value, metric_unit,"
-		" higher_is_better, stderr_tail, started_at)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" higher_is_better, stderr_tail, started_at, kind)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int64_t id;
 	int rc, i = 1;
@@ -548,6 +581,7 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 		sqlite3_bind_null(s, i++);
 	bind_text(s, i++, t->stderr_tail);
 	bind_text(s, i++, t->started_at);
+	bind_text(s, i++, t->kind ? t->kind : "timing");
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -560,6 +594,8 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 		rc = insert_counters_locked(st, id, t, e);
 	if (rc == 0)
 		rc = insert_rss_locked(st, id, t, e);
+	if (rc == 0)
+		rc = insert_histograms_locked(st, id, t, e);
 	if (rc)
 		goto rollback;
 	if (exec_sql(st, "COMMIT", e)) {

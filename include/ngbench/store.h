@@ -81,6 +81,13 @@ struct ngb_counter_row {
 	const char *reason;   /* may be NULL */
 };
 
+/* One bin of a histogram of a trial: count values in [lo, hi). */
+struct ngb_hist_bin {
+	const char *name;     /* e.g. "size", "malloc_cycles" */
+	double lo, hi;
+	uint64_t count;
+};
+
 struct ngb_trial_row {
 	int64_t session_id;
 	int seq;              /* order within the session, from 1 */
@@ -117,6 +124,10 @@ struct ngb_trial_row {
 	/* resident memory over time: milliseconds since the start, KiB */
 	const uint32_t *rss_t_ms, *rss_kb;
 	int nrss;
+	/* "timing" (NULL) or "profile": profiling trials are never timed */
+	const char *kind;
+	const struct ngb_hist_bin *hist;
+	int nhist;
 };
 
 /* Writes the trial with its results and counters in one transaction. */
