@@ -200,6 +200,7 @@ struct hoard_snapshot {
 	uint64_t large_allocs, os_maps;
 	uint64_t peak_allocated_bytes, allocated_bytes;
 	uint64_t peak_in_use_bytes, in_use_bytes;
+	uint64_t heap_in_use_bytes, heap_held_bytes;
 };
 
 /*
@@ -208,7 +209,9 @@ struct hoard_snapshot {
  * 4.2), and the peaks of A (memory from the operating system: superblocks
  * times S plus large mappings) and U (bytes in use, counted in block sizes)
  * whose ratio bounds blowup (Section 4.1).  The in-use figures are kept
- * only when HOARD_STATS is set.
+ * only when HOARD_STATS is set.  heap_in_use_bytes and heap_held_bytes are
+ * the sums of u and a over all heaps now (blocks in thread caches count as
+ * in use), read heap by heap.
  */
 #define HOARD_STAT_LIST(X)             \
 	X(superblock_size)             \
@@ -227,7 +230,9 @@ struct hoard_snapshot {
 	X(peak_allocated_bytes)        \
 	X(allocated_bytes)             \
 	X(peak_in_use_bytes)           \
-	X(in_use_bytes)
+	X(in_use_bytes)                \
+	X(heap_in_use_bytes)           \
+	X(heap_held_bytes)
 
 static void snapshot(struct hoard_snapshot *s)
 {
@@ -247,6 +252,7 @@ static void snapshot(struct hoard_snapshot *s)
 	s->superblocks_created = global->superblocks_created;
 	s->global_empty_superblocks = global->nempty;
 	hoard_unlock(&global->lock);
+	hoard_heap_totals(&s->heap_in_use_bytes, &s->heap_held_bytes);
 	s->large_allocs = atomic_load(&hoard_count.large_allocs);
 	s->os_maps = atomic_load(&hoard_count.os_maps);
 	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);

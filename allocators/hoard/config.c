@@ -10,6 +10,8 @@
  *	HOARD_RESERVE		K, superblocks, default 4
  *	HOARD_SIZE_CLASS_BASE	b, 1 < b <= 4, default 1.2
  *	HOARD_HEAPS		per-processor heaps, default 2 * processors
+ *	HOARD_THREAD_CACHE	bytes each thread may cache per size class,
+ *				default 2K; 0: none, the paper's algorithm
  *	HOARD_STATS		file for statistics at exit ("stderr" for fd 2;
  *				"%p" in the name becomes the process id)
  *
@@ -225,6 +227,20 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 	if (cfg->nheaps > HOARD_MAX_HEAPS)
 		cfg->nheaps = HOARD_MAX_HEAPS;
 
+	/*
+	 * The thread cache (heap.c; not in the paper): up to tc_bytes per
+	 * size class and thread, at most 64 blocks, for classes up to 1 KiB,
+	 * where the lock would cost most relative to the work.
+	 */
+	cfg->tc_bytes = 2048;
+	e = getenv("HOARD_THREAD_CACHE");
+	if (e) {
+		if (!parse_size(e, &v) && v <= (1u << 20))
+			cfg->tc_bytes = v;
+		else
+			warn_invalid("HOARD_THREAD_CACHE", e, "2K");
+	}
+
 	e = getenv("HOARD_STATS");
 	cfg->stats = 0;
 	if (e && *e && strlen(e) < sizeof(cfg->stats_path)) {
@@ -246,6 +262,17 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 	cfg->class_of = meta_alloc((cfg->max_small / HOARD_ALIGN + 1) * sizeof(uint16_t));
 	if (!cfg->class_of)
 		return -1;
+	for (unsigned c = 0; c < HOARD_TC_CLASSES && c < cfg->nclasses; c++) {
+		size_t n = cfg->tc_bytes / cfg->class_size[c];
+
+		if (cfg->class_size[c] > 1024 || cfg->tc_bytes == 0)
+			n = 0;
+		else if (n > 64)
+			n = 64;
+		else if (n < 2)
+			n = 2;
+		cfg->tc_cap[c] = (uint16_t)n;
+	}
 	for (size_t i = 0, c = 0; i <= cfg->max_small / HOARD_ALIGN; i++) {
 		while (cfg->class_size[c] < i * HOARD_ALIGN)
 			c++;

@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -124,6 +125,8 @@ int hoard_init(void)
 			}
 			h->index = i;
 		}
+		if (!ret)
+			ret = hoard_tcache_init_locked();
 		if (!ret)
 			atomic_store_explicit(&hoard_ready, 1, memory_order_release);
 	}
@@ -441,49 +444,20 @@ static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
 static void *large_alloc(size_t size, size_t align);
 static void large_free(struct hoard_sb *hdr, void *p);
 
-void *hoard_alloc(size_t size, size_t align)
+/* One block from the fullest superblock of class c; heap h locked. */
+static inline void *alloc_one_locked(struct hoard_heap *h, struct hoard_class_lists *cl,
+				     unsigned c, struct hoard_sb **sbp)
 {
-	struct hoard_heap *h;
-	struct hoard_class_lists *cl;
 	struct hoard_sb *sb;
-	unsigned c;
 	char *b;
 
-	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
-	    hoard_init()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	/*
-	 * An aligned request takes a block big enough to align inside it:
-	 * blocks are 16-aligned, so at most align - 16 bytes are skipped.  A
-	 * zero size counts as one, or the aligned pointer could be the end of
-	 * its block, which is the start of the next.
-	 */
-	if (align > HOARD_ALIGN) {
-		if (size == 0)
-			size = 1;
-		if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
-			return large_alloc(size, align);
-		size += align - HOARD_ALIGN;
-	} else if (HOARD_UNLIKELY(size > hoard_cfg.max_small)) {
-		return large_alloc(size, HOARD_ALIGN);
-	}
-
-	c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
-	h = my_heap();
-	cl = &h->classes[c];
-	hoard_lock(&h->lock);
 	if (HOARD_LIKELY(cl->nonempty & ~(1u << HOARD_GROUP_FULL))) {
 		/* The fullest superblock with a free block (Section 3.1). */
 		sb = cl->list[31 - __builtin_clz(cl->nonempty & ~(1u << HOARD_GROUP_FULL))];
 	} else {
 		sb = refill_locked(h, c);
-		if (HOARD_UNLIKELY(!sb)) {
-			hoard_unlock(&h->lock);
-			errno = ENOMEM;
+		if (HOARD_UNLIKELY(!sb))
 			return NULL;
-		}
 	}
 	b = sb->free_list;
 	if (b)
@@ -496,13 +470,9 @@ void *hoard_alloc(size_t size, size_t align)
 		sb_unlink_locked(h, sb);
 		sb_link_locked(h, sb);
 	}
-	if (align > HOARD_ALIGN && ((uintptr_t)b & (align - 1))) {
-		b = (char *)(((uintptr_t)b + align - 1) & ~(uintptr_t)(align - 1));
-		atomic_store_explicit(&sb->interior, 1, memory_order_relaxed);
-	}
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use((ptrdiff_t)sb->block_size);
-	hoard_unlock(&h->lock);
+	*sbp = sb;
 	return b;
 }
 
@@ -513,40 +483,18 @@ static inline char *block_start(const struct hoard_sb *sb, const void *p)
 	return sb->blocks + (uint32_t)off / sb->block_size * sb->block_size;
 }
 
-void hoard_dealloc(void *p)
+/* Gives block p back to sb, whose owner h is locked (the paper's free). */
+static inline void free_one_locked(struct hoard_heap *h, struct hoard_sb *sb, void *p)
 {
-	struct hoard_sb *sb = hoard_sb_of(p);
-	struct hoard_heap *h;
-	struct hoard_class_lists *cl;
-	uint32_t owner;
+	struct hoard_class_lists *cl = &h->classes[sb->sclass];
 
-	if (HOARD_UNLIKELY(sb->magic != HOARD_MAGIC_SMALL)) {
-		if (sb->magic == HOARD_MAGIC_LARGE)
-			large_free(sb, p);
-		return;
-	}
-	/* Lock the owner, then check it still is (see internal.h). */
-	for (;;) {
-		owner = atomic_load_explicit(&sb->owner, memory_order_acquire);
-		h = &hoard_heaps[owner];
-		hoard_lock(&h->lock);
-		if (HOARD_LIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) == owner))
-			break;
-		hoard_unlock(&h->lock);
-	}
-	if (HOARD_UNLIKELY(sb->used == 0)) {
-		/* A double free: nothing of it is ours to give back. */
-		hoard_unlock(&h->lock);
-		return;
-	}
-	if (atomic_load_explicit(&sb->interior, memory_order_relaxed))
-		p = block_start(sb, p);
 	*(void **)p = sb->free_list;
 	sb->free_list = p;
 	sb->used--;
-	cl = &h->classes[sb->sclass];
-	if (owner != HOARD_GLOBAL) {
-		cl->in_use -= sb->block_size;
+	cl->in_use -= sb->block_size;
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use(-(ptrdiff_t)sb->block_size);
+	if (h->index != HOARD_GLOBAL) {
 		/* Move to front of its fullness group (Section 3.1): the next
 		 * malloc reuses the block just freed, still in cache. */
 		if (sb->used < sb->grp_lo || sb->prev) {
@@ -555,26 +503,238 @@ void hoard_dealloc(void *p)
 		}
 		if (HOARD_UNLIKELY(cl->in_use < cl->release_below))
 			release_locked(h, cl);
-	} else {
-		h->lock_acquisitions++;
-		if (sb->used == 0) {
-			/* Empty: free for any size class. */
-			cl->in_use -= sb->block_size;
-			cl->held -= sb_capacity_bytes(sb);
-			cl->nsuperblocks--;
-			sb_unlink_locked(h, sb);
-			sb_link_locked(h, sb);
-		} else {
-			cl->in_use -= sb->block_size;
-			if (sb->used < sb->grp_lo || sb->prev) {
-				sb_unlink_locked(h, sb);
-				sb_link_locked(h, sb);
-			}
-		}
+		return;
 	}
-	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use(-(ptrdiff_t)sb->block_size);
+	h->lock_acquisitions++;
+	if (sb->used == 0) {
+		/* Empty in the global heap: free for any size class. */
+		cl->held -= sb_capacity_bytes(sb);
+		cl->nsuperblocks--;
+		sb_unlink_locked(h, sb);
+		sb_link_locked(h, sb);
+	} else if (sb->used < sb->grp_lo || sb->prev) {
+		sb_unlink_locked(h, sb);
+		sb_link_locked(h, sb);
+	}
+}
+
+/* Locks the heap that owns sb, checking it still does (see internal.h). */
+static inline struct hoard_heap *lock_owner(struct hoard_sb *sb)
+{
+	for (;;) {
+		uint32_t owner = atomic_load_explicit(&sb->owner, memory_order_acquire);
+		struct hoard_heap *h = &hoard_heaps[owner];
+
+		hoard_lock(&h->lock);
+		if (HOARD_LIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) == owner))
+			return h;
+		hoard_unlock(&h->lock);
+	}
+}
+
+static void dealloc_locked_path(struct hoard_sb *sb, void *p)
+{
+	struct hoard_heap *h = lock_owner(sb);
+
+	if (HOARD_UNLIKELY(sb->used == 0)) {
+		/* A double free: nothing of it is ours to give back. */
+		hoard_unlock(&h->lock);
+		return;
+	}
+	free_one_locked(h, sb, p);
 	hoard_unlock(&h->lock);
+}
+
+/* ---- the thread cache --------------------------------------------------- */
+
+/*
+ * Not in the paper: a small per-thread cache of blocks of the thread's own
+ * heap, as in the Hoard distribution since version 3, so that most malloc
+ * and free calls take no lock.  To the heaps, cached blocks are in use, so
+ * the invariant and the bound keep their form with U grown by at most the
+ * caches' size (HOARD_THREAD_CACHE bytes per class and thread).  Only
+ * blocks of superblocks owned by the thread's own heap are cached: a block
+ * freed by another thread still goes back to its owner, which is what
+ * bounds blowup and avoids passive false sharing.  HOARD_THREAD_CACHE=0
+ * gives the paper's algorithm exactly.
+ */
+struct hoard_tcache {
+	void *head[HOARD_TC_CLASSES];
+	uint16_t count[HOARD_TC_CLASSES];
+	/* 0: not registered for the flush at thread exit; 1: active;
+	 * 2: disabled (thread exiting, or no key). */
+	uint8_t state;
+};
+
+static __thread struct hoard_tcache tcache __attribute__((tls_model("initial-exec")));
+static pthread_key_t tcache_key;
+static int tcache_key_ok;
+
+static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
+{
+	while (tc->count[c] > keep) {
+		void *p = tc->head[c];
+
+		tc->head[c] = *(void **)p;
+		tc->count[c]--;
+		dealloc_locked_path(hoard_sb_of(p), p);
+	}
+}
+
+/* At thread exit: the cached blocks go back to their superblocks. */
+static void tcache_exit(void *arg)
+{
+	struct hoard_tcache *tc = arg;
+
+	tc->state = 2;
+	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
+		tcache_flush_class(tc, c, 0);
+}
+
+static int tcache_register(struct hoard_tcache *tc)
+{
+	/* The value must be non-NULL for the destructor to run; keys below
+	 * 32 live in the thread descriptor, so this does not allocate. */
+	if (!tcache_key_ok || pthread_setspecific(tcache_key, tc)) {
+		tc->state = 2;
+		return -1;
+	}
+	tc->state = 1;
+	return 0;
+}
+
+/* Cache miss: half a cache of class c from the heap under one lock. */
+static void *tcache_refill(struct hoard_tcache *tc, unsigned c)
+{
+	struct hoard_heap *h = my_heap();
+	struct hoard_class_lists *cl = &h->classes[c];
+	unsigned n = hoard_cfg.tc_cap[c] / 2;
+	struct hoard_sb *sb;
+	void *first;
+
+	hoard_lock(&h->lock);
+	first = alloc_one_locked(h, cl, c, &sb);
+	while (first && tc->count[c] < n) {
+		void *b = alloc_one_locked(h, cl, c, &sb);
+
+		if (!b)
+			break;
+		*(void **)b = tc->head[c];
+		tc->head[c] = b;
+		tc->count[c]++;
+	}
+	hoard_unlock(&h->lock);
+	return first;
+}
+
+int hoard_tcache_init_locked(void)
+{
+	tcache_key_ok = pthread_key_create(&tcache_key, tcache_exit) == 0;
+	return 0;
+}
+
+/* ---- malloc and free ---------------------------------------------------- */
+
+static void *large_alloc(size_t size, size_t align);
+static void large_free(struct hoard_sb *hdr, void *p);
+
+static void *alloc_small(unsigned c, size_t align)
+{
+	struct hoard_heap *h = my_heap();
+	struct hoard_sb *sb;
+	char *b;
+
+	hoard_lock(&h->lock);
+	b = alloc_one_locked(h, &h->classes[c], c, &sb);
+	if (b && align > HOARD_ALIGN && ((uintptr_t)b & (align - 1))) {
+		b = (char *)(((uintptr_t)b + align - 1) & ~(uintptr_t)(align - 1));
+		atomic_store_explicit(&sb->interior, 1, memory_order_relaxed);
+	}
+	hoard_unlock(&h->lock);
+	if (HOARD_UNLIKELY(!b))
+		errno = ENOMEM;
+	return b;
+}
+
+void *hoard_alloc(size_t size, size_t align)
+{
+	struct hoard_tcache *tc;
+	unsigned c;
+	void *b;
+
+	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
+	    hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (HOARD_UNLIKELY(align > HOARD_ALIGN)) {
+		/*
+		 * An aligned request takes a block big enough to align inside
+		 * it: blocks are 16-aligned, so at most align - 16 bytes are
+		 * skipped.  A zero size counts as one, or the aligned pointer
+		 * could be the end of its block, which is the start of the
+		 * next.
+		 */
+		if (size == 0)
+			size = 1;
+		if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
+			return large_alloc(size, align);
+		size += align - HOARD_ALIGN;
+		return alloc_small(hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN], align);
+	}
+	if (HOARD_UNLIKELY(size > hoard_cfg.max_small))
+		return large_alloc(size, HOARD_ALIGN);
+	c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
+	if (c >= HOARD_TC_CLASSES || !hoard_cfg.tc_cap[c])
+		return alloc_small(c, 0);
+	tc = &tcache;
+	b = tc->head[c];
+	if (HOARD_LIKELY(b != NULL)) {
+		tc->head[c] = *(void **)b;
+		tc->count[c]--;
+		return b;
+	}
+	if (HOARD_UNLIKELY(tc->state != 1) && (tc->state == 2 || tcache_register(tc)))
+		return alloc_small(c, 0);
+	b = tcache_refill(tc, c);
+	if (HOARD_UNLIKELY(!b))
+		errno = ENOMEM;
+	return b;
+}
+
+void hoard_dealloc(void *p)
+{
+	struct hoard_sb *sb = hoard_sb_of(p);
+	struct hoard_tcache *tc;
+	unsigned c;
+
+	if (HOARD_UNLIKELY(sb->magic != HOARD_MAGIC_SMALL)) {
+		if (sb->magic == HOARD_MAGIC_LARGE)
+			large_free(sb, p);
+		return;
+	}
+	if (HOARD_UNLIKELY(atomic_load_explicit(&sb->interior, memory_order_relaxed))) {
+		p = block_start(sb, p);
+		dealloc_locked_path(sb, p);
+		return;
+	}
+	c = sb->sclass;
+	tc = &tcache;
+	/*
+	 * Cache only blocks of this thread's own heap (an unlocked read: if
+	 * the superblock has just moved, the block merely stays "in use" a
+	 * little longer, and goes to whoever owns it when flushed).
+	 */
+	if (c < HOARD_TC_CLASSES && tc->state == 1 && hoard_cfg.tc_cap[c] &&
+	    atomic_load_explicit(&sb->owner, memory_order_relaxed) == tls_heap->index) {
+		if (HOARD_UNLIKELY(tc->count[c] >= hoard_cfg.tc_cap[c]))
+			tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
+		*(void **)p = tc->head[c];
+		tc->head[c] = p;
+		tc->count[c]++;
+		return;
+	}
+	dealloc_locked_path(sb, p);
 }
 
 size_t hoard_usable(const void *p)
@@ -755,6 +915,21 @@ static int check_class_locked(struct hoard_heap *h, unsigned c)
 			bad++;
 	}
 	return bad;
+}
+
+void hoard_heap_totals(uint64_t *in_use, uint64_t *held)
+{
+	*in_use = *held = 0;
+	for (unsigned i = 0; i <= hoard_cfg.nheaps; i++) {
+		struct hoard_heap *h = &hoard_heaps[i];
+
+		hoard_lock(&h->lock);
+		for (unsigned c = 0; c < hoard_cfg.nclasses; c++) {
+			*in_use += h->classes[c].in_use;
+			*held += h->classes[c].held;
+		}
+		hoard_unlock(&h->lock);
+	}
 }
 
 int hoard_check(void)

@@ -61,6 +61,9 @@
 #define HOARD_NLISTS (HOARD_GROUPS + 2u)
 #define HOARD_GROUP_NONE 0xffu
 
+/* Size classes that the thread cache serves (heap.c). */
+#define HOARD_TC_CLASSES 32u
+
 #define HOARD_MAGIC_SMALL 0x48534231u /* "HSB1": superblock of one size class */
 #define HOARD_MAGIC_LARGE 0x484c4731u /* "HLG1": object > S/2 from mmap */
 
@@ -151,6 +154,8 @@ struct hoard_config {
 	uint32_t *class_size;	/* nclasses entries */
 	uint32_t *class_capacity; /* blocks per superblock */
 	uint16_t *class_of;	/* index (size + 15) / 16 -> class */
+	size_t tc_bytes;	/* thread cache budget per class */
+	uint16_t tc_cap[HOARD_TC_CLASSES]; /* blocks cached per class, 0: none */
 	int stats;		/* statistics requested */
 	char stats_path[4096];
 };
@@ -190,10 +195,12 @@ static inline void hoard_unlock(struct hoard_lock *l)
 
 /* heap.c: the algorithm */
 int hoard_init(void);
+int hoard_tcache_init_locked(void);
 void *hoard_alloc(size_t size, size_t align);
 void hoard_dealloc(void *p);
 size_t hoard_usable(const void *p);
 void hoard_stats_write(void);
+void hoard_heap_totals(uint64_t *in_use, uint64_t *held);
 void hoard_fork_prepare(void);
 void hoard_fork_parent(void);
 void hoard_fork_child(void);

@@ -11,6 +11,7 @@
  *   thread's heap then reuses them instead of asking the system for more;
  * - a block freed by another thread goes back to its superblock's owner,
  *   so the producer reuses it (no new superblocks);
+ * - the blocks a thread caches go back when it exits;
  * - hoard_check: heaps consistent and the invariant intact after each step.
  */
 #include "config.h"
@@ -60,6 +61,19 @@ static void *alloc_then_free(void *arg)
 {
 	alloc_all(arg);
 	free_all(arg);
+	return NULL;
+}
+
+/* Fills this thread's cache of 64-byte blocks, then exits. */
+static void *fill_cache_and_exit(void *arg)
+{
+	void *v[64];
+
+	(void)arg;
+	for (int i = 0; i < 64; i++)
+		v[i] = malloc(BLOCK);
+	for (int i = 0; i < 64; i++)
+		free(v[i]);
 	return NULL;
 }
 
@@ -142,6 +156,17 @@ int main(void)
 	run(alloc_then_free);
 	ok(get_stat("superblocks_created") - before <= K + 2,
 	   "memory freed by another thread is reused (no blowup)");
+	expect_int_eq(check_fn(), 0, "hoard_check after reuse");
+
+	/* 300 short-lived threads: what their caches hold must come back
+	 * when they exit, or 300 caches' worth of blocks stays in use. */
+	before = get_stat("heap_in_use_bytes");
+	for (int i = 0; i < 300; i++)
+		run(fill_cache_and_exit);
+	tap_diag("300 threads that exit with full caches: in use %llu -> %llu bytes",
+		 (unsigned long long)before, (unsigned long long)get_stat("heap_in_use_bytes"));
+	ok(get_stat("heap_in_use_bytes") <= before + 64 * BLOCK,
+	   "threads that exit give their cached blocks back");
 	expect_int_eq(check_fn(), 0, "hoard_check at the end");
 	ok(get_stat("global_lock_acquisitions") > 0 && get_stat("peak_allocated_bytes") >= 200 * S,
 	   "statistics count global lock acquisitions and peak allocated memory");
