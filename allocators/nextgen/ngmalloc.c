@@ -152,6 +152,7 @@ static _Atomic(struct client *) g_incoming;
 static _Atomic uint32_t g_sleeping;	/* futex word: the server sleeps */
 static _Atomic uint32_t g_park_req;	/* futex word: park request number, 0 none */
 static _Atomic uint32_t g_park_ack;
+static _Atomic int g_takeover;		/* the server waits for g_heap_mtx */
 static uint32_t g_park_count;		/* under g_heap_mtx */
 static pthread_key_t g_key;
 static bool g_key_ok, g_ctor_done;
@@ -627,10 +628,14 @@ static void *server_main(void *arg)
 	t_flags |= F_SERVER;
 	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
 	pin_server();
+	/* a thread looping on direct calls would win the mutex again and again
+	 * (it is not fair): g_takeover makes them wait for us instead */
+	atomic_store(&g_takeover, 1);
 	pthread_mutex_lock(&g_heap_mtx);
 	if (g_shared && !g_shared->srv.target[1])
 		adopt_one(g_shared);
 	atomic_store_explicit(&g_state, ST_RUNNING, memory_order_release);
+	atomic_store(&g_takeover, 0);
 	pthread_mutex_unlock(&g_heap_mtx);
 	s_phase_start = now_ns();
 	s_busy = true;
@@ -887,6 +892,10 @@ static uintptr_t other_call(unsigned op, uint64_t a0, uint64_t a1)
 				return r;
 			}
 			pthread_mutex_unlock(&g_shared_mtx);
+			continue;
+		}
+		if (atomic_load(&g_takeover)) {
+			sched_yield();
 			continue;
 		}
 		pthread_mutex_lock(&g_heap_mtx);
@@ -1229,6 +1238,7 @@ static void fork_child(void)
 		atomic_store(&g_state, ST_HEAP);
 	atomic_store(&g_park_req, 0);
 	atomic_store(&g_sleeping, 0);
+	atomic_store(&g_takeover, 0);
 	for (c = s_list; c; c = c->srv.next)
 		if (c != t_client && c != g_shared)
 			atomic_store(&c->bell.dead, 1);

