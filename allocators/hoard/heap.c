@@ -570,13 +570,62 @@ static __thread struct hoard_tcache tcache __attribute__((tls_model("initial-exe
 static pthread_key_t tcache_key;
 static int tcache_key_ok;
 
+/*
+ * Gives all but keep cached blocks of class c back, under one lock of the
+ * thread's heap for those whose superblock it still owns (all of them, but
+ * for a superblock that moved meanwhile: that one goes to its owner).
+ */
+/*
+ * Gives all but keep cached blocks of class c back, under one lock of the
+ * thread's heap for those whose superblock it still owns (all of them, but
+ * for a superblock that moved meanwhile: that one goes to its owner).  The
+ * invariant is restored once, at the end, as after a single free.
+ */
 static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
 {
+	struct hoard_heap *h = tls_heap;
+	struct hoard_class_lists *cl = &h->classes[c];
+	struct hoard_sb *last = NULL;
+	void *moved = NULL;
+
+	if (tc->count[c] <= keep)
+		return;
+	hoard_lock(&h->lock);
 	while (tc->count[c] > keep) {
 		void *p = tc->head[c];
+		struct hoard_sb *sb = hoard_sb_of(p);
 
 		tc->head[c] = *(void **)p;
 		tc->count[c]--;
+		if (HOARD_UNLIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) != h->index)) {
+			*(void **)p = moved;
+			moved = p;
+			continue;
+		}
+		*(void **)p = sb->free_list;
+		sb->free_list = p;
+		sb->used--;
+		cl->in_use -= sb->block_size;
+		if (HOARD_UNLIKELY(hoard_cfg.stats))
+			count_in_use(-(ptrdiff_t)sb->block_size);
+		if (sb->used < sb->grp_lo) {
+			sb_unlink_locked(h, sb);
+			sb_link_locked(h, sb);
+		}
+		last = sb;
+	}
+	/* Move to front (Section 3.1): the superblock freed into last. */
+	if (last && last->prev) {
+		sb_unlink_locked(h, last);
+		sb_link_locked(h, last);
+	}
+	if (cl->in_use < cl->release_below)
+		release_locked(h, cl);
+	hoard_unlock(&h->lock);
+	while (moved) {
+		void *p = moved;
+
+		moved = *(void **)p;
 		dealloc_locked_path(hoard_sb_of(p), p);
 	}
 }
@@ -603,28 +652,64 @@ static int tcache_register(struct hoard_tcache *tc)
 	return 0;
 }
 
-/* Cache miss: half a cache of class c from the heap under one lock. */
+/*
+ * Cache miss (the cache of class c is empty): blocks from the fullest
+ * superblock under one lock, up to half a cache: its whole free list when
+ * that fits (a constant-time splice), else blocks popped from it, then
+ * never-used blocks carved from its tail (stores only, no pointer chasing).
+ * Returns one of them; the rest go to the cache.
+ */
 static void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 {
 	struct hoard_heap *h = my_heap();
 	struct hoard_class_lists *cl = &h->classes[c];
-	unsigned n = hoard_cfg.tc_cap[c] / 2;
+	uint32_t want = hoard_cfg.tc_cap[c] / 2, nfree, taken = 0;
 	struct hoard_sb *sb;
-	void *first;
+	char *head = NULL, *b;
 
+	if (want < 1)
+		want = 1;
 	hoard_lock(&h->lock);
-	first = alloc_one_locked(h, cl, c, &sb);
-	while (first && tc->count[c] < n) {
-		void *b = alloc_one_locked(h, cl, c, &sb);
-
-		if (!b)
-			break;
-		*(void **)b = tc->head[c];
-		tc->head[c] = b;
-		tc->count[c]++;
+	if (HOARD_LIKELY(cl->nonempty & ~(1u << HOARD_GROUP_FULL))) {
+		sb = cl->list[31 - __builtin_clz(cl->nonempty & ~(1u << HOARD_GROUP_FULL))];
+	} else {
+		sb = refill_locked(h, c);
+		if (HOARD_UNLIKELY(!sb)) {
+			hoard_unlock(&h->lock);
+			return NULL;
+		}
+	}
+	nfree = sb->carved - sb->used;
+	if (nfree && nfree <= hoard_cfg.tc_cap[c]) {
+		head = sb->free_list;
+		sb->free_list = NULL;
+		taken = nfree;
+	}
+	while (taken < want && sb->free_list) {
+		b = sb->free_list;
+		sb->free_list = *(void **)b;
+		*(void **)b = head;
+		head = b;
+		taken++;
+	}
+	while (taken < want && sb->carved < sb->capacity) {
+		b = sb->blocks + (size_t)sb->carved++ * sb->block_size;
+		*(void **)b = head;
+		head = b;
+		taken++;
+	}
+	sb->used += taken;
+	cl->in_use += (size_t)taken * sb->block_size;
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)((size_t)taken * sb->block_size));
+	if (sb->used >= sb->grp_hi) {
+		sb_unlink_locked(h, sb);
+		sb_link_locked(h, sb);
 	}
 	hoard_unlock(&h->lock);
-	return first;
+	tc->head[c] = *(void **)head;
+	tc->count[c] = (uint16_t)(taken - 1);
+	return head;
 }
 
 int hoard_tcache_init_locked(void)
