@@ -68,7 +68,9 @@ HOARD_EXPORT void *realloc(void *p, size_t size)
 	usable = hoard_usable(p);
 	sb = hoard_sb_of(p);
 	if (sb->magic == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
-		if (size <= usable ? size >= usable / 2 : !hoard_large_grow(p, size))
+		/* In place: within the mapping, not wasting half of it, or
+		 * grown with mremap; hoard_large_grow records the new size. */
+		if ((size > usable || size >= usable / 2) && !hoard_large_grow(p, size))
 			return p;
 	} else if (sb->magic == HOARD_MAGIC_SMALL && size <= usable &&
 		   (size > usable / 2 || usable <= 64)) {

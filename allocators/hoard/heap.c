@@ -843,6 +843,14 @@ size_t hoard_usable(const void *p)
  * tells them apart by the same masking: the mapping is over-sized by S
  * (address space only; the untouched part costs no memory).
  */
+/* Bytes of pages from the header to the end of the object. */
+static size_t large_pages(const struct hoard_sb *hdr, const char *p, size_t size)
+{
+	size_t page = hoard_cfg.page;
+
+	return (((size_t)(p - (const char *)hdr) + size + page - 1) & ~(page - 1));
+}
+
 static void *large_alloc(size_t size, size_t align)
 {
 	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, len;
@@ -873,11 +881,13 @@ static void *large_alloc(size_t size, size_t align)
 	hdr->magic = HOARD_MAGIC_LARGE;
 	hdr->map = map;
 	hdr->map_len = len;
+	hdr->large_size = size;
+	hdr->large_pages = large_pages(hdr, p, size);
 	atomic_store_explicit(&hdr->owner, HOARD_GLOBAL, memory_order_relaxed);
 	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
-	count_allocated((ptrdiff_t)len);
+	count_allocated((ptrdiff_t)hdr->large_pages);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use((ptrdiff_t)(map + len - p));
+		count_in_use((ptrdiff_t)size);
 	return p;
 }
 
@@ -886,9 +896,10 @@ static void large_free(struct hoard_sb *hdr, void *p)
 	char *map = hdr->map;
 	size_t len = hdr->map_len;
 
+	(void)p;
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use(-(ptrdiff_t)(map + len - (char *)p));
-	count_allocated(-(ptrdiff_t)len);
+		count_in_use(-(ptrdiff_t)hdr->large_size);
+	count_allocated(-(ptrdiff_t)hdr->large_pages);
 	munmap(map, len);
 }
 
@@ -896,7 +907,7 @@ static void large_free(struct hoard_sb *hdr, void *p)
 int hoard_large_grow(void *p, size_t size)
 {
 	struct hoard_sb *hdr = hoard_sb_of(p);
-	size_t need, page = hoard_cfg.page;
+	size_t need, pages, page = hoard_cfg.page;
 	void *m;
 
 	if (hdr->magic != HOARD_MAGIC_LARGE)
@@ -904,15 +915,19 @@ int hoard_large_grow(void *p, size_t size)
 	if (size > PTRDIFF_MAX - page)
 		return -1;
 	need = ((size_t)((char *)p - hdr->map) + size + page - 1) & ~(page - 1);
-	if (need <= hdr->map_len)
-		return 0;
-	m = mremap(hdr->map, hdr->map_len, need, 0);
-	if (m == MAP_FAILED)
-		return -1;
+	if (need > hdr->map_len) {
+		m = mremap(hdr->map, hdr->map_len, need, 0);
+		if (m == MAP_FAILED)
+			return -1;
+		hdr->map_len = need;
+	}
+	/* The object is now size bytes long (realloc keeps the block). */
+	pages = large_pages(hdr, p, size);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use((ptrdiff_t)(need - hdr->map_len));
-	count_allocated((ptrdiff_t)(need - hdr->map_len));
-	hdr->map_len = need;
+		count_in_use((ptrdiff_t)size - (ptrdiff_t)hdr->large_size);
+	count_allocated((ptrdiff_t)pages - (ptrdiff_t)hdr->large_pages);
+	hdr->large_size = size;
+	hdr->large_pages = pages;
 	return 0;
 }
 

@@ -92,9 +92,14 @@ struct hoard_sb {
 	void *free_list;
 	char *blocks;
 	struct hoard_sb *prev, *next;
-	/* Large objects: the mapping that holds header and object. */
+	/* Large objects: the mapping that holds header and object, the size
+	 * asked for (counted in U) and the pages from the header to the end
+	 * of the object (counted in A; the rest of the mapping is address
+	 * space never touched). */
 	char *map;
 	size_t map_len;
+	size_t large_size;
+	size_t large_pages;
 };
 
 _Static_assert(sizeof(struct hoard_sb) <= HOARD_HEADER_SIZE,
