@@ -826,8 +826,10 @@ size_t hoard_usable(const void *p)
 {
 	const struct hoard_sb *sb = hoard_sb_of(p);
 
+	/* A large object may use the rest of its last page; beyond, the
+	 * mapping's address space is not counted in A. */
 	if (sb->magic == HOARD_MAGIC_LARGE)
-		return (size_t)(sb->map + sb->map_len - (const char *)p);
+		return (size_t)((const char *)sb + sb->large_pages - (const char *)p);
 	if (sb->magic != HOARD_MAGIC_SMALL)
 		return 0;
 	if (atomic_load_explicit(&sb->interior, memory_order_relaxed))
