@@ -1,8 +1,10 @@
 /*
- * harness/cmd_report.c - ngbench report [SESSION]
+ * harness/cmd_report.c - ngbench report [SESSION]: the tables of one session
+ * in a format, or a folder with every format, the plots and the HTML page.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,35 +14,75 @@
 #include "ngbench/store.h"
 
 static const char report_usage[] =
-	"usage: ngbench report [--db=PATH] [--format=text] [SESSION]\n"
+	"usage: ngbench report [--db=PATH] [--baseline=ALLOCATOR] [--format=FMT]\n"
+	"                      [--output-dir=DIR] [SESSION]\n"
 	"\n"
-	"Shows a table of one stored session: for each workload (and thread count) and\n"
-	"allocator, the median of the primary metric over the measured trials that\n"
-	"succeeded, with the number of trials, failures and skips; then the trials that\n"
-	"did not succeed, with their reasons.\n"
+	"Shows the results of one stored session: for each workload (and thread count)\n"
+	"and allocator, the median of the primary metric with a distribution-free 95%\n"
+	"interval, the best run, the speedup over the baseline with its interval\n"
+	"(Hodges-Lehmann, Mann-Whitney), the trials and failures, the median max RSS,\n"
+	"the counters with IPC, MPKI and per-operation figures where they were counted,\n"
+	"a geometric-mean row, and the trials that did not succeed, with their reasons.\n"
 	"\n"
 	"SESSION is a session number, a label given with 'ngbench run --label' (the\n"
 	"newest session with it) or 'latest' (the default). 'ngbench list sessions'\n"
 	"shows them.\n"
 	"\n"
 	"Options:\n"
-	"  --db=PATH      the database (default: $NGBENCH_DB, else the default location)\n"
-	"  --format=FMT   text (the only format for now)\n"
-	"  -h, --help     show this help\n";
+	"  --db=PATH          the database (default: $NGBENCH_DB, else the default location)\n"
+	"  --baseline=NAME    the allocator the others are compared with (default\n"
+	"                     ptmalloc2, else the first one in the session)\n"
+	"  --format=FMT       text (default), markdown, csv, json (versioned) or html\n"
+	"  --output-dir=DIR   also write DIR/report.{txt,md,csv,json,html}, the plots'\n"
+	"                     data and gnuplot scripts with their SVG and PNG renders in\n"
+	"                     DIR/plots, and list the files written\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: 0, 1 when the database cannot be read or written, 2 for bad usage\n"
+	"(an unknown session, label, baseline or format).\n";
+
+int cmd_open_session(const char *cmd, const char *db, const char *selector, struct ngb_store **st,
+		     int64_t *sid)
+{
+	struct ngb_err e;
+	int rc;
+
+	if (ngb_store_open(st, ngb_db_path(db), NGB_STORE_READONLY, &e)) {
+		error("%s", e.msg);
+		return 1;
+	}
+	rc = ngb_store_session_find(*st, selector, sid, &e);
+	if (rc) {
+		ngb_store_close(*st);
+		*st = NULL;
+		if (rc == -ENOENT)
+			return usage_error(cmd, "%s", e.msg);
+		error("%s", e.msg);
+		return 1;
+	}
+	return 0;
+}
 
 int cmd_report(int argc, const char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "output-dir", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *selector = "latest";
+	const char *db = NULL, *selector = "latest", *outdir = NULL;
+	struct ngb_report_options ropt = { 0 };
+	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
+	struct ngb_report_files files;
+	struct ngb_report *r;
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t sid;
 	int c, rc;
+	size_t i;
 
 	optind = 0;
 	opterr = 0;
@@ -50,9 +92,20 @@ int cmd_report(int argc, const char **argv)
 			db = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text"))
-				return usage_error("report", "unknown format '%s': the report speaks 'text'",
-						   optarg);
+			if (ngb_report_format_parse(optarg, &fmt))
+				return usage_error("report", "unknown format '%s': the report speaks text, "
+						   "markdown, csv, json and html", optarg);
+			break;
+		case 'b':
+			if (!*optarg)
+				return usage_error("report", "option '--baseline' needs an allocator name");
+			ropt.baseline = optarg;
+			ropt.explicit_baseline = 1;
+			break;
+		case 'o':
+			if (!*optarg)
+				return usage_error("report", "option '--output-dir' needs a folder");
+			outdir = optarg;
 			break;
 		case 'h':
 			fputs(report_usage, stdout);
@@ -67,15 +120,31 @@ int cmd_report(int argc, const char **argv)
 		return usage_error("report", "give at most one session");
 	if (optind == argc - 1)
 		selector = argv[optind];
-	if (ngb_store_open(&st, ngb_db_path(db), NGB_STORE_READONLY, &e))
-		return error("%s", e.msg) ? 1 : 1;
-	if (ngb_store_session_find(st, selector, &sid, &e)) {
+	rc = cmd_open_session("report", db, selector, &st, &sid);
+	if (rc)
+		return rc;
+	rc = ngb_report_load(ngb_store_db(st), sid, &ropt, &r, &e);
+	if (rc) {
 		ngb_store_close(st);
+		if (rc == -EINVAL)
+			return usage_error("report", "%s", e.msg);
 		return error("%s", e.msg) ? 1 : 1;
 	}
-	rc = ngb_report_session_text(ngb_store_db(st), sid, stdout, &e);
+	rc = ngb_report_write(r, fmt, stdout, &e);
+	if (!rc && outdir) {
+		rc = ngb_report_write_dir(r, outdir, &files, &e);
+		if (!rc) {
+			printf("\nreport files:\n");
+			for (i = 0; i < files.n; i++)
+				printf("  %s\n", files.paths[i]);
+			if (files.plots_note)
+				warning("%s", files.plots_note);
+		}
+		ngb_report_files_release(&files);
+	}
+	ngb_report_free(r);
 	ngb_store_close(st);
 	if (rc)
 		return error("%s", e.msg) ? 1 : 1;
-	return 0;
+	return fflush(stdout) ? 1 : 0;
 }

@@ -289,6 +289,13 @@ void progress_clear(struct progress *p);
 int cmd_run(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
+int cmd_compare(int argc, const char **argv);   /* reports' command, in harness/cmd_compare.c */
+int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
+/* Opens the database read-only and finds a session (cmd_report.c): 0, or the
+ * exit status after the message (2 for an unknown session, 1 otherwise). */
+struct ngb_store;
+int cmd_open_session(const char *cmd, const char *db, const char *selector,
+		     struct ngb_store **st, int64_t *sid);
 int cmd_help(int argc, const char **argv);
 int cmd_perfmon(int argc, const char **argv);   /* perfmon's, in harness/cmd_perfmon.c */
 

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run allocators x workloads (or any command) and store the trials" },
 	{ "list", cmd_list, "list allocators, workloads or stored sessions" },
 	{ "report", cmd_report, "show a table of a stored session" },
+	{ "compare", cmd_compare, "compare two sessions cell by cell, with a verdict" },
+	{ "export", cmd_export, "write raw trials and counters as CSV or JSON" },
 	{ "perfmon", cmd_perfmon, "tell what this machine can count, and why not" },
 	{ "doctor", cmd_perfmon, "the same as perfmon" },
 	{ "help", cmd_help, "show help on ngbench or on one command" },

@@ -1,9 +1,8 @@
 /*
- * reports/table.c - the plain text table of one session.
- *
- * Medians only: on this kind of machine wall times are often bimodal, so a
- * mean would describe no run that happened.  Warm-up trials are left out;
- * failed trials are counted and listed, never averaged in.
+ * reports/table.c - the report's tables in text, markdown, CSV and JSON (and
+ * the table part of HTML), all from one model (load.c), in the manner of
+ * jemalloc's emitter: the rows are built once as strings and each format
+ * renders them with its own escaping.
  */
 #include "config.h"
 
@@ -12,203 +11,810 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngbench/report.h"
+#include <jansson.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
+#include "internal.h"
 
-	return x < y ? -1 : x > y;
-}
+/* ---- a table of strings, rendered per format ----------------------------- */
 
-double ngb_median(double *v, size_t n)
-{
-	if (n == 0)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	if (n % 2)
-		return v[n / 2];
-	return (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-struct row {
-	char *workload, *allocator, *metric, *unit;
-	int threads, higher;
-	double *values;
-	size_t nvalues, ntrials, nfailed, nskipped;
+struct tab {
+	size_t ncols;
+	const char *const *head;
+	const char *align;      /* 'l' or 'r' per column */
+	char **cells;           /* row-major */
+	size_t nrows;
+	int oom;
 };
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static void tab_row(struct tab *t, char **vals)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	char **v;
+	size_t i;
 
-	return strdup(t ? (const char *)t : "");
+	if (t->oom)
+		goto out;
+	v = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*v));
+	if (!v) {
+		t->oom = 1;
+		goto out;
+	}
+	t->cells = v;
+	for (i = 0; i < t->ncols; i++)
+		v[t->nrows * t->ncols + i] = vals[i] ? strdup(vals[i]) : strdup("");
+	t->nrows++;
+out:
+	for (i = 0; i < t->ncols; i++) {
+		free(vals[i]);
+		vals[i] = NULL;
+	}
 }
 
-static void free_rows(struct row *rows, size_t n)
+static void tab_release(struct tab *t)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].workload);
-		free(rows[i].allocator);
-		free(rows[i].metric);
-		free(rows[i].unit);
-		free(rows[i].values);
-	}
-	free(rows);
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
 }
 
-static int session_header(sqlite3 *db, int64_t sid, FILE *out, struct ngb_err *e)
+static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xfmt(const char *fmt, ...)
 {
-	sqlite3_stmt *s;
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static void tab_text(const struct tab *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols, sizeof(*w)), r, c;
+
+	if (!w)
+		return;
+	for (c = 0; c < t->ncols; c++)
+		w[c] = strlen(t->head[c]);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if (text_width(t->cells[r * t->ncols + c]) > w[c])
+				w[c] = text_width(t->cells[r * t->ncols + c]);
+	for (r = 0; r <= t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->head[c];
+			size_t pad = w[c] - text_width(s), last = c + 1 == t->ncols;
+
+			if (t->align[c] == 'r')
+				fprintf(out, "%*s", (int)pad, "");
+			put_text(out, s);
+			if (t->align[c] != 'r' && !last)
+				fprintf(out, "%*s", (int)pad, "");
+			if (!last)
+				fputs("  ", out);
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+static void tab_markdown(const struct tab *t, FILE *out)
+{
+	size_t r, c;
+
+	fputs("|", out);
+	for (c = 0; c < t->ncols; c++) {
+		fputc(' ', out);
+		put_markdown(out, t->head[c]);
+		fputs(" |", out);
+	}
+	fputs("\n|", out);
+	for (c = 0; c < t->ncols; c++)
+		fputs(t->align[c] == 'r' ? " ---: |" : " --- |", out);
+	fputc('\n', out);
+	for (r = 0; r < t->nrows; r++) {
+		fputs("|", out);
+		for (c = 0; c < t->ncols; c++) {
+			fputc(' ', out);
+			put_markdown(out, t->cells[r * t->ncols + c]);
+			fputs(" |", out);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void tab_html(const struct tab *t, FILE *out)
+{
+	size_t r, c;
+
+	fputs("<div class=\"wide\"><table>\n<thead><tr>", out);
+	for (c = 0; c < t->ncols; c++) {
+		fputs(t->align[c] == 'r' ? "<th class=\"n\">" : "<th>", out);
+		put_html(out, t->head[c]);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (r = 0; r < t->nrows; r++) {
+		fputs("<tr>", out);
+		for (c = 0; c < t->ncols; c++) {
+			fputs(t->align[c] == 'r' ? "<td class=\"n\">" : "<td>", out);
+			put_html(out, t->cells[r * t->ncols + c]);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody>\n</table></div>\n", out);
+}
+
+enum tab_kind { TAB_TEXT, TAB_MARKDOWN, TAB_HTML };
+
+static void tab_render(const struct tab *t, enum tab_kind k, FILE *out)
+{
+	if (k == TAB_TEXT)
+		tab_text(t, out);
+	else if (k == TAB_MARKDOWN)
+		tab_markdown(t, out);
+	else
+		tab_html(t, out);
+}
+
+/* ---- the report's tables -------------------------------------------------- */
+
+static char *threads_str(int threads)
+{
+	return threads ? xfmt("%d", threads) : strdup("-");
+}
+
+static char *num_str(double v)
+{
+	char b[64];
+
+	fmt_num(b, sizeof(b), v);
+	return strdup(b);
+}
+
+/* "[lo, hi]", with the confidence when it is below the one asked for */
+static char *interval_str(const struct ngb_interval *ci, double conf, size_t n, int ratio)
+{
+	char lo[32], hi[32];
+
+	if (n == 0)
+		return strdup("-");
+	if (ci->level <= 0)
+		return strdup(n == 1 ? "none (1 run)" : "none");
+	if (ratio) {
+		snprintf(lo, sizeof(lo), "%.3f", ci->lo);
+		snprintf(hi, sizeof(hi), "%.3f", ci->hi);
+	} else {
+		fmt_num(lo, sizeof(lo), ci->lo);
+		fmt_num(hi, sizeof(hi), ci->hi);
+	}
+	if (ci->level < conf - 1e-9)
+		return xfmt("[%s, %s] %.4g%%", lo, hi, 100 * ci->level);
+	return xfmt("[%s, %s]", lo, hi);
+}
+
+static char *metric_str(const struct cell *c)
+{
+	if (!*c->metric)
+		return strdup("-");
+	return xfmt("%s, %s", *c->unit ? c->unit : c->metric, c->higher ? "higher" : "lower");
+}
+
+static void main_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "METRIC", "OK",
+					    "FAILED", "MEDIAN", "95% CI", "BEST", "SPEEDUP",
+					    "SPEEDUP 95% CI", "MAX RSS" };
+	struct tab t = { 12, head, "lrllrrrlrrlr", NULL, 0, 0 };
+	char *v[12];
+	size_t i;
+
+	for (i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		int is_base = r->baseline && !strcmp(c->allocator, r->baseline);
+
+		v[0] = strdup(c->workload);
+		v[1] = threads_str(c->threads);
+		v[2] = is_base ? xfmt("%s (base)", c->allocator) : strdup(c->allocator);
+		v[3] = metric_str(c);
+		v[4] = xfmt("%zu", c->values.n);
+		v[5] = xfmt("%zu", c->nfailed + c->nskipped);
+		v[6] = num_str(c->median);
+		v[7] = interval_str(&c->median_ci, r->conf, c->values.n, 0);
+		v[8] = num_str(c->best);
+		if (!c->has_speedup) {
+			v[9] = strdup("n/a");
+			v[10] = strdup("-");
+		} else if (is_base) {
+			v[9] = strdup("1");
+			v[10] = strdup("(baseline)");
+		} else {
+			v[9] = xfmt("%.3fx", c->speedup);
+			v[10] = interval_str(&c->speedup_ci, r->conf,
+					     c->values.n > 1 ? 2 : 1, 1);
+		}
+		v[11] = isnan(c->rss_median) ? strdup("n/a") : xfmt("%.1f MiB", c->rss_median / 1024);
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+static void geo_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "ALLOCATOR", "GEOMEAN SPEEDUP", "CELLS" };
+	struct tab t = { 3, head, "lrr", NULL, 0, 0 };
+	char *v[3];
+	size_t i;
+
+	for (i = 0; i < r->ngeo; i++) {
+		v[0] = strdup(r->geo[i].allocator);
+		v[1] = isnan(r->geo[i].value) ? strdup("n/a") : xfmt("%.3fx", r->geo[i].value);
+		v[2] = xfmt("%zu", r->geo[i].ncells);
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+static size_t nderived_shown(const struct ngb_report *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NGB_NDERIVED; i++)
+		n += r->derived_any[i] != 0;
+	return n;
+}
+
+static void counter_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
+{
+	size_t ncols = 3 + r->nevents + nderived_shown(r), i, j, col;
+	const char **head = calloc(ncols, sizeof(*head));
+	char *align = calloc(ncols + 1, 1), **v = calloc(ncols, sizeof(*v));
+	struct tab t = { ncols, NULL, NULL, NULL, 0, 0 };
+
+	if (!head || !align || !v)
+		goto out;
+	head[0] = "WORKLOAD", head[1] = "THREADS", head[2] = "ALLOCATOR";
+	memcpy(align, "lrl", 3);
+	col = 3;
+	for (j = 0; j < r->nevents; j++, col++)
+		head[col] = strcmp(r->events[j], "task-clock") ? r->events[j] : "task-clock (ns)",
+		align[col] = 'r';
+	for (j = 0; j < NGB_NDERIVED; j++)
+		if (r->derived_any[j])
+			head[col] = ngb_derived[j].label, align[col++] = 'r';
+	t.head = head;
+	t.align = align;
+	for (i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		char b[64];
+
+		v[0] = strdup(c->workload);
+		v[1] = threads_str(c->threads);
+		v[2] = strdup(c->allocator);
+		col = 3;
+		for (j = 0; j < r->nevents; j++)
+			v[col++] = num_str(c->ev_med[j]);
+		for (j = 0; j < NGB_NDERIVED; j++) {
+			if (!r->derived_any[j])
+				continue;
+			if (isnan(c->dv_med[j]))
+				snprintf(b, sizeof(b), "n/a");
+			else
+				snprintf(b, sizeof(b), "%.4g", c->dv_med[j]);
+			v[col++] = strdup(b);
+		}
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+out:
+	free(head);
+	free(align);
+	free(v);
+}
+
+static void failure_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "#", "WORKLOAD", "THREADS", "ALLOCATOR", "STATUS",
+					    "REASON" };
+	struct tab t = { 6, head, "rlrlll", NULL, 0, 0 };
+	char *v[6];
+	size_t i;
+
+	for (i = 0; i < r->nfailures; i++) {
+		const struct failure *f = &r->failures[i];
+
+		v[0] = xfmt("%d", f->seq);
+		v[1] = strdup(f->workload);
+		v[2] = threads_str(f->threads);
+		v[3] = strdup(f->allocator);
+		v[4] = f->warmup ? xfmt("%s (warm-up)", f->status) : strdup(f->status);
+		v[5] = strdup(f->reason ? f->reason : "");
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+/* ---- prose around the tables, shared by text, markdown and HTML ----------- */
+
+struct prose {
+	enum tab_kind k;
+	FILE *out;
+};
+
+/* Writes s escaped for the kind. */
+static void esc(const struct prose *p, const char *s)
+{
+	if (p->k == TAB_TEXT)
+		put_text(p->out, s);
+	else if (p->k == TAB_MARKDOWN)
+		put_markdown(p->out, s);
+	else
+		put_html(p->out, s);
+}
+
+static void heading(const struct prose *p, const char *title)
+{
+	if (p->k == TAB_TEXT)
+		fprintf(p->out, "\n%s:\n", title);
+	else if (p->k == TAB_MARKDOWN)
+		fprintf(p->out, "\n## %s\n\n", title);
+	else
+		fprintf(p->out, "<h2>%s</h2>\n", title);
+}
+
+static void para_begin(const struct prose *p)
+{
+	if (p->k == TAB_HTML)
+		fputs("<p>", p->out);
+}
+
+static void para_end(const struct prose *p)
+{
+	if (p->k == TAB_HTML)
+		fputs("</p>\n", p->out);
+	else
+		fputs(p->k == TAB_MARKDOWN ? "\n\n" : "\n", p->out);
+}
+
+static void stat_notes(const struct ngb_report *r, const struct prose *p)
+{
+	para_begin(p);
+	fprintf(p->out,
+		"MEDIAN of the primary metric over the trials that succeeded (warm-up left out), "
+		"with a distribution-free %.0f%% interval from order statistics; BEST is the best "
+		"run (the minimum of a time, the maximum of a rate). SPEEDUP is the performance "
+		"relative to the baseline (> 1: better), the Hodges-Lehmann estimate of the ratio "
+		"with its Mann-Whitney interval. MAX RSS is the median peak resident set.",
+		100 * r->conf);
+	para_end(p);
+	if (r->ncells && r->min_runs <= 1) {
+		para_begin(p);
+		fputs("Some cells have a single run: they have no interval, and one run proves "
+		      "nothing on a noisy machine; run with -r 6 or more.", p->out);
+		para_end(p);
+	} else if (r->ncells && r->min_runs < 6) {
+		para_begin(p);
+		fprintf(p->out,
+			"With fewer than 6 runs no distribution-free interval of a median reaches "
+			"%.0f%%: the widest one ([min, max]) is shown with the confidence it has "
+			"(e.g. 75%% with 3 runs). Run with -r 6 or more.", 100 * r->conf);
+		para_end(p);
+	}
+	if (r->baseline_note) {
+		para_begin(p);
+		fputs("Baseline: ", p->out);
+		esc(p, r->baseline);
+		fputs(" (", p->out);
+		esc(p, r->baseline_note);
+		fputs(").", p->out);
+		para_end(p);
+	}
+}
+
+static void counter_notes(const struct ngb_report *r, const struct prose *p)
+{
+	size_t i, j;
+
+	if (nderived_shown(r)) {
+		para_begin(p);
+		fputs("Medians over the trials that succeeded; derived metrics are computed per "
+		      "trial, then their median is shown: ", p->out);
+		for (i = 0, j = 0; i < NGB_NDERIVED; i++)
+			if (r->derived_any[i])
+				fprintf(p->out, "%s%s = %s", j++ ? "; " : "", ngb_derived[i].label,
+					ngb_derived[i].what);
+		fputs(".", p->out);
+		para_end(p);
+	}
+	if (r->nnotes) {
+		char *done = calloc(r->nnotes, 1);
+
+		para_begin(p);
+		fputs("Not counted (shown as n/a, never 0):", p->out);
+		/* one line per status and reason, with its events */
+		for (i = 0; done && i < r->nnotes; i++) {
+			const struct event_note *n = &r->notes[i];
+			long most = 0;
+
+			if (done[i])
+				continue;
+			fputs(p->k == TAB_HTML ? "<br>\n" : p->k == TAB_MARKDOWN ? "<br>" : "\n  ", p->out);
+			for (j = i; j < r->nnotes; j++) {
+				const struct event_note *m = &r->notes[j];
+
+				if (done[j] || strcmp(m->status ? m->status : "", n->status ? n->status : "") ||
+				    strcmp(m->reason ? m->reason : "", n->reason ? n->reason : ""))
+					continue;
+				done[j] = 1;
+				if (j > i)
+					fputs(", ", p->out);
+				esc(p, m->event);
+				most = m->count > most ? m->count : most;
+			}
+			fputs(": ", p->out);
+			esc(p, n->status ? n->status : "");
+			fprintf(p->out, " (up to %ld trials)", most);
+			if (n->reason && *n->reason) {
+				fputs(": ", p->out);
+				esc(p, n->reason);
+			}
+		}
+		free(done);
+		para_end(p);
+	}
+}
+
+static void header_lines(const struct ngb_report *r, const struct prose *p)
+{
+	char b[128];
+
+	para_begin(p);
+	snprintf(b, sizeof(b), "session %lld", (long long)r->session_id);
+	esc(p, b);
+	if (r->label) {
+		fputs(" \"", p->out);
+		esc(p, r->label);
+		fputs("\"", p->out);
+	}
+	fputs(" (", p->out);
+	esc(p, r->status);
+	fputs("), started ", p->out);
+	esc(p, r->started_at);
+	if (r->finished_at) {
+		fputs(", finished ", p->out);
+		esc(p, r->finished_at);
+	}
+	fputs(p->k == TAB_HTML ? "<br>\nmachine: " : p->k == TAB_MARKDOWN ? "  \nmachine: " : "\nmachine: ",
+	      p->out);
+	esc(p, r->host);
+	fputs(", ", p->out);
+	esc(p, r->cpu_model);
+	fprintf(p->out, ", %d cores, ", r->cores);
+	esc(p, r->kernel);
+	if (r->os) {
+		fputs(", ", p->out);
+		esc(p, r->os);
+	}
+	if (r->libc) {
+		fputs(", ", p->out);
+		esc(p, r->libc);
+	}
+	fputs(p->k == TAB_HTML ? "<br>\nngbench " : p->k == TAB_MARKDOWN ? "  \nngbench " : "\nngbench ",
+	      p->out);
+	esc(p, r->version);
+	fputs(" (commit ", p->out);
+	esc(p, r->commit);
+	fputs("): ", p->out);
+	if (p->k == TAB_MARKDOWN)
+		fputs("", p->out);
+	esc(p, r->command_line);
+	para_end(p);
+}
+
+/* Everything but the plots; HTML gets only the body part. */
+static void write_prose(const struct ngb_report *r, enum tab_kind k, FILE *out, int header)
+{
+	struct prose p = { k, out };
+
+	if (header) {
+		if (k == TAB_MARKDOWN)
+			fputs("# ngbench report\n\n", out);
+		header_lines(r, &p);
+		if (k == TAB_TEXT)
+			fputc('\n', out);
+	}
+	if (!r->ncells) {
+		para_begin(&p);
+		fputs("no measured trials in this session", out);
+		para_end(&p);
+	} else {
+		if (k != TAB_TEXT)
+			heading(&p, "Results");
+		main_table(r, k, out);
+		if (k == TAB_TEXT)
+			fputc('\n', out);
+		stat_notes(r, &p);
+		if (r->baseline) {
+			char title[200];
+
+			snprintf(title, sizeof(title),
+				 "Geometric mean of the speedups across workloads and thread counts");
+			heading(&p, title);
+			geo_table(r, k, out);
+		}
+		heading(&p, "Counters");
+		if (r->nevents)
+			counter_table(r, k, out);
+		else {
+			para_begin(&p);
+			fputs("no counter was counted in this session", out);
+			para_end(&p);
+		}
+		counter_notes(r, &p);
+	}
+	if (r->nfailures) {
+		heading(&p, "Trials that did not succeed");
+		failure_table(r, k, out);
+	}
+}
+
+void report_write_tables_html(const struct ngb_report *r, FILE *out);
+void report_write_tables_html(const struct ngb_report *r, FILE *out)
+{
+	write_prose(r, TAB_HTML, out, 0);
+}
+
+void report_write_header_html(const struct ngb_report *r, FILE *out);
+void report_write_header_html(const struct ngb_report *r, FILE *out)
+{
+	struct prose p = { TAB_HTML, out };
+
+	header_lines(r, &p);
+}
+
+int report_write_text(const struct ngb_report *r, FILE *out)
+{
+	write_prose(r, TAB_TEXT, out, 1);
+	return ferror(out) ? -EIO : 0;
+}
+
+int report_write_markdown(const struct ngb_report *r, FILE *out)
+{
+	write_prose(r, TAB_MARKDOWN, out, 1);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- CSV: one row per cell, numbers in full --------------------------------- */
+
+static void csv_num(FILE *out, double v)
+{
+	fputc(',', out);
+	if (!isnan(v))
+		fprintf(out, "%.17g", v);
+}
+
+int report_write_csv(const struct ngb_report *r, FILE *out)
+{
+	size_t i, j;
+
+	fputs("format_version,session,workload,threads,allocator,allocator_version,metric,unit,"
+	      "higher_is_better,trials,succeeded,failed,skipped,median,median_ci_lo,median_ci_hi,"
+	      "median_ci_level,min,max,best,speedup,speedup_ci_lo,speedup_ci_hi,speedup_ci_level,"
+	      "maxrss_kb_median", out);
+	for (j = 0; j < r->nevents; j++) {
+		fputs(",", out);
+		put_csv(out, r->events[j]);
+	}
+	for (j = 0; j < NGB_NDERIVED; j++)
+		fprintf(out, ",%s", ngb_derived[j].id);
+	fputs("\r\n", out);
+	for (i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+
+		fprintf(out, "%d,%lld,", NGB_REPORT_FORMAT_VERSION, (long long)r->session_id);
+		put_csv(out, c->workload);
+		fprintf(out, ",%d,", c->threads);
+		put_csv(out, c->allocator);
+		fputc(',', out);
+		put_csv(out, c->allocator_version);
+		fputc(',', out);
+		put_csv(out, c->metric);
+		fputc(',', out);
+		put_csv(out, c->unit);
+		fprintf(out, ",%d,%zu,%zu,%zu,%zu", c->higher, c->ntrials, c->values.n, c->nfailed,
+			c->nskipped);
+		csv_num(out, c->median);
+		csv_num(out, c->median_ci.level > 0 ? c->median_ci.lo : NAN);
+		csv_num(out, c->median_ci.level > 0 ? c->median_ci.hi : NAN);
+		csv_num(out, c->median_ci.level > 0 ? c->median_ci.level : NAN);
+		csv_num(out, c->min);
+		csv_num(out, c->max);
+		csv_num(out, c->best);
+		csv_num(out, c->has_speedup ? c->speedup : NAN);
+		csv_num(out, c->speedup_ci.level > 0 ? c->speedup_ci.lo : NAN);
+		csv_num(out, c->speedup_ci.level > 0 ? c->speedup_ci.hi : NAN);
+		csv_num(out, c->speedup_ci.level > 0 ? c->speedup_ci.level : NAN);
+		csv_num(out, c->rss_median);
+		for (j = 0; j < r->nevents; j++)
+			csv_num(out, c->ev_med[j]);
+		for (j = 0; j < NGB_NDERIVED; j++)
+			csv_num(out, c->dv_med[j]);
+		fputs("\r\n", out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_t *jinterval(const struct ngb_interval *ci)
+{
+	if (ci->level <= 0)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}", "lo", json_num(ci->lo), "hi", json_num(ci->hi), "level",
+			 json_num(ci->level));
+}
+
+static json_t *jsession(const struct ngb_report *r)
+{
+	json_t *cfg = NULL, *s;
+
+	if (r->config)
+		cfg = json_loads(r->config, 0, NULL);
+	s = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
+		      "id", (json_int_t)r->session_id, "label", json_text(r->label), "status",
+		      json_text(r->status), "started_at", json_text(r->started_at), "finished_at",
+		      json_text(r->finished_at), "host", json_text(r->host), "cpu_model", json_text(r->cpu_model),
+		      "cores", r->cores, "kernel", json_text(r->kernel), "os", json_text(r->os), "libc",
+		      json_text(r->libc), "ngbench_version", json_text(r->version), "git_commit",
+		      json_text(r->commit), "command_line", json_text(r->command_line), "seed",
+		      (json_int_t)r->seed, "config", cfg ? cfg : json_text(r->config));
+	return s;
+}
+
+int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
+{
+	json_t *root, *cells = json_array(), *geo = json_array(), *fails = json_array();
+	json_t *notes = json_array();
+	size_t i, j;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT started_at, status, label, host, cpu_model, cores, kernel,"
-			       " ngbench_version, git_commit, command_line FROM sessions WHERE id = ?",
-			       -1, &s, NULL) != SQLITE_OK)
-		return ngb_err_set(e, -EIO, "cannot read the session: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return ngb_err_set(e, -ENOENT, "no session %lld", (long long)sid);
+	for (i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		json_t *ctr = json_object(), *der = json_object(), *vals = json_array(), *cell;
+
+		for (j = 0; j < r->nevents; j++)
+			json_object_set_new(ctr, r->events[j], json_num(c->ev_med[j]));
+		for (j = 0; j < NGB_NDERIVED; j++)
+			if (r->derived_any[j])
+				json_object_set_new(der, ngb_derived[j].id, json_num(c->dv_med[j]));
+		for (j = 0; j < c->values.n; j++)
+			json_array_append_new(vals, json_real(c->values.v[j]));
+		cell = json_pack("{s:o, s:i, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:o, s:o,"
+				 " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+				 "workload", json_text(c->workload), "threads", c->threads, "allocator",
+				 json_text(c->allocator), "allocator_version", json_text(c->allocator_version),
+				 "metric", json_text(c->metric), "unit", json_text(c->unit),
+				 "higher_is_better", c->higher, "trials", (json_int_t)c->ntrials,
+				 "succeeded", (json_int_t)c->values.n, "failed",
+				 (json_int_t)c->nfailed, "skipped", (json_int_t)c->nskipped, "median",
+				 json_num(c->median), "median_ci", jinterval(&c->median_ci), "min",
+				 json_num(c->min), "max", json_num(c->max), "best", json_num(c->best), "speedup",
+				 c->has_speedup ? json_num(c->speedup) : json_null(), "speedup_ci",
+				 jinterval(&c->speedup_ci), "maxrss_kb_median", json_num(c->rss_median),
+				 "counters", ctr, "derived", der, "values", vals);
+		json_array_append_new(cells, cell);
 	}
-	fprintf(out, "session %lld", (long long)sid);
-	if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-		fprintf(out, " \"%s\"", sqlite3_column_text(s, 2));
-	fprintf(out, " (%s), started %s\n", sqlite3_column_text(s, 1), sqlite3_column_text(s, 0));
-	fprintf(out, "machine: %s, %s, %d cores, %s\n", sqlite3_column_text(s, 3),
-		sqlite3_column_text(s, 4), sqlite3_column_int(s, 5), sqlite3_column_text(s, 6));
-	fprintf(out, "ngbench %s (commit %s): %s\n\n", sqlite3_column_text(s, 7),
-		sqlite3_column_text(s, 8), sqlite3_column_text(s, 9));
-	sqlite3_finalize(s);
+	for (i = 0; i < r->ngeo; i++)
+		json_array_append_new(geo, json_pack("{s:o, s:o, s:I}", "allocator",
+						     json_text(r->geo[i].allocator), "speedup",
+						     json_num(r->geo[i].value), "cells",
+						     (json_int_t)r->geo[i].ncells));
+	for (i = 0; i < r->nnotes; i++)
+		json_array_append_new(notes, json_pack("{s:o, s:o, s:o, s:I}", "event",
+						       json_text(r->notes[i].event), "status",
+						       json_text(r->notes[i].status), "reason",
+						       json_text(r->notes[i].reason), "trials",
+						       (json_int_t)r->notes[i].count));
+	for (i = 0; i < r->nfailures; i++) {
+		const struct failure *f = &r->failures[i];
+
+		json_array_append_new(fails,
+			json_pack("{s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "seq", f->seq,
+				  "workload", json_text(f->workload), "threads", f->threads, "allocator",
+				  json_text(f->allocator), "status", json_text(f->status), "reason",
+				  json_text(f->reason), "exit_code",
+				  f->has_exit ? json_integer(f->exit_code) : json_null(), "signal",
+				  f->signal, "warmup", f->warmup, "stderr_tail",
+				  json_text(f->stderr_tail)));
+	}
+	root = json_pack("{s:i, s:o, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "format_version",
+			 NGB_REPORT_FORMAT_VERSION, "session", jsession(r), "baseline",
+			 json_text(r->baseline), "baseline_note", json_text(r->baseline_note), "confidence",
+			 r->conf, "cells", cells, "geomean", geo, "not_counted", notes, "failures",
+			 fails);
+	if (!root)
+		return ngb_err_set(e, -ENOMEM, "cannot build the JSON report");
+	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(root);
+	if (rc || ferror(out))
+		return ngb_err_set(e, -EIO, "cannot write the JSON report");
 	return 0;
 }
 
-static int print_failures(sqlite3 *db, int64_t sid, FILE *out, struct ngb_err *e)
-{
-	sqlite3_stmt *s;
-	int n = 0;
+/* ---- entry points ------------------------------------------------------------ */
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT seq, allocator, workload, threads, status, reason FROM trials"
-			       " WHERE session_id = ? AND status NOT IN ('ok') ORDER BY seq", -1, &s,
-			       NULL) != SQLITE_OK)
-		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(s, 1, sid);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (n++ == 0)
-			fprintf(out, "\ntrials that did not succeed:\n");
-		fprintf(out, "  #%d %s / %s", sqlite3_column_int(s, 0), sqlite3_column_text(s, 1),
-			sqlite3_column_text(s, 2));
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			fprintf(out, " threads=%d", sqlite3_column_int(s, 3));
-		fprintf(out, ": %s: %s\n", sqlite3_column_text(s, 4),
-			sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5) : "");
+int ngb_report_format_parse(const char *s, enum ngb_report_format *f)
+{
+	static const struct {
+		const char *name;
+		enum ngb_report_format f;
+	} names[] = {
+		{ "text", NGB_FORMAT_TEXT }, { "markdown", NGB_FORMAT_MARKDOWN },
+		{ "md", NGB_FORMAT_MARKDOWN }, { "csv", NGB_FORMAT_CSV },
+		{ "json", NGB_FORMAT_JSON }, { "html", NGB_FORMAT_HTML },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*f = names[i].f;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *ngb_report_format_name(enum ngb_report_format f)
+{
+	switch (f) {
+	case NGB_FORMAT_TEXT: return "text";
+	case NGB_FORMAT_MARKDOWN: return "markdown";
+	case NGB_FORMAT_CSV: return "csv";
+	case NGB_FORMAT_JSON: return "json";
+	case NGB_FORMAT_HTML: return "html";
 	}
-	sqlite3_finalize(s);
+	return "?";
+}
+
+int ngb_report_write(const struct ngb_report *r, enum ngb_report_format f, FILE *out,
+		     struct ngb_err *e)
+{
+	int rc = 0;
+
+	switch (f) {
+	case NGB_FORMAT_TEXT: rc = report_write_text(r, out); break;
+	case NGB_FORMAT_MARKDOWN: rc = report_write_markdown(r, out); break;
+	case NGB_FORMAT_CSV: rc = report_write_csv(r, out); break;
+	case NGB_FORMAT_JSON: return report_write_json(r, out, e);
+	case NGB_FORMAT_HTML:
+		rc = report_write_html(r, NULL, NULL,
+				       "plots are only in a report folder: 'ngbench report --output-dir=DIR'",
+				       out);
+		break;
+	}
+	if (rc)
+		return ngb_err_set(e, rc, "cannot write the report");
 	return 0;
 }
 
-int ngb_report_session_text(sqlite3 *db, int64_t sid, FILE *out, struct ngb_err *e)
+int ngb_report_session_text(sqlite3 *db, int64_t session_id, FILE *out, struct ngb_err *e)
 {
-	sqlite3_stmt *s;
-	struct row *rows = NULL, *r = NULL;
-	size_t nrows = 0, i;
-	int rc, wl_w = 8, al_w = 9, me_w = 10, un_w = 4;
+	struct ngb_report *r;
+	int rc = ngb_report_load(db, session_id, NULL, &r, e);
 
-	rc = session_header(db, sid, out, e);
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT workload, coalesce(threads, 0), allocator, metric, metric_unit,"
-			       " coalesce(higher_is_better, 0), status, metric_value FROM trials"
-			       " WHERE session_id = ? AND NOT warmup"
-			       " ORDER BY workload, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
-		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(s, 1, sid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *wl = (const char *)sqlite3_column_text(s, 0);
-		const char *al = (const char *)sqlite3_column_text(s, 2);
-		const char *status = (const char *)sqlite3_column_text(s, 6);
-		int threads = sqlite3_column_int(s, 1);
-
-		if (!r || strcmp(r->workload, wl) || r->threads != threads || strcmp(r->allocator, al)) {
-			rows = realloc(rows, (nrows + 1) * sizeof(*rows));
-			if (!rows) {
-				sqlite3_finalize(s);
-				return ngb_err_set(e, -ENOMEM, "out of memory");
-			}
-			r = &rows[nrows++];
-			memset(r, 0, sizeof(*r));
-			r->workload = dup_col(s, 0);
-			r->threads = threads;
-			r->allocator = dup_col(s, 2);
-			r->metric = dup_col(s, 3);
-			r->unit = dup_col(s, 4);
-			r->higher = sqlite3_column_int(s, 5);
-		}
-		r->ntrials++;
-		if (!strcmp(status, "ok") && sqlite3_column_type(s, 7) != SQLITE_NULL) {
-			r->values = realloc(r->values, (r->nvalues + 1) * sizeof(double));
-			if (!r->values) {
-				sqlite3_finalize(s);
-				free_rows(rows, nrows);
-				return ngb_err_set(e, -ENOMEM, "out of memory");
-			}
-			r->values[r->nvalues++] = sqlite3_column_double(s, 7);
-		} else if (!strcmp(status, "skipped")) {
-			r->nskipped++;
-		} else {
-			r->nfailed++;
-		}
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		free_rows(rows, nrows);
-		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
-	}
-	if (nrows == 0) {
-		fprintf(out, "no measured trials in this session\n");
-		return print_failures(db, sid, out, e);
-	}
-	for (i = 0; i < nrows; i++) {
-		if ((int)strlen(rows[i].workload) > wl_w)
-			wl_w = (int)strlen(rows[i].workload);
-		if ((int)strlen(rows[i].allocator) > al_w)
-			al_w = (int)strlen(rows[i].allocator);
-		if ((int)strlen(rows[i].metric) + 4 > me_w)
-			me_w = (int)strlen(rows[i].metric) + 4;
-		if ((int)strlen(rows[i].unit) > un_w)
-			un_w = (int)strlen(rows[i].unit);
-	}
-	fprintf(out, "%-*s  %7s  %-*s  %-*s  %14s  %-*s  %6s  %6s  %7s\n", wl_w, "WORKLOAD",
-		"THREADS", al_w, "ALLOCATOR", me_w, "METRIC", "MEDIAN", un_w, "UNIT", "TRIALS",
-		"FAILED", "SKIPPED");
-	for (i = 0; i < nrows; i++) {
-		struct row *x = &rows[i];
-		char thr[16], med[32], metric[64];
-
-		if (x->threads)
-			snprintf(thr, sizeof(thr), "%d", x->threads);
-		else
-			snprintf(thr, sizeof(thr), "-");
-		if (x->nvalues) {
-			double m = ngb_median(x->values, x->nvalues);
-
-			/* large counts whole, small values to four significant digits */
-			snprintf(med, sizeof(med), fabs(m) >= 1e4 ? "%.0f" : "%.4g", m);
-		}
-		else
-			snprintf(med, sizeof(med), "-");
-		snprintf(metric, sizeof(metric), "%s%s", x->metric, x->higher ? " (^)" : "");
-		fprintf(out, "%-*s  %7s  %-*s  %-*s  %14s  %-*s  %6zu  %6zu  %7zu\n", wl_w,
-			x->workload, thr, al_w, x->allocator, me_w, metric, med, un_w, x->unit,
-			x->ntrials, x->nfailed, x->nskipped);
-	}
-	fprintf(out, "\nMEDIAN is over the succeeded trials; (^): higher is better, otherwise lower.\n");
-	free_rows(rows, nrows);
-	return print_failures(db, sid, out, e);
+	rc = ngb_report_write(r, NGB_FORMAT_TEXT, out, e);
+	ngb_report_free(r);
+	return rc;
 }

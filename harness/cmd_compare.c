@@ -1,0 +1,143 @@
+/*
+ * harness/cmd_compare.c - ngbench compare A B: two sessions cell by cell,
+ * with a verdict per cell and an exit status for CI.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ngbench/report.h"
+#include "ngbench/store.h"
+
+static const char compare_usage[] =
+	"usage: ngbench compare [--db=PATH] [--stat=min|p25|median] [--min-effect=PCT]\n"
+	"                       [--format=text|json] A B\n"
+	"\n"
+	"Compares session B with session A cell by cell (workload x threads x allocator):\n"
+	"the speedup of B over A (> 1: B is better) with a 95% interval, the two-sided\n"
+	"Mann-Whitney U test of all runs, and a verdict:\n"
+	"  slower, faster  the interval excludes 1 and the change exceeds the minimum effect\n"
+	"  same            the interval lies within the minimum effect, or the change is\n"
+	"                  real but smaller than it\n"
+	"  noisy           nothing can be told: the interval holds 1 and reaches beyond the\n"
+	"                  minimum effect (or a side has a single run)\n"
+	"\n"
+	"A and B are session numbers, labels (the newest session with it) or 'latest'.\n"
+	"\n"
+	"Options:\n"
+	"  --db=PATH          the database (default: $NGBENCH_DB, else the default location)\n"
+	"  --stat=STAT        what is compared: min (default; the best run, the minimum of\n"
+	"                     a time or the maximum of a rate, bootstrap interval), p25 (the\n"
+	"                     best quarter, bootstrap interval) or median (Hodges-Lehmann\n"
+	"                     with the Mann-Whitney interval). On a noisy machine the best\n"
+	"                     runs move least between identical sessions (reports/README.md)\n"
+	"  --min-effect=PCT   the smallest change that counts, e.g. 5% (default) or 0.05\n"
+	"  --format=FMT       text (default) or json\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: 0, 1 when any cell is significantly slower by more than the minimum\n"
+	"effect (or the database cannot be read), 2 for bad usage.\n";
+
+/* "5%" or a fraction "0.05"; -1 with a message otherwise. */
+static int parse_effect(const char *s, double *out)
+{
+	size_t n = strlen(s);
+	char *num;
+	double v;
+	int pct = n > 0 && s[n - 1] == '%';
+
+	num = xstrdup(s);
+	if (pct)
+		num[n - 1] = '\0';
+	if (parse_double(num, &v) || v < 0 || (pct ? v >= 100 : v >= 1)) {
+		free(num);
+		return -1;
+	}
+	free(num);
+	*out = pct ? v / 100 : v;
+	return 0;
+}
+
+int cmd_compare(int argc, const char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "stat", required_argument, NULL, 's' },
+		{ "min-effect", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ngb_compare_options copt = { NGB_STAT_MIN, 0.05, 0.95 };
+	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
+	const char *db = NULL;
+	struct ngb_compare *cmp;
+	struct ngb_store *st;
+	struct ngb_err e;
+	int64_t a, b;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			if (ngb_compare_stat_parse(optarg, &copt.stat))
+				return usage_error("compare", "unknown statistic '%s': use min, p25 or median",
+						   optarg);
+			break;
+		case 'm':
+			if (parse_effect(optarg, &copt.min_effect))
+				return usage_error("compare", "bad minimum effect '%s': give a percentage "
+						   "such as 5%% or a fraction such as 0.05, below 100%%",
+						   optarg);
+			break;
+		case 'f':
+			if (ngb_report_format_parse(optarg, &fmt) ||
+			    (fmt != NGB_FORMAT_TEXT && fmt != NGB_FORMAT_JSON))
+				return usage_error("compare", "unknown format '%s': compare speaks text and json",
+						   optarg);
+			break;
+		case 'h':
+			fputs(compare_usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("compare", "give two sessions: A (before) and B (after)");
+	rc = cmd_open_session("compare", db, argv[optind], &st, &a);
+	if (rc)
+		return rc;
+	if (ngb_store_session_find(st, argv[optind + 1], &b, &e)) {
+		ngb_store_close(st);
+		return usage_error("compare", "%s", e.msg);
+	}
+	rc = ngb_compare_load(ngb_store_db(st), a, b, &copt, &cmp, &e);
+	if (!rc) {
+		rc = ngb_compare_write(cmp, fmt, stdout, &e);
+		if (!rc)
+			rc = ngb_compare_count(cmp, NGB_VERDICT_SLOWER) ? 1 : 0;
+		else
+			rc = error("%s", e.msg) ? 1 : 1;
+		ngb_compare_free(cmp);
+	} else {
+		rc = error("%s", e.msg) ? 1 : 1;
+	}
+	ngb_store_close(st);
+	if (fflush(stdout))
+		return 1;
+	return rc;
+}

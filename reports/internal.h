@@ -1,0 +1,187 @@
+/*
+ * reports/internal.h - private declarations of the reports part.  Nothing
+ * outside reports/ (and its tests) includes it.
+ */
+#ifndef NGBENCH_REPORTS_INTERNAL_H
+#define NGBENCH_REPORTS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ngbench/report.h"
+
+void ngb_sort_doubles(double *v, size_t n);
+
+/* ---- growing arrays and strings (util.c) ---------------------------------- */
+
+struct dvec {
+	double *v;
+	size_t n, alloc;
+};
+int dvec_push(struct dvec *d, double x);
+void dvec_release(struct dvec *d);
+
+struct sbuf {
+	char *buf;
+	size_t len, alloc;
+	int oom;
+};
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_adds(struct sbuf *sb, const char *s);
+const char *sbuf_str(struct sbuf *sb);
+void sbuf_release(struct sbuf *sb);
+
+char *rep_strdup(const char *s);
+
+/* ---- escaping (escape.c) -------------------------------------------------- */
+
+/* Each writes s to out made safe for its format. */
+void put_html(FILE *out, const char *s);
+void put_markdown(FILE *out, const char *s);
+void put_csv(FILE *out, const char *s);
+/* Terminal text: control bytes shown as \xNN, so a label cannot move the cursor. */
+void put_text(FILE *out, const char *s);
+/* A copy with invalid UTF-8 replaced by U+FFFD (for JSON). */
+char *utf8_valid_copy(const char *s);
+/* A copy fit for a gnuplot label or data string: [A-Za-z0-9 ._,:/+()=-] only. */
+char *plot_safe_copy(const char *s);
+/* The display width of s in a terminal (UTF-8 code points, \xNN for controls). */
+size_t text_width(const char *s);
+
+/* JSON values: null for NaN or NULL, strings made valid UTF-8 (util.c). */
+#include <jansson.h>
+json_t *json_num(double v);
+json_t *json_text(const char *s);
+
+/* Numbers for people: 4 significant digits, k/M/G for large values. */
+void fmt_num(char *buf, size_t len, double v);
+
+/* ---- the session model (load.c) ------------------------------------------- */
+
+/* Derived metrics: name, what it is, numerator events, denominator, scale. */
+#define NGB_DERIVED_LIST(X)                                                                  \
+	X(ipc, "IPC", "instructions per cycle", "instructions", NULL, "cycles", 1)          \
+	X(llc_mpki, "LLC-load MPKI", "LLC load misses per 1000 instructions",              \
+	  "LLC-load-misses", NULL, "instructions", 1000)                                     \
+	X(dtlb_mpki, "dTLB-load MPKI", "dTLB load misses per 1000 instructions",           \
+	  "dTLB-load-misses", NULL, "instructions", 1000)                                    \
+	X(sim_ll_mpki, "LL MPKI (sim)", "simulated last-level misses (DLmr+DLmw) per 1000 " \
+	  "instructions (Ir)", "DLmr", "DLmw", "Ir", 1000)                                   \
+	X(sim_d1_mpki, "D1 MPKI (sim)", "simulated L1 data misses (D1mr+D1mw) per 1000 "    \
+	  "instructions (Ir)", "D1mr", "D1mw", "Ir", 1000)                                   \
+	X(insn_per_op, "instructions/op", "instructions per operation", "instructions",    \
+	  NULL, "@ops", 1)                                                                   \
+	X(sim_insn_per_op, "Ir/op (sim)", "simulated instructions per operation", "Ir",    \
+	  NULL, "@ops", 1)                                                                   \
+	X(llc_per_op, "LLC-load-misses/op", "LLC load misses per operation",               \
+	  "LLC-load-misses", NULL, "@ops", 1)                                                \
+	X(faults_per_op, "page-faults/op", "page faults per operation", "page-faults",     \
+	  NULL, "@ops", 1)                                                                   \
+	X(csw_per_op, "context-switches/op", "context switches per operation",             \
+	  "context-switches", NULL, "@ops", 1)
+
+#define X(id, ...) NGB_DERIVED_##id,
+enum { NGB_DERIVED_LIST(X) NGB_NDERIVED };
+#undef X
+
+struct derived_def {
+	const char *id, *label, *what, *num1, *num2, *den;
+	double scale;
+};
+extern const struct derived_def ngb_derived[NGB_NDERIVED];
+
+struct cell {
+	char *workload, *allocator, *allocator_version, *metric, *unit;
+	int threads, higher;
+	size_t ntrials, nfailed, nskipped;
+	struct dvec values;          /* metric of the succeeded trials, sorted after load */
+	struct dvec rss;             /* max RSS (KiB) of the succeeded trials */
+	struct dvec *ev;             /* per session event: counted values (ok/scaled) */
+	struct dvec dv[NGB_NDERIVED];
+	/* computed */
+	double median, min, max, best, rss_median;
+	double *ev_med;              /* per session event: median, NaN when not counted */
+	double dv_med[NGB_NDERIVED]; /* NaN when not derivable */
+	struct ngb_interval median_ci;
+	int has_speedup;
+	double speedup;              /* over the baseline, > 1: better */
+	struct ngb_interval speedup_ci;
+	size_t group;                /* index of (workload, threads) */
+};
+
+struct failure {
+	int seq, threads, has_exit, exit_code, signal, warmup;
+	char *allocator, *workload, *status, *reason, *stderr_tail;
+};
+
+struct event_note {
+	char *event, *status, *reason;
+	long count;
+};
+
+struct geo {
+	char *allocator;
+	double value;
+	size_t ncells;
+};
+
+struct group {
+	char *workload;
+	int threads;
+};
+
+struct ngb_report {
+	int64_t session_id;
+	/* the session row: name/value pairs in display order */
+	char *started_at, *finished_at, *status, *host, *cpu_model, *kernel, *os, *libc;
+	char *version, *commit, *command_line, *label, *config;
+	int cores;
+	int64_t seed;
+	char *baseline;          /* NULL when the session has no measured trial */
+	char *baseline_note;     /* why the baseline is not the one asked for, or NULL */
+	double conf;
+	struct cell *cells;
+	size_t ncells;
+	struct group *groups;
+	size_t ngroups;
+	char **events;           /* events with at least one counted value */
+	size_t nevents;
+	int derived_any[NGB_NDERIVED];
+	struct event_note *notes;    /* events never counted, and why */
+	size_t nnotes;
+	struct failure *failures;
+	size_t nfailures;
+	struct geo *geo;
+	size_t ngeo;
+	char **allocators;       /* in display order, the baseline first */
+	size_t nallocators;
+	size_t min_runs;         /* fewest succeeded trials of a cell */
+};
+
+/* ---- the parts of a report ------------------------------------------------ */
+
+int report_write_text(const struct ngb_report *r, FILE *out);
+int report_write_markdown(const struct ngb_report *r, FILE *out);
+int report_write_csv(const struct ngb_report *r, FILE *out);
+int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e);
+
+struct plot_set {
+	char **names;            /* script base names, e.g. "speedup" */
+	char **captions;
+	size_t n;
+};
+/* Writes plots/NAME.dat and plots/NAME.gp into dir; fills set. */
+int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *set,
+		struct ngb_report_files *files, struct ngb_err *e);
+/* Runs gnuplot on every script; sets files->plots_rendered / plots_note. */
+void plots_render(const char *dir, const struct plot_set *set, struct ngb_report_files *files);
+void plot_set_release(struct plot_set *set);
+
+/* The HTML page; plot_dir NULL or plots not rendered: the page says so. */
+int report_write_html(const struct ngb_report *r, const char *plot_dir,
+		      const struct plot_set *set, const char *plots_note, FILE *out);
+
+int files_add(struct ngb_report_files *f, const char *path);
+
+#endif /* NGBENCH_REPORTS_INTERNAL_H */

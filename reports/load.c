@@ -1,0 +1,687 @@
+/*
+ * reports/load.c - one session read from the store into cells (workload x
+ * thread count x allocator) with their statistics.
+ *
+ * Warm-up and profiling trials (kind 'profile', never timed) are left out of
+ * every cell; failed trials are counted and
+ * listed, never averaged in.  A counter enters only with status ok or scaled
+ * and a value: an event that was not counted is 'n/a', never 0.  Derived
+ * metrics (IPC, MPKI, per operation) are computed per trial from its raw
+ * counts and then summarized by their median, so that one odd trial does not
+ * leak into the others' ratios.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define X(id_, label_, what_, n1_, n2_, den_, scale_) \
+	{ #id_, label_, what_, n1_, n2_, den_, scale_ },
+const struct derived_def ngb_derived[NGB_NDERIVED] = { NGB_DERIVED_LIST(X) };
+#undef X
+
+/* Display order of events: the NextGen-Malloc paper's Table 1, then the rest. */
+static const char *const canonical_events[] = {
+	"cycles", "instructions", "context-switches", "page-faults", "LLC-loads",
+	"LLC-load-misses", "LLC-stores", "LLC-store-misses", "dTLB-loads", "dTLB-load-misses",
+	"dTLB-stores", "dTLB-store-misses", "task-clock", "cpu-migrations", "Ir", "I1mr",
+	"ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw",
+};
+
+static size_t event_rank(const char *ev)
+{
+	size_t i, n = sizeof(canonical_events) / sizeof(canonical_events[0]);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(canonical_events[i], ev))
+			return i;
+	return n;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t rx = event_rank(x), ry = event_rank(y);
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return strcmp(x, y);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static int sql_fail(sqlite3 *db, struct ngb_err *e, const char *what)
+{
+	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int load_session(sqlite3 *db, struct ngb_report *r, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT started_at, finished_at, status, host, cpu_model, cores, kernel,"
+			       " os, libc, ngbench_version, git_commit, command_line, label, seed, config"
+			       " FROM sessions WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(db, e, "the session");
+	sqlite3_bind_int64(s, 1, r->session_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return ngb_err_set(e, -ENOENT, "no session %lld", (long long)r->session_id);
+		return sql_fail(db, e, "the session");
+	}
+	r->started_at = col_dup(s, 0);
+	r->finished_at = col_dup(s, 1);
+	r->status = col_dup(s, 2);
+	r->host = col_dup(s, 3);
+	r->cpu_model = col_dup(s, 4);
+	r->cores = sqlite3_column_int(s, 5);
+	r->kernel = col_dup(s, 6);
+	r->os = col_dup(s, 7);
+	r->libc = col_dup(s, 8);
+	r->version = col_dup(s, 9);
+	r->commit = col_dup(s, 10);
+	r->command_line = col_dup(s, 11);
+	r->label = col_dup(s, 12);
+	r->seed = sqlite3_column_int64(s, 13);
+	r->config = col_dup(s, 14);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+struct trial_ref {
+	int64_t id;
+	size_t cell;
+	int has_ops;
+	double ops;
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+	int64_t x = ((const struct trial_ref *)a)->id, y = ((const struct trial_ref *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct trial_ref *find_ref(struct trial_ref *refs, size_t n, int64_t id)
+{
+	struct trial_ref key = { .id = id };
+
+	return bsearch(&key, refs, n, sizeof(*refs), cmp_ref);
+}
+
+struct loader {
+	sqlite3 *db;
+	struct ngb_report *r;
+	struct trial_ref *refs;
+	size_t nrefs, arefs;
+};
+
+static int add_failure(struct ngb_report *r, sqlite3_stmt *s)
+{
+	struct failure *f;
+	struct failure *v = realloc(r->failures, (r->nfailures + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	r->failures = v;
+	f = &v[r->nfailures++];
+	memset(f, 0, sizeof(*f));
+	f->seq = sqlite3_column_int(s, 11);
+	f->threads = sqlite3_column_int(s, 2);
+	f->allocator = col_dup(s, 3);
+	f->workload = col_dup(s, 1);
+	f->status = col_dup(s, 8);
+	f->reason = col_dup(s, 12);
+	f->has_exit = sqlite3_column_type(s, 13) != SQLITE_NULL;
+	f->exit_code = sqlite3_column_int(s, 13);
+	f->signal = sqlite3_column_int(s, 14);
+	f->stderr_tail = col_dup(s, 15);
+	f->warmup = sqlite3_column_int(s, 16);
+	return 0;
+}
+
+static int load_trials(struct loader *L, struct ngb_err *e)
+{
+	struct ngb_report *r = L->r;
+	sqlite3_stmt *s;
+	struct cell *c = NULL;
+	size_t acells = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(L->db,
+			       "SELECT id, workload, coalesce(threads, 0), allocator, allocator_version,"
+			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
+			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
+			       " warmup, kind = 'timing' FROM trials WHERE session_id = ?"
+			       " ORDER BY workload, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(L->db, e, "the trials");
+	sqlite3_bind_int64(s, 1, r->session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *wl = (const char *)sqlite3_column_text(s, 1);
+		const char *al = (const char *)sqlite3_column_text(s, 3);
+		const char *status = (const char *)sqlite3_column_text(s, 8);
+		int threads = sqlite3_column_int(s, 2), ok;
+
+		if (strcmp(status, "ok") && add_failure(r, s))
+			goto oom;
+		if (sqlite3_column_int(s, 16) || !sqlite3_column_int(s, 17))
+			continue; /* warm-up, or a profiling trial (never timed) */
+		if (!c || strcmp(c->workload, wl) || c->threads != threads ||
+		    strcmp(c->allocator, al)) {
+			if (r->ncells == acells) {
+				size_t na = acells ? 2 * acells : 16;
+				struct cell *v = realloc(r->cells, na * sizeof(*v));
+
+				if (!v)
+					goto oom;
+				r->cells = v;
+				acells = na;
+			}
+			c = &r->cells[r->ncells++];
+			memset(c, 0, sizeof(*c));
+			c->workload = rep_strdup(wl);
+			c->threads = threads;
+			c->allocator = rep_strdup(al);
+			c->allocator_version = col_dup(s, 4);
+			c->ev = calloc(r->nevents ? r->nevents : 1, sizeof(*c->ev));
+			if (!c->workload || !c->allocator || !c->ev)
+				goto oom;
+		}
+		if (!c->metric && sqlite3_column_type(s, 5) != SQLITE_NULL) {
+			c->metric = col_dup(s, 5);
+			c->unit = col_dup(s, 6);
+			c->higher = sqlite3_column_int(s, 7);
+		}
+		c->ntrials++;
+		ok = !strcmp(status, "ok") && sqlite3_column_type(s, 9) != SQLITE_NULL;
+		if (ok) {
+			if (dvec_push(&c->values, sqlite3_column_double(s, 9)))
+				goto oom;
+			if (sqlite3_column_type(s, 10) != SQLITE_NULL &&
+			    dvec_push(&c->rss, sqlite3_column_double(s, 10)))
+				goto oom;
+			if (L->nrefs == L->arefs) {
+				size_t na = L->arefs ? 2 * L->arefs : 64;
+				struct trial_ref *v = realloc(L->refs, na * sizeof(*v));
+
+				if (!v)
+					goto oom;
+				L->refs = v;
+				L->arefs = na;
+			}
+			L->refs[L->nrefs++] = (struct trial_ref){ sqlite3_column_int64(s, 0),
+								  (size_t)(c - r->cells), 0, 0 };
+		} else if (!strcmp(status, "skipped")) {
+			c->nskipped++;
+		} else {
+			c->nfailed++;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(L->db, e, "the trials");
+	qsort(L->refs, L->nrefs, sizeof(*L->refs), cmp_ref);
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	return ngb_err_set(e, -ENOMEM, "out of memory");
+}
+
+static int load_events(struct loader *L, struct ngb_err *e)
+{
+	struct ngb_report *r = L->r;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(L->db,
+			       "SELECT DISTINCT c.event FROM counters c JOIN trials t ON t.id = c.trial_id"
+			       " WHERE t.session_id = ? AND NOT t.warmup AND t.status = 'ok' AND t.kind = 'timing'"
+			       " AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sql_fail(L->db, e, "the counters");
+	sqlite3_bind_int64(s, 1, r->session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char **v = realloc(r->events, (r->nevents + 1) * sizeof(*v));
+
+		if (!v || !(v[r->nevents] = col_dup(s, 0))) {
+			if (v)
+				r->events = v;
+			sqlite3_finalize(s);
+			return ngb_err_set(e, -ENOMEM, "out of memory");
+		}
+		r->events = v;
+		r->nevents++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(L->db, e, "the counters");
+	qsort(r->events, r->nevents, sizeof(*r->events), cmp_event);
+
+	/* events (or trials) that were not counted, and why */
+	if (sqlite3_prepare_v2(L->db,
+			       "SELECT c.event, c.status, max(c.reason), count(*) FROM counters c"
+			       " JOIN trials t ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
+			       " AND t.kind = 'timing' AND (c.status NOT IN ('ok', 'scaled') OR c.value IS NULL)"
+			       " GROUP BY c.event, c.status ORDER BY c.event", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(L->db, e, "the counters");
+	sqlite3_bind_int64(s, 1, r->session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct event_note *v = realloc(r->notes, (r->nnotes + 1) * sizeof(*v));
+
+		if (!v) {
+			sqlite3_finalize(s);
+			return ngb_err_set(e, -ENOMEM, "out of memory");
+		}
+		r->notes = v;
+		v[r->nnotes].event = col_dup(s, 0);
+		v[r->nnotes].status = col_dup(s, 1);
+		v[r->nnotes].reason = col_dup(s, 2);
+		v[r->nnotes].count = sqlite3_column_int64(s, 3);
+		r->nnotes++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the counters");
+}
+
+static int load_ops(struct loader *L, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(L->db,
+			       "SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
+			       " ON t.id = r.trial_id WHERE t.session_id = ? AND r.key = 'ops'"
+			       " AND r.number > 0", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(L->db, e, "the results");
+	sqlite3_bind_int64(s, 1, L->r->session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct trial_ref *ref = find_ref(L->refs, L->nrefs, sqlite3_column_int64(s, 0));
+
+		if (ref) {
+			ref->has_ops = 1;
+			ref->ops = sqlite3_column_double(s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the results");
+}
+
+static double event_value(const struct ngb_report *r, const double *vals, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nevents; i++)
+		if (!strcmp(r->events[i], name))
+			return vals[i];
+	return NAN;
+}
+
+static int flush_trial(struct ngb_report *r, const struct trial_ref *ref, double *vals)
+{
+	struct cell *c = &r->cells[ref->cell];
+	size_t i;
+
+	for (i = 0; i < r->nevents; i++)
+		if (!isnan(vals[i]) && dvec_push(&c->ev[i], vals[i]))
+			return -ENOMEM;
+	for (i = 0; i < NGB_NDERIVED; i++) {
+		const struct derived_def *d = &ngb_derived[i];
+		double num = event_value(r, vals, d->num1), den;
+
+		if (d->num2)
+			num += event_value(r, vals, d->num2);
+		if (!strcmp(d->den, "@ops"))
+			den = ref->has_ops ? ref->ops : NAN;
+		else
+			den = event_value(r, vals, d->den);
+		if (isnan(num) || isnan(den) || den <= 0)
+			continue;
+		if (dvec_push(&c->dv[i], num / den * d->scale))
+			return -ENOMEM;
+		r->derived_any[i] = 1;
+	}
+	for (i = 0; i < r->nevents; i++)
+		vals[i] = NAN;
+	return 0;
+}
+
+static int load_counters(struct loader *L, struct ngb_err *e)
+{
+	struct ngb_report *r = L->r;
+	sqlite3_stmt *s;
+	struct trial_ref *cur = NULL;
+	double *vals;
+	size_t i, last = 0;
+	int rc, err = 0;
+
+	if (!r->nevents)
+		return 0;
+	vals = malloc(r->nevents * sizeof(*vals));
+	if (!vals)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	for (i = 0; i < r->nevents; i++)
+		vals[i] = NAN;
+	if (sqlite3_prepare_v2(L->db,
+			       "SELECT c.trial_id, c.event, c.value FROM counters c JOIN trials t"
+			       " ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
+			       " AND t.status = 'ok' AND t.kind = 'timing' AND c.status IN ('ok', 'scaled')"
+			       " AND c.value IS NOT NULL ORDER BY c.trial_id", -1, &s, NULL) != SQLITE_OK) {
+		free(vals);
+		return sql_fail(L->db, e, "the counters");
+	}
+	sqlite3_bind_int64(s, 1, r->session_id);
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *ev = (const char *)sqlite3_column_text(s, 1);
+
+		if (!cur || cur->id != id) {
+			if (cur)
+				err = flush_trial(r, cur, vals);
+			cur = find_ref(L->refs, L->nrefs, id);
+		}
+		if (!cur)
+			continue;
+		/* events come in the same order for each trial: try the next one first */
+		if (last + 1 < r->nevents && !strcmp(r->events[last + 1], ev)) {
+			last++;
+		} else {
+			for (i = 0; i < r->nevents; i++)
+				if (!strcmp(r->events[i], ev))
+					break;
+			if (i == r->nevents)
+				continue;
+			last = i;
+		}
+		vals[last] = sqlite3_column_double(s, 2);
+	}
+	if (!err && cur)
+		err = flush_trial(r, cur, vals);
+	sqlite3_finalize(s);
+	free(vals);
+	if (err)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the counters");
+}
+
+static const char *sort_baseline;
+
+static int cmp_cell(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+	int c = strcmp(x->workload, y->workload), bx, by;
+
+	if (c)
+		return c;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	bx = sort_baseline && !strcmp(x->allocator, sort_baseline);
+	by = sort_baseline && !strcmp(y->allocator, sort_baseline);
+	if (bx != by)
+		return bx ? -1 : 1;
+	return strcmp(x->allocator, y->allocator);
+}
+
+static int has_allocator(const struct ngb_report *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncells; i++)
+		if (!strcmp(r->cells[i].allocator, name))
+			return 1;
+	return 0;
+}
+
+static int choose_baseline(struct ngb_report *r, const struct ngb_report_options *opt,
+			   struct ngb_err *e)
+{
+	const char *want = opt && opt->baseline ? opt->baseline : "ptmalloc2";
+	struct sbuf sb = { 0 };
+	size_t i;
+
+	if (r->ncells == 0)
+		return 0;
+	if (has_allocator(r, want)) {
+		r->baseline = rep_strdup(want);
+		return r->baseline ? 0 : -ENOMEM;
+	}
+	for (i = 0; i < r->ncells; i++)
+		if (!strstr(sbuf_str(&sb), r->cells[i].allocator))
+			sbuf_addf(&sb, "%s%s", sb.len ? ", " : "", r->cells[i].allocator);
+	if (opt && opt->explicit_baseline) {
+		ngb_err_set(e, -EINVAL,
+			    "baseline '%s' is not in session %lld; its allocators: %s", want,
+			    (long long)r->session_id, sbuf_str(&sb));
+		sbuf_release(&sb);
+		return -EINVAL;
+	}
+	sbuf_release(&sb);
+	/* the first allocator by name, and say so */
+	r->baseline = rep_strdup(r->cells[0].allocator);
+	for (i = 1; i < r->ncells; i++)
+		if (strcmp(r->cells[i].allocator, r->baseline) < 0) {
+			free(r->baseline);
+			r->baseline = rep_strdup(r->cells[i].allocator);
+		}
+	r->baseline_note = malloc(256);
+	if (r->baseline_note)
+		snprintf(r->baseline_note, 256, "%s is not in this session; '--baseline=NAME' chooses another",
+			 want);
+	return 0;
+}
+
+static int push_name(char ***v, size_t *n, const char *s)
+{
+	size_t i;
+	char **nv;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], s))
+			return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = rep_strdup(s);
+	(*n)++;
+	return 0;
+}
+
+static int summarize(struct ngb_report *r)
+{
+	size_t i, j, k, g;
+
+	sort_baseline = r->baseline;
+	qsort(r->cells, r->ncells, sizeof(*r->cells), cmp_cell);
+	sort_baseline = NULL;
+	if (r->baseline && push_name(&r->allocators, &r->nallocators, r->baseline))
+		return -ENOMEM;
+	r->min_runs = (size_t)-1;
+	for (i = 0; i < r->ncells; i++) {
+		struct cell *c = &r->cells[i];
+
+		if (push_name(&r->allocators, &r->nallocators, c->allocator))
+			return -ENOMEM;
+		if (!c->metric) {
+			c->metric = rep_strdup("");
+			c->unit = rep_strdup("");
+		}
+		if (!c->unit)
+			c->unit = rep_strdup("");
+		if (i == 0 || strcmp(c->workload, r->cells[i - 1].workload) ||
+		    c->threads != r->cells[i - 1].threads) {
+			struct group *v = realloc(r->groups, (r->ngroups + 1) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			r->groups = v;
+			v[r->ngroups].workload = c->workload;
+			v[r->ngroups].threads = c->threads;
+			r->ngroups++;
+		}
+		c->group = r->ngroups - 1;
+		ngb_sort_doubles(c->values.v, c->values.n);
+		c->median = ngb_quantile_sorted(c->values.v, c->values.n, 0.5);
+		c->min = c->values.n ? c->values.v[0] : NAN;
+		c->max = c->values.n ? c->values.v[c->values.n - 1] : NAN;
+		c->best = c->higher ? c->max : c->min;
+		if (ngb_median_ci(c->values.v, c->values.n, r->conf, &c->median_ci))
+			c->median_ci.level = 0;
+		c->rss_median = ngb_median(c->rss.v, c->rss.n);
+		c->ev_med = malloc((r->nevents ? r->nevents : 1) * sizeof(double));
+		if (!c->ev_med)
+			return -ENOMEM;
+		for (j = 0; j < r->nevents; j++)
+			c->ev_med[j] = ngb_median(c->ev[j].v, c->ev[j].n);
+		for (j = 0; j < NGB_NDERIVED; j++)
+			c->dv_med[j] = ngb_median(c->dv[j].v, c->dv[j].n);
+		if (c->values.n < r->min_runs)
+			r->min_runs = c->values.n;
+	}
+	if (r->min_runs == (size_t)-1)
+		r->min_runs = 0;
+
+	/* speedup over the baseline of the same workload and thread count */
+	for (i = 0; i < r->ncells; i++) {
+		struct cell *c = &r->cells[i], *b = NULL;
+		double ratio;
+		struct ngb_interval ci;
+
+		for (k = 0; k < r->ncells; k++)
+			if (r->cells[k].group == c->group && !strcmp(r->cells[k].allocator, r->baseline))
+				b = &r->cells[k];
+		if (!b || !b->values.n || !c->values.n)
+			continue;
+		if (b == c) {
+			c->has_speedup = 1;
+			c->speedup = 1;
+			c->speedup_ci = (struct ngb_interval){ NAN, NAN, 0 };
+			continue;
+		}
+		if (ngb_hl_ratio(b->values.v, b->values.n, c->values.v, c->values.n, r->conf, &ratio,
+				 &ci))
+			continue;
+		c->has_speedup = 1;
+		if (c->higher) {
+			c->speedup = ratio;
+			c->speedup_ci = ci;
+		} else {
+			c->speedup = 1 / ratio;
+			c->speedup_ci = (struct ngb_interval){ 1 / ci.hi, 1 / ci.lo, ci.level };
+		}
+	}
+
+	/* geometric mean of the speedups per allocator, across workloads */
+	r->geo = calloc(r->nallocators ? r->nallocators : 1, sizeof(*r->geo));
+	if (!r->geo)
+		return -ENOMEM;
+	for (j = 0; j < r->nallocators; j++) {
+		struct dvec d = { 0 };
+
+		for (i = 0; i < r->ncells; i++)
+			if (r->cells[i].has_speedup && !strcmp(r->cells[i].allocator, r->allocators[j]) &&
+			    dvec_push(&d, r->cells[i].speedup))
+				return -ENOMEM;
+		r->geo[j].allocator = r->allocators[j];
+		r->geo[j].value = ngb_geomean(d.v, d.n);
+		r->geo[j].ncells = d.n;
+		dvec_release(&d);
+	}
+	r->ngeo = r->nallocators;
+	(void)g;
+	return 0;
+}
+
+int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *opt,
+		    struct ngb_report **out, struct ngb_err *e)
+{
+	struct loader L = { .db = db };
+	struct ngb_report *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	r->session_id = sid;
+	r->conf = opt && opt->conf > 0 ? opt->conf : 0.95;
+	L.r = r;
+	rc = load_session(db, r, e);
+	if (!rc)
+		rc = load_events(&L, e);
+	if (!rc)
+		rc = load_trials(&L, e);
+	if (!rc)
+		rc = load_ops(&L, e);
+	if (!rc)
+		rc = load_counters(&L, e);
+	if (!rc)
+		rc = choose_baseline(r, opt, e);
+	if (!rc && summarize(r))
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	free(L.refs);
+	if (rc) {
+		ngb_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void ngb_report_free(struct ngb_report *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->ncells; i++) {
+		struct cell *c = &r->cells[i];
+
+		free(c->workload), free(c->allocator), free(c->allocator_version);
+		free(c->metric), free(c->unit);
+		dvec_release(&c->values);
+		dvec_release(&c->rss);
+		for (j = 0; j < r->nevents; j++)
+			dvec_release(&c->ev[j]);
+		free(c->ev);
+		free(c->ev_med);
+		for (j = 0; j < NGB_NDERIVED; j++)
+			dvec_release(&c->dv[j]);
+	}
+	free(r->cells);
+	free(r->groups);
+	for (i = 0; i < r->nevents; i++)
+		free(r->events[i]);
+	free(r->events);
+	for (i = 0; i < r->nnotes; i++)
+		free(r->notes[i].event), free(r->notes[i].status), free(r->notes[i].reason);
+	free(r->notes);
+	for (i = 0; i < r->nfailures; i++) {
+		struct failure *f = &r->failures[i];
+
+		free(f->allocator), free(f->workload), free(f->status), free(f->reason);
+		free(f->stderr_tail);
+	}
+	free(r->failures);
+	free(r->geo);
+	for (i = 0; i < r->nallocators; i++)
+		free(r->allocators[i]);
+	free(r->allocators);
+	free(r->started_at), free(r->finished_at), free(r->status), free(r->host);
+	free(r->cpu_model), free(r->kernel), free(r->os), free(r->libc), free(r->version);
+	free(r->commit), free(r->command_line), free(r->label), free(r->config);
+	free(r->baseline), free(r->baseline_note);
+	free(r);
+}

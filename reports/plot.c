@@ -1,0 +1,777 @@
+/*
+ * reports/plot.c - gnuplot data files and scripts for a report, and their
+ * SVG and PNG renders.
+ *
+ * The scripts are written for people as much as for ngbench: each reads its
+ * own .dat file, renders every format named in `formats` (default "svg png"),
+ * and can be edited and re-run with `gnuplot NAME.gp`.  Colours are the
+ * Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008), which
+ * colour-blind readers tell apart; each allocator also gets its own fill
+ * pattern (bars) or dash and point type (lines), so the plots survive a
+ * greyscale printer.  Labels reach gnuplot only through plot_safe_copy(), and
+ * enhanced text is off, so no label is read as gnuplot syntax.
+ *
+ * A missing gnuplot is not an error: the data and scripts are written, and
+ * the caller is told that the plots were not rendered and how to get them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const palette[] = {
+	"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+};
+#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
+/* gnuplot fill patterns: 3 is solid, the others hatches of different angle and density */
+static const int patterns[] = { 3, 4, 5, 1, 6, 7, 2, 8 };
+#define NPATTERNS (sizeof(patterns) / sizeof(patterns[0]))
+
+static int plot_add(struct plot_set *set, const char *name, const char *caption)
+{
+	char **n = realloc(set->names, (set->n + 1) * sizeof(*n));
+	char **c;
+
+	if (!n)
+		return -ENOMEM;
+	set->names = n;
+	c = realloc(set->captions, (set->n + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	set->captions = c;
+	n[set->n] = strdup(name);
+	c[set->n] = strdup(caption);
+	if (!n[set->n] || !c[set->n])
+		return -ENOMEM;
+	set->n++;
+	return 0;
+}
+
+void plot_set_release(struct plot_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		free(set->names[i]);
+		free(set->captions[i]);
+	}
+	free(set->names);
+	free(set->captions);
+	memset(set, 0, sizeof(*set));
+}
+
+static FILE *open_in(const char *dir, const char *name, const char *ext,
+		     struct ngb_report_files *files, struct ngb_err *e)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
+	f = fopen(path, "w");
+	if (!f) {
+		ngb_err_set(e, -errno, "cannot write '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	files_add(files, path);
+	return f;
+}
+
+static int close_checked(FILE *f, const char *what, struct ngb_err *e)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) || bad)
+		return ngb_err_set(e, -EIO, "cannot write '%s'", what);
+	return 0;
+}
+
+/* The two lines of a group's tick label: workload, thread count. */
+static void group_lines(const struct group *g, char **l1, char **l2)
+{
+	*l1 = plot_safe_copy(g->workload);
+	if (g->threads)
+		*l2 = g->threads == 1 ? strdup("1 thread") : NULL;
+	else
+		*l2 = strdup("");
+	if (g->threads > 1 && asprintf(l2, "%d threads", g->threads) < 0)
+		*l2 = NULL;
+}
+
+static void group_label(char *buf, size_t len, const struct group *g)
+{
+	char *w = plot_safe_copy(g->workload);
+
+	if (g->threads)
+		snprintf(buf, len, "%s, %d thr", w ? w : "?", g->threads);
+	else
+		snprintf(buf, len, "%s", w ? w : "?");
+	free(w);
+}
+
+static const struct cell *find_cell(const struct ngb_report *r, size_t group, const char *alloc)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncells; i++)
+		if (r->cells[i].group == group && !strcmp(r->cells[i].allocator, alloc))
+			return &r->cells[i];
+	return NULL;
+}
+
+static void put_num(FILE *f, double v)
+{
+	if (isnan(v) || isinf(v))
+		fputs(" NaN", f);
+	else
+		fprintf(f, " %.6g", v);
+}
+
+static void script_head(FILE *f, const char *name, const char *what, int w, int h)
+{
+	fprintf(f,
+		"# %s.gp - %s\n"
+		"# Written by 'ngbench report'; edit and re-render with: gnuplot %s.gp\n"
+		"# (renders %s.svg and %s.png; gnuplot -e \"formats='png'\" %s.gp renders one)\n"
+		"if (!exists(\"formats\")) formats = \"svg png\"\n"
+		"reset\n"
+		"set termoption noenhanced\n"
+		"set datafile missing \"NaN\"\n"
+		"set encoding utf8\n"
+		"set border 3 lw 1\n"
+		"set tics nomirror\n"
+		"set grid ytics lc rgb \"#d0d0d0\" lw 1 dt 3\n"
+		"set key outside right top vertical Left reverse noautotitle\n"
+		"W = %d; H = %d\n",
+		name, what, name, name, name, name, w, h);
+}
+
+static void script_loop_begin(FILE *f, const char *name)
+{
+	fprintf(f,
+		"do for [fmt in formats] {\n"
+		"  if (fmt eq \"svg\") {\n"
+		"    set terminal svg size W,H font \"Helvetica,13\" background rgb \"white\"\n"
+		"  } else {\n"
+		"    set terminal pngcairo size W,H font \"Helvetica,11\" background rgb \"white\"\n"
+		"  }\n"
+		"  set output \"%s.\".fmt\n", name);
+}
+
+static void script_loop_end(FILE *f)
+{
+	fputs("  unset output\n}\n", f);
+}
+
+/* Titles of the allocators, for the scripts (plot-safe, single-quoted). */
+static void allocator_titles(FILE *f, char *const *names, size_t n)
+{
+	size_t i;
+
+	fputs("titles = \"", f);
+	for (i = 0; i < n; i++) {
+		char *s = plot_safe_copy(names[i]);
+		char *p;
+
+		for (p = s; p && *p; p++)
+			if (*p == ' ')
+				*p = '_'; /* words() splits at spaces */
+		fprintf(f, "%s%s", i ? " " : "", s ? s : "?");
+		free(s);
+	}
+	fputs("\"\ncolors = \"", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "", palette[i % NPALETTE]);
+	fputs("\"\npatterns = \"", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%d", i ? " " : "", patterns[i % NPATTERNS]);
+	fputs("\"\n", f);
+}
+
+/*
+ * Grouped bars: one data block per series (allocator), then one block of
+ * x positions and labels of the groups.  Columns of a series block: x,
+ * value, interval low, interval high.
+ */
+struct bars {
+	const char *name, *what, *title, *ylabel;
+	size_t nseries, ngroups;
+	char **series;           /* names */
+	char **groups;           /* labels, plot-safe */
+	char **groups2;          /* their second lines, or NULL */
+	double *val, *lo, *hi;   /* [series * ngroups + group] */
+	int errorbars;
+	double hline;            /* draw y = hline with this title */
+	const char *hline_title; /* NULL: no line */
+	int ylog;
+};
+
+static int write_bars(const struct bars *b, const char *dir, struct ngb_report_files *files,
+		      struct ngb_err *e)
+{
+	FILE *f;
+	size_t s, g;
+	double width = 0.8 / (double)(b->nseries ? b->nseries : 1);
+	char path[4096];
+	int w = 260 + (int)(b->ngroups * (b->nseries * 22 + 30));
+
+	if (w < 860)
+		w = 860;
+	if (w > 2400)
+		w = 2400;
+	f = open_in(dir, b->name, "dat", files, e);
+	if (!f)
+		return e->code;
+	fprintf(f, "# %s.dat - %s\n# written by ngbench report; read by %s.gp\n", b->name,
+		b->what, b->name);
+	for (s = 0; s < b->nseries; s++) {
+		char *t = plot_safe_copy(b->series[s]);
+
+		fprintf(f, "# series %zu: %s\n# x value low high\n", s, t ? t : "?");
+		free(t);
+		for (g = 0; g < b->ngroups; g++) {
+			double x = (double)g + (((double)s + 0.5) * width) - 0.4;
+
+			fprintf(f, "%.4f", x);
+			put_num(f, b->val[s * b->ngroups + g]);
+			put_num(f, b->lo[s * b->ngroups + g]);
+			put_num(f, b->hi[s * b->ngroups + g]);
+			fputc('\n', f);
+		}
+		fputs("\n\n", f);
+	}
+	fputs("# groups: x label (two lines)\n", f);
+	for (g = 0; g < b->ngroups; g++)
+		fprintf(f, "%zu \"%s\" \"%s\"\n", g, b->groups[g],
+			b->groups2 && b->groups2[g] ? b->groups2[g] : "");
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, b->name);
+	if (close_checked(f, path, e))
+		return e->code;
+
+	f = open_in(dir, b->name, "gp", files, e);
+	if (!f)
+		return e->code;
+	script_head(f, b->name, b->what, w, 520);
+	allocator_titles(f, b->series, b->nseries);
+	fprintf(f,
+		"N = %zu; G = %zu; BW = %.4f\n"
+		"set title \"%s\"\n"
+		"set ylabel \"%s\"\n"
+		"set xrange [-0.6:G-0.4]\n"
+		"set yrange [0:*]\n"
+		"set xtics scale 0 font \",11\"\n"
+		"set bmargin 5\n"
+		"set style fill border lc rgb \"#303030\"\n"
+		"set errorbars small\n",
+		b->nseries, b->ngroups, width, b->title, b->ylabel);
+	if (b->ylog)
+		fputs("set logscale y 2\nset yrange [*:*]\n", f);
+	if (b->ngroups > 5)
+		fputs("set xtics rotate by -30 left\n", f);
+	script_loop_begin(f, b->name);
+	/*
+	 * Each bar twice: a light tint of its colour, then its hatch pattern in
+	 * the full colour over it, so the colour reads at a glance and the
+	 * pattern survives greyscale; the key shows the hatch in colour.
+	 */
+	fprintf(f,
+		"  plot for [i=1:N] \"%s.dat\" index (i-1) using 1:2:(BW) with boxes"
+		" fill solid 0.3 noborder lc rgb word(colors, i) notitle, \\\n"
+		"       for [i=1:N] \"%s.dat\" index (i-1) using 1:2:(BW) with boxes"
+		" fill transparent pattern word(patterns, i)+0 border lc rgb \"#303030\""
+		" lc rgb word(colors, i) lw 1.5 title word(titles, i), \\\n",
+		b->name, b->name);
+	if (b->errorbars)
+		/* vectors, not yerrorbars, which leave a white gap around the point */
+		fprintf(f, "       for [i=1:N] \"%s.dat\" index (i-1) using 1:3:(0):($4-$3) with vectors"
+			   " heads size screen 0.006,90 lc rgb \"black\" lw 1.2 notitle, \\\n",
+			b->name);
+	if (b->hline_title)
+		fprintf(f, "       %g with lines lc rgb \"#404040\" lw 1.5 dt 2 title \"%s\", \\\n",
+			b->hline, b->hline_title);
+	fprintf(f, "       \"%s.dat\" index N using 1:(NaN):xtic(strcol(2).\"\\n\".strcol(3)) notitle\n",
+		b->name);
+	script_loop_end(f);
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, b->name);
+	return close_checked(f, path, e);
+}
+
+static void bars_release(struct bars *b)
+{
+	size_t g;
+
+	for (g = 0; g < b->ngroups; g++) {
+		free(b->groups[g]);
+		if (b->groups2)
+			free(b->groups2[g]);
+	}
+	free(b->groups);
+	free(b->groups2);
+	free(b->val), free(b->lo), free(b->hi);
+}
+
+static int bars_alloc(struct bars *b, char **series, size_t nseries, size_t ngroups)
+{
+	size_t n = nseries * ngroups, i;
+
+	b->series = series;
+	b->nseries = nseries;
+	b->ngroups = ngroups;
+	b->groups = calloc(ngroups ? ngroups : 1, sizeof(*b->groups));
+	b->groups2 = calloc(ngroups ? ngroups : 1, sizeof(*b->groups2));
+	b->val = malloc((n ? n : 1) * sizeof(double));
+	b->lo = malloc((n ? n : 1) * sizeof(double));
+	b->hi = malloc((n ? n : 1) * sizeof(double));
+	if (!b->groups || !b->groups2 || !b->val || !b->lo || !b->hi)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		b->val[i] = b->lo[i] = b->hi[i] = NAN;
+	b->hline = NAN;
+	return 0;
+}
+
+static int speedup_plot(const struct ngb_report *r, const char *dir, struct plot_set *set,
+			struct ngb_report_files *files, struct ngb_err *e)
+{
+	struct bars b = { .name = "speedup" };
+	char title[512], ylabel[256], caption[512], lab[256];
+	char *base = plot_safe_copy(r->baseline);
+	size_t s, g;
+	int rc;
+
+	if (r->nallocators < 2 || !base) {
+		free(base);
+		return 0;
+	}
+	/* every allocator but the baseline, which is the line at 1 */
+	if (bars_alloc(&b, r->allocators + 1, r->nallocators - 1, r->ngroups)) {
+		bars_release(&b);
+		free(base);
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	}
+	for (g = 0; g < r->ngroups; g++) {
+		group_lines(&r->groups[g], &b.groups[g], &b.groups2[g]);
+		for (s = 0; s < b.nseries; s++) {
+			const struct cell *c = find_cell(r, g, b.series[s]);
+			size_t k = s * b.ngroups + g;
+
+			if (!c || !c->has_speedup)
+				continue;
+			b.val[k] = c->speedup;
+			b.lo[k] = c->speedup_ci.level > 0 ? c->speedup_ci.lo : c->speedup;
+			b.hi[k] = c->speedup_ci.level > 0 ? c->speedup_ci.hi : c->speedup;
+		}
+	}
+	{
+		/* small samples have intervals of less confidence: the title says so */
+		double minlevel = r->conf;
+
+		for (g = 0; g < r->ncells; g++)
+			if (r->cells[g].speedup_ci.level > 0 && r->cells[g].speedup_ci.level < minlevel)
+				minlevel = r->cells[g].speedup_ci.level;
+		if (minlevel < r->conf - 1e-9)
+			snprintf(title, sizeof(title),
+				 "Speedup over %s per workload (Hodges-Lehmann)\\nbars: %.0f%% "
+				 "intervals, down to %.0f%% with few runs", base, 100 * r->conf,
+				 100 * minlevel);
+		else
+			snprintf(title, sizeof(title),
+				 "Speedup over %s per workload (Hodges-Lehmann)\\nbars: %.0f%% "
+				 "intervals", base, 100 * r->conf);
+	}
+	snprintf(ylabel, sizeof(ylabel), "speedup over %s (x, higher is better)", base);
+	b.what = "each allocator's speedup over the baseline per workload and thread count";
+	b.title = title;
+	b.ylabel = ylabel;
+	b.errorbars = 1;
+	b.hline = 1;
+	snprintf(lab, sizeof(lab), "%s (baseline)", base);
+	b.hline_title = lab;
+	rc = write_bars(&b, dir, files, e);
+	snprintf(caption, sizeof(caption),
+		 "Speedup over %s per workload and thread count (> 1: better than the baseline); "
+		 "error bars: the %.0f%% Hodges-Lehmann interval (none with a single run). The dashed "
+		 "line is the baseline.", base, 100 * r->conf);
+	if (!rc)
+		rc = plot_add(set, "speedup", caption) ? ngb_err_set(e, -ENOMEM, "out of memory") : 0;
+	bars_release(&b);
+	free(base);
+	return rc;
+}
+
+static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set *set,
+		    struct ngb_report_files *files, struct ngb_err *e)
+{
+	struct bars b = { .name = "maxrss" };
+	size_t s, g;
+	int rc, any = 0;
+
+	if (bars_alloc(&b, r->allocators, r->nallocators, r->ngroups)) {
+		bars_release(&b);
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	}
+	for (g = 0; g < r->ngroups; g++) {
+		group_lines(&r->groups[g], &b.groups[g], &b.groups2[g]);
+		for (s = 0; s < b.nseries; s++) {
+			const struct cell *c = find_cell(r, g, b.series[s]);
+			size_t k = s * b.ngroups + g;
+
+			if (!c || isnan(c->rss_median))
+				continue;
+			b.val[k] = c->rss_median / 1024;
+			b.lo[k] = c->rss.n ? c->rss.v[0] / 1024 : NAN;
+			b.hi[k] = b.val[k];
+			any = 1;
+		}
+	}
+	if (!any) {
+		bars_release(&b);
+		return 0;
+	}
+	/* the range of the runs is shown too: rss.v is sorted by ngb_median */
+	for (g = 0; g < r->ngroups; g++)
+		for (s = 0; s < b.nseries; s++) {
+			const struct cell *c = find_cell(r, g, b.series[s]);
+
+			if (c && c->rss.n)
+				b.hi[s * b.ngroups + g] = c->rss.v[c->rss.n - 1] / 1024;
+		}
+	b.what = "median peak resident set (max RSS) per allocator, workload and thread count";
+	b.title = "Peak memory: median max RSS (bars: min to max of the runs)";
+	b.ylabel = "max RSS (MiB, lower is better)";
+	b.errorbars = 1;
+	rc = write_bars(&b, dir, files, e);
+	if (!rc && plot_add(set, "maxrss",
+			    "Median peak resident set size (max RSS from wait4) per allocator; error "
+			    "bars span the smallest to the largest run."))
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	bars_release(&b);
+	return rc;
+}
+
+/* Counter bars for one group: every event and derived metric relative to the baseline. */
+static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
+			struct plot_set *set, struct ngb_report_files *files, struct ngb_err *e)
+{
+	const struct cell *base = find_cell(r, g, r->baseline);
+	struct bars b = { 0 };
+	char name[64], title[512], caption[512], lab[256], glab[256], *bname;
+	size_t s, k, nm = 0, *which;
+	int rc;
+
+	if (!base || r->nallocators < 2)
+		return 0;
+	which = calloc(r->nevents + NGB_NDERIVED + 1, sizeof(*which));
+	if (!which)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	/* metrics: events with a baseline value, then derived ones (index + nevents) */
+	for (k = 0; k < r->nevents; k++)
+		if (base->ev_med[k] > 0 && strcmp(r->events[k], "cpu-migrations"))
+			which[nm++] = k;
+	for (k = 0; k < NGB_NDERIVED; k++)
+		if (base->dv_med[k] > 0)
+			which[nm++] = r->nevents + k;
+	if (!nm) {
+		free(which);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "counters-%zu", g);
+	b.name = name;
+	if (bars_alloc(&b, r->allocators + 1, r->nallocators - 1, nm)) {
+		bars_release(&b);
+		free(which);
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	}
+	for (k = 0; k < nm; k++) {
+		size_t m = which[k];
+		double bv = m < r->nevents ? base->ev_med[m] : base->dv_med[m - r->nevents];
+
+		b.groups[k] = plot_safe_copy(m < r->nevents ? r->events[m]
+							    : ngb_derived[m - r->nevents].label);
+		for (s = 0; s < b.nseries; s++) {
+			const struct cell *c = find_cell(r, g, b.series[s]);
+			double v;
+
+			if (!c)
+				continue;
+			v = m < r->nevents ? c->ev_med[m] : c->dv_med[m - r->nevents];
+			b.val[s * nm + k] = v / bv;
+		}
+	}
+	group_label(glab, sizeof(glab), &r->groups[g]);
+	bname = plot_safe_copy(r->baseline);
+	snprintf(title, sizeof(title), "Counters relative to %s: %s (median per trial)", bname, glab);
+	b.title = title;
+	b.what = "each counter's median relative to the baseline's, for one workload and thread count";
+	b.ylabel = "ratio to the baseline (1: the same, < 1: fewer)";
+	{
+		/* a log scale only when the ratios span a wide range */
+		double lo = INFINITY, hi = 0;
+
+		for (k = 0; k < nm * b.nseries; k++)
+			if (b.val[k] > 0) {
+				lo = b.val[k] < lo ? b.val[k] : lo;
+				hi = b.val[k] > hi ? b.val[k] : hi;
+			}
+		b.ylog = hi > 8 * lo;
+		if (b.ylog)
+			b.ylabel = "ratio to the baseline (log scale; 1: the same, < 1: fewer)";
+	}
+	b.hline = 1;
+	snprintf(lab, sizeof(lab), "%s = 1", bname);
+	b.hline_title = lab;
+	rc = write_bars(&b, dir, files, e);
+	snprintf(caption, sizeof(caption),
+		 "Counters for %s: each allocator's median relative to %s's (1: the same; < 1: "
+		 "fewer events). Events that were not counted are left out, never drawn as 0.",
+		 glab, bname);
+	if (!rc && plot_add(set, name, caption))
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	free(bname);
+	free(which);
+	bars_release(&b);
+	return rc;
+}
+
+/* Thread scaling of one workload: speedup over the fewest threads, per allocator. */
+static int scaling_plot(const struct ngb_report *r, const char *workload, size_t idx,
+			const char *dir, struct plot_set *set, struct ngb_report_files *files,
+			struct ngb_err *e)
+{
+	char name[64], path[4096], caption[512];
+	char *wl = plot_safe_copy(workload);
+	int minthr = 0, maxthr = 0;
+	size_t a, i;
+	FILE *f;
+
+	for (i = 0; i < r->ngroups; i++)
+		if (!strcmp(r->groups[i].workload, workload) && r->groups[i].threads) {
+			if (!minthr || r->groups[i].threads < minthr)
+				minthr = r->groups[i].threads;
+			if (r->groups[i].threads > maxthr)
+				maxthr = r->groups[i].threads;
+		}
+	snprintf(name, sizeof(name), "scaling-%zu", idx);
+	f = open_in(dir, name, "dat", files, e);
+	if (!f) {
+		free(wl);
+		return e->code;
+	}
+	fprintf(f, "# %s.dat - thread scaling of %s: speedup of each allocator over its own "
+		   "run with %d thread(s)\n", name, wl, minthr);
+	for (a = 0; a < r->nallocators; a++) {
+		const struct cell *c1 = NULL;
+		char *t = plot_safe_copy(r->allocators[a]);
+
+		for (i = 0; i < r->ncells; i++)
+			if (!strcmp(r->cells[i].workload, workload) && r->cells[i].threads == minthr &&
+			    !strcmp(r->cells[i].allocator, r->allocators[a]))
+				c1 = &r->cells[i];
+		fprintf(f, "# series %zu: %s\n# threads speedup\n", a, t ? t : "?");
+		free(t);
+		for (i = 0; i < r->ncells; i++) {
+			const struct cell *c = &r->cells[i];
+			double sp = NAN;
+
+			if (strcmp(c->workload, workload) || strcmp(c->allocator, r->allocators[a]) ||
+			    !c->threads)
+				continue;
+			if (c1 && c1->values.n && c->values.n && c->median > 0 && c1->median > 0)
+				sp = c->higher ? c->median / c1->median : c1->median / c->median;
+			fprintf(f, "%d", c->threads);
+			put_num(f, sp);
+			fputc('\n', f);
+		}
+		fputs("\n\n", f);
+	}
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
+	if (close_checked(f, path, e)) {
+		free(wl);
+		return e->code;
+	}
+	f = open_in(dir, name, "gp", files, e);
+	if (!f) {
+		free(wl);
+		return e->code;
+	}
+	script_head(f, name, "thread scaling: speedup over the fewest threads", 820, 520);
+	allocator_titles(f, r->allocators, r->nallocators);
+	fprintf(f,
+		"N = %zu\n"
+		"set title \"Thread scaling of %s (median of each cell)\"\n"
+		"set xlabel \"threads\"\n"
+		"set ylabel \"speedup over %d thread%s (x)\"\n"
+		"set xrange [%g:%g]\n"
+		"set yrange [0:*]\n"
+		"set xtics 1\n",
+		r->nallocators, wl, minthr, minthr == 1 ? "" : "s", minthr - 0.3, maxthr + 0.3);
+	script_loop_begin(f, name);
+	fprintf(f,
+		"  plot x / %d with lines lc rgb \"#909090\" dt 3 lw 1.5 title \"ideal\", \\\n"
+		"       for [i=1:N] \"%s.dat\" index (i-1) using 1:2 with linespoints"
+		" lc rgb word(colors, i) lw 2 dt i pt (i %% 7) + 4 ps 1.3 title word(titles, i)\n",
+		minthr, name);
+	script_loop_end(f);
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
+	if (close_checked(f, path, e)) {
+		free(wl);
+		return e->code;
+	}
+	snprintf(caption, sizeof(caption),
+		 "Thread scaling of %s: each allocator's median performance relative to its own "
+		 "run with %d thread%s, as in the Hoard paper's figures; the dotted line is linear "
+		 "scaling.", wl, minthr, minthr == 1 ? "" : "s");
+	free(wl);
+	return plot_add(set, name, caption) ? ngb_err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *set,
+		struct ngb_report_files *files, struct ngb_err *e)
+{
+	size_t g, i, nwl = 0;
+	int rc;
+
+	if (!r->ncells)
+		return 0;
+	rc = speedup_plot(r, dir, set, files, e);
+	/* scaling: each workload with at least two thread counts */
+	for (g = 0; !rc && g < r->ngroups; g++) {
+		int first = 1, n = 0;
+
+		for (i = 0; i < g; i++)
+			if (!strcmp(r->groups[i].workload, r->groups[g].workload))
+				first = 0;
+		if (!first)
+			continue;
+		for (i = g; i < r->ngroups; i++)
+			n += !strcmp(r->groups[i].workload, r->groups[g].workload) &&
+			     r->groups[i].threads;
+		if (n >= 2)
+			rc = scaling_plot(r, r->groups[g].workload, nwl++, dir, set, files, e);
+	}
+	for (g = 0; !rc && g < r->ngroups; g++)
+		rc = counter_plot(r, g, dir, set, files, e);
+	if (!rc)
+		rc = rss_plot(r, dir, set, files, e);
+	return rc;
+}
+
+/* Runs gnuplot on the scripts in dir; 0 when it exited 0. */
+static int run_gnuplot(const char *gnuplot, const char *dir, char **scripts, size_t n,
+		       const char *log)
+{
+	char **argv = calloc(n + 2, sizeof(*argv));
+	pid_t pid;
+	int status, fd;
+	size_t i;
+
+	if (!argv)
+		return -1;
+	argv[0] = (char *)gnuplot;
+	for (i = 0; i < n; i++)
+		argv[i + 1] = scripts[i];
+	pid = fork();
+	if (pid < 0) {
+		free(argv);
+		return -1;
+	}
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		if (chdir(dir))
+			_exit(126);
+		execv(gnuplot, argv);
+		_exit(127);
+	}
+	free(argv);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static const char *find_gnuplot(void)
+{
+	const char *env = getenv("NGBENCH_GNUPLOT");
+
+	/* NGBENCH_GNUPLOT=none: as if gnuplot were missing (for tests) */
+	if (env && *env)
+		return strcmp(env, "none") && access(env, X_OK) == 0 ? env : NULL;
+#ifdef NGB_GNUPLOT
+	if (access(NGB_GNUPLOT, X_OK) == 0)
+		return NGB_GNUPLOT;
+#endif
+	if (access("/usr/bin/gnuplot", X_OK) == 0)
+		return "/usr/bin/gnuplot";
+	return NULL;
+}
+
+void plots_render(const char *dir, const struct plot_set *set, struct ngb_report_files *files)
+{
+	const char *gnuplot = find_gnuplot();
+	char log[4096], path[4096];
+	char **scripts;
+	size_t i, failed = 0;
+
+	files->plots_rendered = 0;
+	free(files->plots_note);
+	files->plots_note = NULL;
+	if (!set->n)
+		return;
+	if (!gnuplot) {
+		files->plots_note = strdup(
+			"gnuplot was not found, so the plots were not rendered; their data and "
+			"scripts are written: install gnuplot (apt-get install gnuplot-nox) and run "
+			"'gnuplot NAME.gp' in the plots folder, or run the report again");
+		return;
+	}
+	scripts = calloc(set->n, sizeof(*scripts));
+	if (!scripts)
+		return;
+	for (i = 0; i < set->n; i++)
+		if (asprintf(&scripts[i], "%s.gp", set->names[i]) < 0)
+			scripts[i] = NULL;
+	snprintf(log, sizeof(log), "%s/gnuplot.log", dir);
+	unlink(log);
+	/* one gnuplot for every script; if it fails, each on its own to find which */
+	if (run_gnuplot(gnuplot, dir, scripts, set->n, log)) {
+		for (i = 0; i < set->n; i++)
+			if (run_gnuplot(gnuplot, dir, &scripts[i], 1, log))
+				failed++;
+	}
+	for (i = 0; i < set->n; i++) {
+		static const char *const ext[] = { "svg", "png" };
+
+		for (size_t k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "%s/%s.%s", dir, set->names[i], ext[k]);
+			if (access(path, R_OK) == 0)
+				files_add(files, path);
+			else if (!failed)
+				failed++;
+		}
+		free(scripts[i]);
+	}
+	free(scripts);
+	if (failed) {
+		if (asprintf(&files->plots_note,
+			     "gnuplot (%s) failed on %zu plot(s): see '%s'", gnuplot, failed, log) < 0)
+			files->plots_note = NULL;
+		files_add(files, log);
+		return;
+	}
+	unlink(log);
+	files->plots_rendered = 1;
+}

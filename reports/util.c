@@ -1,0 +1,300 @@
+/*
+ * reports/util.c - small helpers of the reports: growing arrays, escaping
+ * for each output format, and numbers for people.
+ *
+ * Invariant: whatever came from a user or a program (labels, command lines,
+ * allocator paths, stderr tails) reaches an output only through the put_*
+ * function of its format, so a label "<script>" shows as text in HTML and
+ * markdown, and a label with escape sequences cannot drive a terminal.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+int dvec_push(struct dvec *d, double x)
+{
+	if (d->n == d->alloc) {
+		size_t na = d->alloc ? 2 * d->alloc : 8;
+		double *v = realloc(d->v, na * sizeof(*v));
+
+		if (!v)
+			return -1;
+		d->v = v;
+		d->alloc = na;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+void dvec_release(struct dvec *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || sb->oom)
+		return;
+	if (sb->len + (size_t)n + 1 > sb->alloc) {
+		size_t na = (sb->len + (size_t)n + 1) * 2;
+		char *b = realloc(sb->buf, na);
+
+		if (!b) {
+			sb->oom = 1;
+			return;
+		}
+		sb->buf = b;
+		sb->alloc = na;
+	}
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+void sbuf_adds(struct sbuf *sb, const char *s)
+{
+	sbuf_addf(sb, "%s", s);
+}
+
+const char *sbuf_str(struct sbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+void sbuf_release(struct sbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+char *rep_strdup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+void put_html(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+				fprintf(out, "&#%d;", 0x2400 + (unsigned char)*s); /* control pictures */
+			else
+				fputc(*s, out);
+		}
+	}
+}
+
+/*
+ * Markdown renderers pass inline HTML through, so < > & become entities;
+ * the characters that start markdown syntax are backslash-escaped, | too
+ * because a cell ends there, and a newline would end the table row.
+ */
+void put_markdown(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '\n': case '\r': fputs("<br>", out); break;
+		case '\\': case '`': case '*': case '_': case '[': case ']': case '|':
+		case '#': case '!': case '~': case '{': case '}': case '(': case ')':
+			fputc('\\', out);
+			fputc(*s, out);
+			break;
+		default:
+			if ((unsigned char)*s < 0x20)
+				fputc(' ', out);
+			else
+				fputc(*s, out);
+		}
+	}
+}
+
+void put_csv(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void put_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			w += 4;
+		else if ((c & 0xc0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+char *utf8_valid_copy(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char *out = malloc(3 * strlen((const char *)p) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *plot_safe_copy(const char *s)
+{
+	char *out = strdup(s ? s : ""), *p;
+
+	if (!out)
+		return NULL;
+	for (p = out; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._,:/+()=-",
+			    *p))
+			*p = '_';
+	return out;
+}
+
+void fmt_num(char *buf, size_t len, double v)
+{
+	double a = fabs(v);
+
+	if (isnan(v))
+		snprintf(buf, len, "n/a");
+	else if (a >= 1e9)
+		snprintf(buf, len, "%.4gG", v / 1e9);
+	else if (a >= 1e6)
+		snprintf(buf, len, "%.4gM", v / 1e6);
+	else if (a >= 1e4)
+		snprintf(buf, len, "%.4gk", v / 1e3);
+	else
+		snprintf(buf, len, "%.4g", v);
+}
+
+int files_add(struct ngb_report_files *f, const char *path)
+{
+	char **v = realloc(f->paths, (f->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	f->paths = v;
+	f->paths[f->n] = strdup(path);
+	if (!f->paths[f->n])
+		return -1;
+	f->n++;
+	return 0;
+}
+
+void ngb_report_files_release(struct ngb_report_files *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	free(f->plots_note);
+	memset(f, 0, sizeof(*f));
+}
+
+json_t *json_num(double v)
+{
+	return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+json_t *json_text(const char *s)
+{
+	char *v;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	v = utf8_valid_copy(s);
+	j = v ? json_string(v) : NULL;
+	free(v);
+	return j ? j : json_null();
+}
