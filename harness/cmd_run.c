@@ -59,6 +59,11 @@ static const char run_usage[] =
 	"      --cpus=LIST        pin the children to these CPUs, e.g. 0 or 0-1\n"
 	"      --seed=N           seed of the trial order (default: from the clock; stored)\n"
 	"      --show-output      copy each trial's output to ours after it ends\n"
+	"      --profile[=N]      also N profile trials per cell (default 1), interleaved\n"
+	"                         with the rest: the allocation profiler is preloaded in\n"
+	"                         front of the allocator (calls, sizes, peak live bytes,\n"
+	"                         cross-thread frees, sampled malloc/free latency); stored\n"
+	"                         as kind 'profile', never counted as timings\n"
 	"\n"
 	"Counters (see 'ngbench perfmon' for what this machine can count):\n"
 	"      --counters=MODE    hw (default: PMU and software events with perf_event_open),\n"
@@ -101,6 +106,7 @@ struct run_opts {
 	const char *label;
 	const char *db;
 	int show_output;
+	long profile;               /* profile trials per cell (0: none) */
 	int quiet;
 	int dry_run;
 };
@@ -545,6 +551,8 @@ static char *config_json(const struct run_opts *o, const struct experiment *x,
 	}
 	j = json_pack("{s:i, s:f, s:b, s:o}", "warmup", (int)o->warmup, "timeout_s", o->timeout_s,
 		      "pinned", o->have_cpus, "jobs", jobs);
+	if (o->profile)
+		json_object_set_new(j, "profile_trials", json_integer(o->profile));
 	if (o->experiment) {
 		json_object_set_new(j, "experiment", json_string(x->name));
 		json_object_set_new(j, "experiment_file", json_string(x->path));
@@ -560,11 +568,47 @@ static char *config_json(const struct run_opts *o, const struct experiment *x,
 	return s;
 }
 
+/*
+ * A profile trial: the witness must see the shim serving malloc, and the
+ * shim names the object it forwards to, which then stands for served_by.
+ * 0 when the trial failed for it.
+ */
+static int judge_profile(struct trial_outcome *out)
+{
+	char *shim = profile_shim_path(), real[PATH_MAX], *why = NULL;
+	int shim_served = out->served_by && realpath(shim, real) && !strcmp(out->served_by, real);
+	const char *next;
+
+	if (!shim_served)
+		why = xasprintf("the profiling shim did not take effect: malloc was served by %s",
+				out->served_by ? out->served_by : "an unknown object");
+	else if (!out->profile.present && out->status == TRIAL_OK)
+		why = xasprintf("the profiling shim wrote no profile: %s",
+				out->profile_error ? out->profile_error : "no reason known");
+	free(shim);
+	if (why) {
+		free(out->reason);
+		out->reason = why;
+		out->status = shim_served ? TRIAL_FAILED : TRIAL_PRELOAD_FAILED;
+		return 0;
+	}
+	/* the allocator behind the shim is what the trial measured */
+	free(out->served_by);
+	out->served_by = NULL;
+	next = out->profile.present ? profile_value(&out->profile, "next") : NULL;
+	if (next)
+		out->served_by = realpath(next, real) ? xstrdup(real) : xstrdup(next);
+	return 1;
+}
+
 /* Decides the trial's final status from what the runner saw. */
-static void judge(const struct cell *c, struct trial_outcome *out)
+static void judge(const struct cell *c, struct trial_outcome *out, int prof)
 {
 	int ran = out->status == TRIAL_OK || out->status == TRIAL_FAILED ||
 		  out->status == TRIAL_SKIPPED || out->status == TRIAL_SIGNAL;
+
+	if (ran && prof && !judge_profile(out))
+		return;
 
 	if (ran && !allocator_served_by_matches(c->alloc, out->served_by)) {
 		char *why;
@@ -598,8 +642,8 @@ static void judge(const struct cell *c, struct trial_outcome *out)
 }
 
 static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, int seq,
-		       int round, int rep, int warm, const char *started,
-		       const struct trial_outcome *out)
+		       int round, int rep, int warm, int prof, const char *started,
+		       struct trial_outcome *out)
 {
 	struct ngb_trial_row t;
 	struct ngb_result_pair *res;
@@ -614,7 +658,10 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 			strbuf_addch(&argv_text, ' ');
 		strbuf_add_shell_quoted(&argv_text, c->argv.v[k]);
 	}
-	res = xcalloc((size_t)out->record.nextra + out->alloc_stats.n + 1, sizeof(*res));
+	if (out->profile.present)
+		profile_derive(&out->profile, &out->record, out->maxrss_kb);
+	res = xcalloc((size_t)out->record.nextra + out->alloc_stats.n + out->profile.pairs.n + 1,
+		      sizeof(*res));
 	for (i = 0; i < out->record.nextra; i++) {
 		res[nres].key = out->record.keys[i];
 		res[nres].value = out->record.values[i];
@@ -626,6 +673,15 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 
 		*eq = '\0';
 		res[nres].key = xasprintf("alloc.%s", out->alloc_stats.v[k]);
+		res[nres].value = eq + 1;
+		res[nres].is_number = parse_double(eq + 1, &res[nres].number) == 0;
+		nres++;
+	}
+	for (k = 0; k < out->profile.pairs.n; k++) {
+		char *eq = strchr(out->profile.pairs.v[k], '=');
+
+		res[nres].key = xasprintf("profile.%.*s", (int)(eq - out->profile.pairs.v[k]),
+					  out->profile.pairs.v[k]);
 		res[nres].value = eq + 1;
 		res[nres].is_number = parse_double(eq + 1, &res[nres].number) == 0;
 		nres++;
@@ -702,8 +758,22 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 	t.rss_t_ms = out->rss.t_ms;
 	t.rss_kb = out->rss.kb;
 	t.nrss = (int)out->rss.n;
+	t.kind = prof ? "profile" : "timing";
+	if (out->profile.nbins) {
+		struct ngb_hist_bin *bins = xcalloc(out->profile.nbins, sizeof(*bins));
+
+		for (k = 0; k < out->profile.nbins; k++) {
+			bins[k].name = out->profile.bins[k].name;
+			bins[k].lo = out->profile.bins[k].lo;
+			bins[k].hi = out->profile.bins[k].hi;
+			bins[k].count = out->profile.bins[k].count;
+		}
+		t.hist = bins;
+		t.nhist = (int)out->profile.nbins;
+	}
 	rc = ngb_store_trial_add(st, &t, NULL, &e);
 	free((void *)t.counters);
+	free((void *)t.hist);
 	if (rc)
 		error("%s", e.msg);
 	for (i = out->record.nextra; i < nres; i++)
@@ -730,6 +800,7 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		{ "label", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "show-output", no_argument, NULL, 'O' },
+		{ "profile", optional_argument, NULL, 'P' },
 		{ "counters", required_argument, NULL, 'K' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "cache", required_argument, NULL, 'G' },
@@ -817,6 +888,11 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 			break;
 		case 'O':
 			o->show_output = 1;
+			break;
+		case 'P':
+			o->profile = 1;
+			if (optarg && parse_long_opt("--profile", optarg, 1, 100000, &o->profile))
+				return 2;
 			break;
 		case 'K': {
 			struct ngb_err e;
@@ -971,7 +1047,7 @@ static int load_jobs(struct run_opts *o, struct experiment *x)
 }
 
 static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int64_t sid,
-		   int seq, int round, int rep, int warm, struct progress *prog,
+		   int seq, int round, int rep, int warm, int prof, struct progress *prog,
 		   struct trial_outcome *out)
 {
 	struct trial_spec spec;
@@ -980,7 +1056,8 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	int rc;
 
 	title = warm ? xasprintf("%s (warm-up %d/%ld)", c->title, round, o->warmup)
-		     : xasprintf("%s (rep %d/%ld)", c->title, rep, c->job->repetitions);
+		: prof ? xasprintf("%s (profile %d/%ld)", c->title, rep, o->profile)
+		       : xasprintf("%s (rep %d/%ld)", c->title, rep, c->job->repetitions);
 	progress_show(prog, seq - 1, title);
 	memset(&spec, 0, sizeof(spec));
 	for (k = 0; k < c->argv.n; k++)
@@ -988,21 +1065,31 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	for (k = 0; k < c->alloc->env.n; k++)
 		strvec_push(&spec.env, c->alloc->env.v[k]);
 	spec.preload = allocator_preload(c->alloc, ngb_paths()->witness);
+	if (prof) {
+		/* the shim in front of the allocator: LD_PRELOAD=shim:allocator:witness */
+		char *shim = profile_shim_path(), *rest = spec.preload;
+
+		spec.preload = xasprintf("%s:%s", shim, rest);
+		free(rest);
+		free(shim);
+		spec.profile = 1;
+	}
 	spec.witness = 1;
 	spec.timeout_s = o->timeout_s;
 	spec.cpus = o->have_cpus ? o->cpus : NULL;
 	spec.stats_env = c->alloc->stats_env ? xstrdup(c->alloc->stats_env) : NULL;
 	spec.show_output = o->show_output;
-	spec.pm = c->job->counters == NGB_COUNTERS_HW ? c->job->pm : NULL;
-	spec.sim = c->job->counters == NGB_COUNTERS_SIM ? &c->job->geometry : NULL;
+	/* a profile trial is perturbed by the shim: no counters (principle 2) */
+	spec.pm = !prof && c->job->counters == NGB_COUNTERS_HW ? c->job->pm : NULL;
+	spec.sim = !prof && c->job->counters == NGB_COUNTERS_SIM ? &c->job->geometry : NULL;
 	spec.sample_rss = 1;
 	tstart = now_iso8601();
 	rc = run_trial(&spec, out);
 	trial_spec_release(&spec);
 	if (rc == 0) {
-		judge(c, out);
+		judge(c, out, prof);
 		/* a trial that cannot be kept stops the session rather than lose more */
-		rc = store_trial(st, sid, c, seq, round, rep, warm, tstart, out);
+		rc = store_trial(st, sid, c, seq, round, rep, warm, prof, tstart, out);
 		if (rc == 0 && out->status != TRIAL_OK && out->status != TRIAL_INTERRUPTED) {
 			progress_clear(prog);
 			fprintf(stderr, "ngbench: trial %d %s %s: %s\n", seq, title,
@@ -1028,7 +1115,7 @@ int cmd_run(int argc, const char **argv)
 	struct run_opts o;
 	struct experiment x;
 	struct allocator_list plugins;
-	size_t ncells = 0, i;
+	size_t ncells = 0, nslots, i;
 	struct cell *cells = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_session_info si;
@@ -1063,6 +1150,16 @@ int cmd_run(int argc, const char **argv)
 			   ngb_paths()->witness) ? 1 : 1;
 		goto out;
 	}
+	if (o.profile) {
+		char *shim = profile_shim_path();
+
+		if (access(shim, R_OK) != 0)
+			rc = error("the profiling shim '%s' is missing: rebuild ngbench (make)",
+				   shim) ? 1 : 1;
+		free(shim);
+		if (rc)
+			goto out;
+	}
 	for (i = 0; i < x.njobs; i++) {
 		rc = expand_job(&x.jobs[i], &plugins, &cells, &ncells);
 		if (rc)
@@ -1071,14 +1168,18 @@ int cmd_run(int argc, const char **argv)
 			maxreps = x.jobs[i].repetitions;
 	}
 	for (i = 0; i < ncells; i++)
-		total += (int)(o.warmup + cells[i].job->repetitions);
+		total += (int)(o.warmup + cells[i].job->repetitions + o.profile);
 	if (o.dry_run) {
-		for (i = 0; i < ncells; i++)
-			printf("%-14s %-52s %3ld x  %s\n", cells[i].job->name, cells[i].title,
+		for (i = 0; i < ncells; i++) {
+			printf("%-14s %-52s %3ld x  %s", cells[i].job->name, cells[i].title,
 			       o.warmup + cells[i].job->repetitions,
 			       ngb_counters_mode_name(cells[i].job->counters));
-		printf("%zu cells, %d trials (%ld warm-up rounds); nothing was run\n", ncells, total,
-		       o.warmup);
+			if (o.profile)
+				printf(" + %ld x profile", o.profile);
+			printf("\n");
+		}
+		printf("%zu cells, %d trials (%ld warm-up rounds%s); nothing was run\n", ncells,
+		       total, o.warmup, o.profile ? ", profile trials included" : "");
 		goto out;
 	}
 
@@ -1127,24 +1228,34 @@ int cmd_run(int argc, const char **argv)
 	}
 
 	runner_install_signal_handlers();
-	nrounds = (int)(o.warmup + maxreps);
+	/* profile trials join the measured rounds, one per cell per round */
+	nrounds = (int)(o.warmup + (maxreps > o.profile ? maxreps : o.profile));
 	progress_init(&prog, total);
 	if (o.quiet)
 		prog.enabled = 0;
-	order = xcalloc(ncells, sizeof(*order));
+	nslots = o.profile ? 2 * ncells : ncells;
+	order = xcalloc(nslots, sizeof(*order));
 	t0 = monotonic_seconds();
 	for (round = 1; round <= nrounds && !stop; round++) {
 		int warm = round <= o.warmup;
 		int rep = warm ? 0 : round - (int)o.warmup;
 
-		shuffle(order, (int)ncells, o.seed, round);
-		for (i = 0; i < ncells && !stop; i++) {
-			struct cell *c = &cells[order[i]];
+		/*
+		 * Without --profile the order is as it always was; with it, each
+		 * cell has a second slot, its profile trial, shuffled in among
+		 * the timing trials so that drift hits both alike.
+		 */
+		shuffle(order, (int)nslots, o.seed, round);
+		for (i = 0; i < nslots && !stop; i++) {
+			struct cell *c = &cells[(size_t)order[i] % ncells];
+			int prof = (size_t)order[i] >= ncells;
 			struct trial_outcome out;
 
-			if (!warm && rep > c->job->repetitions)
+			if (prof && (warm || rep > o.profile))
+				continue;
+			if (!prof && !warm && rep > c->job->repetitions)
 				continue; /* this job has fewer repetitions */
-			if (run_one(&o, c, st, sid, ++seq, round, rep, warm, &prog, &out)) {
+			if (run_one(&o, c, st, sid, ++seq, round, rep, warm, prof, &prog, &out)) {
 				failed_to_run = 1;
 				break;
 			}

@@ -202,6 +202,7 @@ struct trial_spec {
 	const struct ngb_perfmon *pm;              /* hardware and software counters */
 	const struct ngb_cache_geometry *sim;      /* run under cachegrind with this geometry */
 	int sample_rss;             /* sample the child's resident memory while it runs */
+	int profile;                /* the profiling shim is preloaded: collect its file */
 };
 
 /* The child's resident memory over time (ms since fork, KiB). */
@@ -234,6 +235,37 @@ struct result_record {
 	char *error;                /* why the record is malformed, or NULL */
 };
 
+/* ---- allocation profiles (profile.c) ---------------------------------- */
+
+/* Where the profiling shim writes its file at the child's exit. */
+#define PROFILE_OUT_ENV "NGBENCH_PROFILE_OUT"
+
+struct profile_bin {
+	char *name;                 /* "size", "malloc_ticks", "free_ticks" */
+	double lo, hi;              /* count values in [lo, hi) */
+	uint64_t count;
+};
+
+struct profile {
+	int present;
+	struct strvec pairs;        /* "key=value": as the shim wrote them, then derived */
+	struct profile_bin *bins;
+	size_t nbins;
+};
+
+/* Parses the shim's file; 0, or -1 with the reason in *why (to free). */
+int profile_parse(const char *text, size_t len, struct profile *p, char **why);
+int profile_read_file(const char *path, struct profile *p, char **why);
+void profile_release(struct profile *p);
+const char *profile_value(const struct profile *p, const char *key);
+int profile_number(const struct profile *p, const char *key, double *out);
+/* The q-quantile of a histogram, interpolated in its bin, capped at max (if >= 0). */
+int profile_quantile(struct profile *p, const char *name, double q, double max, double *out);
+/* Adds the derived values: totals, percentiles, fragmentation, per operation. */
+void profile_derive(struct profile *p, const struct result_record *rec, long maxrss_kb);
+/* The shim library beside the witness. */
+char *profile_shim_path(void);
+
 struct trial_outcome {
 	enum trial_status status;
 	char *reason;
@@ -250,6 +282,8 @@ struct trial_outcome {
 	struct ngb_counter *counters;
 	size_t ncounters;
 	struct rss_series rss;
+	struct profile profile;     /* with spec->profile, when the shim wrote its file */
+	char *profile_error;        /* why not */
 	int interrupted_by;         /* signal that interrupted the session, or 0 */
 };
 

@@ -284,7 +284,8 @@ static void parse_record_fd(int fd, struct result_record *r)
 
 /* The environment of the child: ours, with the trial's variables on top. */
 static char **child_environment(const struct trial_spec *spec, int witness_fd,
-				const char *stats_path, struct strvec *store)
+				const char *stats_path, const char *profile_path,
+				struct strvec *store)
 {
 	struct strvec names = STRVEC_INIT;
 	char **e;
@@ -296,6 +297,8 @@ static char **child_environment(const struct trial_spec *spec, int witness_fd,
 		strvec_pushf(store, "NGBENCH_WITNESS_FD=%d", witness_fd);
 	if (spec->stats_env && stats_path)
 		strvec_pushf(store, "%s=%s", spec->stats_env, stats_path);
+	if (profile_path)
+		strvec_pushf(store, "%s=%s", PROFILE_OUT_ENV, profile_path);
 	for (i = 0; i < spec->env.n; i++)
 		strvec_push(store, spec->env.v[i]);
 	for (i = 0; i < store->n; i++) {
@@ -572,7 +575,7 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 	struct strvec envstore = STRVEC_INIT;
 	struct ngb_sim_command simcmd = { NULL, NULL };
 	struct ngb_perfmon_attach *att = NULL;
-	char *stats_path = NULL, *sim_out = NULL;
+	char *stats_path = NULL, *sim_out = NULL, *profile_path = NULL;
 	char **argv;
 	struct rusage ru;
 	double start;
@@ -592,7 +595,8 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		goto out;
 	}
 	if ((spec->stats_env && !(stats_path = temp_path("stats"))) ||
-	    (spec->sim && !(sim_out = temp_path("cachegrind")))) {
+	    (spec->sim && !(sim_out = temp_path("cachegrind"))) ||
+	    (spec->profile && !(profile_path = temp_path("profile")))) {
 		rc = error("cannot create a temporary file: %s", strerror(errno));
 		goto out;
 	}
@@ -600,7 +604,7 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		rc = error("cannot create a pipe: %s", strerror(errno));
 		goto out;
 	}
-	envp = child_environment(spec, wit_fd, stats_path, &envstore);
+	envp = child_environment(spec, wit_fd, stats_path, profile_path, &envstore);
 	argv = spec->argv.v;
 	if (spec->sim) {
 		struct ngb_sim_config sc;
@@ -680,6 +684,8 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		out->stdout_text = read_all_fd(out_fd, 65536, NULL);
 	if (stats_path)
 		read_stats(stats_path, out);
+	if (profile_path && profile_read_file(profile_path, &out->profile, &out->profile_error))
+		profile_release(&out->profile);
 	if (spec->show_output) {
 		copy_fd_to(out_fd, stdout);
 		copy_fd_to(err_fd, stderr);
@@ -724,6 +730,10 @@ out:
 		unlink(sim_out);
 		free(sim_out);
 	}
+	if (profile_path) {
+		unlink(profile_path);
+		free(profile_path);
+	}
 	if (gate[0] >= 0)
 		close(gate[0]);
 	if (gate[1] >= 0)
@@ -753,6 +763,8 @@ void trial_outcome_release(struct trial_outcome *o)
 	free(o->rss.kb);
 	result_record_release(&o->record);
 	strvec_clear(&o->alloc_stats);
+	profile_release(&o->profile);
+	free(o->profile_error);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -1,0 +1,1135 @@
+/*
+ * allocators/profile/shim.c - libngbench-profile.so, the allocation profiler
+ * of `ngbench run --profile` (issue 9).
+ *
+ * Preloaded in front of the allocator under test (LD_PRELOAD=this:allocator:
+ * witness), it defines the allocator's entry points, counts each call and
+ * forwards it to the next definition in the search order (dlsym(RTLD_NEXT)).
+ * At exit it writes one text file, named by $NGBENCH_PROFILE_OUT, that
+ * harness/profile.c reads:
+ *
+ *   - calls to each function, bytes requested, requested sizes in
+ *     power-of-two bins;
+ *   - peak live requested bytes and objects (the denominator of the Hoard
+ *     paper's fragmentation, Berger et al., ASPLOS 2000, section 2);
+ *   - frees made by a thread other than the allocating one;
+ *   - the latency of every 64th malloc and free of each thread, in time-stamp
+ *     counter ticks, in log-spaced bins (8 per octave), with the counter's
+ *     frequency estimated against CLOCK_MONOTONIC over the run.
+ *
+ * Rules that keep it safe inside any program:
+ *
+ *   - It never calls malloc.  Its memory comes from mmap; dlsym, which may
+ *     allocate while the entry points are resolved, is served from a small
+ *     static arena whose blocks are never forwarded to the real free.
+ *   - Calls made while a call of the same thread is inside the shim (an
+ *     allocator whose calloc calls malloc, the C library's reallocarray that
+ *     calls realloc) are forwarded without being counted, so each of the
+ *     program's calls is counted once and the live table sees each block once.
+ *   - Counters are per thread (relaxed atomic loads and stores, no locked
+ *     instructions) in blocks that a thread takes on its first call and gives
+ *     back at exit for the next new thread to keep adding to; the dump at exit
+ *     sums them while other threads may still run.
+ *   - Live blocks are kept in a side table (pointer -> requested size and
+ *     allocating thread): 256 shards, each an open-addressing table with
+ *     linear probing and backward-shift deletion under its own spin lock,
+ *     doubled when three quarters full.
+ *   - Peak live bytes: each thread keeps its own delta and folds it into the
+ *     shared total when it exceeds 64 KiB (or 256 objects); the peak is
+ *     checked against the shared total plus the thread's own delta at every
+ *     allocation.  Exact for one thread; with T threads it may miss at most
+ *     (T - 1) x 64 KiB (x 256 objects) of other threads' unfolded deltas.
+ *
+ * Only the first process writes: the variable is removed from the
+ * environment at start-up (programs it executes are not profiled) and a
+ * forked child, whose pid differs, does not write at its exit.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#endif
+
+#define OUT_ENV "NGBENCH_PROFILE_OUT"
+#define FORMAT_VERSION 1
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* The entry points, in the order of the output. */
+#define PROFILE_CALLS(X) \
+	X(malloc) X(free) X(calloc) X(realloc) X(reallocarray) X(memalign) \
+	X(posix_memalign) X(aligned_alloc) X(valloc) X(pvalloc) X(malloc_usable_size)
+
+enum call {
+#define CALL_ENUM(n) CALL_##n,
+	PROFILE_CALLS(CALL_ENUM)
+#undef CALL_ENUM
+	NCALLS
+};
+
+static const char *const call_names[] = {
+#define CALL_NAME(n) #n,
+	PROFILE_CALLS(CALL_NAME)
+#undef CALL_NAME
+};
+
+/* The next definitions (the allocator under test, or the C library). */
+static struct {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+} next;
+
+/* ---- memory of the shim itself: mmap only ------------------------------- */
+
+static atomic_size_t mapped_bytes, mapped_peak;
+
+static void *map_pages(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t now, peak;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	now = atomic_fetch_add_explicit(&mapped_bytes, n, memory_order_relaxed) + n;
+	peak = atomic_load_explicit(&mapped_peak, memory_order_relaxed);
+	while (now > peak && !atomic_compare_exchange_weak_explicit(&mapped_peak, &peak, now,
+								     memory_order_relaxed,
+								     memory_order_relaxed))
+		;
+	return p;
+}
+
+static void unmap_pages(void *p, size_t n)
+{
+	munmap(p, n);
+	atomic_fetch_sub_explicit(&mapped_bytes, n, memory_order_relaxed);
+}
+
+/*
+ * The bootstrap arena: what dlsym asks for while the entry points are being
+ * resolved.  Each block has its size in front (for realloc and
+ * malloc_usable_size); nothing is ever given back.
+ */
+#define ARENA_BYTES (64 * 1024)
+static _Alignas(64) unsigned char arena[ARENA_BYTES];
+static atomic_size_t arena_used;
+
+static int in_arena(const void *p)
+{
+	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_BYTES;
+}
+
+static void *arena_alloc(size_t n, size_t align)
+{
+	size_t off, start, end;
+
+	if (align < 16)
+		align = 16;
+	if (align > 4096 || n > ARENA_BYTES)
+		return NULL;
+	off = atomic_load_explicit(&arena_used, memory_order_relaxed);
+	do {
+		start = (off + 16 + align - 1) & ~(align - 1);
+		end = start + ((n + 15) & ~(size_t)15);
+		if (end > ARENA_BYTES)
+			return NULL;
+	} while (!atomic_compare_exchange_weak_explicit(&arena_used, &off, end,
+							memory_order_relaxed, memory_order_relaxed));
+	memcpy(arena + start - sizeof(size_t), &n, sizeof(n));
+	return arena + start;
+}
+
+static size_t arena_size(const void *p)
+{
+	size_t n;
+
+	memcpy(&n, (const unsigned char *)p - sizeof(size_t), sizeof(n));
+	return n;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The time-stamp counter, fenced so that the measured call neither starts
+ * before the first read nor finishes after the second (Intel's "How to
+ * Benchmark Code Execution Times", 2010: lfence; rdtsc ... rdtscp; lfence).
+ * It ticks at a constant reference rate, not the core's current clock.
+ */
+static inline uint64_t ticks_begin(void)
+{
+#ifdef HAVE_TSC
+	_mm_lfence();
+	return __rdtsc();
+#else
+	return mono_ns();
+#endif
+}
+
+static inline uint64_t ticks_end(void)
+{
+#ifdef HAVE_TSC
+	unsigned aux;
+	uint64_t t = __rdtscp(&aux);
+
+	_mm_lfence();
+	return t;
+#else
+	return mono_ns();
+#endif
+}
+
+/* ---- per-thread statistics ---------------------------------------------- */
+
+#define SIZE_BINS 65          /* bin 0: size 0; bin b: [2^(b-1), 2^b) */
+#define LAT_SUB 8             /* latency bins per octave */
+#define LAT_BINS 496          /* up to 2^63 ticks */
+#define SAMPLE_EVERY 64       /* one malloc (free) in 64 is timed */
+#define FLUSH_BYTES (64 * 1024)
+#define FLUSH_OBJECTS 256
+
+enum { LAT_MALLOC, LAT_FREE, NLAT };
+static const char *const lat_names[] = { "malloc_ticks", "free_ticks" };
+
+typedef _Atomic uint64_t counter;
+
+struct tstats {
+	counter calls[NCALLS];
+	counter bytes, free_null, remote_frees, unknown_frees, failed;
+	counter size_hist[SIZE_BINS];
+	counter lat[NLAT][LAT_BINS];
+	counter lat_max[NLAT], lat_samples[NLAT];
+	/* the owner's own, never read by others */
+	uint32_t tick[NLAT];
+	int64_t delta_bytes, delta_objects;
+	int64_t peak_seen_bytes, peak_seen_objects;
+	uint32_t serial;              /* which thread owns it now: never 0 */
+	atomic_int in_use;
+	struct tstats *next_block;
+};
+
+/* A counter only its owner thread writes: no locked instruction needed. */
+static inline void bump(counter *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t get(counter *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static _Atomic(struct tstats *) blocks;
+static atomic_uint thread_serial;
+static pthread_key_t release_key;
+static int have_release_key;
+
+/* Initial-exec TLS: a preloaded library's TLS is static, and reaching it
+ * never calls __tls_get_addr (which may allocate). */
+static __thread struct tstats *tl_stats __attribute__((tls_model("initial-exec")));
+static __thread int tl_depth __attribute__((tls_model("initial-exec")));
+/* kept for the thread's life, also when it calls again after its block went back */
+static __thread uint32_t tl_serial __attribute__((tls_model("initial-exec")));
+/*
+ * Set when the thread's block went back at its exit.  The C library still
+ * frees thread buffers after the key destructors; such calls take a block
+ * for the call only, so that blocks keep being reused.
+ */
+static __thread int tl_exiting __attribute__((tls_model("initial-exec")));
+
+static atomic_llong live_bytes, live_objects, peak_bytes, peak_objects;
+
+static void fold_delta(struct tstats *t)
+{
+	if (t->delta_bytes)
+		atomic_fetch_add_explicit(&live_bytes, t->delta_bytes, memory_order_relaxed);
+	if (t->delta_objects)
+		atomic_fetch_add_explicit(&live_objects, t->delta_objects, memory_order_relaxed);
+	t->delta_bytes = t->delta_objects = 0;
+}
+
+static void release_block(void *arg)
+{
+	struct tstats *t = arg;
+
+	fold_delta(t);
+	tl_stats = NULL;
+	tl_exiting = 1;
+	atomic_store_explicit(&t->in_use, 0, memory_order_release);
+}
+
+static struct tstats *acquire_block(void)
+{
+	struct tstats *t;
+	int zero;
+
+	for (t = atomic_load_explicit(&blocks, memory_order_acquire); t; t = t->next_block) {
+		zero = 0;
+		if (atomic_load_explicit(&t->in_use, memory_order_relaxed) == 0 &&
+		    atomic_compare_exchange_strong(&t->in_use, &zero, 1))
+			break;
+	}
+	if (!t) {
+		t = map_pages(sizeof(*t));
+		if (!t)
+			return NULL;
+		atomic_init(&t->in_use, 1);
+		t->next_block = atomic_load_explicit(&blocks, memory_order_relaxed);
+		while (!atomic_compare_exchange_weak_explicit(&blocks, &t->next_block, t,
+							       memory_order_release,
+							       memory_order_relaxed))
+			;
+	}
+	if (!tl_serial)
+		tl_serial = atomic_fetch_add_explicit(&thread_serial, 1, memory_order_relaxed) + 1;
+	t->serial = tl_serial;
+	t->peak_seen_bytes = t->peak_seen_objects = 0;
+	tl_stats = t;
+	/* given back when the thread exits (keys below 32 never allocate) */
+	if (have_release_key && !tl_exiting)
+		pthread_setspecific(release_key, t);
+	return t;
+}
+
+static inline struct tstats *self(void)
+{
+	struct tstats *t = tl_stats;
+
+	return likely(t != NULL) ? t : acquire_block();
+}
+
+static void raise_peak(atomic_llong *peak, int64_t now, int64_t *seen)
+{
+	long long old = atomic_load_explicit(peak, memory_order_relaxed);
+
+	while (now > old && !atomic_compare_exchange_weak_explicit(peak, &old, now,
+								   memory_order_relaxed,
+								   memory_order_relaxed))
+		;
+	*seen = now > old ? now : old;
+}
+
+static inline void live_change(struct tstats *t, int64_t bytes, int64_t objects)
+{
+	t->delta_bytes += bytes;
+	t->delta_objects += objects;
+	if (bytes > 0 || objects > 0) {
+		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
+		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
+			    t->delta_objects;
+
+		if (b > t->peak_seen_bytes)
+			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
+		if (o > t->peak_seen_objects)
+			raise_peak(&peak_objects, o, &t->peak_seen_objects);
+	}
+	if (t->delta_bytes > FLUSH_BYTES || t->delta_bytes < -FLUSH_BYTES ||
+	    t->delta_objects > FLUSH_OBJECTS || t->delta_objects < -FLUSH_OBJECTS)
+		fold_delta(t);
+}
+
+static inline unsigned size_bin(size_t n)
+{
+	return n ? 64 - (unsigned)__builtin_clzll((unsigned long long)n) : 0;
+}
+
+static inline void count_request(struct tstats *t, size_t n)
+{
+	bump(&t->bytes, n);
+	bump(&t->size_hist[size_bin(n)], 1);
+}
+
+/* Bins 0-7 hold 0-7 ticks; above, 8 bins per octave by the 3 bits after the leading one. */
+static inline unsigned lat_bin(uint64_t v)
+{
+	unsigned oct, b;
+
+	if (v < LAT_SUB)
+		return (unsigned)v;
+	oct = 63 - (unsigned)__builtin_clzll(v);
+	b = (oct - 2) * LAT_SUB + (unsigned)((v >> (oct - 3)) & (LAT_SUB - 1));
+	return b < LAT_BINS ? b : LAT_BINS - 1;
+}
+
+static void lat_bounds(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+	unsigned oct;
+
+	if (b < LAT_SUB) {
+		*lo = b;
+		*hi = b + 1;
+		return;
+	}
+	oct = b / LAT_SUB + 2;
+	*lo = (uint64_t)(LAT_SUB + b % LAT_SUB) << (oct - 3);
+	*hi = *lo + (UINT64_C(1) << (oct - 3));
+	if (*hi < *lo)
+		*hi = UINT64_MAX; /* the last bin: open above */
+}
+
+static inline void record_latency(struct tstats *t, int k, uint64_t v)
+{
+	bump(&t->lat[k][lat_bin(v)], 1);
+	bump(&t->lat_samples[k], 1);
+	if (v > get(&t->lat_max[k]))
+		atomic_store_explicit(&t->lat_max[k], v, memory_order_relaxed);
+}
+
+static inline int sample_now(struct tstats *t, int k)
+{
+	return (++t->tick[k] & (SAMPLE_EVERY - 1)) == 0;
+}
+
+/* ---- the live-block table ----------------------------------------------- */
+
+#define NSHARDS 256
+#define SHARD_FIRST_SLOTS 256  /* 4 KiB */
+#define SIZE_BITS 40
+#define SIZE_MASK ((UINT64_C(1) << SIZE_BITS) - 1)
+
+struct slot {
+	uintptr_t key;           /* 0: empty */
+	uint64_t meta;           /* requested size (40 bits), thread serial (24 bits) */
+};
+
+struct shard {
+	atomic_int lock;
+	uint32_t mask;
+	uint32_t count;
+	struct slot *slots;
+} __attribute__((aligned(64)));
+
+static struct shard shards[NSHARDS];
+static atomic_ullong table_lost;     /* blocks not tracked: no memory for the table */
+
+static inline uint64_t hash_ptr(uintptr_t p)
+{
+	return (uint64_t)p * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+static inline struct shard *shard_of(uint64_t h)
+{
+	return &shards[h >> 56];
+}
+
+static inline uint32_t home_of(const struct shard *s, uint64_t h)
+{
+	return (uint32_t)(h >> 24) & s->mask;
+}
+
+static void shard_lock(struct shard *s)
+{
+	unsigned spins = 0;
+
+	while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
+			if (++spins > 1000)
+				sched_yield();
+#ifdef HAVE_TSC
+			else
+				_mm_pause();
+#endif
+		}
+	}
+}
+
+static void shard_unlock(struct shard *s)
+{
+	atomic_store_explicit(&s->lock, 0, memory_order_release);
+}
+
+static void put_locked(struct shard *s, uintptr_t key, uint64_t meta)
+{
+	uint32_t i = home_of(s, hash_ptr(key));
+
+	while (s->slots[i].key)
+		i = (i + 1) & s->mask;
+	s->slots[i].key = key;
+	s->slots[i].meta = meta;
+	s->count++;
+}
+
+/* Makes room for one more; -1 when no memory (the block goes untracked). */
+static int reserve_locked(struct shard *s)
+{
+	struct slot *old = s->slots;
+	uint32_t oldn = old ? s->mask + 1 : 0, n = old ? oldn * 2 : SHARD_FIRST_SLOTS, i;
+	struct slot *fresh;
+
+	if (old && (uint64_t)(s->count + 1) * 4 <= (uint64_t)oldn * 3)
+		return 0;
+	fresh = map_pages((size_t)n * sizeof(*fresh));
+	if (!fresh)
+		return -1;
+	s->slots = fresh;
+	s->mask = n - 1;
+	s->count = 0;
+	for (i = 0; i < oldn; i++)
+		if (old[i].key)
+			put_locked(s, old[i].key, old[i].meta);
+	if (old)
+		unmap_pages(old, (size_t)oldn * sizeof(*old));
+	return 0;
+}
+
+static int table_put(uintptr_t key, size_t size, uint32_t serial)
+{
+	struct shard *s = shard_of(hash_ptr(key));
+	uint64_t meta = (size < SIZE_MASK ? size : SIZE_MASK) | ((uint64_t)serial << SIZE_BITS);
+	int rc;
+
+	shard_lock(s);
+	rc = reserve_locked(s);
+	if (rc == 0)
+		put_locked(s, key, meta);
+	shard_unlock(s);
+	if (rc)
+		atomic_fetch_add_explicit(&table_lost, 1, memory_order_relaxed);
+	return rc;
+}
+
+/* Removes key; its meta in *meta.  -1 if it is not in the table. */
+static int table_take(uintptr_t key, uint64_t *meta)
+{
+	struct shard *s = shard_of(hash_ptr(key));
+	uint32_t i, j, k;
+	int rc = -1;
+
+	shard_lock(s);
+	if (!s->slots)
+		goto out;
+	for (i = home_of(s, hash_ptr(key)); s->slots[i].key; i = (i + 1) & s->mask)
+		if (s->slots[i].key == key)
+			break;
+	if (!s->slots[i].key)
+		goto out;
+	*meta = s->slots[i].meta;
+	rc = 0;
+	/* backward-shift deletion: no tombstones, so probes stay short */
+	for (j = i;;) {
+		j = (j + 1) & s->mask;
+		if (!s->slots[j].key)
+			break;
+		k = home_of(s, hash_ptr(s->slots[j].key));
+		/* move slot j back to i unless its home lies cyclically in (i, j] */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			s->slots[i] = s->slots[j];
+			i = j;
+		}
+	}
+	s->slots[i].key = 0;
+	s->count--;
+out:
+	shard_unlock(s);
+	return rc;
+}
+
+static inline void track_alloc(struct tstats *t, void *p, size_t n)
+{
+	if (table_put((uintptr_t)p, n, t->serial) == 0)
+		live_change(t, (int64_t)n, 1);
+}
+
+static inline void track_free(struct tstats *t, void *p)
+{
+	uint64_t meta;
+
+	if (table_take((uintptr_t)p, &meta)) {
+		bump(&t->unknown_frees, 1);
+		return;
+	}
+	live_change(t, -(int64_t)(meta & SIZE_MASK), -1);
+	if ((uint32_t)(meta >> SIZE_BITS) != (t->serial & 0xffffff))
+		bump(&t->remote_frees, 1);
+}
+
+/* ---- start-up ------------------------------------------------------------ */
+
+enum { NOT_READY, RESOLVING, READY };
+static atomic_int state;
+static char out_path[4096];
+static pid_t out_pid;
+static uint64_t start_ns, start_ticks;
+
+static void resolve(void)
+{
+	int expected = NOT_READY;
+
+	if (!atomic_compare_exchange_strong(&state, &expected, RESOLVING)) {
+		/* another thread resolves: wait for it (never long) */
+		while (atomic_load_explicit(&state, memory_order_acquire) != READY)
+			sched_yield();
+		return;
+	}
+	tl_depth++;
+#define RESOLVE(n) *(void **)&next.n = dlsym(RTLD_NEXT, #n);
+	PROFILE_CALLS(RESOLVE)
+#undef RESOLVE
+	have_release_key = pthread_key_create(&release_key, release_block) == 0;
+	start_ns = mono_ns();
+	start_ticks = ticks_end();
+	tl_depth--;
+	atomic_store_explicit(&state, READY, memory_order_release);
+}
+
+static inline int ready(void)
+{
+	return likely(atomic_load_explicit(&state, memory_order_acquire) == READY);
+}
+
+/*
+ * Read after the C library has set up the environment (the first calls may
+ * come earlier, from the dynamic linker).
+ */
+__attribute__((constructor)) static void profile_start(void)
+{
+	const char *path = getenv(OUT_ENV);
+
+	if (!ready())
+		resolve();
+	if (path && strlen(path) < sizeof(out_path)) {
+		memcpy(out_path, path, strlen(path) + 1);
+		out_pid = getpid();
+	}
+	unsetenv(OUT_ENV);
+}
+
+/* ---- the entry points ---------------------------------------------------- */
+
+/* Calls from inside the shim, or before the entry points are known. */
+static void *inner_malloc(size_t n)
+{
+	return next.malloc ? next.malloc(n) : arena_alloc(n, 16);
+}
+
+static void *inner_calloc(size_t n, size_t m)
+{
+	size_t b;
+
+	if (next.calloc)
+		return next.calloc(n, m);
+	/* the arena is never reused, so it is still zero */
+	return __builtin_mul_overflow(n, m, &b) ? NULL : arena_alloc(b, 16);
+}
+
+static void *inner_realloc(void *p, size_t n)
+{
+	void *q;
+
+	if (!p || !in_arena(p))
+		return next.realloc ? next.realloc(p, n) : p ? NULL : arena_alloc(n, 16);
+	q = inner_malloc(n);
+	if (q)
+		memcpy(q, p, arena_size(p) < n ? arena_size(p) : n);
+	return q;
+}
+
+static void *inner_memalign(size_t a, size_t n)
+{
+	return next.memalign ? next.memalign(a, n) : arena_alloc(n, a);
+}
+
+#define ENTER(t)                                                         \
+	do {                                                             \
+		tl_depth = 1;                                            \
+		(t) = self();                                            \
+	} while (0)
+#define LEAVE()                                                          \
+	do {                                                             \
+		tl_depth = 0;                                            \
+		if (unlikely(tl_exiting) && tl_stats)                    \
+			release_block(tl_stats);                         \
+	} while (0)
+#define OUTSIDE() (likely(tl_depth == 0) && (ready() || (resolve(), tl_depth == 0)))
+
+void *malloc(size_t n)
+{
+	struct tstats *t;
+	void *p;
+
+	if (!OUTSIDE())
+		return inner_malloc(n);
+	ENTER(t);
+	if (unlikely(!t)) {
+		p = next.malloc(n);
+		LEAVE();
+		return p;
+	}
+	bump(&t->calls[CALL_malloc], 1);
+	count_request(t, n);
+	if (unlikely(sample_now(t, LAT_MALLOC))) {
+		uint64_t t0 = ticks_begin();
+
+		p = next.malloc(n);
+		record_latency(t, LAT_MALLOC, ticks_end() - t0);
+	} else {
+		p = next.malloc(n);
+	}
+	if (likely(p != NULL))
+		track_alloc(t, p, n);
+	else
+		bump(&t->failed, 1);
+	LEAVE();
+	return p;
+}
+
+void free(void *p)
+{
+	struct tstats *t;
+
+	if (unlikely(p && in_arena(p)))
+		return;
+	if (!OUTSIDE()) {
+		if (next.free)
+			next.free(p);
+		return;
+	}
+	ENTER(t);
+	if (unlikely(!t)) {
+		next.free(p);
+		LEAVE();
+		return;
+	}
+	bump(&t->calls[CALL_free], 1);
+	if (!p) {
+		bump(&t->free_null, 1);
+		next.free(p);
+		LEAVE();
+		return;
+	}
+	/* out of the table before the block can be handed out again */
+	track_free(t, p);
+	if (unlikely(sample_now(t, LAT_FREE))) {
+		uint64_t t0 = ticks_begin();
+
+		next.free(p);
+		record_latency(t, LAT_FREE, ticks_end() - t0);
+	} else {
+		next.free(p);
+	}
+	LEAVE();
+}
+
+void *calloc(size_t n, size_t m)
+{
+	struct tstats *t;
+	size_t bytes = 0;
+	void *p;
+
+	if (!OUTSIDE())
+		return inner_calloc(n, m);
+	ENTER(t);
+	if (unlikely(!t)) {
+		p = next.calloc(n, m);
+		LEAVE();
+		return p;
+	}
+	bump(&t->calls[CALL_calloc], 1);
+	/* an overflowing product is no request: the call fails */
+	if (!__builtin_mul_overflow(n, m, &bytes))
+		count_request(t, bytes);
+	p = next.calloc(n, m);
+	if (p)
+		track_alloc(t, p, bytes);
+	else
+		bump(&t->failed, 1);
+	LEAVE();
+	return p;
+}
+
+/* realloc and reallocarray: the old block leaves the table first, and comes
+ * back if the call fails. */
+static void *resize(struct tstats *t, void *p, size_t bytes, void *(*call)(void *, size_t, size_t),
+		    size_t n, size_t m)
+{
+	uint64_t meta = 0;
+	int had = 0;
+	void *q;
+
+	count_request(t, bytes);
+	if (p && table_take((uintptr_t)p, &meta) == 0) {
+		had = 1;
+		live_change(t, -(int64_t)(meta & SIZE_MASK), -1);
+	}
+	q = call(p, n, m);
+	if (q) {
+		if (had && (uint32_t)(meta >> SIZE_BITS) != (t->serial & 0xffffff) && q != p)
+			bump(&t->remote_frees, 1);
+		track_alloc(t, q, bytes);
+	} else if (bytes && p) {
+		bump(&t->failed, 1);
+		if (had && table_put((uintptr_t)p, meta & SIZE_MASK, (uint32_t)(meta >> SIZE_BITS)) == 0)
+			live_change(t, (int64_t)(meta & SIZE_MASK), 1);
+	} else if (bytes) {
+		bump(&t->failed, 1);
+	}
+	return q;
+}
+
+static void *call_realloc(void *p, size_t n, size_t m)
+{
+	(void)m;
+	return next.realloc(p, n);
+}
+
+static void *call_reallocarray(void *p, size_t n, size_t m)
+{
+	if (next.reallocarray)
+		return next.reallocarray(p, n, m);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void *realloc(void *p, size_t n)
+{
+	struct tstats *t;
+	void *q;
+
+	if (unlikely(p && in_arena(p)) || !OUTSIDE())
+		return inner_realloc(p, n);
+	ENTER(t);
+	if (unlikely(!t)) {
+		q = next.realloc(p, n);
+		LEAVE();
+		return q;
+	}
+	bump(&t->calls[CALL_realloc], 1);
+	q = resize(t, p, n, call_realloc, n, 0);
+	LEAVE();
+	return q;
+}
+
+void *reallocarray(void *p, size_t n, size_t m)
+{
+	struct tstats *t;
+	size_t bytes;
+	void *q;
+
+	if (unlikely(p && in_arena(p)) || !OUTSIDE()) {
+		if (__builtin_mul_overflow(n, m, &bytes)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return inner_realloc(p, bytes);
+	}
+	ENTER(t);
+	if (unlikely(!t)) {
+		q = call_reallocarray(p, n, m);
+		LEAVE();
+		return q;
+	}
+	bump(&t->calls[CALL_reallocarray], 1);
+	if (__builtin_mul_overflow(n, m, &bytes)) {
+		bump(&t->failed, 1);
+		LEAVE();
+		errno = ENOMEM;
+		return NULL;
+	}
+	q = resize(t, p, bytes, call_reallocarray, n, m);
+	LEAVE();
+	return q;
+}
+
+/* After an allocating call: count it, its request, and the block. */
+static void account(struct tstats *t, enum call c, size_t n, void *p)
+{
+	if (unlikely(!t))
+		return;
+	bump(&t->calls[c], 1);
+	count_request(t, n);
+	if (p)
+		track_alloc(t, p, n);
+	else
+		bump(&t->failed, 1);
+}
+
+/* The aligned family: one shape, a different forward. */
+#define ALIGNED_ENTRY(name, forward_expr, inner_expr)                      \
+	void *name(size_t a, size_t n)                                     \
+	{                                                                  \
+		struct tstats *t;                                          \
+		void *p;                                                   \
+                                                                           \
+		if (!OUTSIDE())                                            \
+			return inner_expr;                                 \
+		ENTER(t);                                                  \
+		p = forward_expr;                                          \
+		account(t, CALL_##name, n, p);                             \
+		LEAVE();                                                   \
+		return p;                                                  \
+	}
+
+ALIGNED_ENTRY(memalign, next.memalign ? next.memalign(a, n) : NULL, inner_memalign(a, n))
+ALIGNED_ENTRY(aligned_alloc, next.aligned_alloc ? next.aligned_alloc(a, n) : NULL,
+	      inner_memalign(a, n))
+
+int posix_memalign(void **out, size_t a, size_t n)
+{
+	struct tstats *t;
+	int rc;
+
+	if (!OUTSIDE()) {
+		if (next.posix_memalign)
+			return next.posix_memalign(out, a, n);
+		*out = arena_alloc(n, a);
+		return *out ? 0 : ENOMEM;
+	}
+	ENTER(t);
+	rc = next.posix_memalign(out, a, n);
+	account(t, CALL_posix_memalign, n, rc == 0 ? *out : NULL);
+	LEAVE();
+	return rc;
+}
+
+#define PAGE_ENTRY(name)                                                   \
+	void *name(size_t n)                                               \
+	{                                                                  \
+		struct tstats *t;                                          \
+		void *p;                                                   \
+                                                                           \
+		if (!OUTSIDE())                                            \
+			return next.name ? next.name(n) : arena_alloc(n, 4096); \
+		ENTER(t);                                                  \
+		p = next.name ? next.name(n) : NULL;                       \
+		account(t, CALL_##name, n, p);                             \
+		LEAVE();                                                   \
+		return p;                                                  \
+	}
+
+PAGE_ENTRY(valloc)
+PAGE_ENTRY(pvalloc)
+
+size_t malloc_usable_size(void *p)
+{
+	struct tstats *t;
+	size_t n;
+
+	if (p && in_arena(p))
+		return arena_size(p);
+	if (!OUTSIDE())
+		return next.malloc_usable_size && p ? next.malloc_usable_size(p) : 0;
+	ENTER(t);
+	n = next.malloc_usable_size ? next.malloc_usable_size(p) : 0;
+	if (likely(t != NULL))
+		bump(&t->calls[CALL_malloc_usable_size], 1);
+	LEAVE();
+	return n;
+}
+
+/* ---- the output ---------------------------------------------------------- */
+
+struct writer {
+	int fd;
+	size_t len;
+	int failed;
+	char buf[4096];
+};
+
+static void w_flush(struct writer *w)
+{
+	size_t off = 0;
+
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->failed = 1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+}
+
+static void w_str(struct writer *w, const char *s)
+{
+	for (; *s; s++) {
+		if (w->len == sizeof(w->buf))
+			w_flush(w);
+		w->buf[w->len++] = *s;
+	}
+}
+
+/* Decimal without printf, which may allocate. */
+static void w_u64(struct writer *w, uint64_t v)
+{
+	char d[24];
+	int i = (int)sizeof(d) - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	w_str(w, d + i);
+}
+
+static void w_i64(struct writer *w, int64_t v)
+{
+	if (v < 0) {
+		w_str(w, "-");
+		w_u64(w, (uint64_t)-(v + 1) + 1);
+	} else {
+		w_u64(w, (uint64_t)v);
+	}
+}
+
+static void w_pair(struct writer *w, const char *k1, const char *k2, uint64_t v)
+{
+	w_str(w, k1);
+	w_str(w, k2);
+	w_str(w, "=");
+	w_u64(w, v);
+	w_str(w, "\n");
+}
+
+static void w_bin(struct writer *w, const char *name, uint64_t lo, uint64_t hi, uint64_t n)
+{
+	w_str(w, "hist ");
+	w_str(w, name);
+	w_str(w, " ");
+	w_u64(w, lo);
+	w_str(w, " ");
+	w_u64(w, hi);
+	w_str(w, " ");
+	w_u64(w, n);
+	w_str(w, "\n");
+}
+
+static atomic_int dumped;
+
+__attribute__((destructor)) static void profile_dump(void)
+{
+	static uint64_t calls[NCALLS], sizes[SIZE_BINS], lat[NLAT][LAT_BINS], lat_max[NLAT],
+		lat_samples[NLAT];
+	static struct writer w;
+	uint64_t bytes = 0, free_null = 0, remote = 0, unknown = 0, failed = 0, end_ns, end_ticks;
+	int64_t lb, lo_;
+	unsigned nblocks = 0, i, k;
+	struct tstats *t;
+	Dl_info info;
+
+	if (!out_path[0] || getpid() != out_pid || atomic_exchange(&dumped, 1))
+		return;
+	end_ticks = ticks_end();
+	end_ns = mono_ns();
+	lb = atomic_load(&live_bytes);
+	lo_ = atomic_load(&live_objects);
+	/* other threads may still run: every read is a relaxed atomic load */
+	for (t = atomic_load_explicit(&blocks, memory_order_acquire); t; t = t->next_block) {
+		nblocks++;
+		for (i = 0; i < NCALLS; i++)
+			calls[i] += get(&t->calls[i]);
+		bytes += get(&t->bytes);
+		free_null += get(&t->free_null);
+		remote += get(&t->remote_frees);
+		unknown += get(&t->unknown_frees);
+		failed += get(&t->failed);
+		for (i = 0; i < SIZE_BINS; i++)
+			sizes[i] += get(&t->size_hist[i]);
+		for (k = 0; k < NLAT; k++) {
+			for (i = 0; i < LAT_BINS; i++)
+				lat[k][i] += get(&t->lat[k][i]);
+			if (get(&t->lat_max[k]) > lat_max[k])
+				lat_max[k] = get(&t->lat_max[k]);
+			lat_samples[k] += get(&t->lat_samples[k]);
+		}
+		/* the exiting thread's own unfolded delta (others' are theirs) */
+		if (t == tl_stats) {
+			lb += t->delta_bytes;
+			lo_ += t->delta_objects;
+		}
+	}
+
+	w.fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w.fd < 0)
+		return;
+	w_pair(&w, "ngbench-profile", "", FORMAT_VERSION);
+	w_pair(&w, "pid", "", (uint64_t)out_pid);
+	w_str(&w, "next=");
+	w_str(&w, next.malloc && dladdr((void *)next.malloc, &info) && info.dli_fname &&
+			  info.dli_fname[0] ? info.dli_fname : "(unknown)");
+	w_str(&w, "\n");
+#ifdef HAVE_TSC
+	w_str(&w, "latency_unit=ticks\n");
+	if (end_ns > start_ns)
+		w_pair(&w, "tick_hz", "",
+		       (uint64_t)((double)(end_ticks - start_ticks) * 1e9 / (double)(end_ns - start_ns)));
+#else
+	w_str(&w, "latency_unit=ns\n");
+#endif
+	w_pair(&w, "run_ns", "", end_ns - start_ns);
+	w_pair(&w, "threads", "", atomic_load(&thread_serial));
+	w_pair(&w, "stat_blocks", "", nblocks);
+	for (i = 0; i < NCALLS; i++)
+		w_pair(&w, "calls.", call_names[i], calls[i]);
+	w_pair(&w, "bytes_requested", "", bytes);
+	w_pair(&w, "free_null", "", free_null);
+	w_pair(&w, "remote_frees", "", remote);
+	w_pair(&w, "unknown_frees", "", unknown);
+	w_pair(&w, "failed", "", failed);
+	w_pair(&w, "untracked", "", atomic_load(&table_lost));
+	w_pair(&w, "peak_live_bytes", "", (uint64_t)atomic_load(&peak_bytes));
+	w_pair(&w, "peak_live_objects", "", (uint64_t)atomic_load(&peak_objects));
+	w_str(&w, "live_bytes_at_exit=");
+	w_i64(&w, lb);
+	w_str(&w, "\nlive_objects_at_exit=");
+	w_i64(&w, lo_);
+	w_str(&w, "\n");
+	w_pair(&w, "shim_peak_bytes", "", atomic_load(&mapped_peak));
+	w_pair(&w, "sample_every", "", SAMPLE_EVERY);
+	for (k = 0; k < NLAT; k++) {
+		w_str(&w, lat_names[k]);
+		w_pair(&w, ".samples", "", lat_samples[k]);
+		w_str(&w, lat_names[k]);
+		w_pair(&w, ".max", "", lat_max[k]);
+	}
+	for (i = 0; i < SIZE_BINS; i++)
+		if (sizes[i])
+			w_bin(&w, "size", i ? UINT64_C(1) << (i - 1) : 0,
+			      i == 0 ? 1 : i == 64 ? UINT64_MAX : UINT64_C(1) << i, sizes[i]);
+	for (k = 0; k < NLAT; k++)
+		for (i = 0; i < LAT_BINS; i++)
+			if (lat[k][i]) {
+				uint64_t lo, hi;
+
+				lat_bounds(i, &lo, &hi);
+				w_bin(&w, lat_names[k], lo, hi, lat[k][i]);
+			}
+	w_str(&w, "end\n");
+	w_flush(&w);
+	close(w.fd);
+}

@@ -1,0 +1,133 @@
+/*
+ * tests/profile/callers.c - a program that makes known allocator calls, run
+ * with the profiling shim preloaded by tests/profile/shim.sh (never
+ * sanitized: it runs with another allocator in front).
+ *
+ *   callers threads T M K  T threads, each M rounds of one call to each
+ *                          function, then K blocks handed to the next
+ *                          thread, which frees them
+ *   callers peak N         N blocks of 1000 bytes live at once, one thread
+ *   callers running        exit() while two threads still allocate
+ *   callers fork N         a forked child makes N mallocs and exits
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long rounds, handed;
+static int nthreads;
+static void ***handoff;        /* handoff[t]: the blocks thread t gives to t+1 */
+static pthread_barrier_t barrier;
+
+/* One call to each of the eleven functions, and a free of each block. */
+static void one_round(long i)
+{
+	void *p[9];
+	size_t n = 16 + (size_t)(i % 200);
+	int k;
+
+	p[0] = malloc(n);
+	p[1] = calloc(2, n);
+	p[2] = realloc(malloc(n), 2 * n); /* a second malloc in this round */
+	p[3] = reallocarray(NULL, 3, n);
+	p[4] = memalign(64, n);
+	if (posix_memalign(&p[5], 64, n))
+		p[5] = NULL;
+	p[6] = aligned_alloc(64, 256); /* n < 216 */
+	p[7] = valloc(n);
+	p[8] = pvalloc(n);
+	if (malloc_usable_size(p[0]) < n)
+		abort();
+	for (k = 0; k < 9; k++) {
+		if (!p[k])
+			abort();
+		memset(p[k], k, n);
+		free(p[k]);
+	}
+}
+
+static void *worker(void *arg)
+{
+	long t = (long)arg, i;
+
+	for (i = 0; i < rounds; i++)
+		one_round(i);
+	for (i = 0; i < handed; i++)
+		handoff[t][i] = malloc(32);
+	pthread_barrier_wait(&barrier);
+	/* free what the previous thread allocated */
+	for (i = 0; i < handed; i++)
+		free(handoff[(t + nthreads - 1) % nthreads][i]);
+	return NULL;
+}
+
+static void *spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		free(malloc(64));
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t tid[64];
+	long i;
+
+	if (argc == 5 && !strcmp(argv[1], "threads")) {
+		nthreads = atoi(argv[2]);
+		rounds = atol(argv[3]);
+		handed = atol(argv[4]);
+		if (nthreads < 1 || nthreads > 64)
+			return 2;
+		handoff = calloc((size_t)nthreads, sizeof(*handoff));
+		for (i = 0; i < nthreads; i++)
+			handoff[i] = calloc((size_t)handed + 1, sizeof(void *));
+		pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&tid[i], NULL, worker, (void *)i))
+				return 1;
+		for (i = 0; i < nthreads; i++)
+			pthread_join(tid[i], NULL);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "peak")) {
+		long n = atol(argv[2]);
+		void **v = calloc((size_t)n, sizeof(*v));
+
+		for (i = 0; i < n; i++)
+			v[i] = malloc(1000);
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "running")) {
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&tid[i], NULL, spin, NULL))
+				return 1;
+		usleep(100 * 1000);
+		exit(0);
+	}
+	if (argc == 3 && !strcmp(argv[1], "fork")) {
+		long n = atol(argv[2]);
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			for (i = 0; i < n; i++)
+				free(malloc(8));
+			exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			return 1;
+		return WEXITSTATUS(status);
+	}
+	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N\n");
+	return 2;
+}
