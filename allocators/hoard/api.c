@@ -4,9 +4,10 @@
  * and the small hoard_* inspection interface.
  *
  * Every function here may be the first allocation of the process (the
- * dynamic linker, libc and libpthread allocate before main); hoard_alloc()
- * initializes on first use without allocating.  C++ operator new and delete
- * in libstdc++ call malloc, aligned_alloc and free, so they reach these.
+ * dynamic linker, libc and libpthread allocate before main); the slow path
+ * of hoard_malloc() initializes on first use without allocating.  C++
+ * operator new and delete in libstdc++ call malloc, aligned_alloc and free,
+ * so they reach these.
  */
 #include "config.h"
 
@@ -25,15 +26,16 @@ static inline int is_pow2(size_t v)
 	return v && !(v & (v - 1));
 }
 
+/* malloc and free are the inline fast paths of internal.h. */
 HOARD_EXPORT void *malloc(size_t size)
 {
-	return hoard_alloc(size, 0);
+	return hoard_malloc(size);
 }
 
 HOARD_EXPORT void free(void *p)
 {
-	if (p)
-		hoard_dealloc(p);
+	if (HOARD_LIKELY(p != NULL))
+		hoard_free(p);
 }
 
 HOARD_EXPORT void *calloc(size_t n, size_t size)
@@ -45,7 +47,7 @@ HOARD_EXPORT void *calloc(size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = hoard_alloc(total, 0);
+	p = hoard_malloc(total);
 	/* Objects above S/2 are fresh anonymous mappings: already zero. */
 	if (p && total <= hoard_cfg.max_small)
 		memset(p, 0, total);
@@ -59,29 +61,29 @@ HOARD_EXPORT void *realloc(void *p, size_t size)
 	void *q;
 
 	if (!p)
-		return hoard_alloc(size, 0);
+		return hoard_malloc(size);
 	if (size == 0) {
 		/* As glibc: realloc(p, 0) frees p and returns NULL. */
-		hoard_dealloc(p);
+		hoard_free(p);
 		return NULL;
 	}
 	usable = hoard_usable(p);
 	sb = hoard_sb_of(p);
-	if (sb->magic == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
+	if (hoard_sb_magic(sb) == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
 		/* In place: within the mapping, not wasting half of it, or
 		 * grown with mremap; hoard_large_grow records the new size. */
 		if ((size > usable || size >= usable / 2) && !hoard_large_grow(p, size))
 			return p;
-	} else if (sb->magic == HOARD_MAGIC_SMALL && size <= usable &&
+	} else if (hoard_sb_magic(sb) == HOARD_MAGIC_SMALL && size <= usable &&
 		   (size > usable / 2 || usable <= 64)) {
 		/* Same block unless it would waste more than half of it. */
 		return p;
 	}
-	q = hoard_alloc(size, 0);
+	q = hoard_malloc(size);
 	if (!q)
 		return NULL;
 	memcpy(q, p, size < usable ? size : usable);
-	hoard_dealloc(p);
+	hoard_free(p);
 	return q;
 }
 

@@ -278,5 +278,24 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 			c++;
 		cfg->class_of[i] = (uint16_t)c;
 	}
+	cfg->sb_mask = ~(uintptr_t)(cfg->sb_size - 1);
+
+	/*
+	 * malloc's fast path (internal.h) looks up the cache slot of a
+	 * request up to tc_max_size in a table of its own: the cached
+	 * classes are the first ones (up to 1 KiB, at most 32), so slot is
+	 * class.  S >= 4K makes S/2 >= HOARD_TC_MAX_SIZE, so class_of covers
+	 * the table.  tc_max_size stays 0 without a cache: every malloc then
+	 * takes the paper's path.
+	 */
+	size_t tc_max = 0;
+
+	for (unsigned c = 0; c < HOARD_TC_CLASSES && c < cfg->nclasses; c++)
+		if (cfg->tc_cap[c])
+			tc_max = cfg->class_size[c];
+	for (size_t i = 0; i <= HOARD_TC_MAX_SIZE / HOARD_ALIGN; i++)
+		cfg->tc_slot_of[i] = (uint8_t)(i * HOARD_ALIGN <= tc_max ? cfg->class_of[i]
+									  : HOARD_TC_SLOT_NONE);
+	cfg->tc_max_size = tc_max;
 	return 0;
 }

@@ -298,9 +298,24 @@ static void sb_link_locked(struct hoard_heap *h, struct hoard_sb *sb)
 		h->classes[sb->sclass].nonempty |= 1u << g;
 }
 
+/*
+ * Changes the owner in sb's ident, keeping magic and the interior flag;
+ * with the old and the new owner's locks held (the only writers).
+ */
+static void sb_set_owner(struct hoard_sb *sb, uint32_t owner)
+{
+	uint64_t v = atomic_load_explicit(&sb->ident, memory_order_relaxed);
+
+	v &= ~((uint64_t)HOARD_ID_OWNER_MASK << HOARD_ID_OWNER_SHIFT);
+	v |= (uint64_t)owner << HOARD_ID_OWNER_SHIFT;
+	atomic_store_explicit(&sb->ident, v, memory_order_release);
+}
+
+/* Formats sb for class c; it belongs to the global heap, whose lock is held. */
 static void sb_format(struct hoard_sb *sb, unsigned c)
 {
-	sb->magic = HOARD_MAGIC_SMALL;
+	atomic_store_explicit(&sb->ident, HOARD_MAGIC_SMALL, memory_order_relaxed);
+	sb->tc_slot = (uint8_t)(c < HOARD_TC_CLASSES && hoard_cfg.tc_cap[c] ? c : HOARD_TC_SLOT_NONE);
 	sb->sclass = c;
 	sb->block_size = hoard_cfg.class_size[c];
 	sb->capacity = hoard_cfg.class_capacity[c];
@@ -310,7 +325,6 @@ static void sb_format(struct hoard_sb *sb, unsigned c)
 	sb->blocks = (char *)sb + HOARD_HEADER_SIZE;
 	sb->prev = sb->next = NULL;
 	sb->group = HOARD_GROUP_NONE;
-	atomic_store_explicit(&sb->interior, 0, memory_order_relaxed);
 }
 
 /* ---- the global heap ---------------------------------------------------- */
@@ -377,7 +391,7 @@ static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
 		}
 		sb_format(sb, c);
 	}
-	atomic_store_explicit(&sb->owner, h->index, memory_order_release);
+	sb_set_owner(sb, h->index);
 	hoard_unlock(&global->lock);
 
 	cl->in_use += sb_used_bytes(sb);
@@ -426,7 +440,7 @@ static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
 		cl->nsuperblocks--;
 		update_threshold(cl);
 
-		atomic_store_explicit(&sb->owner, HOARD_GLOBAL, memory_order_release);
+		sb_set_owner(sb, HOARD_GLOBAL);
 		if (sb->used) {
 			gcl = &global->classes[sb->sclass];
 			gcl->in_use += sb_used_bytes(sb);
@@ -522,11 +536,11 @@ static inline void free_one_locked(struct hoard_heap *h, struct hoard_sb *sb, vo
 static inline struct hoard_heap *lock_owner(struct hoard_sb *sb)
 {
 	for (;;) {
-		uint32_t owner = atomic_load_explicit(&sb->owner, memory_order_acquire);
+		uint32_t owner = hoard_sb_owner(sb, memory_order_acquire);
 		struct hoard_heap *h = &hoard_heaps[owner];
 
 		hoard_lock(&h->lock);
-		if (HOARD_LIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) == owner))
+		if (HOARD_LIKELY(hoard_sb_owner(sb, memory_order_relaxed) == owner))
 			return h;
 		hoard_unlock(&h->lock);
 	}
@@ -557,24 +571,19 @@ static void dealloc_locked_path(struct hoard_sb *sb, void *p)
  * freed by another thread still goes back to its owner, which is what
  * bounds blowup and avoids passive false sharing.  HOARD_THREAD_CACHE=0
  * gives the paper's algorithm exactly.
+ *
+ * The fast paths are inline in internal.h (hoard_malloc, hoard_free); here
+ * are the misses.  A slot's count of cached blocks is tc_cap - room.
  */
-struct hoard_tcache {
-	void *head[HOARD_TC_CLASSES];
-	uint16_t count[HOARD_TC_CLASSES];
-	/* 0: not registered for the flush at thread exit; 1: active;
-	 * 2: disabled (thread exiting, or no key). */
-	uint8_t state;
-};
-
-static __thread struct hoard_tcache tcache __attribute__((tls_model("initial-exec")));
+__thread struct hoard_tcache hoard_tc __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 static int tcache_key_ok;
 
-/*
- * Gives all but keep cached blocks of class c back, under one lock of the
- * thread's heap for those whose superblock it still owns (all of them, but
- * for a superblock that moved meanwhile: that one goes to its owner).
- */
+static inline unsigned tc_count(const struct hoard_tcache *tc, unsigned c)
+{
+	return (unsigned)hoard_cfg.tc_cap[c] - tc->room[c];
+}
+
 /*
  * Gives all but keep cached blocks of class c back, under one lock of the
  * thread's heap for those whose superblock it still owns (all of them, but
@@ -588,16 +597,16 @@ static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned kee
 	struct hoard_sb *last = NULL;
 	void *moved = NULL;
 
-	if (tc->count[c] <= keep)
+	if (tc_count(tc, c) <= keep)
 		return;
 	hoard_lock(&h->lock);
-	while (tc->count[c] > keep) {
+	while (tc_count(tc, c) > keep) {
 		void *p = tc->head[c];
 		struct hoard_sb *sb = hoard_sb_of(p);
 
 		tc->head[c] = *(void **)p;
-		tc->count[c]--;
-		if (HOARD_UNLIKELY(atomic_load_explicit(&sb->owner, memory_order_relaxed) != h->index)) {
+		tc->room[c]++;
+		if (HOARD_UNLIKELY(hoard_sb_owner(sb, memory_order_relaxed) != h->index)) {
 			*(void **)p = moved;
 			moved = p;
 			continue;
@@ -630,16 +639,22 @@ static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned kee
 	}
 }
 
-/* At thread exit: the cached blocks go back to their superblocks. */
+/* At thread exit: the cached blocks go back to their superblocks, and the
+ * cache takes no more (a later destructor may still allocate and free). */
 static void tcache_exit(void *arg)
 {
 	struct hoard_tcache *tc = arg;
 
 	tc->state = 2;
-	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
+	tc->tag = 0;
+	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++) {
 		tcache_flush_class(tc, c, 0);
+		tc->room[c] = 0;
+	}
 }
 
+/* The thread's first cached operation: the flush at exit, then the tag
+ * that lets free's fast path recognize the blocks of its own heap. */
 static int tcache_register(struct hoard_tcache *tc)
 {
 	/* The value must be non-NULL for the destructor to run; keys below
@@ -648,6 +663,10 @@ static int tcache_register(struct hoard_tcache *tc)
 		tc->state = 2;
 		return -1;
 	}
+	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
+		tc->room[c] = hoard_cfg.tc_cap[c];
+	tc->room[HOARD_TC_SLOT_NONE] = 0;
+	tc->tag = HOARD_MAGIC_SMALL | (uint64_t)my_heap()->index << HOARD_ID_OWNER_SHIFT;
 	tc->state = 1;
 	return 0;
 }
@@ -708,7 +727,7 @@ static void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 	}
 	hoard_unlock(&h->lock);
 	tc->head[c] = *(void **)head;
-	tc->count[c] = (uint16_t)(taken - 1);
+	tc->room[c] = (uint16_t)(hoard_cfg.tc_cap[c] - (taken - 1));
 	return head;
 }
 
@@ -723,6 +742,7 @@ int hoard_tcache_init_locked(void)
 static void *large_alloc(size_t size, size_t align);
 static void large_free(struct hoard_sb *hdr, void *p);
 
+/* The paper's malloc: one block under the lock of the thread's heap. */
 static void *alloc_small(unsigned c, size_t align)
 {
 	struct hoard_heap *h = my_heap();
@@ -733,7 +753,11 @@ static void *alloc_small(unsigned c, size_t align)
 	b = alloc_one_locked(h, &h->classes[c], c, &sb);
 	if (b && align > HOARD_ALIGN && ((uintptr_t)b & (align - 1))) {
 		b = (char *)(((uintptr_t)b + align - 1) & ~(uintptr_t)(align - 1));
-		atomic_store_explicit(&sb->interior, 1, memory_order_relaxed);
+		if (!hoard_sb_interior(sb))
+			atomic_store_explicit(&sb->ident,
+					      atomic_load_explicit(&sb->ident, memory_order_relaxed) |
+						      HOARD_ID_INTERIOR,
+					      memory_order_relaxed);
 	}
 	hoard_unlock(&h->lock);
 	if (HOARD_UNLIKELY(!b))
@@ -741,9 +765,14 @@ static void *alloc_small(unsigned c, size_t align)
 	return b;
 }
 
-void *hoard_alloc(size_t size, size_t align)
+/*
+ * malloc when the fast path (hoard_malloc) found nothing: initialization,
+ * large objects, classes the cache does not serve, the paper's algorithm
+ * with the cache off, and the cache's misses.
+ */
+void *hoard_alloc_slow(size_t size)
 {
-	struct hoard_tcache *tc;
+	struct hoard_tcache *tc = &hoard_tc;
 	unsigned c;
 	void *b;
 
@@ -752,31 +781,16 @@ void *hoard_alloc(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (HOARD_UNLIKELY(align > HOARD_ALIGN)) {
-		/*
-		 * An aligned request takes a block big enough to align inside
-		 * it: blocks are 16-aligned, so at most align - 16 bytes are
-		 * skipped.  A zero size counts as one, or the aligned pointer
-		 * could be the end of its block, which is the start of the
-		 * next.
-		 */
-		if (size == 0)
-			size = 1;
-		if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
-			return large_alloc(size, align);
-		size += align - HOARD_ALIGN;
-		return alloc_small(hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN], align);
-	}
 	if (HOARD_UNLIKELY(size > hoard_cfg.max_small))
 		return large_alloc(size, HOARD_ALIGN);
 	c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
 	if (c >= HOARD_TC_CLASSES || !hoard_cfg.tc_cap[c])
 		return alloc_small(c, 0);
-	tc = &tcache;
+	/* The first call may come here before the tables were ready. */
 	b = tc->head[c];
-	if (HOARD_LIKELY(b != NULL)) {
+	if (b != NULL) {
 		tc->head[c] = *(void **)b;
-		tc->count[c]--;
+		tc->room[c]++;
 		return b;
 	}
 	if (HOARD_UNLIKELY(tc->state != 1) && (tc->state == 2 || tcache_register(tc)))
@@ -787,37 +801,64 @@ void *hoard_alloc(size_t size, size_t align)
 	return b;
 }
 
-void hoard_dealloc(void *p)
+void *hoard_alloc(size_t size, size_t align)
+{
+	if (HOARD_LIKELY(align <= HOARD_ALIGN))
+		return hoard_malloc(size);
+	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
+	    hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/*
+	 * An aligned request takes a block big enough to align inside it:
+	 * blocks are 16-aligned, so at most align - 16 bytes are skipped.  A
+	 * zero size counts as one, or the aligned pointer could be the end of
+	 * its block, which is the start of the next.
+	 */
+	if (size == 0)
+		size = 1;
+	if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
+		return large_alloc(size, align);
+	size += align - HOARD_ALIGN;
+	return alloc_small(hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN], align);
+}
+
+/*
+ * free when the fast path (hoard_free) did not take the block: large
+ * objects, interior pointers, blocks of other heaps, classes the cache does
+ * not serve, the cache off, not yet registered or full.
+ */
+void hoard_dealloc_slow(void *p)
 {
 	struct hoard_sb *sb = hoard_sb_of(p);
-	struct hoard_tcache *tc;
+	struct hoard_tcache *tc = &hoard_tc;
+	uint64_t id = atomic_load_explicit(&sb->ident, memory_order_relaxed);
 	unsigned c;
 
-	if (HOARD_UNLIKELY(sb->magic != HOARD_MAGIC_SMALL)) {
-		if (sb->magic == HOARD_MAGIC_LARGE)
+	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL)) {
+		if ((uint32_t)id == HOARD_MAGIC_LARGE)
 			large_free(sb, p);
 		return;
 	}
-	if (HOARD_UNLIKELY(atomic_load_explicit(&sb->interior, memory_order_relaxed))) {
+	if (HOARD_UNLIKELY(id & HOARD_ID_INTERIOR)) {
 		p = block_start(sb, p);
 		dealloc_locked_path(sb, p);
 		return;
 	}
 	c = sb->sclass;
-	tc = &tcache;
-	/*
-	 * Cache only blocks of this thread's own heap (an unlocked read: if
-	 * the superblock has just moved, the block merely stays "in use" a
-	 * little longer, and goes to whoever owns it when flushed).
-	 */
-	if (c < HOARD_TC_CLASSES && tc->state == 1 && hoard_cfg.tc_cap[c] &&
-	    atomic_load_explicit(&sb->owner, memory_order_relaxed) == tls_heap->index) {
-		if (HOARD_UNLIKELY(tc->count[c] >= hoard_cfg.tc_cap[c]))
-			tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
-		*(void **)p = tc->head[c];
-		tc->head[c] = p;
-		tc->count[c]++;
-		return;
+	if (c < HOARD_TC_CLASSES && hoard_cfg.tc_cap[c]) {
+		if (tc->state == 0)
+			tcache_register(tc);
+		if (id == tc->tag) {
+			/* Full: give half back under one lock, keep this one. */
+			if (!tc->room[c])
+				tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
+			*(void **)p = tc->head[c];
+			tc->head[c] = p;
+			tc->room[c]--;
+			return;
+		}
 	}
 	dealloc_locked_path(sb, p);
 }
@@ -828,11 +869,11 @@ size_t hoard_usable(const void *p)
 
 	/* A large object may use the rest of its last page; beyond, the
 	 * mapping's address space is not counted in A. */
-	if (sb->magic == HOARD_MAGIC_LARGE)
+	if (hoard_sb_magic(sb) == HOARD_MAGIC_LARGE)
 		return (size_t)((const char *)sb + sb->large_pages - (const char *)p);
-	if (sb->magic != HOARD_MAGIC_SMALL)
+	if (hoard_sb_magic(sb) != HOARD_MAGIC_SMALL)
 		return 0;
-	if (atomic_load_explicit(&sb->interior, memory_order_relaxed))
+	if (hoard_sb_interior(sb))
 		return (size_t)(block_start(sb, p) + sb->block_size - (const char *)p);
 	return sb->block_size;
 }
@@ -880,12 +921,12 @@ static void *large_alloc(size_t size, size_t align)
 	base = (char *)(((uintptr_t)map + S - 1) & ~(uintptr_t)(S - 1));
 	p = (char *)(((uintptr_t)base + HOARD_HEADER_SIZE + align - 1) & ~(uintptr_t)(align - 1));
 	hdr = hoard_sb_of(p);
-	hdr->magic = HOARD_MAGIC_LARGE;
+	/* Owner: the global heap, which no thread cache's tag names. */
+	atomic_store_explicit(&hdr->ident, HOARD_MAGIC_LARGE, memory_order_relaxed);
 	hdr->map = map;
 	hdr->map_len = len;
 	hdr->large_size = size;
 	hdr->large_pages = large_pages(hdr, p, size);
-	atomic_store_explicit(&hdr->owner, HOARD_GLOBAL, memory_order_relaxed);
 	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
 	count_allocated((ptrdiff_t)hdr->large_pages);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
@@ -912,7 +953,7 @@ int hoard_large_grow(void *p, size_t size)
 	size_t need, pages, page = hoard_cfg.page;
 	void *m;
 
-	if (hdr->magic != HOARD_MAGIC_LARGE)
+	if (hoard_sb_magic(hdr) != HOARD_MAGIC_LARGE)
 		return -1;
 	if (size > PTRDIFF_MAX - page)
 		return -1;
@@ -975,7 +1016,7 @@ int hoard_owns(const void *p)
 	if (!p || !atomic_load_explicit(&hoard_ready, memory_order_acquire))
 		return 0;
 	sb = hoard_sb_of(p);
-	return sb->magic == HOARD_MAGIC_SMALL || sb->magic == HOARD_MAGIC_LARGE;
+	return hoard_sb_magic(sb) == HOARD_MAGIC_SMALL || hoard_sb_magic(sb) == HOARD_MAGIC_LARGE;
 }
 
 /* Checks one class of one heap; returns the number of problems. */
@@ -991,8 +1032,8 @@ static int check_class_locked(struct hoard_heap *h, unsigned c)
 		if (!!cl->list[g] != !!(cl->nonempty & (1u << g)))
 			bad++;
 		for (struct hoard_sb *sb = cl->list[g]; sb; sb = sb->next) {
-			if (sb->magic != HOARD_MAGIC_SMALL || sb->sclass != c ||
-			    atomic_load_explicit(&sb->owner, memory_order_relaxed) != h->index ||
+			if (hoard_sb_magic(sb) != HOARD_MAGIC_SMALL || sb->sclass != c ||
+			    hoard_sb_owner(sb, memory_order_relaxed) != h->index ||
 			    sb->group != g || group_of(sb) != g || sb->used > sb->carved ||
 			    (sb->next && sb->next->prev != sb))
 				bad++;
@@ -1048,7 +1089,7 @@ int hoard_check(void)
 		for (unsigned c = 0; c < hoard_cfg.nclasses; c++)
 			bad += check_class_locked(h, c);
 		for (struct hoard_sb *sb = h->empty; sb; sb = sb->next, nempty++)
-			if (sb->used != 0 || atomic_load_explicit(&sb->owner, memory_order_relaxed) != 0)
+			if (sb->used != 0 || hoard_sb_owner(sb, memory_order_relaxed) != 0)
 				bad++;
 		if (nempty != h->nempty)
 			bad++;

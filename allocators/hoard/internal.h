@@ -61,8 +61,12 @@
 #define HOARD_NLISTS (HOARD_GROUPS + 2u)
 #define HOARD_GROUP_NONE 0xffu
 
-/* Size classes that the thread cache serves (heap.c). */
+/* Size classes that the thread cache serves (heap.c), the largest block
+ * it caches, and the slot of the classes it does not cache (always empty
+ * and without room). */
 #define HOARD_TC_CLASSES 32u
+#define HOARD_TC_MAX_SIZE 1024u
+#define HOARD_TC_SLOT_NONE HOARD_TC_CLASSES
 
 #define HOARD_MAGIC_SMALL 0x48534231u /* "HSB1": superblock of one size class */
 #define HOARD_MAGIC_LARGE 0x484c4731u /* "HLG1": object > S/2 from mmap */
@@ -71,10 +75,25 @@ struct hoard_lock {
 	atomic_int held;
 };
 
+/*
+ * A superblock's identity in one word, so that free's fast path tells
+ * "a small block of a superblock my heap owns, no aligned pointers in it"
+ * with one load and one comparison (heap.c, hoard_free):
+ *
+ *	bits 0-31	magic (HOARD_MAGIC_SMALL or HOARD_MAGIC_LARGE)
+ *	bits 32-62	owner heap index; written under the old and the new
+ *			owner's locks
+ *	bit 63		set once an interior (aligned) pointer was handed out;
+ *			written under the owner's lock
+ *
+ * Every writer holds the owner's lock, so a load and a store update it.
+ */
+#define HOARD_ID_OWNER_SHIFT 32
+#define HOARD_ID_OWNER_MASK 0x7fffffffu
+#define HOARD_ID_INTERIOR (UINT64_C(1) << 63)
+
 struct hoard_sb {
-	uint32_t magic;
-	/* Heap index; written under the old and the new owner's locks. */
-	_Atomic uint32_t owner;
+	_Atomic uint64_t ident;
 	/* Small: size class index, block size, blocks that fit, in use. */
 	uint32_t sclass;
 	uint32_t block_size;
@@ -86,8 +105,9 @@ struct hoard_sb {
 	 * grp_lo <= used < grp_hi (no division on the fast paths). */
 	uint32_t grp_lo, grp_hi;
 	uint8_t group;
-	/* Set once an interior (aligned) pointer was handed out. */
-	_Atomic uint8_t interior;
+	/* The thread cache's slot for this class (HOARD_TC_SLOT_NONE when
+	 * the class is not cached), read by free's fast path. */
+	uint8_t tc_slot;
 	/* LIFO free list threaded through the free blocks. */
 	void *free_list;
 	char *blocks;
@@ -146,6 +166,16 @@ struct hoard_heap {
 } __attribute__((aligned(HOARD_CACHELINE)));
 
 struct hoard_config {
+	/*
+	 * Read by the inline fast paths, so first: the largest request the
+	 * thread cache serves (0 before initialization and with the cache
+	 * off, which sends every call to the slow paths), the cache slot of
+	 * each 16-byte size step up to it, and the mask that finds a block's
+	 * superblock.
+	 */
+	size_t tc_max_size;
+	uintptr_t sb_mask;	/* ~(S - 1) */
+	uint8_t tc_slot_of[HOARD_TC_MAX_SIZE / HOARD_ALIGN + 1];
 	size_t sb_size;		/* S */
 	unsigned sb_shift;	/* log2(S) */
 	double empty_fraction;	/* f */
@@ -202,7 +232,8 @@ static inline void hoard_unlock(struct hoard_lock *l)
 int hoard_init(void);
 int hoard_tcache_init_locked(void);
 void *hoard_alloc(size_t size, size_t align);
-void hoard_dealloc(void *p);
+void *hoard_alloc_slow(size_t size);
+void hoard_dealloc_slow(void *p);
 size_t hoard_usable(const void *p);
 void hoard_stats_write(void);
 void hoard_heap_totals(uint64_t *in_use, uint64_t *held);
@@ -219,7 +250,86 @@ static inline struct hoard_sb *hoard_sb_of(const void *p)
 	 * first byte (the header is there), so p - 1 rounded down to S finds
 	 * the header.  Large objects keep the same rule (see hoard_large_alloc).
 	 */
-	return (struct hoard_sb *)(((uintptr_t)p - 1) & ~((uintptr_t)hoard_cfg.sb_size - 1));
+	return (struct hoard_sb *)(((uintptr_t)p - 1) & hoard_cfg.sb_mask);
+}
+
+static inline uint32_t hoard_sb_magic(const struct hoard_sb *sb)
+{
+	return (uint32_t)atomic_load_explicit(&sb->ident, memory_order_relaxed);
+}
+
+static inline uint32_t hoard_sb_owner(const struct hoard_sb *sb, memory_order order)
+{
+	return (uint32_t)(atomic_load_explicit(&sb->ident, order) >> HOARD_ID_OWNER_SHIFT) &
+	       HOARD_ID_OWNER_MASK;
+}
+
+static inline int hoard_sb_interior(const struct hoard_sb *sb)
+{
+	return !!(atomic_load_explicit(&sb->ident, memory_order_relaxed) & HOARD_ID_INTERIOR);
+}
+
+/*
+ * The thread cache (heap.c).  tag is the ident of a superblock whose blocks
+ * this thread may cache: HOARD_MAGIC_SMALL with the thread's own heap as
+ * owner and no interior pointers; 0 (which no superblock has) while the
+ * thread caches nothing: not registered yet, exiting, or the cache is off.
+ * room[s] is how many more blocks slot s may take; the slot
+ * HOARD_TC_SLOT_NONE is never filled.
+ */
+struct hoard_tcache {
+	uint64_t tag;
+	void *head[HOARD_TC_CLASSES + 1];
+	uint16_t room[HOARD_TC_CLASSES + 1];
+	/* 0: not registered for the flush at thread exit; 1: active;
+	 * 2: disabled (thread exiting, or no key). */
+	uint8_t state;
+};
+
+extern __thread struct hoard_tcache hoard_tc __attribute__((tls_model("initial-exec")));
+
+/*
+ * malloc's fast path: a block of the thread cache, no lock, no atomic.
+ * Everything else (initialization, large objects, classes the cache does
+ * not serve, an empty cache, HOARD_THREAD_CACHE=0) is hoard_alloc_slow.
+ */
+static inline void *hoard_malloc(size_t size)
+{
+	if (HOARD_LIKELY(size <= hoard_cfg.tc_max_size)) {
+		unsigned s = hoard_cfg.tc_slot_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
+		void *b = hoard_tc.head[s];
+
+		if (HOARD_LIKELY(b != NULL)) {
+			hoard_tc.head[s] = *(void **)b;
+			hoard_tc.room[s]++;
+			return b;
+		}
+	}
+	return hoard_alloc_slow(size);
+}
+
+/*
+ * free's fast path: a block of a superblock that the thread's own heap
+ * owns goes to the thread cache when there is room.  The owner is read
+ * without the lock: if the superblock has just moved, the block merely
+ * stays "in use" a little longer and goes to whoever owns it when the
+ * cache is flushed.
+ */
+static inline void hoard_free(void *p)
+{
+	struct hoard_sb *sb = hoard_sb_of(p);
+
+	if (HOARD_LIKELY(atomic_load_explicit(&sb->ident, memory_order_relaxed) == hoard_tc.tag)) {
+		unsigned s = sb->tc_slot;
+
+		if (HOARD_LIKELY(hoard_tc.room[s] != 0)) {
+			*(void **)p = hoard_tc.head[s];
+			hoard_tc.head[s] = p;
+			hoard_tc.room[s]--;
+			return;
+		}
+	}
+	hoard_dealloc_slow(p);
 }
 
 /* Stable part of the public interface, looked up with dlsym by tests and by
