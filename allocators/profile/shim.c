@@ -413,7 +413,7 @@ static inline int sample_now(struct tstats *t, int k)
 
 /* ---- the live-block table ----------------------------------------------- */
 
-#define NSHARDS 256
+#define NSHARDS 64
 #define SHARD_FIRST_SLOTS 256  /* 4 KiB */
 #define SIZE_BITS 40
 #define SIZE_MASK ((UINT64_C(1) << SIZE_BITS) - 1)
@@ -440,7 +440,7 @@ static inline uint64_t hash_ptr(uintptr_t p)
 
 static inline struct shard *shard_of(uint64_t h)
 {
-	return &shards[h >> 56];
+	return &shards[h >> 58];
 }
 
 static inline uint32_t home_of(const struct shard *s, uint64_t h)
