@@ -31,7 +31,7 @@
  *     back at exit for the next new thread to keep adding to; the dump at exit
  *     sums them while other threads may still run.
  *   - Live blocks are kept in a side table (pointer -> requested size and
- *     allocating thread): 256 shards, each an open-addressing table with
+ *     allocating thread): 64 shards, each an open-addressing table with
  *     linear probing and backward-shift deletion under its own spin lock,
  *     doubled when three quarters full.
  *   - Peak live bytes: each thread keeps its own delta and folds it into the
