@@ -589,44 +589,57 @@ static inline unsigned tc_count(const struct hoard_tcache *tc, unsigned c)
  * thread's heap for those whose superblock it still owns (all of them, but
  * for a superblock that moved meanwhile: that one goes to its owner).  The
  * invariant is restored once, at the end, as after a single free.
+ *
+ * Consecutive cached blocks usually come from one superblock (a refill
+ * takes them from one, and frees follow allocations), and they are already
+ * linked to each other: each such run is spliced onto its superblock's free
+ * list whole, with one update of the counts and of the fullness group.
  */
 static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
 {
 	struct hoard_heap *h = tls_heap;
 	struct hoard_class_lists *cl = &h->classes[c];
-	struct hoard_sb *last = NULL;
+	struct hoard_sb *last_sb = NULL;
+	unsigned left = tc_count(tc, c);
 	void *moved = NULL;
 
-	if (tc_count(tc, c) <= keep)
+	if (left <= keep)
 		return;
+	left -= keep;
+	tc->room[c] = (uint16_t)(tc->room[c] + left);
 	hoard_lock(&h->lock);
-	while (tc_count(tc, c) > keep) {
-		void *p = tc->head[c];
-		struct hoard_sb *sb = hoard_sb_of(p);
+	while (left) {
+		void *first = tc->head[c], *last = first;
+		struct hoard_sb *sb = hoard_sb_of(first);
+		uint32_t n = 1;
 
-		tc->head[c] = *(void **)p;
-		tc->room[c]++;
+		while (n < left && hoard_sb_of(*(void **)last) == sb) {
+			last = *(void **)last;
+			n++;
+		}
+		tc->head[c] = *(void **)last;
+		left -= n;
 		if (HOARD_UNLIKELY(hoard_sb_owner(sb, memory_order_relaxed) != h->index)) {
-			*(void **)p = moved;
-			moved = p;
+			*(void **)last = moved;
+			moved = first;
 			continue;
 		}
-		*(void **)p = sb->free_list;
-		sb->free_list = p;
-		sb->used--;
-		cl->in_use -= sb->block_size;
+		*(void **)last = sb->free_list;
+		sb->free_list = first;
+		sb->used -= n;
+		cl->in_use -= (size_t)n * sb->block_size;
 		if (HOARD_UNLIKELY(hoard_cfg.stats))
-			count_in_use(-(ptrdiff_t)sb->block_size);
+			count_in_use(-(ptrdiff_t)((size_t)n * sb->block_size));
 		if (sb->used < sb->grp_lo) {
 			sb_unlink_locked(h, sb);
 			sb_link_locked(h, sb);
 		}
-		last = sb;
+		last_sb = sb;
 	}
 	/* Move to front (Section 3.1): the superblock freed into last. */
-	if (last && last->prev) {
-		sb_unlink_locked(h, last);
-		sb_link_locked(h, last);
+	if (last_sb && last_sb->prev) {
+		sb_unlink_locked(h, last_sb);
+		sb_link_locked(h, last_sb);
 	}
 	if (cl->in_use < cl->release_below)
 		release_locked(h, cl);
@@ -711,11 +724,21 @@ static void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 		head = b;
 		taken++;
 	}
-	while (taken < want && sb->carved < sb->capacity) {
-		b = sb->blocks + (size_t)sb->carved++ * sb->block_size;
-		*(void **)b = head;
+	if (taken < want && sb->carved < sb->capacity) {
+		/* Never-used blocks, linked in address order. */
+		uint32_t n = sb->capacity - sb->carved, bs = sb->block_size;
+		char *end;
+
+		if (n > want - taken)
+			n = want - taken;
+		b = sb->blocks + (size_t)sb->carved * bs;
+		end = b + (size_t)(n - 1) * bs;
+		for (char *q = b; q < end; q += bs)
+			*(void **)q = q + bs;
+		*(void **)end = head;
 		head = b;
-		taken++;
+		sb->carved += n;
+		taken += n;
 	}
 	sb->used += taken;
 	cl->in_use += (size_t)taken * sb->block_size;
