@@ -36,7 +36,7 @@ static const char run_usage[] =
 	"What to run:\n"
 	"  -a, --allocator=LIST   allocator names, 'all' (every available one; the default)\n"
 	"                         or the path of any malloc library (/path/libfoo.so);\n"
-	"                         comma-separated\n"
+	"                         comma-separated; -NAME leaves one out (all,-hoard)\n"
 	"  -w, --workload=LIST    registered workload names or 'all'; comma-separated\n"
 	"  -p, --preset=NAME      quick (~1 s), standard (~10 s) or full (~60 s); default quick\n"
 	"  -t, --threads=LIST     thread counts to sweep, e.g. 1,2,4 (workloads with a\n"
@@ -172,6 +172,15 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 	for (i = 0; i < o->allocators.n; i++) {
 		const char *name = o->allocators.v[i];
 
+		if (name[0] == '-') {
+			/* "all,-nextgen-sync": dropped from the selection below */
+			if (!allocator_find(plugins, name + 1)) {
+				free(sel);
+				return usage_error("run", "cannot leave out unknown allocator '%s'",
+						   name + 1);
+			}
+			continue;
+		}
 		if (!strcmp(name, "all")) {
 			allocators_probe_all(plugins);
 			for (j = 0; j < plugins->n; j++) {
@@ -238,13 +247,22 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 			sel[nsel++] = a;
 		}
 	}
-	/* drop duplicates, keeping the first */
+	/* drop duplicates, keeping the first, and the names given as -NAME */
 	for (i = 0; i < nsel; i++)
 		for (j = i + 1; j < nsel;)
 			if (sel[j] == sel[i])
 				memmove(&sel[j], &sel[j + 1], (--nsel - j) * sizeof(*sel));
 			else
 				j++;
+	for (i = 0; i < o->allocators.n; i++) {
+		if (o->allocators.v[i][0] != '-')
+			continue;
+		for (j = 0; j < nsel;)
+			if (!strcmp(sel[j]->name, o->allocators.v[i] + 1))
+				memmove(&sel[j], &sel[j + 1], (--nsel - j) * sizeof(*sel));
+			else
+				j++;
+	}
 	if (nsel == 0) {
 		free(sel);
 		return usage_error("run", "no allocator is available: see 'ngbench list allocators'");
