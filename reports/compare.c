@@ -6,10 +6,10 @@
  * The statistic is chosen with --stat.  'median' uses the Hodges-Lehmann
  * shift of the log values with its Mann-Whitney interval (stats.c).  'min'
  * and 'p25' compare the best run or the best quarter of the runs, with a
- * percentile-bootstrap interval from a fixed seed: on a machine where a
- * third of the runs are 30-45 % slower for reasons outside the program, the
- * fast end of the distribution moves far less between identical sessions
- * than its middle (measurements in reports/README.md).
+ * percentile-bootstrap interval from a fixed seed.  The default, p25, gave
+ * the fewest false alarms between identical sessions on this machine; the
+ * bootstrap interval of a minimum is too narrow (a resample's minimum is
+ * one of the few smallest values) and min gave the most (reports/README.md).
  */
 #include "config.h"
 

@@ -159,7 +159,7 @@ int ngb_report_session_text(sqlite3 *db, int64_t session_id, FILE *out, struct n
 
 enum ngb_compare_stat {
 	NGB_STAT_MIN,       /* the best run: min of a time, max of a rate */
-	NGB_STAT_P25,       /* the best quarter: p25 of a time, p75 of a rate */
+	NGB_STAT_P25,       /* the best quarter: p25 of a time, p75 of a rate (the default) */
 	NGB_STAT_MEDIAN,    /* Hodges-Lehmann shift, Mann-Whitney interval */
 };
 int ngb_compare_stat_parse(const char *s, enum ngb_compare_stat *st);

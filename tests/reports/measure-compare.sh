@@ -33,7 +33,7 @@ for stat in min p25 median; do
 		echo "stat=$stat min-effect=$eff: false alarms $fa/$pairs, slowdown found $det/$pairs"
 	done
 done
-# the true effect, from every run of each kind pooled
-sqlite3 "$db" "SELECT substr(s.label, 1, instr(s.label, '-') - 1) AS kind, count(*), min(t.metric_value),
-  avg(t.metric_value) FROM trials t JOIN sessions s ON s.id = t.session_id WHERE t.status = 'ok'
-  GROUP BY kind"
+# the size of the effect, from every run of each kind pooled
+sqlite3 "$db" "SELECT CASE WHEN s.label GLOB 'a2-*' THEN 'a2' WHEN s.label GLOB 'a-*' THEN 'a' ELSE 'b' END AS kind,
+  count(*), min(t.metric_value), avg(t.metric_value) FROM trials t JOIN sessions s ON s.id = t.session_id
+  WHERE t.status = 'ok' GROUP BY kind"
