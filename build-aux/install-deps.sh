@@ -7,7 +7,7 @@ packages="
 	libsqlite3-dev sqlite3 libpfm4-dev libjansson-dev libinih-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	libxalan-c-dev xalan
-	gnuplot-nox valgrind
+	gnuplot-nox valgrind chromium
 	python3 bsdutils procps file
 "
 missing=

@@ -1220,7 +1220,7 @@ int cmd_run(int argc, const char **argv)
 		o.seed &= 0x7fffffffffffffffULL; /* stored as a signed SQLite integer */
 	}
 	uname(&un);
-	cmdline = shell_join(argc + 1, argv - 1);
+	cmdline = ngb_argv ? shell_join(ngb_argc, ngb_argv) : shell_join(argc, argv);
 	cpu = machine_cpu_model();
 	os = machine_os();
 	started = now_iso8601();

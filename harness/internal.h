@@ -325,6 +325,7 @@ int cmd_list(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
 int cmd_compare(int argc, const char **argv);   /* reports' command, in harness/cmd_compare.c */
 int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
+int cmd_reproduce(int argc, const char **argv);
 /* Opens the database read-only and finds a session (cmd_report.c): 0, or the
  * exit status after the message (2 for an unknown session, 1 otherwise). */
 struct ngb_store;
@@ -332,6 +333,10 @@ int cmd_open_session(const char *cmd, const char *db, const char *selector,
 		     struct ngb_store **st, int64_t *sid);
 int cmd_help(int argc, const char **argv);
 int cmd_perfmon(int argc, const char **argv);   /* perfmon's, in harness/cmd_perfmon.c */
+
+/* The process's own command line, as main() got it (stored with each session). */
+extern int ngb_argc;
+extern const char **ngb_argv;
 
 /* Shows the help of a command (its --help); 0, or -1 if there is no such command. */
 int show_command_help(const char *name);

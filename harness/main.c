@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "show a table of a stored session" },
 	{ "compare", cmd_compare, "compare two sessions cell by cell, with a verdict" },
 	{ "export", cmd_export, "write raw trials and counters as CSV or JSON" },
+	{ "reproduce", cmd_reproduce, "run an experiment and write its report folder" },
 	{ "perfmon", cmd_perfmon, "tell what this machine can count, and why not" },
 	{ "doctor", cmd_perfmon, "the same as perfmon" },
 	{ "help", cmd_help, "show help on ngbench or on one command" },
@@ -122,10 +123,15 @@ int cmd_help(int argc, const char **argv)
 	return 0;
 }
 
+int ngb_argc;
+const char **ngb_argv;
+
 int main(int argc, const char **argv)
 {
 	const struct command *c;
 
+	ngb_argc = argc;
+	ngb_argv = argv;
 	if (argc < 2) {
 		print_main_help(stderr);
 		return 2;

@@ -2,7 +2,7 @@
 # Experiments as INI files: jobs with their own settings in one interleaved
 # session, the shipped experiments parse, mistakes name the file, line and key.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 16
+plan 21
 
 x=$SCRATCH/two-jobs.ini
 cat >"$x" <<INI
@@ -39,6 +39,12 @@ is "$(sql "SELECT count(*) FROM trials t JOIN sessions s ON s.id = t.session_id 
 for name in quick nextgen-table1 nextgen-table2 hoard-scaling; do
 	"$NGBENCH" run -n -x $name >"$SCRATCH/out" 2>&1; ok $? "the shipped experiment '$name' is valid"
 done
+
+"$NGBENCH" reproduce -o "$SCRATCH/rep" -l rep -r 2 "$x" >"$SCRATCH/out" 2>&1; ok $? "reproduce runs an experiment and writes its report"
+is "$(sql "SELECT count(*) FROM trials t JOIN sessions s ON s.id = t.session_id WHERE s.label = 'rep'")" 4 "as one ordinary session"
+test -s "$SCRATCH/rep/report.html" && test -s "$SCRATCH/rep/report.md" && test -s "$SCRATCH/rep/report.json"; ok $? "the report folder has the HTML, markdown and JSON reports"
+contains "$SCRATCH/out" "$SCRATCH/rep/report.html" "and the paths are printed"
+"$NGBENCH" reproduce no-such-experiment >/dev/null 2>&1; is $? 2 "reproduce of an unknown experiment exits 2"
 
 err=$SCRATCH/err
 printf '[global]\nrepetitions = many\n' >"$SCRATCH/bad.ini"
