@@ -311,6 +311,39 @@ static void sb_set_owner(struct hoard_sb *sb, uint32_t owner)
 	atomic_store_explicit(&sb->ident, v, memory_order_release);
 }
 
+/*
+ * Move-to-front within sb's group (the paper, Section 3.1: a free moves
+ * the superblock to the front of its fullness group), when its group has
+ * not changed: a splice, without recomputing the group.
+ */
+static inline void sb_to_front_locked(struct hoard_heap *h, struct hoard_sb *sb)
+{
+	struct hoard_sb **head;
+
+	if (!sb->prev)
+		return;
+	head = list_head(h, sb, sb->group);
+	sb->prev->next = sb->next;
+	if (sb->next)
+		sb->next->prev = sb->prev;
+	sb->prev = NULL;
+	sb->next = *head;
+	(*head)->prev = sb;
+	*head = sb;
+}
+
+/* After a free: a new group when sb's fullness left its range, else the
+ * front of the same group. */
+static inline void sb_freed_locked(struct hoard_heap *h, struct hoard_sb *sb)
+{
+	if (sb->used < sb->grp_lo) {
+		sb_unlink_locked(h, sb);
+		sb_link_locked(h, sb);
+	} else {
+		sb_to_front_locked(h, sb);
+	}
+}
+
 /* Formats sb for class c; it belongs to the global heap, whose lock is held. */
 static void sb_format(struct hoard_sb *sb, unsigned c)
 {
@@ -511,24 +544,19 @@ static inline void free_one_locked(struct hoard_heap *h, struct hoard_sb *sb, vo
 	if (h->index != HOARD_GLOBAL) {
 		/* Move to front of its fullness group (Section 3.1): the next
 		 * malloc reuses the block just freed, still in cache. */
-		if (sb->used < sb->grp_lo || sb->prev) {
-			sb_unlink_locked(h, sb);
-			sb_link_locked(h, sb);
-		}
+		sb_freed_locked(h, sb);
 		if (HOARD_UNLIKELY(cl->in_use < cl->release_below))
 			release_locked(h, cl);
 		return;
 	}
-	h->lock_acquisitions++;
 	if (sb->used == 0) {
 		/* Empty in the global heap: free for any size class. */
 		cl->held -= sb_capacity_bytes(sb);
 		cl->nsuperblocks--;
 		sb_unlink_locked(h, sb);
 		sb_link_locked(h, sb);
-	} else if (sb->used < sb->grp_lo || sb->prev) {
-		sb_unlink_locked(h, sb);
-		sb_link_locked(h, sb);
+	} else {
+		sb_freed_locked(h, sb);
 	}
 }
 
@@ -540,13 +568,16 @@ static inline struct hoard_heap *lock_owner(struct hoard_sb *sb)
 		struct hoard_heap *h = &hoard_heaps[owner];
 
 		hoard_lock(&h->lock);
-		if (HOARD_LIKELY(hoard_sb_owner(sb, memory_order_relaxed) == owner))
+		if (HOARD_LIKELY(hoard_sb_owner(sb, memory_order_relaxed) == owner)) {
+			if (HOARD_UNLIKELY(owner == HOARD_GLOBAL))
+				h->lock_acquisitions++;
 			return h;
+		}
 		hoard_unlock(&h->lock);
 	}
 }
 
-static void dealloc_locked_path(struct hoard_sb *sb, void *p)
+static HOARD_NOINLINE void dealloc_locked_path(struct hoard_sb *sb, void *p)
 {
 	struct hoard_heap *h = lock_owner(sb);
 
@@ -595,7 +626,7 @@ static inline unsigned tc_count(const struct hoard_tcache *tc, unsigned c)
  * linked to each other: each such run is spliced onto its superblock's free
  * list whole, with one update of the counts and of the fullness group.
  */
-static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
+static HOARD_NOINLINE void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
 {
 	struct hoard_heap *h = tls_heap;
 	struct hoard_class_lists *cl = &h->classes[c];
@@ -637,10 +668,8 @@ static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned kee
 		last_sb = sb;
 	}
 	/* Move to front (Section 3.1): the superblock freed into last. */
-	if (last_sb && last_sb->prev) {
-		sb_unlink_locked(h, last_sb);
-		sb_link_locked(h, last_sb);
-	}
+	if (last_sb)
+		sb_to_front_locked(h, last_sb);
 	if (cl->in_use < cl->release_below)
 		release_locked(h, cl);
 	hoard_unlock(&h->lock);
@@ -650,6 +679,57 @@ static void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned kee
 		moved = *(void **)p;
 		dealloc_locked_path(hoard_sb_of(p), p);
 	}
+}
+
+/*
+ * Blocks that this thread frees but another heap owns (the producer-
+ * consumer pattern) go back to their owners as the paper says, but in
+ * batches: up to HOARD_REMOTE_BLOCKS blocks or 8 caches' worth of bytes,
+ * one lock of each owner per batch instead of one per block.  Until then
+ * they count as in use, like the cached blocks, so the bound keeps its
+ * form; they are never reused by this thread, so no cache line of another
+ * heap's superblock is handed to it (no passive false sharing).
+ */
+#define HOARD_REMOTE_BLOCKS 64u
+
+static HOARD_NOINLINE void remote_flush(struct hoard_tcache *tc)
+{
+	void *list = tc->remote;
+
+	tc->remote = NULL;
+	tc->nremote = 0;
+	tc->remote_bytes = 0;
+	while (list) {
+		/* The owner of the first block, locked; the blocks of other
+		 * owners wait for the next pass. */
+		struct hoard_heap *h = lock_owner(hoard_sb_of(list));
+		void *rest = NULL;
+
+		while (list) {
+			void *p = list;
+			struct hoard_sb *sb = hoard_sb_of(p);
+
+			list = *(void **)p;
+			if (hoard_sb_owner(sb, memory_order_relaxed) != h->index) {
+				*(void **)p = rest;
+				rest = p;
+			} else if (HOARD_LIKELY(sb->used != 0)) {
+				/* (used == 0: a double free, nothing to give back) */
+				free_one_locked(h, sb, p);
+			}
+		}
+		hoard_unlock(&h->lock);
+		list = rest;
+	}
+}
+
+static inline void remote_push(struct hoard_tcache *tc, struct hoard_sb *sb, void *p)
+{
+	*(void **)p = tc->remote;
+	tc->remote = p;
+	tc->remote_bytes += sb->block_size;
+	if (++tc->nremote >= HOARD_REMOTE_BLOCKS || tc->remote_bytes >= 8 * hoard_cfg.tc_bytes)
+		remote_flush(tc);
 }
 
 /* At thread exit: the cached blocks go back to their superblocks, and the
@@ -664,11 +744,12 @@ static void tcache_exit(void *arg)
 		tcache_flush_class(tc, c, 0);
 		tc->room[c] = 0;
 	}
+	remote_flush(tc);
 }
 
 /* The thread's first cached operation: the flush at exit, then the tag
  * that lets free's fast path recognize the blocks of its own heap. */
-static int tcache_register(struct hoard_tcache *tc)
+static HOARD_NOINLINE int tcache_register(struct hoard_tcache *tc)
 {
 	/* The value must be non-NULL for the destructor to run; keys below
 	 * 32 live in the thread descriptor, so this does not allocate. */
@@ -691,7 +772,7 @@ static int tcache_register(struct hoard_tcache *tc)
  * never-used blocks carved from its tail (stores only, no pointer chasing).
  * Returns one of them; the rest go to the cache.
  */
-static void *tcache_refill(struct hoard_tcache *tc, unsigned c)
+static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 {
 	struct hoard_heap *h = my_heap();
 	struct hoard_class_lists *cl = &h->classes[c];
@@ -766,7 +847,7 @@ static void *large_alloc(size_t size, size_t align);
 static void large_free(struct hoard_sb *hdr, void *p);
 
 /* The paper's malloc: one block under the lock of the thread's heap. */
-static void *alloc_small(unsigned c, size_t align)
+static HOARD_NOINLINE void *alloc_small(unsigned c, size_t align)
 {
 	struct hoard_heap *h = my_heap();
 	struct hoard_sb *sb;
@@ -869,19 +950,25 @@ void hoard_dealloc_slow(void *p)
 		dealloc_locked_path(sb, p);
 		return;
 	}
+	/* With the cache off (tc_max_size 0): the paper's free. */
+	if (HOARD_UNLIKELY(tc->state != 1) &&
+	    (tc->state == 2 || !hoard_cfg.tc_max_size || tcache_register(tc))) {
+		dealloc_locked_path(sb, p);
+		return;
+	}
+	if (id != tc->tag) {
+		remote_push(tc, sb, p);
+		return;
+	}
 	c = sb->sclass;
 	if (c < HOARD_TC_CLASSES && hoard_cfg.tc_cap[c]) {
-		if (tc->state == 0)
-			tcache_register(tc);
-		if (id == tc->tag) {
-			/* Full: give half back under one lock, keep this one. */
-			if (!tc->room[c])
-				tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
-			*(void **)p = tc->head[c];
-			tc->head[c] = p;
-			tc->room[c]--;
-			return;
-		}
+		/* Full: give half back under one lock, keep this one. */
+		if (!tc->room[c])
+			tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
+		*(void **)p = tc->head[c];
+		tc->head[c] = p;
+		tc->room[c]--;
+		return;
 	}
 	dealloc_locked_path(sb, p);
 }

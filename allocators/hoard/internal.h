@@ -33,6 +33,9 @@
 #define HOARD_EXPORT __attribute__((visibility("default")))
 #define HOARD_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HOARD_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Slow paths kept out of line, so that the fast paths that call them need
+ * no stack frame. */
+#define HOARD_NOINLINE __attribute__((noinline))
 
 /* Every block is aligned to this; it is also the size class granularity. */
 #define HOARD_ALIGN 16u
@@ -284,6 +287,11 @@ struct hoard_tcache {
 	/* 0: not registered for the flush at thread exit; 1: active;
 	 * 2: disabled (thread exiting, or no key). */
 	uint8_t state;
+	/* Blocks of other heaps freed by this thread, on their way back to
+	 * their owners in one batch (heap.c, remote_flush). */
+	uint32_t nremote;
+	size_t remote_bytes;
+	void *remote;
 };
 
 extern __thread struct hoard_tcache hoard_tc __attribute__((tls_model("initial-exec")));

@@ -10,7 +10,8 @@
  *   about K superblocks and gives the rest to the global heap, and another
  *   thread's heap then reuses them instead of asking the system for more;
  * - a block freed by another thread goes back to its superblock's owner,
- *   so the producer reuses it (no new superblocks);
+ *   so the producer reuses it (no new superblocks), and a live thread holds
+ *   back at most a bounded batch of them (with its cache);
  * - the blocks a thread caches go back when it exits;
  * - hoard_check: heaps consistent and the invariant intact after each step.
  */
@@ -57,6 +58,15 @@ static void *free_all(void *arg)
 	return NULL;
 }
 
+/* Frees them all and, before exiting (which flushes what it holds),
+ * reads the bytes in use of all heaps into *arg. */
+static void *free_all_and_measure(void *arg)
+{
+	free_all(NULL);
+	*(uint64_t *)arg = get_stat("heap_in_use_bytes");
+	return NULL;
+}
+
 static void *alloc_then_free(void *arg)
 {
 	alloc_all(arg);
@@ -77,17 +87,22 @@ static void *fill_cache_and_exit(void *arg)
 	return NULL;
 }
 
-static void run(void *(*fn)(void *))
+static void run_arg(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
 
-	pthread_create(&t, NULL, fn, NULL);
+	pthread_create(&t, NULL, fn, arg);
 	pthread_join(t, NULL);
+}
+
+static void run(void *(*fn)(void *))
+{
+	run_arg(fn, NULL);
 }
 
 int main(void)
 {
-	uint64_t S, K, b_ppm, before, created, to, from;
+	uint64_t S, K, b_ppm, before, created, to, from, live;
 	void *p, *q;
 	int bad;
 
@@ -149,8 +164,17 @@ int main(void)
 	   "the second thread took them from the global heap");
 
 	/* Its blocks freed by a third thread go back to the second thread's
-	 * superblocks: allocating them again needs no new superblock. */
-	run(free_all);
+	 * superblocks: allocating them again needs no new superblock.  While
+	 * the third thread lives, it may hold back at most its batch of
+	 * another heap's blocks (64) and its cache of them (64, when all
+	 * threads share one heap). */
+	before = get_stat("heap_in_use_bytes");
+	run_arg(free_all_and_measure, &live);
+	tap_diag("third thread frees %zu blocks of another thread: in use %llu -> %llu bytes "
+		 "before it exits, %llu after", nblocks, (unsigned long long)before,
+		 (unsigned long long)live, (unsigned long long)get_stat("heap_in_use_bytes"));
+	ok(live + nblocks * BLOCK <= before + 128 * BLOCK,
+	   "a thread holds back at most 128 blocks freed for another heap");
 	expect_int_eq(check_fn(), 0, "hoard_check after cross-thread frees");
 	before = get_stat("superblocks_created");
 	run(alloc_then_free);
