@@ -286,7 +286,7 @@ void profile_derive(struct profile *p, const struct result_record *rec, long max
 	static const struct { const char *suffix; double q; } quantiles[] = {
 		{ "p50", 0.50 }, { "p99", 0.99 }, { "p999", 0.999 },
 	};
-	double allocs = 0, v, nfree = 0, bytes = 0, peak, shim = 0, hz = 0, ops, max;
+	double allocs = 0, v, nfree = 0, bytes = 0, peak, shim = 0, hz = 0, ops, max, hdr, objects;
 	size_t i, k;
 	int j;
 
@@ -330,8 +330,16 @@ void profile_derive(struct profile *p, const struct result_record *rec, long max
 		}
 	}
 
-	/* Hoard's fragmentation, with the shim's own memory taken out of the RSS */
+	/*
+	 * Hoard's fragmentation, with the shim's own memory taken out of the
+	 * RSS, and the headers it puts in front of each block (header_bytes
+	 * for each of the peak live objects: an estimate, since a header can
+	 * also move a request into a larger size class)
+	 */
 	profile_number(p, "shim_peak_bytes", &shim);
+	if (profile_number(p, "header_bytes", &hdr) == 0 &&
+	    profile_number(p, "peak_live_objects", &objects) == 0)
+		shim += hdr * objects;
 	if (maxrss_kb > 0 && profile_number(p, "peak_live_bytes", &peak) == 0 && peak > 0) {
 		double rss = (double)maxrss_kb * 1024 - shim;
 

@@ -104,7 +104,7 @@ static struct {
 
 /* ---- memory of the shim itself: mmap only ------------------------------- */
 
-static atomic_size_t mapped_bytes, mapped_peak;
+static atomic_size_t mapped_bytes, mapped_peak;   /* never given back */
 
 static void *map_pages(size_t n)
 {
@@ -120,12 +120,6 @@ static void *map_pages(size_t n)
 								     memory_order_relaxed))
 		;
 	return p;
-}
-
-static void unmap_pages(void *p, size_t n)
-{
-	munmap(p, n);
-	atomic_fetch_sub_explicit(&mapped_bytes, n, memory_order_relaxed);
 }
 
 /*
@@ -225,7 +219,7 @@ typedef _Atomic uint64_t counter;
 
 struct tstats {
 	counter calls[NCALLS];
-	counter bytes, free_null, remote_frees, unknown_frees, failed;
+	counter bytes, free_null, remote_frees, failed;
 	counter size_hist[SIZE_BINS];
 	counter lat[NLAT][LAT_BINS];
 	counter lat_max[NLAT], lat_samples[NLAT];
@@ -411,166 +405,97 @@ static inline int sample_now(struct tstats *t, int k)
 	return (++t->tick[k] & (SAMPLE_EVERY - 1)) == 0;
 }
 
-/* ---- the live-block table ----------------------------------------------- */
+/* ---- the block header ----------------------------------------------------- */
 
-#define NSHARDS 64
-#define SHARD_FIRST_SLOTS 256  /* 4 KiB */
-#define SIZE_BITS 40
-#define SIZE_MASK ((UINT64_C(1) << SIZE_BITS) - 1)
+/*
+ * Each block the shim hands out carries 16 bytes in front of the pointer the
+ * program sees: the requested size, and a tag of the allocating thread's
+ * serial, the offset of the program's pointer from the next allocator's block
+ * and a check value derived from the address.  Reading it at free touches the
+ * block's own cache line (the allocator is about to touch it too), where a
+ * side table costs a cache miss and shared lock traffic per free.
+ *
+ * The offset is 16 for malloc, calloc and realloc (so the allocator's 16-byte
+ * alignment is kept) and the alignment (at least 16) for the memalign family,
+ * which keeps the program's alignment; it is a power of two, stored as its
+ * logarithm.  A pointer whose check value does not match was not handed out
+ * by this shim (or was freed already: free clears the tag): it is forwarded
+ * unchanged and counted.
+ */
+#define HDR_BYTES 16
+#define HDR_SHIFT 4                   /* log2(HDR_BYTES) */
+#define HDR_CHECK UINT32_C(0x9f0a7c35)
 
-struct slot {
-	uintptr_t key;           /* 0: empty */
-	uint64_t meta;           /* requested size (40 bits), thread serial (24 bits) */
+struct hdr {
+	uint64_t size;                /* requested bytes */
+	uint32_t owner_shift;         /* thread serial << 8 | log2(offset) */
+	uint32_t check;               /* HDR_CHECK ^ address bits; 0 once freed */
 };
 
-struct shard {
-	atomic_int lock;
-	uint32_t mask;
-	uint32_t count;
-	struct slot *slots;
-} __attribute__((aligned(64)));
-
-static struct shard shards[NSHARDS];
-static atomic_ullong table_lost;     /* blocks not tracked: no memory for the table */
-
-static inline uint64_t hash_ptr(uintptr_t p)
+static inline uint32_t hdr_check(const void *q)
 {
-	return (uint64_t)p * UINT64_C(0x9e3779b97f4a7c15);
+	return HDR_CHECK ^ (uint32_t)((uintptr_t)q >> 4);
 }
 
-static inline struct shard *shard_of(uint64_t h)
+static inline struct hdr *hdr_of(void *q)
 {
-	return &shards[h >> 58];
+	return (struct hdr *)((unsigned char *)q - HDR_BYTES);
 }
 
-static inline uint32_t home_of(const struct shard *s, uint64_t h)
+/* Writes the header in the block at base and returns the program's pointer. */
+static inline void *hdr_put(void *base, unsigned shift, size_t n, uint32_t serial)
 {
-	return (uint32_t)(h >> 24) & s->mask;
+	unsigned char *q = (unsigned char *)base + ((size_t)1 << shift);
+	struct hdr *h = hdr_of(q);
+
+	h->size = n;
+	h->owner_shift = serial << 8 | shift;
+	h->check = hdr_check(q);
+	return q;
 }
 
-static void shard_lock(struct shard *s)
+static inline int hdr_ours(void *q)
 {
-	unsigned spins = 0;
-
-	while (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
-			if (++spins > 1000)
-				sched_yield();
-#ifdef HAVE_TSC
-			else
-				_mm_pause();
-#endif
-		}
-	}
+	return hdr_of(q)->check == hdr_check(q);
 }
 
-static void shard_unlock(struct shard *s)
+static inline void *hdr_base(void *q)
 {
-	atomic_store_explicit(&s->lock, 0, memory_order_release);
+	return (unsigned char *)q - ((size_t)1 << (hdr_of(q)->owner_shift & 0xff));
 }
 
-static void put_locked(struct shard *s, uintptr_t key, uint64_t meta)
+/* The bytes to ask the next allocator for, saturated: a request that
+ * overflows fails there as it should. */
+static inline size_t with_offset(size_t n, unsigned shift)
 {
-	uint32_t i = home_of(s, hash_ptr(key));
+	size_t m;
 
-	while (s->slots[i].key)
-		i = (i + 1) & s->mask;
-	s->slots[i].key = key;
-	s->slots[i].meta = meta;
-	s->count++;
+	return __builtin_add_overflow(n, (size_t)1 << shift, &m) ? SIZE_MAX : m;
 }
 
-/* Makes room for one more; -1 when no memory (the block goes untracked). */
-static int reserve_locked(struct shard *s)
+/* log2 of the offset for alignment a: a rounded up to a power of two (as
+ * glibc's memalign does), at least the header. */
+static inline unsigned align_shift(size_t a)
 {
-	struct slot *old = s->slots;
-	uint32_t oldn = old ? s->mask + 1 : 0, n = old ? oldn * 2 : SHARD_FIRST_SLOTS, i;
-	struct slot *fresh;
+	unsigned s = a <= HDR_BYTES ? HDR_SHIFT : 64 - (unsigned)__builtin_clzll(a - 1);
 
-	if (old && (uint64_t)(s->count + 1) * 4 <= (uint64_t)oldn * 3)
-		return 0;
-	fresh = map_pages((size_t)n * sizeof(*fresh));
-	if (!fresh)
-		return -1;
-	s->slots = fresh;
-	s->mask = n - 1;
-	s->count = 0;
-	for (i = 0; i < oldn; i++)
-		if (old[i].key)
-			put_locked(s, old[i].key, old[i].meta);
-	if (old)
-		unmap_pages(old, (size_t)oldn * sizeof(*old));
-	return 0;
+	return s < 63 ? s : 63;
 }
 
-static int table_put(uintptr_t key, size_t size, uint32_t serial)
-{
-	struct shard *s = shard_of(hash_ptr(key));
-	uint64_t meta = (size < SIZE_MASK ? size : SIZE_MASK) | ((uint64_t)serial << SIZE_BITS);
-	int rc;
+/* Blocks of the bootstrap arena passed to free or realloc, and pointers
+ * without a header (rare: shared among threads). */
+static atomic_ullong arena_frees, unknown_frees;
 
-	shard_lock(s);
-	rc = reserve_locked(s);
-	if (rc == 0)
-		put_locked(s, key, meta);
-	shard_unlock(s);
-	if (rc)
-		atomic_fetch_add_explicit(&table_lost, 1, memory_order_relaxed);
-	return rc;
+static inline void track_alloc(struct tstats *t, size_t n)
+{
+	live_change(t, (int64_t)n, 1);
 }
 
-/* Removes key; its meta in *meta.  -1 if it is not in the table. */
-static int table_take(uintptr_t key, uint64_t *meta)
+/* A block leaves: its size out of the live total, a remote free counted. */
+static inline void track_free(struct tstats *t, const struct hdr *h)
 {
-	struct shard *s = shard_of(hash_ptr(key));
-	uint32_t i, j, k;
-	int rc = -1;
-
-	shard_lock(s);
-	if (!s->slots)
-		goto out;
-	for (i = home_of(s, hash_ptr(key)); s->slots[i].key; i = (i + 1) & s->mask)
-		if (s->slots[i].key == key)
-			break;
-	if (!s->slots[i].key)
-		goto out;
-	*meta = s->slots[i].meta;
-	rc = 0;
-	/* backward-shift deletion: no tombstones, so probes stay short */
-	for (j = i;;) {
-		j = (j + 1) & s->mask;
-		if (!s->slots[j].key)
-			break;
-		k = home_of(s, hash_ptr(s->slots[j].key));
-		/* move slot j back to i unless its home lies cyclically in (i, j] */
-		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-			s->slots[i] = s->slots[j];
-			i = j;
-		}
-	}
-	s->slots[i].key = 0;
-	s->count--;
-out:
-	shard_unlock(s);
-	return rc;
-}
-
-static inline void track_alloc(struct tstats *t, void *p, size_t n)
-{
-	if (table_put((uintptr_t)p, n, t->serial) == 0)
-		live_change(t, (int64_t)n, 1);
-}
-
-static inline void track_free(struct tstats *t, void *p)
-{
-	uint64_t meta;
-
-	if (table_take((uintptr_t)p, &meta)) {
-		bump(&t->unknown_frees, 1);
-		return;
-	}
-	live_change(t, -(int64_t)(meta & SIZE_MASK), -1);
-	if ((uint32_t)(meta >> SIZE_BITS) != (t->serial & 0xffffff))
+	live_change(t, -(int64_t)h->size, -1);
+	if ((h->owner_shift >> 8) != (t->serial & 0xffffff))
 		bump(&t->remote_frees, 1);
 }
 
@@ -581,6 +506,7 @@ static atomic_int state;
 static char out_path[4096];
 static pid_t out_pid;
 static uint64_t start_ns, start_ticks;
+static unsigned page_shift = 12;     /* log2 of the page size: valloc's offset */
 
 static void resolve(void)
 {
@@ -593,9 +519,19 @@ static void resolve(void)
 		return;
 	}
 	tl_depth++;
-#define RESOLVE(n) *(void **)&next.n = dlsym(RTLD_NEXT, #n);
-	PROFILE_CALLS(RESOLVE)
+	/* into a copy first: what dlsym allocates meanwhile comes from the
+	 * arena, never from the next malloc without a header */
+	{
+		__typeof__(next) found;
+		long page = sysconf(_SC_PAGESIZE);
+
+#define RESOLVE(n) *(void **)&found.n = dlsym(RTLD_NEXT, #n);
+		PROFILE_CALLS(RESOLVE)
 #undef RESOLVE
+		next = found;
+		if (page > 0 && !(page & (page - 1)))
+			page_shift = (unsigned)__builtin_ctzl((unsigned long)page);
+	}
 	have_release_key = pthread_key_create(&release_key, release_block) == 0;
 	start_ns = mono_ns();
 	start_ticks = ticks_end();
@@ -627,7 +563,12 @@ __attribute__((constructor)) static void profile_start(void)
 
 /* ---- the entry points ---------------------------------------------------- */
 
-/* Calls from inside the shim, or before the entry points are known. */
+/*
+ * Calls from inside the shim (the allocator's own nested calls, dlsym), or
+ * before the entry points are known: forwarded without a header, since the
+ * caller that receives the block is the allocator or the C library, which
+ * gives it back the same way.
+ */
 static void *inner_malloc(size_t n)
 {
 	return next.malloc ? next.malloc(n) : arena_alloc(n, 16);
@@ -673,33 +614,44 @@ static void *inner_memalign(size_t a, size_t n)
 	} while (0)
 #define OUTSIDE() (likely(tl_depth == 0) && (ready() || (resolve(), tl_depth == 0)))
 
+/*
+ * After an allocating call: the header on the block, the call and its
+ * request counted.  t is NULL only when the shim had no memory for the
+ * thread's counters; the block still gets its header.
+ */
+static inline void *finish(struct tstats *t, enum call c, void *base, unsigned shift, size_t n)
+{
+	void *q = base ? hdr_put(base, shift, n, tl_serial) : NULL;
+
+	if (unlikely(!t))
+		return q;
+	bump(&t->calls[c], 1);
+	count_request(t, n);
+	if (likely(q != NULL))
+		track_alloc(t, n);
+	else
+		bump(&t->failed, 1);
+	return q;
+}
+
 void *malloc(size_t n)
 {
 	struct tstats *t;
+	size_t m = with_offset(n, HDR_SHIFT);
 	void *p;
 
 	if (!OUTSIDE())
 		return inner_malloc(n);
 	ENTER(t);
-	if (unlikely(!t)) {
-		p = next.malloc(n);
-		LEAVE();
-		return p;
-	}
-	bump(&t->calls[CALL_malloc], 1);
-	count_request(t, n);
-	if (unlikely(sample_now(t, LAT_MALLOC))) {
+	if (unlikely(t && sample_now(t, LAT_MALLOC))) {
 		uint64_t t0 = ticks_begin();
 
-		p = next.malloc(n);
+		p = next.malloc(m);
 		record_latency(t, LAT_MALLOC, ticks_end() - t0);
 	} else {
-		p = next.malloc(n);
+		p = next.malloc(m);
 	}
-	if (likely(p != NULL))
-		track_alloc(t, p, n);
-	else
-		bump(&t->failed, 1);
+	p = finish(t, CALL_malloc, p, HDR_SHIFT, n);
 	LEAVE();
 	return p;
 }
@@ -707,30 +659,39 @@ void *malloc(size_t n)
 void free(void *p)
 {
 	struct tstats *t;
+	struct hdr *h;
 
-	if (unlikely(p && in_arena(p)))
+	if (unlikely(p && in_arena(p))) {
+		atomic_fetch_add_explicit(&arena_frees, 1, memory_order_relaxed);
 		return;
+	}
 	if (!OUTSIDE()) {
 		if (next.free)
 			next.free(p);
 		return;
 	}
 	ENTER(t);
-	if (unlikely(!t)) {
+	if (likely(t != NULL))
+		bump(&t->calls[CALL_free], 1);
+	if (unlikely(!p)) {
+		if (likely(t != NULL))
+			bump(&t->free_null, 1);
 		next.free(p);
 		LEAVE();
 		return;
 	}
-	bump(&t->calls[CALL_free], 1);
-	if (!p) {
-		bump(&t->free_null, 1);
+	h = hdr_of(p);
+	if (unlikely(!hdr_ours(p))) {
+		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
 		next.free(p);
 		LEAVE();
 		return;
 	}
-	/* out of the table before the block can be handed out again */
-	track_free(t, p);
-	if (unlikely(sample_now(t, LAT_FREE))) {
+	if (likely(t != NULL))
+		track_free(t, h);
+	h->check = 0;
+	p = hdr_base(p);
+	if (unlikely(t && sample_now(t, LAT_FREE))) {
 		uint64_t t0 = ticks_begin();
 
 		next.free(p);
@@ -744,69 +705,92 @@ void free(void *p)
 void *calloc(size_t n, size_t m)
 {
 	struct tstats *t;
-	size_t bytes = 0;
+	size_t bytes;
 	void *p;
 
 	if (!OUTSIDE())
 		return inner_calloc(n, m);
 	ENTER(t);
-	if (unlikely(!t)) {
+	if (__builtin_mul_overflow(n, m, &bytes)) {
+		/* no request: forwarded as it is, to fail there */
 		p = next.calloc(n, m);
+		if (p) {
+			next.free(p);
+			errno = ENOMEM;
+		}
+		if (t) {
+			bump(&t->calls[CALL_calloc], 1);
+			bump(&t->failed, 1);
+		}
 		LEAVE();
-		return p;
+		return NULL;
 	}
-	bump(&t->calls[CALL_calloc], 1);
-	/* an overflowing product is no request: the call fails */
-	if (!__builtin_mul_overflow(n, m, &bytes))
-		count_request(t, bytes);
-	p = next.calloc(n, m);
-	if (p)
-		track_alloc(t, p, bytes);
-	else
-		bump(&t->failed, 1);
+	p = next.calloc(1, with_offset(bytes, HDR_SHIFT));
+	p = finish(t, CALL_calloc, p, HDR_SHIFT, bytes);
 	LEAVE();
 	return p;
 }
 
-/* realloc and reallocarray: the old block leaves the table first, and comes
- * back if the call fails. */
-static void *resize(struct tstats *t, void *p, size_t bytes, void *(*call)(void *, size_t, size_t),
-		    size_t n, size_t m)
+/*
+ * realloc and reallocarray: the next allocator resizes the whole block, so
+ * the header and the offset in front of the program's bytes move with them
+ * (a block of the memalign family keeps its offset, though realloc never
+ * promised its alignment).  The tag is cleared while the call runs, and put
+ * back if it fails.
+ */
+static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
+		    void *(*call)(void *, size_t))
 {
-	uint64_t meta = 0;
-	int had = 0;
-	void *q;
+	struct hdr *h, old;
+	unsigned shift = HDR_SHIFT;
+	void *base, *q;
 
-	count_request(t, bytes);
-	if (p && table_take((uintptr_t)p, &meta) == 0) {
-		had = 1;
-		live_change(t, -(int64_t)(meta & SIZE_MASK), -1);
+	if (!p)
+		return finish(t, c, call(NULL, with_offset(bytes, shift)), shift, bytes);
+	if (in_arena(p)) {
+		/* a block of dlsym's: copied into a block with a header */
+		atomic_fetch_add_explicit(&arena_frees, 1, memory_order_relaxed);
+		q = finish(t, c, call(NULL, with_offset(bytes, shift)), shift, bytes);
+		if (q)
+			memcpy(q, p, arena_size(p) < bytes ? arena_size(p) : bytes);
+		return q;
 	}
-	q = call(p, n, m);
-	if (q) {
-		if (had && (uint32_t)(meta >> SIZE_BITS) != (t->serial & 0xffffff) && q != p)
+	if (!hdr_ours(p)) {
+		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
+		if (t) {
+			bump(&t->calls[c], 1);
+			count_request(t, bytes);
+		}
+		return call(p, bytes);
+	}
+	h = hdr_of(p);
+	old = *h;
+	shift = old.owner_shift & 0xff;
+	base = hdr_base(p);
+	h->check = 0;
+	q = call(base, with_offset(bytes, shift));
+	if (!q) {
+		*h = old;
+		return finish(t, c, NULL, shift, bytes);
+	}
+	if (t) {
+		live_change(t, -(int64_t)old.size, -1);
+		/* a block that moved was freed by this thread */
+		if (q != base && (old.owner_shift >> 8) != (t->serial & 0xffffff))
 			bump(&t->remote_frees, 1);
-		track_alloc(t, q, bytes);
-	} else if (bytes && p) {
-		bump(&t->failed, 1);
-		if (had && table_put((uintptr_t)p, meta & SIZE_MASK, (uint32_t)(meta >> SIZE_BITS)) == 0)
-			live_change(t, (int64_t)(meta & SIZE_MASK), 1);
-	} else if (bytes) {
-		bump(&t->failed, 1);
 	}
-	return q;
+	return finish(t, c, q, shift, bytes);
 }
 
-static void *call_realloc(void *p, size_t n, size_t m)
+static void *call_realloc(void *p, size_t n)
 {
-	(void)m;
 	return next.realloc(p, n);
 }
 
-static void *call_reallocarray(void *p, size_t n, size_t m)
+static void *call_reallocarray(void *p, size_t n)
 {
 	if (next.reallocarray)
-		return next.reallocarray(p, n, m);
+		return next.reallocarray(p, 1, n);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -816,16 +800,10 @@ void *realloc(void *p, size_t n)
 	struct tstats *t;
 	void *q;
 
-	if (unlikely(p && in_arena(p)) || !OUTSIDE())
+	if (!OUTSIDE())
 		return inner_realloc(p, n);
 	ENTER(t);
-	if (unlikely(!t)) {
-		q = next.realloc(p, n);
-		LEAVE();
-		return q;
-	}
-	bump(&t->calls[CALL_realloc], 1);
-	q = resize(t, p, n, call_realloc, n, 0);
+	q = resize(t, CALL_realloc, p, n, call_realloc);
 	LEAVE();
 	return q;
 }
@@ -836,7 +814,7 @@ void *reallocarray(void *p, size_t n, size_t m)
 	size_t bytes;
 	void *q;
 
-	if (unlikely(p && in_arena(p)) || !OUTSIDE()) {
+	if (!OUTSIDE()) {
 		if (__builtin_mul_overflow(n, m, &bytes)) {
 			errno = ENOMEM;
 			return NULL;
@@ -844,59 +822,45 @@ void *reallocarray(void *p, size_t n, size_t m)
 		return inner_realloc(p, bytes);
 	}
 	ENTER(t);
-	if (unlikely(!t)) {
-		q = call_reallocarray(p, n, m);
-		LEAVE();
-		return q;
-	}
-	bump(&t->calls[CALL_reallocarray], 1);
 	if (__builtin_mul_overflow(n, m, &bytes)) {
-		bump(&t->failed, 1);
+		if (t) {
+			bump(&t->calls[CALL_reallocarray], 1);
+			bump(&t->failed, 1);
+		}
 		LEAVE();
 		errno = ENOMEM;
 		return NULL;
 	}
-	q = resize(t, p, bytes, call_reallocarray, n, m);
+	q = resize(t, CALL_reallocarray, p, bytes, call_reallocarray);
 	LEAVE();
 	return q;
 }
 
-/* After an allocating call: count it, its request, and the block. */
-static void account(struct tstats *t, enum call c, size_t n, void *p)
-{
-	if (unlikely(!t))
-		return;
-	bump(&t->calls[c], 1);
-	count_request(t, n);
-	if (p)
-		track_alloc(t, p, n);
-	else
-		bump(&t->failed, 1);
-}
-
-/* The aligned family: one shape, a different forward. */
-#define ALIGNED_ENTRY(name, forward_expr, inner_expr)                      \
-	void *name(size_t a, size_t n)                                     \
-	{                                                                  \
-		struct tstats *t;                                          \
-		void *p;                                                   \
-                                                                           \
-		if (!OUTSIDE())                                            \
-			return inner_expr;                                 \
-		ENTER(t);                                                  \
-		p = forward_expr;                                          \
-		account(t, CALL_##name, n, p);                             \
-		LEAVE();                                                   \
-		return p;                                                  \
+/* memalign and aligned_alloc: one shape, a different forward. */
+#define ALIGNED_ENTRY(name)                                                    \
+	void *name(size_t a, size_t n)                                         \
+	{                                                                      \
+		struct tstats *t;                                              \
+		unsigned s = align_shift(a);                                   \
+		void *p;                                                       \
+                                                                               \
+		if (!OUTSIDE())                                                \
+			return next.name ? next.name(a, n) : inner_memalign(a, n); \
+		ENTER(t);                                                      \
+		p = next.name ? next.name((size_t)1 << s, with_offset(n, s)) : NULL; \
+		p = finish(t, CALL_##name, p, s, n);                           \
+		LEAVE();                                                       \
+		return p;                                                      \
 	}
 
-ALIGNED_ENTRY(memalign, next.memalign ? next.memalign(a, n) : NULL, inner_memalign(a, n))
-ALIGNED_ENTRY(aligned_alloc, next.aligned_alloc ? next.aligned_alloc(a, n) : NULL,
-	      inner_memalign(a, n))
+ALIGNED_ENTRY(memalign)
+ALIGNED_ENTRY(aligned_alloc)
 
 int posix_memalign(void **out, size_t a, size_t n)
 {
 	struct tstats *t;
+	unsigned s = align_shift(a);
+	void *base = NULL;
 	int rc;
 
 	if (!OUTSIDE()) {
@@ -906,25 +870,38 @@ int posix_memalign(void **out, size_t a, size_t n)
 		return *out ? 0 : ENOMEM;
 	}
 	ENTER(t);
-	rc = next.posix_memalign(out, a, n);
-	account(t, CALL_posix_memalign, n, rc == 0 ? *out : NULL);
+	if (a < sizeof(void *) || (a & (a - 1))) {
+		/* forwarded as it is, to fail there with EINVAL */
+		rc = next.posix_memalign(&base, a, n);
+		if (rc == 0) {
+			next.free(base);
+			rc = EINVAL;
+		}
+		finish(t, CALL_posix_memalign, NULL, s, n);
+	} else {
+		rc = next.posix_memalign(&base, (size_t)1 << s, with_offset(n, s));
+		base = finish(t, CALL_posix_memalign, rc == 0 ? base : NULL, s, n);
+		if (rc == 0)
+			*out = base;
+	}
 	LEAVE();
 	return rc;
 }
 
-#define PAGE_ENTRY(name)                                                   \
-	void *name(size_t n)                                               \
-	{                                                                  \
-		struct tstats *t;                                          \
-		void *p;                                                   \
-                                                                           \
-		if (!OUTSIDE())                                            \
+/* valloc and pvalloc: page-aligned, so the offset is a page. */
+#define PAGE_ENTRY(name)                                                       \
+	void *name(size_t n)                                                   \
+	{                                                                      \
+		struct tstats *t;                                              \
+		void *p;                                                       \
+                                                                               \
+		if (!OUTSIDE())                                                \
 			return next.name ? next.name(n) : arena_alloc(n, 4096); \
-		ENTER(t);                                                  \
-		p = next.name ? next.name(n) : NULL;                       \
-		account(t, CALL_##name, n, p);                             \
-		LEAVE();                                                   \
-		return p;                                                  \
+		ENTER(t);                                                      \
+		p = next.name ? next.name(with_offset(n, page_shift)) : NULL;  \
+		p = finish(t, CALL_##name, p, page_shift, n);                  \
+		LEAVE();                                                       \
+		return p;                                                      \
 	}
 
 PAGE_ENTRY(valloc)
@@ -940,7 +917,12 @@ size_t malloc_usable_size(void *p)
 	if (!OUTSIDE())
 		return next.malloc_usable_size && p ? next.malloc_usable_size(p) : 0;
 	ENTER(t);
-	n = next.malloc_usable_size ? next.malloc_usable_size(p) : 0;
+	if (!p || !next.malloc_usable_size)
+		n = 0;
+	else if (hdr_ours(p))
+		n = next.malloc_usable_size(hdr_base(p)) - ((size_t)1 << (hdr_of(p)->owner_shift & 0xff));
+	else
+		n = next.malloc_usable_size(p);
 	if (likely(t != NULL))
 		bump(&t->calls[CALL_malloc_usable_size], 1);
 	LEAVE();
@@ -1036,7 +1018,7 @@ __attribute__((destructor)) static void profile_dump(void)
 	static uint64_t calls[NCALLS], sizes[SIZE_BINS], lat[NLAT][LAT_BINS], lat_max[NLAT],
 		lat_samples[NLAT];
 	static struct writer w;
-	uint64_t bytes = 0, free_null = 0, remote = 0, unknown = 0, failed = 0, end_ns, end_ticks;
+	uint64_t bytes = 0, free_null = 0, remote = 0, failed = 0, end_ns, end_ticks;
 	int64_t lb, lo_;
 	unsigned nblocks = 0, i, k;
 	struct tstats *t;
@@ -1056,7 +1038,6 @@ __attribute__((destructor)) static void profile_dump(void)
 		bytes += get(&t->bytes);
 		free_null += get(&t->free_null);
 		remote += get(&t->remote_frees);
-		unknown += get(&t->unknown_frees);
 		failed += get(&t->failed);
 		for (i = 0; i < SIZE_BINS; i++)
 			sizes[i] += get(&t->size_hist[i]);
@@ -1099,9 +1080,9 @@ __attribute__((destructor)) static void profile_dump(void)
 	w_pair(&w, "bytes_requested", "", bytes);
 	w_pair(&w, "free_null", "", free_null);
 	w_pair(&w, "remote_frees", "", remote);
-	w_pair(&w, "unknown_frees", "", unknown);
+	w_pair(&w, "unknown_frees", "", atomic_load(&unknown_frees));
+	w_pair(&w, "arena_frees", "", atomic_load(&arena_frees));
 	w_pair(&w, "failed", "", failed);
-	w_pair(&w, "untracked", "", atomic_load(&table_lost));
 	w_pair(&w, "peak_live_bytes", "", (uint64_t)atomic_load(&peak_bytes));
 	w_pair(&w, "peak_live_objects", "", (uint64_t)atomic_load(&peak_objects));
 	w_str(&w, "live_bytes_at_exit=");
@@ -1110,6 +1091,9 @@ __attribute__((destructor)) static void profile_dump(void)
 	w_i64(&w, lo_);
 	w_str(&w, "\n");
 	w_pair(&w, "shim_peak_bytes", "", atomic_load(&mapped_peak));
+	w_pair(&w, "header_bytes", "", HDR_BYTES);
+	w_pair(&w, "peak_error_bytes", "", (uint64_t)FLUSH_BYTES * (nblocks ? nblocks - 1 : 0));
+	w_pair(&w, "peak_error_objects", "", (uint64_t)FLUSH_OBJECTS * (nblocks ? nblocks - 1 : 0));
 	w_pair(&w, "sample_every", "", SAMPLE_EVERY);
 	for (k = 0; k < NLAT; k++) {
 		w_str(&w, lat_names[k]);

@@ -99,6 +99,32 @@ static void test_good(void)
 	ok(p.nbins == 0 && p.pairs.n == 0, "released");
 }
 
+/* The shim's block headers (header_bytes for each peak live object) come
+ * out of the RSS too. */
+static void test_headers(void)
+{
+	static const char text[] =
+		"ngbench-profile=1\n"
+		"peak_live_bytes=1048576\n"
+		"peak_live_objects=16384\n"
+		"shim_peak_bytes=1048576\n"
+		"header_bytes=16\n"
+		"end\n";
+	struct profile p;
+	char *why = NULL;
+	double v;
+
+	ok(profile_parse(text, strlen(text), &p, &why) == 0, "a profile with header_bytes parses");
+	/* RSS 3 MiB - 1 MiB of the shim - 16384 x 16 bytes of headers, over 1 MiB */
+	profile_derive(&p, NULL, 3072);
+	ok(profile_number(&p, "peak_rss_bytes", &v) == 0, "peak RSS derived");
+	expect_dbl_near(v, 3145728 - 1048576 - 262144, 1e-6, "less the shim and its headers");
+	ok(profile_number(&p, "fragmentation", &v) == 0, "fragmentation derived");
+	expect_dbl_near(v, 1.75, 1e-9, "fragmentation leaves the headers out");
+	profile_release(&p);
+	free(why);
+}
+
 static void test_bad(void)
 {
 	struct profile p;
@@ -155,8 +181,9 @@ static void test_file(void)
 
 int main(void)
 {
-	tap_plan(49);
+	tap_plan(54);
 	test_good();
+	test_headers();
 	test_bad();
 	test_file();
 	return tap_done();
