@@ -67,6 +67,16 @@ static void *free_all_and_measure(void *arg)
 	return NULL;
 }
 
+/* Frees the ten blocks of *arg and exits. */
+static void *free_ten(void *arg)
+{
+	void **v = arg;
+
+	for (int i = 0; i < 10; i++)
+		free(v[i]);
+	return NULL;
+}
+
 static void *alloc_then_free(void *arg)
 {
 	alloc_all(arg);
@@ -176,6 +186,18 @@ int main(void)
 	ok(live + nblocks * BLOCK <= before + 128 * BLOCK,
 	   "a thread holds back at most 128 blocks freed for another heap");
 	expect_int_eq(check_fn(), 0, "hoard_check after cross-thread frees");
+
+	/* Fewer than a batch: they go back when the thread exits. */
+	{
+		void *v[10];
+
+		for (int i = 0; i < 10; i++)
+			v[i] = malloc(BLOCK);
+		before = get_stat("heap_in_use_bytes");
+		run_arg(free_ten, v);
+		expect_u64_eq(get_stat("heap_in_use_bytes") + 10 * BLOCK, before,
+			      "blocks freed for another heap come back when the thread exits");
+	}
 	before = get_stat("superblocks_created");
 	run(alloc_then_free);
 	ok(get_stat("superblocks_created") - before <= K + 2,
