@@ -530,17 +530,23 @@ static inline char *block_start(const struct hoard_sb *sb, const void *p)
 	return sb->blocks + (uint32_t)off / sb->block_size * sb->block_size;
 }
 
-/* Gives block p back to sb, whose owner h is locked (the paper's free). */
-static inline void free_one_locked(struct hoard_heap *h, struct hoard_sb *sb, void *p)
+/*
+ * Gives n blocks of sb, linked from first to last, back to it; its owner h
+ * is locked.  With n = 1 this is the paper's free; the thread cache's
+ * batches give back runs of blocks of one superblock at once, and the
+ * invariant is checked after each run as after a single free.
+ */
+static HOARD_ALWAYS_INLINE void free_run_locked(struct hoard_heap *h, struct hoard_sb *sb,
+						 void *first, void *last, uint32_t n)
 {
 	struct hoard_class_lists *cl = &h->classes[sb->sclass];
 
-	*(void **)p = sb->free_list;
-	sb->free_list = p;
-	sb->used--;
-	cl->in_use -= sb->block_size;
+	*(void **)last = sb->free_list;
+	sb->free_list = first;
+	sb->used -= n;
+	cl->in_use -= (size_t)n * sb->block_size;
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use(-(ptrdiff_t)sb->block_size);
+		count_in_use(-(ptrdiff_t)((size_t)n * sb->block_size));
 	if (h->index != HOARD_GLOBAL) {
 		/* Move to front of its fullness group (Section 3.1): the next
 		 * malloc reuses the block just freed, still in cache. */
@@ -586,7 +592,7 @@ static HOARD_NOINLINE void dealloc_locked_path(struct hoard_sb *sb, void *p)
 		hoard_unlock(&h->lock);
 		return;
 	}
-	free_one_locked(h, sb, p);
+	free_run_locked(h, sb, p, p, 1);
 	hoard_unlock(&h->lock);
 }
 
@@ -618,19 +624,17 @@ static inline unsigned tc_count(const struct hoard_tcache *tc, unsigned c)
 /*
  * Gives all but keep cached blocks of class c back, under one lock of the
  * thread's heap for those whose superblock it still owns (all of them, but
- * for a superblock that moved meanwhile: that one goes to its owner).  The
- * invariant is restored once, at the end, as after a single free.
+ * for a superblock that moved meanwhile: that one goes to its owner).
  *
  * Consecutive cached blocks usually come from one superblock (a refill
  * takes them from one, and frees follow allocations), and they are already
  * linked to each other: each such run is spliced onto its superblock's free
- * list whole, with one update of the counts and of the fullness group.
+ * list whole (free_run_locked), with one update of the counts and of the
+ * fullness group.
  */
 static HOARD_NOINLINE void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
 {
 	struct hoard_heap *h = tls_heap;
-	struct hoard_class_lists *cl = &h->classes[c];
-	struct hoard_sb *last_sb = NULL;
 	unsigned left = tc_count(tc, c);
 	void *moved = NULL;
 
@@ -655,23 +659,8 @@ static HOARD_NOINLINE void tcache_flush_class(struct hoard_tcache *tc, unsigned 
 			moved = first;
 			continue;
 		}
-		*(void **)last = sb->free_list;
-		sb->free_list = first;
-		sb->used -= n;
-		cl->in_use -= (size_t)n * sb->block_size;
-		if (HOARD_UNLIKELY(hoard_cfg.stats))
-			count_in_use(-(ptrdiff_t)((size_t)n * sb->block_size));
-		if (sb->used < sb->grp_lo) {
-			sb_unlink_locked(h, sb);
-			sb_link_locked(h, sb);
-		}
-		last_sb = sb;
+		free_run_locked(h, sb, first, last, n);
 	}
-	/* Move to front (Section 3.1): the superblock freed into last. */
-	if (last_sb)
-		sb_to_front_locked(h, last_sb);
-	if (cl->in_use < cl->release_below)
-		release_locked(h, cl);
 	hoard_unlock(&h->lock);
 	while (moved) {
 		void *p = moved;
@@ -706,30 +695,27 @@ static HOARD_NOINLINE void remote_flush(struct hoard_tcache *tc)
 		void *rest = NULL;
 
 		while (list) {
-			void *p = list;
-			struct hoard_sb *sb = hoard_sb_of(p);
+			void *first = list, *last = first;
+			struct hoard_sb *sb = hoard_sb_of(first);
+			uint32_t n = 1;
 
-			list = *(void **)p;
+			/* A run of blocks of one superblock, freed together. */
+			while (*(void **)last && hoard_sb_of(*(void **)last) == sb) {
+				last = *(void **)last;
+				n++;
+			}
+			list = *(void **)last;
 			if (hoard_sb_owner(sb, memory_order_relaxed) != h->index) {
-				*(void **)p = rest;
-				rest = p;
-			} else if (HOARD_LIKELY(sb->used != 0)) {
-				/* (used == 0: a double free, nothing to give back) */
-				free_one_locked(h, sb, p);
+				*(void **)last = rest;
+				rest = first;
+			} else if (HOARD_LIKELY(sb->used >= n)) {
+				/* (else a double free: nothing to give back) */
+				free_run_locked(h, sb, first, last, n);
 			}
 		}
 		hoard_unlock(&h->lock);
 		list = rest;
 	}
-}
-
-static inline void remote_push(struct hoard_tcache *tc, struct hoard_sb *sb, void *p)
-{
-	*(void **)p = tc->remote;
-	tc->remote = p;
-	tc->remote_bytes += sb->block_size;
-	if (++tc->nremote >= HOARD_REMOTE_BLOCKS || tc->remote_bytes >= 8 * hoard_cfg.tc_bytes)
-		remote_flush(tc);
 }
 
 /* At thread exit: the cached blocks go back to their superblocks, and the
@@ -929,15 +915,13 @@ void *hoard_alloc(size_t size, size_t align)
 }
 
 /*
- * free when the fast path (hoard_free) did not take the block: large
- * objects, interior pointers, blocks of other heaps, classes the cache does
- * not serve, the cache off, not yet registered or full.
+ * The rest of free: large objects, interior pointers, the cache off or not
+ * yet registered, the thread's own blocks when their cache slot is full or
+ * the class is not cached.
  */
-void hoard_dealloc_slow(void *p)
+static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t id)
 {
-	struct hoard_sb *sb = hoard_sb_of(p);
 	struct hoard_tcache *tc = &hoard_tc;
-	uint64_t id = atomic_load_explicit(&sb->ident, memory_order_relaxed);
 	unsigned c;
 
 	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL)) {
@@ -951,13 +935,14 @@ void hoard_dealloc_slow(void *p)
 		return;
 	}
 	/* With the cache off (tc_max_size 0): the paper's free. */
-	if (HOARD_UNLIKELY(tc->state != 1) &&
+	if (tc->state != 1 &&
 	    (tc->state == 2 || !hoard_cfg.tc_max_size || tcache_register(tc))) {
 		dealloc_locked_path(sb, p);
 		return;
 	}
 	if (id != tc->tag) {
-		remote_push(tc, sb, p);
+		/* Registered just now: hoard_dealloc_slow's case. */
+		hoard_dealloc_slow(p);
 		return;
 	}
 	c = sb->sclass;
@@ -971,6 +956,31 @@ void hoard_dealloc_slow(void *p)
 		return;
 	}
 	dealloc_locked_path(sb, p);
+}
+
+/*
+ * free when the fast path (hoard_free) did not take the block.  First the
+ * common case, another heap's small block (the producer-consumer pattern):
+ * onto the batch that goes back to the owners (remote_flush), with no stack
+ * frame; everything else in dealloc_other.
+ */
+void hoard_dealloc_slow(void *p)
+{
+	struct hoard_sb *sb = hoard_sb_of(p);
+	struct hoard_tcache *tc = &hoard_tc;
+	uint64_t id = atomic_load_explicit(&sb->ident, memory_order_relaxed);
+
+	if (HOARD_LIKELY(tc->state == 1 && id != tc->tag &&
+			 (id & (HOARD_ID_INTERIOR | UINT32_MAX)) == HOARD_MAGIC_SMALL)) {
+		*(void **)p = tc->remote;
+		tc->remote = p;
+		tc->remote_bytes += sb->block_size;
+		if (HOARD_UNLIKELY(++tc->nremote >= HOARD_REMOTE_BLOCKS ||
+				   tc->remote_bytes >= 8 * hoard_cfg.tc_bytes))
+			remote_flush(tc);
+		return;
+	}
+	dealloc_other(sb, p, id);
 }
 
 size_t hoard_usable(const void *p)

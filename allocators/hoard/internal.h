@@ -36,6 +36,8 @@
 /* Slow paths kept out of line, so that the fast paths that call them need
  * no stack frame. */
 #define HOARD_NOINLINE __attribute__((noinline))
+/* Code that the batch loops must have inline (with their constant n). */
+#define HOARD_ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* Every block is aligned to this; it is also the size class granularity. */
 #define HOARD_ALIGN 16u
