@@ -71,7 +71,7 @@
 
 /* The entry points, in the order of the output. */
 #define PROFILE_CALLS(X) \
-	X(malloc) X(free) X(calloc) X(realloc) X(reallocarray) X(memalign) \
+	X(malloc) X(free) X(calloc) X(realloc) X(reallocarray) X(memalign)     \
 	X(posix_memalign) X(aligned_alloc) X(valloc) X(pvalloc) X(malloc_usable_size)
 
 enum call {
@@ -133,7 +133,7 @@ static atomic_size_t arena_used;
 
 static int in_arena(const void *p)
 {
-	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_BYTES;
+	return (uintptr_t)p - (uintptr_t)arena < ARENA_BYTES;
 }
 
 static void *arena_alloc(size_t n, size_t align)
@@ -218,25 +218,36 @@ static const char *const lat_names[] = { "malloc_ticks", "free_ticks" };
 typedef _Atomic uint64_t counter;
 
 struct tstats {
+	/* the owner's own, never read by others: first, on the hot lines */
+	uint32_t tick[NLAT];
+	uint32_t serial;              /* which thread owns it now: never 0 */
+	uint32_t owner_tag;           /* serial << 8, as block headers hold it */
+	int64_t delta_bytes, delta_objects;
+	int64_t hi_bytes, hi_objects; /* the highest deltas since the last fold */
+	int64_t peak_seen_bytes, peak_seen_objects;
 	counter calls[NCALLS];
 	counter bytes, free_null, remote_frees, failed;
 	counter size_hist[SIZE_BINS];
 	counter lat[NLAT][LAT_BINS];
 	counter lat_max[NLAT], lat_samples[NLAT];
-	/* the owner's own, never read by others */
-	uint32_t tick[NLAT];
-	int64_t delta_bytes, delta_objects;
-	int64_t peak_seen_bytes, peak_seen_objects;
-	uint32_t serial;              /* which thread owns it now: never 0 */
 	atomic_int in_use;
 	struct tstats *next_block;
 };
 
-/* A counter only its owner thread writes: no locked instruction needed. */
+/*
+ * A counter only its owner thread writes: no locked instruction needed.  On
+ * x86-64 one add to memory (an aligned 8-byte store is single-copy atomic, so
+ * the dump's relaxed loads see whole values), elsewhere a relaxed load and
+ * store, which compilers do not fuse.
+ */
 static inline void bump(counter *c, uint64_t n)
 {
+#ifdef __x86_64__
+	__asm__("addq %1, %0" : "+m"(*(uint64_t *)c) : "er"(n));
+#else
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+#endif
 }
 
 static inline uint64_t get(counter *c)
@@ -252,7 +263,14 @@ static int have_release_key;
 /* Initial-exec TLS: a preloaded library's TLS is static, and reaching it
  * never calls __tls_get_addr (which may allocate). */
 static __thread struct tstats *tl_stats __attribute__((tls_model("initial-exec")));
-static __thread int tl_depth __attribute__((tls_model("initial-exec")));
+/*
+ * Where the thread is: ST_OUT outside the shim with its counters ready (the
+ * one state of the fast path), ST_IN inside a call of the shim (calls made
+ * from there are forwarded without being counted), ST_FRESH otherwise (a new
+ * thread, the entry points not yet known, no counters, or exiting).
+ */
+enum { ST_FRESH, ST_OUT, ST_IN };
+static __thread int tl_state __attribute__((tls_model("initial-exec")));
 /* kept for the thread's life, also when it calls again after its block went back */
 static __thread uint32_t tl_serial __attribute__((tls_model("initial-exec")));
 /*
@@ -271,6 +289,7 @@ static void fold_delta(struct tstats *t)
 	if (t->delta_objects)
 		atomic_fetch_add_explicit(&live_objects, t->delta_objects, memory_order_relaxed);
 	t->delta_bytes = t->delta_objects = 0;
+	t->hi_bytes = t->hi_objects = 0;
 }
 
 static void release_block(void *arg)
@@ -280,6 +299,7 @@ static void release_block(void *arg)
 	fold_delta(t);
 	tl_stats = NULL;
 	tl_exiting = 1;
+	tl_state = ST_FRESH;
 	atomic_store_explicit(&t->in_use, 0, memory_order_release);
 }
 
@@ -308,7 +328,10 @@ static struct tstats *acquire_block(void)
 	if (!tl_serial)
 		tl_serial = atomic_fetch_add_explicit(&thread_serial, 1, memory_order_relaxed) + 1;
 	t->serial = tl_serial;
+	t->owner_tag = tl_serial << 8;
 	t->peak_seen_bytes = t->peak_seen_objects = 0;
+	t->hi_bytes = t->delta_bytes;
+	t->hi_objects = t->delta_objects;
 	tl_stats = t;
 	/* given back when the thread exits (keys below 32 never allocate) */
 	if (have_release_key && !tl_exiting)
@@ -334,23 +357,46 @@ static void raise_peak(atomic_llong *peak, int64_t now, int64_t *seen)
 	*seen = now > old ? now : old;
 }
 
-static inline void live_change(struct tstats *t, int64_t bytes, int64_t objects)
+/*
+ * The peak can only rise when the thread's own delta reaches a new high
+ * since its last fold (the shared total changes only by folds, and a
+ * folding thread has checked the same sum before): checking then is
+ * exact for one thread, and reads the shared total rarely.
+ */
+static inline void fold_if_far(struct tstats *t)
+{
+	if (unlikely((uint64_t)(t->delta_bytes + FLUSH_BYTES) > 2 * FLUSH_BYTES ||
+		     (uint64_t)(t->delta_objects + FLUSH_OBJECTS) > 2 * FLUSH_OBJECTS))
+		fold_delta(t);
+}
+
+static inline void live_add(struct tstats *t, int64_t bytes)
 {
 	t->delta_bytes += bytes;
-	t->delta_objects += objects;
-	if (bytes > 0 || objects > 0) {
+	t->delta_objects++;
+	if (t->delta_bytes > t->hi_bytes) {
 		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
+
+		t->hi_bytes = t->delta_bytes;
+		if (b > t->peak_seen_bytes)
+			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
+	}
+	if (t->delta_objects > t->hi_objects) {
 		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
 			    t->delta_objects;
 
-		if (b > t->peak_seen_bytes)
-			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
+		t->hi_objects = t->delta_objects;
 		if (o > t->peak_seen_objects)
 			raise_peak(&peak_objects, o, &t->peak_seen_objects);
 	}
-	if (t->delta_bytes > FLUSH_BYTES || t->delta_bytes < -FLUSH_BYTES ||
-	    t->delta_objects > FLUSH_OBJECTS || t->delta_objects < -FLUSH_OBJECTS)
-		fold_delta(t);
+	fold_if_far(t);
+}
+
+static inline void live_sub(struct tstats *t, int64_t bytes)
+{
+	t->delta_bytes -= bytes;
+	t->delta_objects--;
+	fold_if_far(t);
 }
 
 static inline unsigned size_bin(size_t n)
@@ -486,16 +532,12 @@ static inline unsigned align_shift(size_t a)
  * without a header (rare: shared among threads). */
 static atomic_ullong arena_frees, unknown_frees;
 
-static inline void track_alloc(struct tstats *t, size_t n)
-{
-	live_change(t, (int64_t)n, 1);
-}
 
 /* A block leaves: its size out of the live total, a remote free counted. */
 static inline void track_free(struct tstats *t, const struct hdr *h)
 {
-	live_change(t, -(int64_t)h->size, -1);
-	if ((h->owner_shift >> 8) != (t->serial & 0xffffff))
+	live_sub(t, (int64_t)h->size);
+	if ((h->owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
 		bump(&t->remote_frees, 1);
 }
 
@@ -510,7 +552,7 @@ static unsigned page_shift = 12;     /* log2 of the page size: valloc's offset *
 
 static void resolve(void)
 {
-	int expected = NOT_READY;
+	int expected = NOT_READY, saved;
 
 	if (!atomic_compare_exchange_strong(&state, &expected, RESOLVING)) {
 		/* another thread resolves: wait for it (never long) */
@@ -518,7 +560,8 @@ static void resolve(void)
 			sched_yield();
 		return;
 	}
-	tl_depth++;
+	saved = tl_state;
+	tl_state = ST_IN;
 	/* into a copy first: what dlsym allocates meanwhile comes from the
 	 * arena, never from the next malloc without a header */
 	{
@@ -535,7 +578,7 @@ static void resolve(void)
 	have_release_key = pthread_key_create(&release_key, release_block) == 0;
 	start_ns = mono_ns();
 	start_ticks = ticks_end();
-	tl_depth--;
+	tl_state = saved;
 	atomic_store_explicit(&state, READY, memory_order_release);
 }
 
@@ -601,25 +644,55 @@ static void *inner_memalign(size_t a, size_t n)
 	return next.memalign ? next.memalign(a, n) : arena_alloc(n, a);
 }
 
-#define ENTER(t)                                                         \
-	do {                                                             \
-		tl_depth = 1;                                            \
-		(t) = self();                                            \
-	} while (0)
-#define LEAVE()                                                          \
-	do {                                                             \
-		tl_depth = 0;                                            \
-		if (unlikely(tl_exiting) && tl_stats)                    \
-			release_block(tl_stats);                         \
-	} while (0)
-#define OUTSIDE() (likely(tl_depth == 0) && (ready() || (resolve(), tl_depth == 0)))
+/* A call from outside that finds the thread not ready: the entry points
+ * resolved, the thread's counters taken (NULL when there is no memory). */
+static __attribute__((noinline)) int enter_slow(void)
+{
+	tl_state = ST_IN;
+	if (!ready())
+		resolve();
+	if (!tl_stats)
+		acquire_block();
+	return 1;
+}
+
+static __attribute__((noinline)) void leave_slow(void)
+{
+	if (tl_exiting) {
+		/* the block went back at the thread's exit: the call took one */
+		if (tl_stats)
+			release_block(tl_stats);
+		tl_state = ST_FRESH;
+	} else {
+		tl_state = tl_stats ? ST_OUT : ST_FRESH;
+	}
+}
+
+/* 1: a call of the program, to count; 0: from inside the shim, to forward. */
+static inline int enter(int *st)
+{
+	*st = tl_state;
+	if (likely(*st == ST_OUT)) {
+		tl_state = ST_IN;
+		return 1;
+	}
+	return *st == ST_FRESH && enter_slow();
+}
+
+static inline void leave(int st)
+{
+	if (likely(st == ST_OUT))
+		tl_state = ST_OUT;
+	else
+		leave_slow();
+}
 
 /*
  * After an allocating call: the header on the block, the call and its
  * request counted.  t is NULL only when the shim had no memory for the
  * thread's counters; the block still gets its header.
  */
-static inline void *finish(struct tstats *t, enum call c, void *base, unsigned shift, size_t n)
+static inline __attribute__((always_inline)) void *finish(struct tstats *t, enum call c, void *base, unsigned shift, size_t n)
 {
 	void *q = base ? hdr_put(base, shift, n, tl_serial) : NULL;
 
@@ -628,21 +701,22 @@ static inline void *finish(struct tstats *t, enum call c, void *base, unsigned s
 	bump(&t->calls[c], 1);
 	count_request(t, n);
 	if (likely(q != NULL))
-		track_alloc(t, n);
+		live_add(t, (int64_t)n);
 	else
 		bump(&t->failed, 1);
 	return q;
 }
 
-void *malloc(size_t n)
+static __attribute__((noinline)) void *malloc_general(size_t n)
 {
 	struct tstats *t;
+	int st;
 	size_t m = with_offset(n, HDR_SHIFT);
 	void *p;
 
-	if (!OUTSIDE())
+	if (!enter(&st))
 		return inner_malloc(n);
-	ENTER(t);
+	t = tl_stats;
 	if (unlikely(t && sample_now(t, LAT_MALLOC))) {
 		uint64_t t0 = ticks_begin();
 
@@ -652,39 +726,40 @@ void *malloc(size_t n)
 		p = next.malloc(m);
 	}
 	p = finish(t, CALL_malloc, p, HDR_SHIFT, n);
-	LEAVE();
+	leave(st);
 	return p;
 }
 
-void free(void *p)
+static __attribute__((noinline)) void free_general(void *p)
 {
 	struct tstats *t;
+	int st;
 	struct hdr *h;
 
 	if (unlikely(p && in_arena(p))) {
 		atomic_fetch_add_explicit(&arena_frees, 1, memory_order_relaxed);
 		return;
 	}
-	if (!OUTSIDE()) {
+	if (!enter(&st)) {
 		if (next.free)
 			next.free(p);
 		return;
 	}
-	ENTER(t);
+	t = tl_stats;
 	if (likely(t != NULL))
 		bump(&t->calls[CALL_free], 1);
 	if (unlikely(!p)) {
 		if (likely(t != NULL))
 			bump(&t->free_null, 1);
 		next.free(p);
-		LEAVE();
+		leave(st);
 		return;
 	}
 	h = hdr_of(p);
 	if (unlikely(!hdr_ours(p))) {
 		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
 		next.free(p);
-		LEAVE();
+		leave(st);
 		return;
 	}
 	if (likely(t != NULL))
@@ -699,18 +774,71 @@ void free(void *p)
 	} else {
 		next.free(p);
 	}
-	LEAVE();
+	leave(st);
+}
+
+/*
+ * The fast paths: a call of the program from a thread with its counters, not
+ * due for a latency sample, on a block with a header (free).  They do what
+ * malloc_general and free_general do in that case, with nothing else in the
+ * way (no saved registers for the rare cases); any other call goes there.
+ */
+void *malloc(size_t n)
+{
+	struct tstats *t = tl_stats;
+	uint32_t tick;
+	void *p;
+
+	if (unlikely(tl_state != ST_OUT))
+		return malloc_general(n);
+	tick = t->tick[LAT_MALLOC] + 1;
+	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
+		return malloc_general(n);
+	t->tick[LAT_MALLOC] = tick;
+	tl_state = ST_IN;
+	bump(&t->calls[CALL_malloc], 1);
+	count_request(t, n);
+	p = next.malloc(with_offset(n, HDR_SHIFT));
+	tl_state = ST_OUT;
+	if (unlikely(!p)) {
+		bump(&t->failed, 1);
+		return NULL;
+	}
+	live_add(t, (int64_t)n);
+	return hdr_put(p, HDR_SHIFT, n, t->serial);
+}
+
+void free(void *p)
+{
+	struct tstats *t = tl_stats;
+	struct hdr *h;
+	uint32_t tick;
+
+	if (unlikely(tl_state != ST_OUT || !p || in_arena(p) || !hdr_ours(p)))
+		return free_general(p);
+	h = hdr_of(p);
+	tick = t->tick[LAT_FREE] + 1;
+	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
+		return free_general(p);
+	t->tick[LAT_FREE] = tick;
+	tl_state = ST_IN;
+	bump(&t->calls[CALL_free], 1);
+	track_free(t, h);
+	h->check = 0;
+	next.free(hdr_base(p));
+	tl_state = ST_OUT;
 }
 
 void *calloc(size_t n, size_t m)
 {
 	struct tstats *t;
+	int st;
 	size_t bytes;
 	void *p;
 
-	if (!OUTSIDE())
+	if (!enter(&st))
 		return inner_calloc(n, m);
-	ENTER(t);
+	t = tl_stats;
 	if (__builtin_mul_overflow(n, m, &bytes)) {
 		/* no request: forwarded as it is, to fail there */
 		p = next.calloc(n, m);
@@ -722,12 +850,12 @@ void *calloc(size_t n, size_t m)
 			bump(&t->calls[CALL_calloc], 1);
 			bump(&t->failed, 1);
 		}
-		LEAVE();
+		leave(st);
 		return NULL;
 	}
 	p = next.calloc(1, with_offset(bytes, HDR_SHIFT));
 	p = finish(t, CALL_calloc, p, HDR_SHIFT, bytes);
-	LEAVE();
+	leave(st);
 	return p;
 }
 
@@ -774,7 +902,7 @@ static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
 		return finish(t, c, NULL, shift, bytes);
 	}
 	if (t) {
-		live_change(t, -(int64_t)old.size, -1);
+		live_sub(t, (int64_t)old.size);
 		/* a block that moved was freed by this thread */
 		if (q != base && (old.owner_shift >> 8) != (t->serial & 0xffffff))
 			bump(&t->remote_frees, 1);
@@ -798,41 +926,43 @@ static void *call_reallocarray(void *p, size_t n)
 void *realloc(void *p, size_t n)
 {
 	struct tstats *t;
+	int st;
 	void *q;
 
-	if (!OUTSIDE())
+	if (!enter(&st))
 		return inner_realloc(p, n);
-	ENTER(t);
+	t = tl_stats;
 	q = resize(t, CALL_realloc, p, n, call_realloc);
-	LEAVE();
+	leave(st);
 	return q;
 }
 
 void *reallocarray(void *p, size_t n, size_t m)
 {
 	struct tstats *t;
+	int st;
 	size_t bytes;
 	void *q;
 
-	if (!OUTSIDE()) {
+	if (!enter(&st)) {
 		if (__builtin_mul_overflow(n, m, &bytes)) {
 			errno = ENOMEM;
 			return NULL;
 		}
 		return inner_realloc(p, bytes);
 	}
-	ENTER(t);
+	t = tl_stats;
 	if (__builtin_mul_overflow(n, m, &bytes)) {
 		if (t) {
 			bump(&t->calls[CALL_reallocarray], 1);
 			bump(&t->failed, 1);
 		}
-		LEAVE();
+		leave(st);
 		errno = ENOMEM;
 		return NULL;
 	}
 	q = resize(t, CALL_reallocarray, p, bytes, call_reallocarray);
-	LEAVE();
+	leave(st);
 	return q;
 }
 
@@ -841,15 +971,16 @@ void *reallocarray(void *p, size_t n, size_t m)
 	void *name(size_t a, size_t n)                                         \
 	{                                                                      \
 		struct tstats *t;                                              \
+		int st;                                                        \
 		unsigned s = align_shift(a);                                   \
 		void *p;                                                       \
                                                                                \
-		if (!OUTSIDE())                                                \
+		if (!enter(&st))                                               \
 			return next.name ? next.name(a, n) : inner_memalign(a, n); \
-		ENTER(t);                                                      \
+		t = tl_stats;                                                  \
 		p = next.name ? next.name((size_t)1 << s, with_offset(n, s)) : NULL; \
 		p = finish(t, CALL_##name, p, s, n);                           \
-		LEAVE();                                                       \
+		leave(st);                                                     \
 		return p;                                                      \
 	}
 
@@ -859,17 +990,18 @@ ALIGNED_ENTRY(aligned_alloc)
 int posix_memalign(void **out, size_t a, size_t n)
 {
 	struct tstats *t;
+	int st;
 	unsigned s = align_shift(a);
 	void *base = NULL;
 	int rc;
 
-	if (!OUTSIDE()) {
+	if (!enter(&st)) {
 		if (next.posix_memalign)
 			return next.posix_memalign(out, a, n);
 		*out = arena_alloc(n, a);
 		return *out ? 0 : ENOMEM;
 	}
-	ENTER(t);
+	t = tl_stats;
 	if (a < sizeof(void *) || (a & (a - 1))) {
 		/* forwarded as it is, to fail there with EINVAL */
 		rc = next.posix_memalign(&base, a, n);
@@ -884,7 +1016,7 @@ int posix_memalign(void **out, size_t a, size_t n)
 		if (rc == 0)
 			*out = base;
 	}
-	LEAVE();
+	leave(st);
 	return rc;
 }
 
@@ -893,14 +1025,15 @@ int posix_memalign(void **out, size_t a, size_t n)
 	void *name(size_t n)                                                   \
 	{                                                                      \
 		struct tstats *t;                                              \
+		int st;                                                        \
 		void *p;                                                       \
                                                                                \
-		if (!OUTSIDE())                                                \
+		if (!enter(&st))                                               \
 			return next.name ? next.name(n) : arena_alloc(n, 4096); \
-		ENTER(t);                                                      \
+		t = tl_stats;                                                  \
 		p = next.name ? next.name(with_offset(n, page_shift)) : NULL;  \
 		p = finish(t, CALL_##name, p, page_shift, n);                  \
-		LEAVE();                                                       \
+		leave(st);                                                     \
 		return p;                                                      \
 	}
 
@@ -910,13 +1043,14 @@ PAGE_ENTRY(pvalloc)
 size_t malloc_usable_size(void *p)
 {
 	struct tstats *t;
+	int st;
 	size_t n;
 
 	if (p && in_arena(p))
 		return arena_size(p);
-	if (!OUTSIDE())
+	if (!enter(&st))
 		return next.malloc_usable_size && p ? next.malloc_usable_size(p) : 0;
-	ENTER(t);
+	t = tl_stats;
 	if (!p || !next.malloc_usable_size)
 		n = 0;
 	else if (hdr_ours(p))
@@ -925,7 +1059,7 @@ size_t malloc_usable_size(void *p)
 		n = next.malloc_usable_size(p);
 	if (likely(t != NULL))
 		bump(&t->calls[CALL_malloc_usable_size], 1);
-	LEAVE();
+	leave(st);
 	return n;
 }
 

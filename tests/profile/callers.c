@@ -9,10 +9,18 @@
  *   callers peak N         N blocks of 1000 bytes live at once, one thread
  *   callers running        exit() while two threads still allocate
  *   callers fork N         a forked child makes N mallocs and exits
+ *   callers edge N         N blocks from the C library's own __libc_malloc
+ *                          passed to free, and one to realloc (pointers the
+ *                          shim did not hand out); realloc of a page-aligned
+ *                          block; the calls that must fail (an invalid
+ *                          alignment, an overflowing calloc).  Exit status:
+ *                          0, or the number of the check that failed
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +72,48 @@ static void *worker(void *arg)
 	for (i = 0; i < handed; i++)
 		free(handoff[(t + nthreads - 1) % nthreads][i]);
 	return NULL;
+}
+
+/* glibc's own entry point: its blocks never pass through a preloaded malloc */
+extern void *__libc_malloc(size_t n);
+
+static int edge(long n)
+{
+	unsigned char *p, *q;
+	void *r;
+	long i;
+
+	for (i = 0; i < n; i++)
+		free(__libc_malloc(64));
+	p = realloc(__libc_malloc(32), 64);
+	if (!p)
+		return 1;
+	free(p);
+
+	p = memalign(4096, 100);
+	if (!p || (uintptr_t)p % 4096)
+		return 2;
+	memset(p, 7, 100);
+	q = realloc(p, 5000);
+	if (!q)
+		return 3;
+	for (i = 0; i < 100; i++)
+		if (q[i] != 7)
+			return 4;
+	if (malloc_usable_size(q) < 5000)
+		return 5;
+	memset(q, 1, 5000);
+	free(q);
+
+	if (posix_memalign(&r, 24, 10) != EINVAL)
+		return 6;
+	if (calloc(SIZE_MAX / 2, 4) != NULL)
+		return 7;
+	r = realloc(NULL, 10);
+	if (!r || malloc_usable_size(r) < 10)
+		return 8;
+	free(r);
+	return 0;
 }
 
 static void *spin(void *arg)
@@ -128,6 +178,8 @@ int main(int argc, char **argv)
 			return 1;
 		return WEXITSTATUS(status);
 	}
-	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N\n");
+	if (argc == 3 && !strcmp(argv[1], "edge"))
+		return edge(atol(argv[2]));
+	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N | edge N\n");
 	return 2;
 }

@@ -19,7 +19,7 @@ OUT=$SCRATCH/profile
 val() { sed -n "s/^$2=//p" "$1"; }
 cval() { tr ' ' '\n' < "$1" | sed -n "s/^$2=//p"; }
 
-plan 27
+plan 31
 
 T=8 M=3000 K=500
 NGBENCH_PROFILE_OUT=$OUT NGB_COUNTALLOC_OUT=$SCRATCH/count LD_PRELOAD="$SHIM:$COUNT" \
@@ -71,4 +71,11 @@ NGBENCH_PROFILE_OUT=$OUT LD_PRELOAD=$SHIM "$CALLERS" fork 20000
 ok $? "fork mode runs"
 m=$(val "$OUT" calls.malloc)
 ok $(( ${m:-20000} >= 20000 )) "the file is the parent's ($m mallocs, not the child's 20000)"
+# pointers the shim did not hand out are forwarded untouched and counted;
+# blocks of the memalign family keep their offset through realloc
+NGBENCH_PROFILE_OUT=$OUT LD_PRELOAD=$SHIM "$CALLERS" edge 100
+is $? 0 "edge cases behave (exit status: the failed check)"
+is "$(val "$OUT" unknown_frees)" 102 "100 frees and one realloc of the C library's blocks, and the free of that realloc's block, are unknown"
+is "$(val "$OUT" failed)" 2 "an invalid alignment and an overflowing calloc fail"
+is "$(val "$OUT" header_bytes)" 16 "the header is written down"
 done_testing
