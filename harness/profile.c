@@ -247,7 +247,8 @@ int profile_quantile(struct profile *p, const char *name, double q, double max, 
 	uint64_t total = 0, rank, seen = 0;
 	size_t i;
 
-	qsort(p->bins, p->nbins, sizeof(*p->bins), bin_cmp);
+	if (p->nbins) /* qsort(NULL, 0) is undefined */
+		qsort(p->bins, p->nbins, sizeof(*p->bins), bin_cmp);
 	for (i = 0; i < p->nbins; i++)
 		if (!strcmp(p->bins[i].name, name))
 			total += p->bins[i].count;

@@ -233,7 +233,8 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return sql_fail(L->db, e, "the trials");
-	qsort(L->refs, L->nrefs, sizeof(*L->refs), cmp_ref);
+	if (L->nrefs) /* qsort(NULL, 0) is undefined */
+		qsort(L->refs, L->nrefs, sizeof(*L->refs), cmp_ref);
 	return 0;
 oom:
 	sqlite3_finalize(s);
@@ -268,7 +269,8 @@ static int load_events(struct loader *L, struct ngb_err *e)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return sql_fail(L->db, e, "the counters");
-	qsort(r->events, r->nevents, sizeof(*r->events), cmp_event);
+	if (r->nevents) /* qsort(NULL, 0) is undefined */
+		qsort(r->events, r->nevents, sizeof(*r->events), cmp_event);
 
 	/* events (or trials) that were not counted, and why */
 	if (sqlite3_prepare_v2(L->db,
@@ -509,7 +511,8 @@ static int summarize(struct ngb_report *r)
 	size_t i, j, k, g;
 
 	sort_baseline = r->baseline;
-	qsort(r->cells, r->ncells, sizeof(*r->cells), cmp_cell);
+	if (r->ncells) /* qsort(NULL, 0) is undefined */
+		qsort(r->cells, r->ncells, sizeof(*r->cells), cmp_cell);
 	sort_baseline = NULL;
 	if (r->baseline && push_name(&r->allocators, &r->nallocators, r->baseline))
 		return -ENOMEM;

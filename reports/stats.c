@@ -38,7 +38,8 @@ static int cmp_double(const void *a, const void *b)
 
 void ngb_sort_doubles(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_double);
 }
 
 double ngb_median(double *v, size_t n)
@@ -192,7 +193,8 @@ int ngb_mann_whitney(const double *a, size_t na, const double *b, size_t nb, str
 		all[i] = (struct ranked){ a[i], 0 };
 	for (i = 0; i < nb; i++)
 		all[na + i] = (struct ranked){ b[i], 1 };
-	qsort(all, N, sizeof(*all), cmp_ranked);
+	if (N) /* qsort(NULL, 0) is undefined */
+		qsort(all, N, sizeof(*all), cmp_ranked);
 	/* mid-ranks for ties */
 	for (i = 0; i < N; i = j) {
 		double mid, t;
