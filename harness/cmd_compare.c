@@ -18,6 +18,8 @@
 static const char compare_usage[] =
 	"usage: ngbench compare [--db=PATH] [--stat=min|p25|median] [--min-effect=PCT]\n"
 	"                       [--format=text|json] A B\n"
+	"   or: ngbench compare --baseline-file=FILE [--threshold=PCT] [--force] [OPTIONS]\n"
+	"                       [SESSION]\n"
 	"\n"
 	"Compares session B with session A cell by cell (workload x threads x allocator):\n"
 	"the speedup of B over A (> 1: B is better) with a 95% interval, the two-sided\n"
@@ -30,6 +32,14 @@ static const char compare_usage[] =
 	"\n"
 	"A and B are session numbers, labels (the newest session with it) or 'latest'.\n"
 	"\n"
+	"With --baseline-file, SESSION (default: latest) is judged against a baseline\n"
+	"file ('ngbench baseline save') as 'ngbench ci' judges it: timed cells by the\n"
+	"statistic and minimum effect below, simulated cells (--counters=sim) by their\n"
+	"instructions and D1 / last-level misses, which may rise by the threshold plus\n"
+	"the spread of the baseline's own runs.  A baseline from another machine (CPU,\n"
+	"cores, kernel, libc; for simulated cells libc, OS and cache geometry) is\n"
+	"refused with the differences, unless --force.\n"
+	"\n"
 	"Options:\n"
 	"  --db=PATH          the database (default: $NGBENCH_DB, else the default location)\n"
 	"  --stat=STAT        what is compared: p25 (default; the best quarter: the 25th\n"
@@ -38,14 +48,19 @@ static const char compare_usage[] =
 	"                     (Hodges-Lehmann with the Mann-Whitney interval). p25 gave the\n"
 	"                     fewest false alarms here; min the most (reports/README.md)\n"
 	"  --min-effect=PCT   the smallest change that counts, e.g. 5% (default) or 0.05\n"
-	"  --format=FMT       text (default) or json\n"
+	"  --format=FMT       text (default) or json (with a baseline file also markdown)\n"
+	"  --baseline-file=FILE  judge one session against a baseline file\n"
+	"  --threshold=PCT    with a baseline file: the allowed rise of simulated counts\n"
+	"                     (default 0.5%)\n"
+	"  --force            with a baseline file: judge across machines or geometries\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"Exit status: 0, 1 when any cell is significantly slower by more than the minimum\n"
-	"effect (or the database cannot be read), 2 for bad usage.\n";
+	"effect (or the database cannot be read; with a baseline file: any regression, or\n"
+	"a failed or missing cell), 2 for bad usage, 3 a baseline from another machine.\n";
 
-/* "5%" or a fraction "0.05"; -1 with a message otherwise. */
-static int parse_effect(const char *s, double *out)
+/* "5%" or a fraction "0.05"; -1 otherwise (also for the gate's options). */
+int compare_parse_effect(const char *s, double *out)
 {
 	size_t n = strlen(s);
 	char *num;
@@ -64,6 +79,35 @@ static int parse_effect(const char *s, double *out)
 	return 0;
 }
 
+/* compare --baseline-file FILE [SESSION]: the gate of 'ngbench ci' on a stored session */
+static int compare_with_baseline(const char *db, const char *bfile, int nargs, const char **args,
+				 const struct ngb_compare_options *copt,
+				 struct ngb_gate_options *gopt, enum ngb_report_format fmt)
+{
+	struct ngb_baseline *base;
+	struct ngb_store *st;
+	struct ngb_err e;
+	int64_t sid;
+	int rc;
+
+	if (nargs > 1)
+		return usage_error("compare", "with --baseline-file give at most one session");
+	gopt->time = *copt;
+	if (ngb_baseline_read(bfile, &base, &e)) {
+		error("%s", e.msg);
+		return 2;
+	}
+	rc = cmd_open_session("compare", db, nargs ? args[0] : "latest", &st, &sid);
+	if (!rc) {
+		rc = ci_judge(st, sid, base, gopt, fmt, NULL, NULL, "ngbench compare");
+		ngb_store_close(st);
+	}
+	ngb_baseline_free(base);
+	if (fflush(stdout) && !rc)
+		rc = 1;
+	return rc;
+}
+
 int cmd_compare(int argc, const char **argv)
 {
 	static const struct option opts[] = {
@@ -71,6 +115,9 @@ int cmd_compare(int argc, const char **argv)
 		{ "stat", required_argument, NULL, 's' },
 		{ "min-effect", required_argument, NULL, 'm' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "baseline-file", required_argument, NULL, 'B' },
+		{ "threshold", required_argument, NULL, 'T' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,7 +125,8 @@ int cmd_compare(int argc, const char **argv)
 	 * measured on this machine (reports/README.md) */
 	struct ngb_compare_options copt = { NGB_STAT_P25, 0.05, 0.95 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
-	const char *db = NULL;
+	const char *db = NULL, *bfile = NULL;
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0 };
 	struct ngb_compare *cmp;
 	struct ngb_store *st;
 	struct ngb_err e;
@@ -98,16 +146,25 @@ int cmd_compare(int argc, const char **argv)
 						   optarg);
 			break;
 		case 'm':
-			if (parse_effect(optarg, &copt.min_effect))
+			if (compare_parse_effect(optarg, &copt.min_effect))
 				return usage_error("compare", "bad minimum effect '%s': give a percentage "
 						   "such as 5%% or a fraction such as 0.05, below 100%%",
 						   optarg);
 			break;
 		case 'f':
 			if (ngb_report_format_parse(optarg, &fmt) ||
-			    (fmt != NGB_FORMAT_TEXT && fmt != NGB_FORMAT_JSON))
+			    (fmt != NGB_FORMAT_TEXT && fmt != NGB_FORMAT_JSON &&
+			     fmt != NGB_FORMAT_MARKDOWN))
 				return usage_error("compare", "unknown format '%s': compare speaks text and json",
 						   optarg);
+			break;
+		case 'B':
+			bfile = optarg;
+			break;
+		case 'T': case 'F':
+			rc = ci_parse_gate_option("compare", c, optarg, &gopt);
+			if (rc)
+				return rc;
 			break;
 		case 'h':
 			fputs(compare_usage, stdout);
@@ -118,6 +175,12 @@ int cmd_compare(int argc, const char **argv)
 			return usage_error("compare", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (bfile)
+		return compare_with_baseline(db, bfile, argc - optind, argv + optind, &copt, &gopt,
+					     fmt);
+	if (fmt == NGB_FORMAT_MARKDOWN)
+		return usage_error("compare", "markdown is for --baseline-file; compare speaks text "
+				   "and json");
 	if (argc - optind != 2)
 		return usage_error("compare", "give two sessions: A (before) and B (after)");
 	rc = cmd_open_session("compare", db, argv[optind], &st, &a);

@@ -96,44 +96,56 @@ static double stat_q(enum ngb_compare_stat st, int higher)
 	return 0.5;
 }
 
-static void compute(struct cmp_cell *cc, const struct ngb_compare_options *o, double conf)
+void compare_values(const double *av, size_t na, const double *bv, size_t nb, int higher,
+		    const struct ngb_compare_options *o, double conf, struct value_cmp *r)
 {
-	const struct cell *a = cc->a, *b = cc->b;
-	int higher = a->higher;
 	double q = stat_q(o->stat, higher), ratio;
 	struct ngb_interval ci;
 	int rc;
 
-	cc->stat_a = ngb_quantile_sorted(a->values.v, a->values.n, q);
-	cc->stat_b = ngb_quantile_sorted(b->values.v, b->values.n, q);
-	cc->speedup = NAN;
-	cc->ci = (struct ngb_interval){ NAN, NAN, 0 };
-	ngb_mann_whitney(a->values.v, a->values.n, b->values.v, b->values.n, &cc->mw);
-	if (!a->values.n || !b->values.n) {
-		cc->verdict = NGB_VERDICT_NOISY;
+	r->stat_a = ngb_quantile_sorted(av, na, q);
+	r->stat_b = ngb_quantile_sorted(bv, nb, q);
+	r->speedup = NAN;
+	r->ci = (struct ngb_interval){ NAN, NAN, 0 };
+	ngb_mann_whitney(av, na, bv, nb, &r->mw);
+	if (!na || !nb) {
+		r->verdict = NGB_VERDICT_NOISY;
 		return;
 	}
 	if (o->stat == NGB_STAT_MEDIAN)
-		rc = ngb_hl_ratio(a->values.v, a->values.n, b->values.v, b->values.n, conf, &ratio,
-				  &ci);
+		rc = ngb_hl_ratio(av, na, bv, nb, conf, &ratio, &ci);
 	else
-		rc = ngb_bootstrap_ratio(a->values.v, a->values.n, b->values.v, b->values.n, q,
-					 conf, BOOTSTRAP_REPS, BOOTSTRAP_SEED, &ratio, &ci);
+		rc = ngb_bootstrap_ratio(av, na, bv, nb, q, conf, BOOTSTRAP_REPS, BOOTSTRAP_SEED,
+					 &ratio, &ci);
 	if (rc || !(ratio > 0)) {
-		cc->verdict = NGB_VERDICT_NOISY;
+		r->verdict = NGB_VERDICT_NOISY;
 		return;
 	}
 	if (higher) {
-		cc->speedup = ratio;
-		cc->ci = ci;
+		r->speedup = ratio;
+		r->ci = ci;
 	} else {
-		cc->speedup = 1 / ratio;
-		cc->ci = (struct ngb_interval){ 1 / ci.hi, 1 / ci.lo, ci.level };
+		r->speedup = 1 / ratio;
+		r->ci = (struct ngb_interval){ 1 / ci.hi, 1 / ci.lo, ci.level };
 	}
 	/* a side with one run: nothing can be told, whatever the numbers */
-	if (a->values.n < 2 || b->values.n < 2)
-		cc->ci.level = 0;
-	cc->verdict = ngb_verdict_of(cc->speedup, &cc->ci, o->min_effect);
+	if (na < 2 || nb < 2)
+		r->ci.level = 0;
+	r->verdict = ngb_verdict_of(r->speedup, &r->ci, o->min_effect);
+}
+
+static void compute(struct cmp_cell *cc, const struct ngb_compare_options *o, double conf)
+{
+	struct value_cmp r;
+
+	compare_values(cc->a->values.v, cc->a->values.n, cc->b->values.v, cc->b->values.n,
+		       cc->a->higher, o, conf, &r);
+	cc->stat_a = r.stat_a;
+	cc->stat_b = r.stat_b;
+	cc->speedup = r.speedup;
+	cc->ci = r.ci;
+	cc->mw = r.mw;
+	cc->verdict = r.verdict;
 }
 
 static int same_cell(const struct cell *x, const struct cell *y)

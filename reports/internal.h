@@ -33,6 +33,8 @@ const char *sbuf_str(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
 
 char *rep_strdup(const char *s);
+/* A formatted copy, or NULL when out of memory. */
+char *rep_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- escaping (escape.c) -------------------------------------------------- */
 
@@ -53,6 +55,9 @@ size_t text_width(const char *s);
 #include <jansson.h>
 json_t *json_num(double v);
 json_t *json_text(const char *s);
+/* Writes root indented with a final newline and releases it; -ENOMEM for a
+ * NULL root (a failed json_pack), -EIO when the stream fails. */
+int json_dump_root(json_t *root, FILE *out);
 
 /* Numbers for people: 4 significant digits, k/M/G for large values. */
 void fmt_num(char *buf, size_t len, double v);
@@ -177,11 +182,34 @@ int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *se
 /* Runs gnuplot on every script; sets files->plots_rendered / plots_note. */
 void plots_render(const char *dir, const struct plot_set *set, struct ngb_report_files *files);
 void plot_set_release(struct plot_set *set);
+/* A gnuplot script's head (settings, the formats loop variable), and the loop
+ * that renders each format: for plots outside the report (history.c). */
+void plot_script_head(FILE *f, const char *name, const char *what, int w, int h);
+void plot_script_loop_begin(FILE *f, const char *name);
+void plot_script_loop_end(FILE *f);
 
 /* The HTML page; plot_dir NULL or plots not rendered: the page says so. */
 int report_write_html(const struct ngb_report *r, const char *plot_dir,
 		      const struct plot_set *set, const char *plots_note, FILE *out);
 
 int files_add(struct ngb_report_files *f, const char *path);
+
+/* ---- comparisons of two samples (compare.c), for compare and the gate ------ */
+
+struct value_cmp {
+	double stat_a, stat_b;
+	double speedup;              /* B over A, > 1: B is better */
+	struct ngb_interval ci;
+	struct ngb_mw mw;
+	enum ngb_verdict verdict;
+};
+/* Sorted samples a and b of one metric compared as 'ngbench compare' does. */
+void compare_values(const double *a, size_t na, const double *b, size_t nb, int higher,
+		    const struct ngb_compare_options *o, double conf, struct value_cmp *r);
+
+/* ---- baselines (baseline.c) ----------------------------------------------- */
+
+/* The same cell: workload, parameters, threads, allocator and counter mode. */
+int baseline_cell_same(const struct ngb_baseline_cell *x, const struct ngb_baseline_cell *y);
 
 #endif /* NGBENCH_REPORTS_INTERNAL_H */

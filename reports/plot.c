@@ -138,7 +138,7 @@ static void script_head(FILE *f, const char *name, const char *what, int w, int 
 {
 	fprintf(f,
 		"# %s.gp - %s\n"
-		"# Written by 'ngbench report'; edit and re-render with: gnuplot %s.gp\n"
+		"# Written by ngbench; edit and re-render with: gnuplot %s.gp\n"
 		"# (renders %s.svg and %s.png; gnuplot -e \"formats='png'\" %s.gp renders one)\n"
 		"if (!exists(\"formats\")) formats = \"svg png\"\n"
 		"reset\n"
@@ -168,6 +168,22 @@ static void script_loop_begin(FILE *f, const char *name)
 static void script_loop_end(FILE *f)
 {
 	fputs("  unset output\n}\n", f);
+}
+
+/* The same, for the other plots of the reports (history.c). */
+void plot_script_head(FILE *f, const char *name, const char *what, int w, int h)
+{
+	script_head(f, name, what, w, h);
+}
+
+void plot_script_loop_begin(FILE *f, const char *name)
+{
+	script_loop_begin(f, name);
+}
+
+void plot_script_loop_end(FILE *f)
+{
+	script_loop_end(f);
 }
 
 /* Titles of the allocators, for the scripts (plot-safe, single-quoted). */

@@ -60,18 +60,7 @@ static void tab_release(struct tab *t)
 	t->nrows = 0;
 }
 
-static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xfmt(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
+#define xfmt rep_asprintf
 
 static void tab_text(const struct tab *t, FILE *out)
 {

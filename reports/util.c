@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -80,6 +81,30 @@ void sbuf_release(struct sbuf *sb)
 {
 	free(sb->buf);
 	memset(sb, 0, sizeof(*sb));
+}
+
+char *rep_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+int json_dump_root(json_t *root, FILE *out)
+{
+	int rc;
+
+	if (!root)
+		return -ENOMEM;
+	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(root);
+	return rc || ferror(out) ? -EIO : 0;
 }
 
 char *rep_strdup(const char *s)

@@ -212,4 +212,160 @@ enum ngb_export_table {
 int ngb_export(sqlite3 *db, int64_t session_id, enum ngb_report_format f,
 	       enum ngb_export_table table, FILE *out, struct ngb_err *e);
 
+/* ---- baselines and the CI gate (reports/baseline.c, reports/gate.c) ----- */
+
+/*
+ * A baseline: per cell (workload x parameters x threads x allocator x
+ * counter mode and geometry) what a session measured, kept as a small text
+ * file in git (format in reports/README.md), with the machine fingerprint
+ * and the versions it came from.  Time cells keep every run's value, so a
+ * later session is judged by the same statistics as 'ngbench compare';
+ * simulated cells keep the instructions and the D1 and last-level misses
+ * (per operation when the workload's record gives 'ops', else per run).
+ */
+#define NGB_BASELINE_FORMAT_VERSION 1
+
+/* The simulated quantities the gate compares. */
+enum ngb_sim_metric {
+	NGB_SIM_IR,          /* Ir: instructions */
+	NGB_SIM_D1,          /* D1mr + D1mw: first-level data misses */
+	NGB_SIM_LL,          /* DLmr + DLmw: last-level data misses */
+	NGB_SIM_NMETRICS,
+};
+const char *ngb_sim_metric_name(enum ngb_sim_metric m);
+
+struct ngb_baseline_cell {
+	char *workload, *params, *allocator, *allocator_version;
+	char *counters;          /* "sim", "hw" or "none" */
+	char *geometry;          /* sim: the declared cache geometry; else NULL */
+	char *metric, *unit;
+	int threads, higher;
+	size_t runs, failed;     /* succeeded and failed (not skipped) trials */
+	double *values;          /* time cells: the metric of each run, sorted */
+	size_t nvalues;
+	int per_op;              /* sim: counts divided by the record's ops */
+	int have_sim;
+	double sim_med[NGB_SIM_NMETRICS], sim_min[NGB_SIM_NMETRICS], sim_max[NGB_SIM_NMETRICS];
+};
+
+struct ngb_baseline {
+	char *source;            /* where it came from: session, label, date */
+	char *version, *commit;  /* ngbench's */
+	char *cpu_model, *kernel, *os, *libc;
+	int cores;
+	struct ngb_baseline_cell *cells;
+	size_t ncells;
+};
+
+/* A session's cells (warm-up and profile trials left out); -ENOENT when no such session. */
+int ngb_baseline_from_session(sqlite3 *db, int64_t session_id, struct ngb_baseline **out,
+			      struct ngb_err *e);
+/* The diff-friendly text: one "[cell]" section per cell, in a stable order. */
+int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *e);
+/* Reads a baseline file; -EINVAL with the line number for a malformed one. */
+int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_err *e);
+int ngb_baseline_parse(const char *text, const char *name, struct ngb_baseline **out,
+		       struct ngb_err *e);
+void ngb_baseline_free(struct ngb_baseline *b);
+
+/*
+ * Can b (the baseline) judge cur (a session's cells)?  Time cells need the
+ * same machine: CPU model, cores, kernel, libc.  Simulated cells do not
+ * depend on the CPU, but on the code that runs and the model: same libc and
+ * OS, and each cell's geometry equal (checked per cell by the gate).
+ * 0, or -EXDEV with every difference explained in e.
+ */
+int ngb_baseline_check_machine(const struct ngb_baseline *b, const struct ngb_baseline *cur,
+			       struct ngb_err *e);
+
+enum ngb_gate_verdict {
+	NGB_GATE_PASS,        /* within the threshold (sim) or same / noisy (time) */
+	NGB_GATE_BETTER,      /* improved beyond the threshold: the baseline may be updated */
+	NGB_GATE_REGRESSION,  /* worse beyond the threshold */
+	NGB_GATE_FAILED,      /* the cell's trials failed in the session */
+	NGB_GATE_MISSING,     /* in the baseline, not in the session */
+	NGB_GATE_NEW,         /* in the session, not in the baseline */
+	NGB_GATE_REFUSED,     /* another simulator geometry */
+};
+const char *ngb_gate_verdict_name(enum ngb_gate_verdict v);
+/* Does this verdict fail a CI job?  (regression, failed, missing, refused) */
+int ngb_gate_verdict_fails(enum ngb_gate_verdict v);
+
+struct ngb_gate_options {
+	double threshold;     /* sim: the largest allowed relative increase; 0.005 */
+	struct ngb_compare_options time;   /* time cells: as 'ngbench compare' */
+	int force;            /* judge even across machines or geometries */
+};
+
+struct ngb_gate;
+
+/* Judges every cell of cur against b; -EXDEV (refused, message) unless forced. */
+int ngb_gate_run(const struct ngb_baseline *b, const struct ngb_baseline *cur,
+		 const struct ngb_gate_options *opt, struct ngb_gate **out, struct ngb_err *e);
+void ngb_gate_free(struct ngb_gate *g);
+size_t ngb_gate_count(const struct ngb_gate *g, enum ngb_gate_verdict v);
+/* Any verdict that fails a CI job? */
+int ngb_gate_failed(const struct ngb_gate *g);
+/* Text (terminal), markdown (job summary, pull-request comment) or JSON. */
+int ngb_gate_write(const struct ngb_gate *g, enum ngb_report_format f, FILE *out,
+		   struct ngb_err *e);
+/* JUnit XML: one testcase per cell, a failure element for each failing verdict. */
+int ngb_gate_write_junit(const struct ngb_gate *g, const char *suite, FILE *out,
+			 struct ngb_err *e);
+
+/* ---- change points (reports/changepoint.c) ------------------------------- */
+
+/*
+ * E-divisive means (Matteson & James, "A nonparametric approach for
+ * multiple change point analysis of multivariate data", JASA 2014), with
+ * alpha = 1, the method behind MongoDB's and Apache Otava's (Hunter's)
+ * change-point detection: the split that maximises the scaled energy
+ * distance between the two sides, found recursively, each accepted only if
+ * a permutation test (fixed seed) gives p <= sig_level.  A change point is
+ * kept only when the medians of the segments on each side differ by at
+ * least min_magnitude (relative), and every segment has at least min_size
+ * points, so that one spike is never a change.
+ */
+struct ngb_cp_options {
+	double sig_level;      /* 0.05 */
+	unsigned permutations; /* 199 */
+	double min_magnitude;  /* 0.05: 5 % */
+	size_t min_size;       /* 3 */
+	uint64_t seed;
+};
+
+/* The scaled divergence of x[0..tau) against x[tau..n): Q-hat of
+ * Matteson & James (eq. 7 with alpha = 1). */
+double ngb_cp_qhat(const double *x, size_t n, size_t tau);
+
+/* The best split of x[lo..hi) with both sides >= min_size: index and Q-hat; -EDOM when none. */
+int ngb_cp_best_split(const double *x, size_t lo, size_t hi, size_t min_size, size_t *tau,
+		      double *q);
+
+/* The change points of x (indices where a new segment starts), ascending. */
+int ngb_cp_find(const double *x, size_t n, const struct ngb_cp_options *opt, size_t **cps,
+		size_t *ncps);
+
+/* ---- history (reports/history.c) ----------------------------------------- */
+
+struct ngb_history_query {
+	const char *workload, *allocator;
+	const char *metric;    /* NULL: the primary metric; or a counter or "Ir/op"-style derived id */
+	int threads;           /* < 0: any (then each thread count is its own series) */
+	const char *order;     /* "time" (default) or "commit" */
+	struct ngb_cp_options cp;
+};
+
+struct ngb_history;
+int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_history **out,
+		     struct ngb_err *e);
+void ngb_history_free(struct ngb_history *h);
+size_t ngb_history_points(const struct ngb_history *h);
+/* Table (text, markdown, csv or json) with the change points marked. */
+int ngb_history_write(const struct ngb_history *h, enum ngb_report_format f, FILE *out,
+		      struct ngb_err *e);
+/* gnuplot data and script (NAME.dat, NAME.gp) in dir, rendered to SVG when gnuplot runs. */
+int ngb_history_plot(const struct ngb_history *h, const char *dir, struct ngb_report_files *files,
+		     struct ngb_err *e);
+
 #endif /* NGBENCH_REPORT_H */

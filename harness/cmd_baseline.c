@@ -1,0 +1,288 @@
+/*
+ * harness/cmd_baseline.c - ngbench baseline save: a session's cells as a
+ * baseline file for git (reports/baseline.c has the format), taken from a
+ * stored session or from a fresh run of an experiment.
+ *
+ * Also the two steps that 'ngbench ci' and 'ngbench compare
+ * --baseline-file' share with it: running an experiment as one labelled
+ * session, and judging a session against a baseline file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <gnu/libc-version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ngbench/report.h"
+#include "ngbench/store.h"
+
+static const char baseline_usage[] =
+	"usage: ngbench baseline save (--experiment=NAME | --session=SEL) -o FILE [OPTIONS]\n"
+	"   or: ngbench baseline show FILE\n"
+	"\n"
+	"save writes a baseline file: per cell (workload x parameters x threads x\n"
+	"allocator x counter mode) the runs' values (timed cells) or the median,\n"
+	"smallest and largest instructions and D1 / last-level misses (simulated cells,\n"
+	"per operation when the workload reports 'ops', else per run), with the machine\n"
+	"fingerprint (CPU, cores, kernel, OS, libc), the cache geometry and the versions\n"
+	"(allocators, ngbench and its commit).  The file is small, stable and meant for\n"
+	"git: 'ngbench ci' and 'ngbench compare --baseline-file' judge later sessions\n"
+	"against it.  With --experiment the experiment is run first (one session).\n"
+	"show checks a baseline file and lists its cells.\n"
+	"\n"
+	"Options of save:\n"
+	"  -x, --experiment=NAME  run this experiment (name or INI path) and save its session\n"
+	"  -s, --session=SEL      save a stored session instead (number, label or 'latest')\n"
+	"  -o, --output=FILE      the baseline file to write ('-': standard output)\n"
+	"  -r, --repetitions=N    with --experiment: override its repetitions (a baseline\n"
+	"                         with more runs knows a noisy allocator's spread better)\n"
+	"  -a, --allocator=LIST   with --experiment: narrow its allocators\n"
+	"      --cpus=LIST        with --experiment: pin the trials (as 'ngbench run')\n"
+	"  -l, --label=TEXT       with --experiment: the session's label\n"
+	"      --db=PATH          the database\n"
+	"  -q, --quiet            no progress line\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0, 1 when the run had failed trials or the file cannot be written\n"
+	"(a baseline is then not written), 2 for bad usage.\n"
+	"\n"
+	"Example:\n"
+	"  ngbench baseline save --experiment=ci-sim -r 8 --cpus=0 -o data/baselines/ci-sim.baseline\n";
+
+int ci_run_experiment(const char *cmd, const char *experiment, const char *label, const char *db,
+		      const char *reps, const char *allocs, const char *cpus, int quiet)
+{
+	struct strvec run = STRVEC_INIT;
+	int rc;
+
+	strvec_push(&run, "run");
+	strvec_pushf(&run, "--experiment=%s", experiment);
+	strvec_pushf(&run, "--label=%s", label);
+	if (reps)
+		strvec_pushf(&run, "--repetitions=%s", reps);
+	if (allocs)
+		strvec_pushf(&run, "--allocator=%s", allocs);
+	if (cpus)
+		strvec_pushf(&run, "--cpus=%s", cpus);
+	if (db)
+		strvec_pushf(&run, "--db=%s", db);
+	if (quiet)
+		strvec_push(&run, "--quiet");
+	(void)cmd;
+	rc = cmd_run((int)run.n, (const char **)run.v);
+	strvec_clear(&run);
+	return rc;
+}
+
+/* This machine's fingerprint, as 'ngbench run' stores it in a session. */
+void ci_machine_fingerprint(struct ngb_baseline *here)
+{
+	struct utsname un;
+
+	memset(here, 0, sizeof(*here));
+	here->cpu_model = machine_cpu_model();
+	here->os = machine_os();
+	here->kernel = uname(&un) ? xstrdup("") : xasprintf("%s %s", un.sysname, un.release);
+	here->libc = xstrdup(gnu_get_libc_version());
+	here->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int save(int argc, const char **argv)
+{
+	static const struct option opts[] = {
+		{ "experiment", required_argument, NULL, 'x' },
+		{ "session", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "repetitions", required_argument, NULL, 'r' },
+		{ "allocator", required_argument, NULL, 'a' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *xname = NULL, *sel = NULL, *outp = NULL, *reps = NULL, *allocs = NULL;
+	const char *cpus = NULL, *label = NULL, *db = NULL;
+	struct ngb_baseline *b = NULL;
+	struct ngb_store *st = NULL;
+	struct ngb_err e;
+	char *lab = NULL;
+	int64_t sid;
+	int c, quiet = 0, run_rc = 0, rc;
+	FILE *out;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, (char *const *)argv, ":x:s:o:r:a:l:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'x': xname = optarg; break;
+		case 's': sel = optarg; break;
+		case 'o': outp = optarg; break;
+		case 'r': reps = optarg; break;
+		case 'a': allocs = optarg; break;
+		case 'c': cpus = optarg; break;
+		case 'l': label = optarg; break;
+		case 'd': db = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h':
+			fputs(baseline_usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("baseline", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("baseline", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_error("baseline", "unexpected argument '%s'", argv[optind]);
+	if (!xname == !sel)
+		return usage_error("baseline", "give one of --experiment=NAME (run it) or "
+				   "--session=SEL (a stored session)");
+	if (!outp)
+		return usage_error("baseline", "give the file to write: -o FILE");
+	if (sel && (reps || allocs || cpus || label))
+		return usage_error("baseline", "--repetitions, --allocator, --cpus and --label go "
+				   "with --experiment");
+	if (xname) {
+		char *now = now_iso8601();
+
+		lab = label ? xstrdup(label) : xasprintf("baseline:%s:%s", xname, now);
+		free(now);
+		run_rc = ci_run_experiment("baseline", xname, lab, db, reps, allocs, cpus, quiet);
+		if (run_rc == 2 || run_rc > 128) {
+			free(lab);
+			return run_rc;
+		}
+		if (run_rc) {
+			/* a baseline of failed trials would gate against failures */
+			error("some trials failed: no baseline written; see 'ngbench report %s'", lab);
+			free(lab);
+			return 1;
+		}
+		sel = lab;
+	}
+	rc = cmd_open_session("baseline", db, sel, &st, &sid);
+	if (rc) {
+		free(lab);
+		return rc;
+	}
+	rc = ngb_baseline_from_session(ngb_store_db(st), sid, &b, &e);
+	ngb_store_close(st);
+	free(lab);
+	if (rc)
+		return error("%s", e.msg) ? 1 : 1;
+	if (!b->ncells) {
+		ngb_baseline_free(b);
+		return error("the session has no trials to make a baseline of") ? 1 : 1;
+	}
+	out = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
+	if (!out) {
+		ngb_baseline_free(b);
+		return error("cannot write '%s': %s", outp, strerror(errno)) ? 1 : 1;
+	}
+	rc = ngb_baseline_write(b, out, &e);
+	if (out != stdout && fclose(out) && !rc)
+		rc = ngb_err_set(&e, -EIO, "cannot write '%s'", outp);
+	if (!rc && out != stdout)
+		fprintf(stderr, "baseline: %zu cells written to '%s'\n", b->ncells, outp);
+	ngb_baseline_free(b);
+	if (rc)
+		return error("%s", e.msg) ? 1 : 1;
+	return 0;
+}
+
+static int show(int argc, const char **argv)
+{
+	struct ngb_baseline *b;
+	struct ngb_err e;
+	size_t i;
+
+	if (argc != 2)
+		return usage_error("baseline", "'baseline show' takes one file");
+	if (ngb_baseline_read(argv[1], &b, &e))
+		return error("%s", e.msg) ? 1 : 1;
+	printf("source:  %s\nngbench: %s (commit %s)\nmachine: %s, %d cores, %s, %s, libc %s\n",
+	       b->source ? b->source : "?", b->version ? b->version : "?",
+	       b->commit ? b->commit : "?", b->cpu_model ? b->cpu_model : "?", b->cores,
+	       b->kernel ? b->kernel : "?", b->os ? b->os : "?", b->libc ? b->libc : "?");
+	for (i = 0; i < b->ncells; i++) {
+		const struct ngb_baseline_cell *c = &b->cells[i];
+
+		printf("cell:    %s t=%d %s (%s%s%s), %zu runs", c->workload, c->threads, c->allocator,
+		       c->counters, c->geometry ? " " : "", c->geometry ? c->geometry : "", c->runs);
+		if (c->have_sim)
+			printf(", %.10g instructions per %s", c->sim_med[NGB_SIM_IR],
+			       c->per_op ? "op" : "run");
+		putchar('\n');
+	}
+	ngb_baseline_free(b);
+	return fflush(stdout) ? 1 : 0;
+}
+
+int cmd_baseline(int argc, const char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(baseline_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "save"))
+		return save(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return show(argc - 1, argv + 1);
+	return usage_error("baseline", "unknown subcommand '%s': use save or show", argv[1]);
+}
+
+/*
+ * Judges session sid of st against the baseline file: writes the verdicts
+ * (fmt, an enum ngb_report_format, on standard output; markdown / JUnit to
+ * the files given) and returns the
+ * exit status: 0 pass, 1 a failing verdict, 3 refused (another machine or
+ * geometry, without force).
+ */
+int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
+	     const struct ngb_gate_options *gopt, int fmt, const char *summary,
+	     const char *junit, const char *suite)
+{
+	struct ngb_baseline *cur = NULL;
+	struct ngb_gate *g = NULL;
+	struct ngb_err e;
+	int rc;
+
+	if (ngb_baseline_from_session(ngb_store_db(st), sid, &cur, &e))
+		return error("%s", e.msg) ? 1 : 1;
+	rc = ngb_gate_run(base, cur, gopt, &g, &e);
+	if (rc) {
+		ngb_baseline_free(cur);
+		error("%s", e.msg);
+		return rc == -EXDEV ? 3 : 1;
+	}
+	rc = ngb_gate_write(g, (enum ngb_report_format)fmt, stdout, &e) ? error("%s", e.msg) : 0;
+	if (summary) {
+		/* appended: a CI job's summary file collects every step's */
+		FILE *f = fopen(summary, "a");
+
+		if (!f || ngb_gate_write(g, NGB_FORMAT_MARKDOWN, f, &e) || fclose(f)) {
+			error("cannot write the summary '%s'", summary);
+			rc = -1;
+		}
+	}
+	if (junit) {
+		FILE *f = fopen(junit, "w");
+
+		if (!f || ngb_gate_write_junit(g, suite, f, &e) || fclose(f)) {
+			error("cannot write the JUnit report '%s'", junit);
+			rc = -1;
+		}
+	}
+	rc = rc || ngb_gate_failed(g) ? 1 : 0;
+	ngb_gate_free(g);
+	ngb_baseline_free(cur);
+	return rc;
+}

@@ -1,0 +1,944 @@
+/*
+ * reports/baseline.c - baselines: a session's cells summarized in a small,
+ * stable, diff-friendly text file that lives in git, and read back.
+ *
+ * A cell is workload x parameters x threads x allocator x counter mode (and
+ * for simulation the declared cache geometry), so that a change of any of
+ * them is a new cell, never a silent comparison of different things.  Time
+ * cells keep every run's value (sorted, 6 significant digits), so the gate
+ * can apply the same statistics as 'ngbench compare'.  Simulated cells keep
+ * the median, smallest and largest instructions and D1 / last-level misses
+ * over the runs, per operation when the workload's record gives 'ops'
+ * (time-bounded workloads such as larson do a different amount of work
+ * each run), else per run (the work is fixed by the parameters).
+ *
+ * The format (reports/README.md) is line-based "key = value" with "[cell]"
+ * sections, in a fixed key order and a fixed cell order, so that saving the
+ * same measurements twice gives the same bytes and a real change is a
+ * readable diff.  Text from users (names, parameters) is escaped: a
+ * backslash, a control byte or a byte above 0x7e becomes \xNN, so every line
+ * stays one line of ASCII.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *ngb_sim_metric_name(enum ngb_sim_metric m)
+{
+	static const char *const names[] = { "instructions", "D1-misses", "LL-misses" };
+
+	return m < NGB_SIM_NMETRICS ? names[m] : "?";
+}
+
+void ngb_baseline_free(struct ngb_baseline *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->ncells; i++) {
+		struct ngb_baseline_cell *c = &b->cells[i];
+
+		free(c->workload);
+		free(c->params);
+		free(c->allocator);
+		free(c->allocator_version);
+		free(c->counters);
+		free(c->geometry);
+		free(c->metric);
+		free(c->unit);
+		free(c->values);
+	}
+	free(b->cells);
+	free(b->source);
+	free(b->version);
+	free(b->commit);
+	free(b->cpu_model);
+	free(b->kernel);
+	free(b->os);
+	free(b->libc);
+	free(b);
+}
+
+static int same_key(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* The identity of a cell: everything but its measurements. */
+int baseline_cell_same(const struct ngb_baseline_cell *x, const struct ngb_baseline_cell *y)
+{
+	return same_key(x->workload, y->workload) && same_key(x->params, y->params) &&
+	       x->threads == y->threads && same_key(x->allocator, y->allocator) &&
+	       same_key(x->counters, y->counters);
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+	const struct ngb_baseline_cell *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->workload, y->workload)))
+		return c;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	if ((c = strcmp(x->allocator, y->allocator)))
+		return c;
+	if ((c = strcmp(x->params, y->params)))
+		return c;
+	return strcmp(x->counters, y->counters);
+}
+
+/* ---- from a session ------------------------------------------------------- */
+
+struct trial_acc {
+	size_t cell;
+	int ok;
+	double value;
+	int has_ops;
+	double ops;
+	double sim[NGB_SIM_NMETRICS];
+	int sim_seen[NGB_SIM_NMETRICS];
+	char *mode, *geometry;
+	int64_t id;
+};
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return rep_strdup(t ? (const char *)t : "");
+}
+
+static int sql_err(sqlite3 *db, struct ngb_err *e, const char *what)
+{
+	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int load_fingerprint(sqlite3 *db, int64_t sid, struct ngb_baseline *b, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT started_at, label, cpu_model, cores, kernel, os, libc,"
+			       " ngbench_version, git_commit FROM sessions WHERE id = ?", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sql_err(db, e, "the session");
+	sqlite3_bind_int64(s, 1, sid);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? ngb_err_set(e, -ENOENT, "no session %lld", (long long)sid)
+					 : sql_err(db, e, "the session");
+	}
+	{
+		char *started = col_text(s, 0);
+		const unsigned char *label = sqlite3_column_text(s, 1);
+		struct sbuf sb = { 0 };
+
+		sbuf_addf(&sb, "session %lld", (long long)sid);
+		if (label)
+			sbuf_addf(&sb, " \"%s\"", (const char *)label);
+		sbuf_addf(&sb, ", started %s", started);
+		b->source = rep_strdup(sbuf_str(&sb));
+		sbuf_release(&sb);
+		free(started);
+	}
+	b->cpu_model = col_text(s, 2);
+	b->cores = sqlite3_column_int(s, 3);
+	b->kernel = col_text(s, 4);
+	b->os = col_text(s, 5);
+	b->libc = col_text(s, 6);
+	b->version = col_text(s, 7);
+	b->commit = col_text(s, 8);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static struct trial_acc *find_trial(struct trial_acc *t, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	/* trials were read in id order */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t[mid].id == id)
+			return &t[mid];
+		if (t[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* "cachegrind I1=... model=client" or "approximate-dtlb ..." -> the geometry part */
+static char *geometry_of(const char *encoding)
+{
+	const char *p = strstr(encoding, "I1=");
+
+	return rep_strdup(p ? p : encoding);
+}
+
+static int sim_index(const char *event, int *which)
+{
+	static const char *const ev[] = { "Ir", "D1mr", "D1mw", "DLmr", "DLmw" };
+	static const int to[] = { NGB_SIM_IR, NGB_SIM_D1, NGB_SIM_D1, NGB_SIM_LL, NGB_SIM_LL };
+	const char *colon = strrchr(event, ':');
+	size_t i;
+
+	/* the approximate dTLB mode prefixes the same names with "dtlb-approx:" */
+	if (colon)
+		event = colon + 1;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		if (!strcmp(event, ev[i])) {
+			*which = to[i];
+			return 1;
+		}
+	return 0;
+}
+
+static int cell_index(struct ngb_baseline *b, const struct ngb_baseline_cell *key, size_t *idx)
+{
+	size_t i;
+	struct ngb_baseline_cell *nc;
+
+	for (i = 0; i < b->ncells; i++)
+		if (baseline_cell_same(&b->cells[i], key)) {
+			*idx = i;
+			return 0;
+		}
+	nc = realloc(b->cells, (b->ncells + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	b->cells = nc;
+	b->cells[b->ncells] = *key;
+	*idx = b->ncells++;
+	return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
+{
+	size_t i, j, m;
+
+	for (i = 0; i < b->ncells; i++) {
+		struct ngb_baseline_cell *c = &b->cells[i];
+		double *v = calloc(nt + 1, sizeof(*v));
+		int all_ops = 1, any = 0;
+
+		if (!v)
+			return -ENOMEM;
+		for (j = 0; j < nt; j++)
+			if (t[j].cell == i && t[j].ok) {
+				v[c->nvalues++] = t[j].value;
+				all_ops &= t[j].has_ops && t[j].ops > 0;
+				any = 1;
+			}
+		qsort(v, c->nvalues, sizeof(*v), cmp_double);
+		c->values = v;
+		c->runs = c->nvalues;
+		if (!c->counters || strcmp(c->counters, "sim") || !any)
+			continue;
+		/* simulated: the wall time under valgrind says nothing; the counts do */
+		c->per_op = all_ops;
+		c->have_sim = 1;
+		for (m = 0; m < NGB_SIM_NMETRICS; m++) {
+			double *s = calloc(nt + 1, sizeof(*s));
+			size_t n = 0;
+
+			if (!s)
+				return -ENOMEM;
+			for (j = 0; j < nt; j++)
+				if (t[j].cell == i && t[j].ok && t[j].sim_seen[m])
+					s[n++] = t[j].sim[m] / (c->per_op ? t[j].ops : 1);
+			if (n < c->runs)
+				c->have_sim = 0;  /* a run without its counts: no gate */
+			qsort(s, n, sizeof(*s), cmp_double);
+			c->sim_med[m] = ngb_quantile_sorted(s, n, 0.5);
+			c->sim_min[m] = n ? s[0] : NAN;
+			c->sim_max[m] = n ? s[n - 1] : NAN;
+			free(s);
+		}
+		free(c->values);
+		c->values = NULL;
+		c->nvalues = 0;
+	}
+	return 0;
+}
+
+int ngb_baseline_from_session(sqlite3 *db, int64_t sid, struct ngb_baseline **out,
+			      struct ngb_err *e)
+{
+	struct ngb_baseline *b;
+	struct trial_acc *t = NULL;
+	size_t nt = 0, i;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	rc = load_fingerprint(db, sid, b, e);
+	if (rc)
+		goto fail;
+
+	/* the trials, in id order; their mode is decided by their counters below */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, workload, params, threads, allocator, allocator_version,"
+			       " metric, metric_unit, higher_is_better, status, metric_value FROM trials"
+			       " WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
+			       " AND status <> 'skipped' ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
+		rc = sql_err(db, e, "the trials");
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, sid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct trial_acc *nt2 = realloc(t, (nt + 1) * sizeof(*t));
+
+		if (!nt2) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		t = nt2;
+		memset(&t[nt], 0, sizeof(t[nt]));
+		t[nt].id = sqlite3_column_int64(s, 0);
+		t[nt].cell = (size_t)sqlite3_column_int64(s, 3); /* threads, for now */
+		t[nt].ok = !strcmp((const char *)sqlite3_column_text(s, 9), "ok") &&
+			   sqlite3_column_type(s, 10) != SQLITE_NULL;
+		t[nt].value = sqlite3_column_double(s, 10);
+		nt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sql_err(db, e, "the trials");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* counters: the mode of each trial and its simulated counts */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT c.trial_id, c.source, c.event, c.status, c.value, c.encoding"
+			       " FROM counters c JOIN trials t ON t.id = c.trial_id"
+			       " WHERE t.session_id = ?", -1, &s, NULL) != SQLITE_OK) {
+		rc = sql_err(db, e, "the counters");
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, sid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct trial_acc *ta = find_trial(t, nt, sqlite3_column_int64(s, 0));
+		const char *src = (const char *)sqlite3_column_text(s, 1);
+		const char *ev = (const char *)sqlite3_column_text(s, 2);
+		const char *st = (const char *)sqlite3_column_text(s, 3);
+		const char *enc = (const char *)sqlite3_column_text(s, 5);
+		int m;
+
+		if (!ta || !src || !ev)
+			continue;
+		if (!strcmp(src, "sim")) {
+			if (!ta->mode || strcmp(ta->mode, "sim")) {
+				free(ta->mode);
+				ta->mode = rep_strdup("sim");
+			}
+			if (!ta->geometry && enc)
+				ta->geometry = geometry_of(enc);
+			if (sim_index(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
+			    sqlite3_column_type(s, 4) != SQLITE_NULL) {
+				ta->sim[m] += sqlite3_column_double(s, 4);
+				ta->sim_seen[m] = 1;
+			}
+		} else if (!ta->mode) {
+			ta->mode = rep_strdup("hw");
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sql_err(db, e, "the counters");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* the operations of each trial, from its result record */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
+			       " ON t.id = r.trial_id WHERE t.session_id = ? AND r.key = 'ops'"
+			       " AND r.number IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
+		rc = sql_err(db, e, "the results");
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, sid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct trial_acc *ta = find_trial(t, nt, sqlite3_column_int64(s, 0));
+
+		if (ta) {
+			ta->has_ops = 1;
+			ta->ops = sqlite3_column_double(s, 1);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sql_err(db, e, "the results");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* now each trial's cell */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT workload, params, threads, allocator, allocator_version, metric,"
+			       " metric_unit, higher_is_better FROM trials WHERE id = ?", -1, &s,
+			       NULL) != SQLITE_OK) {
+		rc = sql_err(db, e, "the trials");
+		goto fail;
+	}
+	for (i = 0; i < nt; i++) {
+		struct ngb_baseline_cell key;
+		size_t idx;
+
+		memset(&key, 0, sizeof(key));
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, t[i].id);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			rc = sql_err(db, e, "the trials");
+			goto fail;
+		}
+		key.workload = col_text(s, 0);
+		key.params = col_text(s, 1);
+		key.threads = sqlite3_column_int(s, 2);
+		key.allocator = col_text(s, 3);
+		key.counters = rep_strdup(t[i].mode ? t[i].mode : "none");
+		rc = cell_index(b, &key, &idx);
+		if (rc < 0) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (rc == 0) {
+			free(key.workload);
+			free(key.params);
+			free(key.allocator);
+			free(key.counters);
+		} else {
+			struct ngb_baseline_cell *c = &b->cells[idx];
+
+			c->allocator_version = col_text(s, 4);
+			c->geometry = t[i].geometry ? rep_strdup(t[i].geometry) : NULL;
+		}
+		/* the metric of a succeeded trial (a failed one may have none) */
+		if (t[i].ok || !b->cells[idx].metric) {
+			struct ngb_baseline_cell *c = &b->cells[idx];
+
+			if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+				free(c->metric);
+				free(c->unit);
+				c->metric = col_text(s, 5);
+				c->unit = col_text(s, 6);
+				c->higher = sqlite3_column_int(s, 7);
+			}
+		}
+		if (!t[i].ok)
+			b->cells[idx].failed++;
+		t[i].cell = idx;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	for (i = 0; i < b->ncells; i++) {
+		if (!b->cells[i].metric)
+			b->cells[i].metric = rep_strdup("");
+		if (!b->cells[i].unit)
+			b->cells[i].unit = rep_strdup("");
+	}
+	rc = summarize(b, t, nt);
+	if (rc) {
+		rc = ngb_err_set(e, rc, "out of memory");
+		goto fail;
+	}
+	qsort(b->cells, b->ncells, sizeof(*b->cells), cmp_cell);
+	for (i = 0; i < nt; i++) {
+		free(t[i].mode);
+		free(t[i].geometry);
+	}
+	free(t);
+	*out = b;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	for (i = 0; i < nt; i++) {
+		free(t[i].mode);
+		free(t[i].geometry);
+	}
+	free(t);
+	ngb_baseline_free(b);
+	return rc < 0 ? rc : -EIO;
+}
+
+/* ---- the file ------------------------------------------------------------- */
+
+static void put_escaped(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e || c == '\\')
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+static void kv(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, "%s = ", key);
+	put_escaped(out, value);
+	fputc('\n', out);
+}
+
+/*
+ * Numbers: %.10g keeps a count below 10^10 exact; a per-operation figure
+ * keeps 10 digits, far below the gate's threshold.  Time values keep 6,
+ * more than any run-to-run difference on a real machine.
+ */
+static void sim_line(FILE *out, const struct ngb_baseline_cell *c, int m)
+{
+	fprintf(out, "%s = %.10g min %.10g max %.10g\n", ngb_sim_metric_name(m), c->sim_med[m],
+		c->sim_min[m], c->sim_max[m]);
+}
+
+int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *e)
+{
+	size_t i, j;
+	int m;
+
+	fprintf(out,
+		"# ngbench baseline: one [cell] per workload x parameters x threads x allocator\n"
+		"# x counter mode.  Written by 'ngbench baseline save', read by 'ngbench compare\n"
+		"# --baseline-file' and 'ngbench ci'.  Change it on purpose only (docs/ci.md).\n"
+		"format = %d\n", NGB_BASELINE_FORMAT_VERSION);
+	kv(out, "source", b->source);
+	kv(out, "ngbench", b->version);
+	kv(out, "commit", b->commit);
+	kv(out, "cpu", b->cpu_model);
+	fprintf(out, "cores = %d\n", b->cores);
+	kv(out, "kernel", b->kernel);
+	kv(out, "os", b->os);
+	kv(out, "libc", b->libc);
+	for (i = 0; i < b->ncells; i++) {
+		const struct ngb_baseline_cell *c = &b->cells[i];
+
+		fputs("\n[cell]\n", out);
+		kv(out, "workload", c->workload);
+		kv(out, "params", c->params);
+		fprintf(out, "threads = %d\n", c->threads);
+		kv(out, "allocator", c->allocator);
+		kv(out, "allocator-version", c->allocator_version);
+		kv(out, "counters", c->counters);
+		if (c->geometry)
+			kv(out, "geometry", c->geometry);
+		kv(out, "metric", c->metric);
+		kv(out, "unit", c->unit);
+		fprintf(out, "better = %s\n", c->higher ? "higher" : "lower");
+		fprintf(out, "runs = %zu\n", c->runs);
+		if (c->failed)
+			fprintf(out, "failed = %zu\n", c->failed);
+		if (c->nvalues) {
+			fputs("values =", out);
+			for (j = 0; j < c->nvalues; j++)
+				fprintf(out, " %.6g", c->values[j]);
+			fputc('\n', out);
+		}
+		if (c->have_sim) {
+			fprintf(out, "per = %s\n", c->per_op ? "op" : "run");
+			for (m = 0; m < NGB_SIM_NMETRICS; m++)
+				sim_line(out, c, m);
+		}
+	}
+	return ferror(out) ? ngb_err_set(e, -EIO, "cannot write the baseline") : 0;
+}
+
+static char *unescape(const char *s)
+{
+	char *r = malloc(strlen(s) + 1), *w = r;
+
+	if (!r)
+		return NULL;
+	while (*s) {
+		unsigned v;
+
+		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &v) == 1 && s[2] && s[3]) {
+			*w++ = (char)v;
+			s += 4;
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+	return r;
+}
+
+static int parse_sim(const char *v, struct ngb_baseline_cell *c, int m)
+{
+	int n = 0;
+
+	if (sscanf(v, "%lf min %lf max %lf%n", &c->sim_med[m], &c->sim_min[m], &c->sim_max[m],
+		   &n) != 3 || v[n] != '\0')
+		return -1;
+	c->have_sim |= 1 << (m + 1);
+	return 0;
+}
+
+static int parse_values(const char *v, struct ngb_baseline_cell *c)
+{
+	size_t cap = 8;
+
+	c->values = malloc(cap * sizeof(double));
+	if (!c->values)
+		return -1;
+	for (;;) {
+		char *end;
+		double x;
+
+		while (*v == ' ')
+			v++;
+		if (!*v)
+			break;
+		x = strtod(v, &end);
+		if (end == v || (*end && *end != ' '))
+			return -1;
+		if (c->nvalues == cap) {
+			double *nv = realloc(c->values, 2 * cap * sizeof(double));
+
+			if (!nv)
+				return -1;
+			c->values = nv;
+			cap *= 2;
+		}
+		c->values[c->nvalues++] = x;
+		v = end;
+	}
+	qsort(c->values, c->nvalues, sizeof(double), cmp_double);
+	return 0;
+}
+
+static int parse_count(const char *v, size_t *out)
+{
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+
+	if (end == v || *end || *v == '-')
+		return -1;
+	*out = (size_t)x;
+	return 0;
+}
+
+static int cell_key(struct ngb_baseline_cell *c, const char *k, const char *v)
+{
+	char **slot = NULL;
+	int m;
+
+	if (!strcmp(k, "workload"))
+		slot = &c->workload;
+	else if (!strcmp(k, "params"))
+		slot = &c->params;
+	else if (!strcmp(k, "allocator"))
+		slot = &c->allocator;
+	else if (!strcmp(k, "allocator-version"))
+		slot = &c->allocator_version;
+	else if (!strcmp(k, "counters"))
+		slot = &c->counters;
+	else if (!strcmp(k, "geometry"))
+		slot = &c->geometry;
+	else if (!strcmp(k, "metric"))
+		slot = &c->metric;
+	else if (!strcmp(k, "unit"))
+		slot = &c->unit;
+	if (slot) {
+		free(*slot);
+		*slot = unescape(v);
+		return *slot ? 0 : -1;
+	}
+	if (!strcmp(k, "threads")) {
+		size_t t;
+
+		if (parse_count(v, &t) || t > 1 << 20)
+			return -1;
+		c->threads = (int)t;
+		return 0;
+	}
+	if (!strcmp(k, "better")) {
+		if (strcmp(v, "higher") && strcmp(v, "lower"))
+			return -1;
+		c->higher = !strcmp(v, "higher");
+		return 0;
+	}
+	if (!strcmp(k, "runs"))
+		return parse_count(v, &c->runs);
+	if (!strcmp(k, "failed"))
+		return parse_count(v, &c->failed);
+	if (!strcmp(k, "values"))
+		return parse_values(v, c);
+	if (!strcmp(k, "per")) {
+		if (strcmp(v, "op") && strcmp(v, "run"))
+			return -1;
+		c->per_op = !strcmp(v, "op");
+		return 0;
+	}
+	for (m = 0; m < NGB_SIM_NMETRICS; m++)
+		if (!strcmp(k, ngb_sim_metric_name(m)))
+			return parse_sim(v, c, m);
+	return 1;   /* unknown key */
+}
+
+static int head_key(struct ngb_baseline *b, const char *k, const char *v, int *format)
+{
+	char **slot = NULL;
+
+	if (!strcmp(k, "format")) {
+		size_t f;
+
+		if (parse_count(v, &f))
+			return -1;
+		*format = (int)f;
+		return 0;
+	}
+	if (!strcmp(k, "source"))
+		slot = &b->source;
+	else if (!strcmp(k, "ngbench"))
+		slot = &b->version;
+	else if (!strcmp(k, "commit"))
+		slot = &b->commit;
+	else if (!strcmp(k, "cpu"))
+		slot = &b->cpu_model;
+	else if (!strcmp(k, "kernel"))
+		slot = &b->kernel;
+	else if (!strcmp(k, "os"))
+		slot = &b->os;
+	else if (!strcmp(k, "libc"))
+		slot = &b->libc;
+	if (slot) {
+		free(*slot);
+		*slot = unescape(v);
+		return *slot ? 0 : -1;
+	}
+	if (!strcmp(k, "cores")) {
+		size_t c;
+
+		if (parse_count(v, &c))
+			return -1;
+		b->cores = (int)c;
+		return 0;
+	}
+	return 1;
+}
+
+static int check_cell(const struct ngb_baseline_cell *c)
+{
+	if (!c->workload || !c->params || !c->allocator || !c->counters || !c->metric)
+		return -1;
+	/* every simulated quantity or none */
+	if (c->have_sim && c->have_sim != (1 << (NGB_SIM_NMETRICS + 1)) - 2)
+		return -1;
+	return 0;
+}
+
+int ngb_baseline_parse(const char *text, const char *name, struct ngb_baseline **out,
+		       struct ngb_err *e)
+{
+	struct ngb_baseline *b = calloc(1, sizeof(*b));
+	struct ngb_baseline_cell *cur = NULL;
+	const char *p = text;
+	int format = 0, line = 0, rc = 0;
+	size_t i;
+
+	*out = NULL;
+	if (!b)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *eq;
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *l = strndup(p, len), *k, *v, *end;
+
+		line++;
+		p += len + (nl != NULL);
+		if (!l) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			break;
+		}
+		/* trim */
+		for (k = l; *k == ' ' || *k == '\t'; k++)
+			;
+		for (end = k + strlen(k); end > k && (end[-1] == ' ' || end[-1] == '\t' ||
+						      end[-1] == '\r'); end--)
+			;
+		*end = '\0';
+		if (!*k || *k == '#') {
+			free(l);
+			continue;
+		}
+		if (!strcmp(k, "[cell]")) {
+			struct ngb_baseline_cell *nc;
+
+			if (cur && check_cell(cur)) {
+				rc = ngb_err_set(e, -EINVAL, "'%s' line %d: the cell before lacks a "
+						 "workload, parameters, allocator, counters, metric or a "
+						 "simulated count", name, line);
+				free(l);
+				break;
+			}
+			nc = realloc(b->cells, (b->ncells + 1) * sizeof(*nc));
+			if (!nc) {
+				free(l);
+				rc = ngb_err_set(e, -ENOMEM, "out of memory");
+				break;
+			}
+			b->cells = nc;
+			cur = &b->cells[b->ncells++];
+			memset(cur, 0, sizeof(*cur));
+			free(l);
+			continue;
+		}
+		eq = strchr(k, '=');
+		if (!eq || *k == '[') {
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: expected 'key = value' or '[cell]'",
+					 name, line);
+			free(l);
+			break;
+		}
+		v = (char *)eq + 1;
+		for (end = (char *)eq; end > k && end[-1] == ' '; end--)
+			;
+		*end = '\0';
+		while (*v == ' ')
+			v++;
+		rc = cur ? cell_key(cur, k, v) : head_key(b, k, v, &format);
+		if (rc < 0) {
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: bad value of '%s'", name, line, k);
+			free(l);
+			break;
+		}
+		/* an unknown key is an error: a typo must not silently weaken the gate */
+		if (rc > 0) {
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: unknown key '%s'", name, line, k);
+			free(l);
+			break;
+		}
+		if (!cur && format > NGB_BASELINE_FORMAT_VERSION) {
+			rc = ngb_err_set(e, -EINVAL, "'%s' is a baseline of format %d; this ngbench "
+					 "reads format %d: update ngbench", name, format,
+					 NGB_BASELINE_FORMAT_VERSION);
+			free(l);
+			break;
+		}
+		free(l);
+	}
+	if (!rc && format < 1)
+		rc = ngb_err_set(e, -EINVAL, "'%s' is not an ngbench baseline (no 'format = %d')",
+				 name, NGB_BASELINE_FORMAT_VERSION);
+	if (!rc && cur && check_cell(cur))
+		rc = ngb_err_set(e, -EINVAL, "'%s': the last cell lacks a workload, parameters, "
+				 "allocator, counters, metric or a simulated count", name);
+	if (rc) {
+		ngb_baseline_free(b);
+		return rc;
+	}
+	for (i = 0; i < b->ncells; i++) {
+		struct ngb_baseline_cell *c = &b->cells[i];
+
+		c->have_sim = c->have_sim != 0;
+		if (!c->unit)
+			c->unit = rep_strdup("");
+		if (!c->allocator_version)
+			c->allocator_version = rep_strdup("");
+	}
+	*out = b;
+	return 0;
+}
+
+int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_err *e)
+{
+	FILE *f = fopen(path, "r");
+	struct sbuf sb = { 0 };
+	char buf[4096];
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (!f)
+		return ngb_err_set(e, -errno, "cannot open baseline '%s': %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = '\0';
+		if (memchr(buf, '\0', n)) {
+			fclose(f);
+			sbuf_release(&sb);
+			return ngb_err_set(e, -EINVAL, "'%s' is not a text file", path);
+		}
+		sbuf_adds(&sb, buf);
+	}
+	if (ferror(f) || sb.oom) {
+		fclose(f);
+		sbuf_release(&sb);
+		return ngb_err_set(e, -EIO, "cannot read baseline '%s'", path);
+	}
+	fclose(f);
+	rc = ngb_baseline_parse(sbuf_str(&sb), path, out, e);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* ---- may this baseline judge that session? -------------------------------- */
+
+static void differ(struct sbuf *sb, const char *what, const char *base, const char *cur)
+{
+	if (same_key(base, cur))
+		return;
+	sbuf_addf(sb, "; %s: baseline '%s', here '%s'", what, base ? base : "", cur ? cur : "");
+}
+
+int ngb_baseline_check_machine(const struct ngb_baseline *b, const struct ngb_baseline *cur,
+			       struct ngb_err *e)
+{
+	struct sbuf sb = { 0 };
+	int time_cells = 0, sim_cells = 0, rc = 0;
+	size_t i;
+
+	for (i = 0; i < b->ncells; i++) {
+		if (!strcmp(b->cells[i].counters, "sim"))
+			sim_cells = 1;
+		else
+			time_cells = 1;
+	}
+	if (time_cells) {
+		char bc[32], cc[32];
+
+		differ(&sb, "CPU", b->cpu_model, cur->cpu_model);
+		snprintf(bc, sizeof(bc), "%d", b->cores);
+		snprintf(cc, sizeof(cc), "%d", cur->cores);
+		differ(&sb, "cores", bc, cc);
+		differ(&sb, "kernel", b->kernel, cur->kernel);
+	}
+	/* instruction counts depend on the code that runs: the C library and
+	 * the system's compiler and libraries (the OS release stands for them) */
+	if (time_cells || sim_cells) {
+		differ(&sb, "libc", b->libc, cur->libc);
+		if (sim_cells)
+			differ(&sb, "OS", b->os, cur->os);
+	}
+	if (sb.len)
+		rc = ngb_err_set(e, -EXDEV, "the baseline comes from another machine%s%s",
+				 time_cells ? " (time is only comparable on the same machine)" : "",
+				 sbuf_str(&sb));
+	sbuf_release(&sb);
+	return rc;
+}

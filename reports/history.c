@@ -1,0 +1,556 @@
+/*
+ * reports/history.c - one metric of one cell (workload x allocator x
+ * threads) over sessions, ordered by time or by commit, with its change
+ * points (changepoint.c: E-divisive means with a minimum magnitude).
+ *
+ * A point is a session (or, ordered by commit, every session of one commit
+ * pooled): the median of its runs with the distribution-free interval of
+ * the median (stats.c).  The change points are found on the points'
+ * medians.  The metric is the workload's primary one, a simulated quantity
+ * as the gate sees it ("instructions", "D1-misses", "LL-misses": per
+ * operation when the record gives 'ops'), any counter event, or any
+ * numeric key of the result record.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+struct hpoint {
+	char *sessions;          /* "12" or "12,13" (pooled by commit) */
+	char *started_at, *commit, *label;
+	int threads;
+	struct dvec v;           /* sorted after load */
+	double median;
+	struct ngb_interval ci;
+	int change;              /* a change point starts here */
+	double change_rel;       /* relative change of the segment medians */
+};
+
+struct ngb_history {
+	struct ngb_history_query q;
+	char *workload, *allocator, *metric_name, *unit;
+	int higher;
+	struct hpoint *p;
+	size_t n;
+	size_t *cps;
+	size_t ncps;
+};
+
+size_t ngb_history_points(const struct ngb_history *h)
+{
+	return h->n;
+}
+
+void ngb_history_free(struct ngb_history *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n; i++) {
+		free(h->p[i].sessions);
+		free(h->p[i].started_at);
+		free(h->p[i].commit);
+		free(h->p[i].label);
+		dvec_release(&h->p[i].v);
+	}
+	free(h->p);
+	free(h->cps);
+	free(h->workload);
+	free(h->allocator);
+	free(h->metric_name);
+	free(h->unit);
+	free(h);
+}
+
+static int sim_metric_of(const char *name)
+{
+	int m;
+
+	for (m = 0; m < NGB_SIM_NMETRICS; m++)
+		if (!strcmp(name, ngb_sim_metric_name(m)))
+			return m;
+	return -1;
+}
+
+/*
+ * One row per succeeded trial: session, started, commit, label, threads and
+ * its value of the metric.  The value expression depends on the metric.
+ */
+static const char *value_sql(const char *metric, int *kind)
+{
+	int m = metric ? sim_metric_of(metric) : -1;
+
+	if (!metric) {
+		*kind = 0;
+		return "t.metric_value";
+	}
+	if (m >= 0) {
+		*kind = 1;
+		/* the gate's definition: the sum of the events, per operation when known */
+		return "(SELECT sum(c.value) FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim'"
+		       " AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL AND"
+		       " (CASE ?6 WHEN 0 THEN c.event IN ('Ir', 'dtlb-approx:Ir')"
+		       " WHEN 1 THEN c.event IN ('D1mr', 'D1mw', 'dtlb-approx:D1mr', 'dtlb-approx:D1mw')"
+		       " ELSE c.event IN ('DLmr', 'DLmw', 'dtlb-approx:DLmr', 'dtlb-approx:DLmw') END))"
+		       " / coalesce((SELECT r.number FROM trial_results r WHERE r.trial_id = t.id AND"
+		       " r.key = 'ops' AND r.number > 0), 1)";
+	}
+	*kind = 2;
+	/* a counter event, else a numeric key of the result record */
+	return "coalesce((SELECT c.value FROM counters c WHERE c.trial_id = t.id AND c.event = ?5"
+	       " AND c.status IN ('ok', 'scaled')), (SELECT r.number FROM trial_results r WHERE"
+	       " r.trial_id = t.id AND r.key = ?5))";
+}
+
+static struct hpoint *point_for(struct ngb_history *h, const char *key_session, const char *started,
+				const char *commit, const char *label, int threads, int by_commit)
+{
+	size_t i;
+	struct hpoint *np;
+
+	for (i = 0; i < h->n; i++) {
+		struct hpoint *p = &h->p[i];
+
+		if (p->threads != threads)
+			continue;
+		if (by_commit ? !strcmp(p->commit, commit)
+			      : !strcmp(p->sessions, key_session))
+			break;
+	}
+	if (i < h->n) {
+		struct hpoint *p = &h->p[i];
+
+		/* pooled by commit: list every session once */
+		if (by_commit) {
+			const char *s = p->sessions;
+			size_t kl = strlen(key_session);
+			int seen = 0;
+
+			while (s && *s) {
+				if (!strncmp(s, key_session, kl) && (s[kl] == ',' || !s[kl]))
+					seen = 1;
+				s = strchr(s, ',');
+				s = s ? s + 1 : NULL;
+			}
+			if (!seen) {
+				char *ns = malloc(strlen(p->sessions) + kl + 2);
+
+				if (!ns)
+					return NULL;
+				sprintf(ns, "%s,%s", p->sessions, key_session);
+				free(p->sessions);
+				p->sessions = ns;
+			}
+		}
+		return p;
+	}
+	np = realloc(h->p, (h->n + 1) * sizeof(*np));
+	if (!np)
+		return NULL;
+	h->p = np;
+	np = &h->p[h->n++];
+	memset(np, 0, sizeof(*np));
+	np->sessions = rep_strdup(key_session);
+	np->started_at = rep_strdup(started);
+	np->commit = rep_strdup(commit);
+	np->label = rep_strdup(label);
+	np->threads = threads;
+	return np;
+}
+
+int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_history **out,
+		     struct ngb_err *e)
+{
+	struct ngb_history *h;
+	struct sbuf sql = { 0 };
+	sqlite3_stmt *s = NULL;
+	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit");
+	const char *val;
+	size_t i, j;
+
+	*out = NULL;
+	if (q->order && strcmp(q->order, "time") && strcmp(q->order, "commit"))
+		return ngb_err_set(e, -EINVAL, "unknown order '%s': use time or commit", q->order);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	h->q = *q;
+	h->workload = rep_strdup(q->workload);
+	h->allocator = rep_strdup(q->allocator);
+	val = value_sql(q->metric, &kind);
+	/* sessions in time order; a commit's point takes its first session's place */
+	sbuf_addf(&sql,
+		  "SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"
+		  " t.threads, %s AS v, t.metric, t.metric_unit, t.higher_is_better"
+		  " FROM trials t JOIN sessions s ON s.id = t.session_id"
+		  " WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"
+		  " AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"
+		  " AND ?5 = ?5 AND ?6 = ?6"
+		  " ORDER BY s.started_at, s.id, t.threads, t.id", val);
+	if (sql.oom || sqlite3_prepare_v2(db, sbuf_str(&sql), -1, &s, NULL) != SQLITE_OK) {
+		rc = ngb_err_set(e, -EIO, "cannot read the history: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_bind_text(s, 1, q->workload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->allocator, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, q->threads);
+	sqlite3_bind_int(s, 4, kind);
+	sqlite3_bind_text(s, 5, q->metric ? q->metric : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, q->metric ? sim_metric_of(q->metric) : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char sid[32];
+		struct hpoint *p;
+
+		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
+			continue;   /* not counted in this trial: never 0 */
+		snprintf(sid, sizeof(sid), "%lld", (long long)sqlite3_column_int64(s, 0));
+		p = point_for(h, sid, (const char *)sqlite3_column_text(s, 1),
+			      (const char *)sqlite3_column_text(s, 2),
+			      (const char *)sqlite3_column_text(s, 3), sqlite3_column_int(s, 4),
+			      by_commit);
+		if (!p || dvec_push(&p->v, sqlite3_column_double(s, 5))) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (!h->metric_name) {
+			if (kind == 0) {
+				h->metric_name = rep_strdup((const char *)sqlite3_column_text(s, 6));
+				h->unit = rep_strdup((const char *)sqlite3_column_text(s, 7));
+				h->higher = sqlite3_column_int(s, 8);
+			} else {
+				/* counts: fewer is better */
+				h->metric_name = rep_strdup(q->metric);
+				h->unit = rep_strdup(kind == 1 ? "per op (or run)" : "");
+				h->higher = 0;
+			}
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rc = ngb_err_set(e, -EIO, "cannot read the history: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	sbuf_release(&sql);
+	if (!h->n) {
+		rc = ngb_err_set(e, -ENOENT, "no succeeded trial of workload '%s' with allocator '%s'%s"
+				 " has the metric '%s'", q->workload, q->allocator,
+				 q->threads >= 0 ? " at that thread count" : "",
+				 q->metric ? q->metric : "(primary)");
+		goto fail;
+	}
+	for (i = 0; i < h->n; i++) {
+		struct hpoint *p = &h->p[i];
+
+		ngb_sort_doubles(p->v.v, p->v.n);
+		p->median = ngb_quantile_sorted(p->v.v, p->v.n, 0.5);
+		if (ngb_median_ci(p->v.v, p->v.n, 0.95, &p->ci))
+			p->ci = (struct ngb_interval){ p->median, p->median, 0 };
+	}
+	/* change points, per thread count (each its own series) */
+	{
+		double *x = malloc((h->n + 1) * sizeof(*x));
+		size_t *idx = malloc((h->n + 1) * sizeof(*idx));
+
+		if (!x || !idx) {
+			free(x);
+			free(idx);
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (i = 0; i < h->n; i++) {
+			size_t nx = 0, *cps, ncps, k;
+			int seen = 0;
+
+			for (j = 0; j < i; j++)
+				seen |= h->p[j].threads == h->p[i].threads;
+			if (seen)
+				continue;
+			for (j = i; j < h->n; j++)
+				if (h->p[j].threads == h->p[i].threads) {
+					idx[nx] = j;
+					x[nx++] = h->p[j].median;
+				}
+			if (ngb_cp_find(x, nx, &q->cp, &cps, &ncps)) {
+				free(x);
+				free(idx);
+				rc = ngb_err_set(e, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			for (k = 0; k < ncps; k++) {
+				size_t lo = k ? cps[k - 1] : 0, hi = k + 1 < ncps ? cps[k + 1] : nx;
+				double a, b;
+				double *tmp = malloc(nx * sizeof(*tmp));
+
+				if (!tmp)
+					break;
+				memcpy(tmp, x + lo, (cps[k] - lo) * sizeof(*tmp));
+				a = ngb_median(tmp, cps[k] - lo);
+				memcpy(tmp, x + cps[k], (hi - cps[k]) * sizeof(*tmp));
+				b = ngb_median(tmp, hi - cps[k]);
+				free(tmp);
+				h->p[idx[cps[k]]].change = 1;
+				h->p[idx[cps[k]]].change_rel = a != 0 ? b / a - 1 : NAN;
+				h->ncps++;
+			}
+			free(cps);
+		}
+		free(x);
+		free(idx);
+	}
+	*out = h;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	sbuf_release(&sql);
+	ngb_history_free(h);
+	return rc;
+}
+
+static const char *direction(const struct ngb_history *h, double rel)
+{
+	if (isnan(rel))
+		return "";
+	return (rel > 0) == (h->higher != 0) ? "better" : "worse";
+}
+
+static void rule_line(const struct ngb_history *h, FILE *out)
+{
+	const struct ngb_cp_options *o = &h->q.cp;
+
+	fprintf(out, "change points: E-divisive means (Matteson & James 2014), permutation test "
+		"p <= %g with %u shuffles, segments of at least %zu points, medians differing by at "
+		"least %g%%", o->sig_level > 0 ? o->sig_level : 0.05,
+		o->permutations ? o->permutations : 199, o->min_size ? o->min_size : 3,
+		100 * o->min_magnitude);
+}
+
+static void fmt_or_dash(char *buf, size_t len, double v, int have)
+{
+	if (have)
+		snprintf(buf, len, "%.6g", v);
+	else
+		snprintf(buf, len, "-");
+}
+
+static int write_text_md(const struct ngb_history *h, FILE *out, int md)
+{
+	void (*put)(FILE *, const char *) = md ? put_markdown : put_text;
+	size_t i;
+
+	if (md)
+		fputs("### ", out);
+	fputs("history of ", out);
+	put(out, h->metric_name);
+	fprintf(out, " (%s is better", h->higher ? "higher" : "lower");
+	if (h->unit && *h->unit) {
+		fputs(", ", out);
+		put(out, h->unit);
+	}
+	fputs("): ", out);
+	put(out, h->workload);
+	fputs(", ", out);
+	put(out, h->allocator);
+	fprintf(out, ", by %s\n\n", h->q.order && !strcmp(h->q.order, "commit") ? "commit" : "time");
+	if (md)
+		fputs("| # | sessions | started | commit | threads | runs | median | 95% interval | "
+		      "change |\n| ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |\n", out);
+	else
+		fprintf(out, "%4s  %-10s  %-20s  %-14s  %7s  %4s  %12s  %-27s  %s\n", "#", "SESSIONS",
+			"STARTED", "COMMIT", "THREADS", "RUNS", "MEDIAN", "95% INTERVAL", "CHANGE");
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+		char med[32], lo[32], hi[32], iv[80], ch[64];
+
+		fmt_or_dash(med, sizeof(med), p->median, 1);
+		fmt_or_dash(lo, sizeof(lo), p->ci.lo, p->ci.level > 0);
+		fmt_or_dash(hi, sizeof(hi), p->ci.hi, p->ci.level > 0);
+		if (p->ci.level > 0)
+			snprintf(iv, sizeof(iv), "[%s, %s]%s", lo, hi,
+				 p->ci.level < 0.95 - 1e-9 ? " (range)" : "");
+		else
+			snprintf(iv, sizeof(iv), "-");
+		if (p->change)
+			snprintf(ch, sizeof(ch), "%s %+.1f%% %s", md ? "**change**" : "<- change",
+				 100 * p->change_rel, direction(h, p->change_rel));
+		else
+			ch[0] = '\0';
+		if (md) {
+			fprintf(out, "| %zu | ", i + 1);
+			put(out, p->sessions);
+			fputs(" | ", out);
+			put(out, p->started_at);
+			fputs(" | ", out);
+			put(out, p->commit);
+			fprintf(out, " | %d | %zu | %s | %s | %s |\n", p->threads, p->v.n, med, iv, ch);
+		} else {
+			fprintf(out, "%4zu  ", i + 1);
+			put(out, p->sessions);
+			fprintf(out, "%*s  ", (int)(10 > text_width(p->sessions) ? 10 - text_width(p->sessions) : 0), "");
+			put(out, p->started_at);
+			fprintf(out, "%*s  ", (int)(20 > text_width(p->started_at) ? 20 - text_width(p->started_at) : 0), "");
+			put(out, p->commit);
+			fprintf(out, "%*s  %7d  %4zu  %12s  %-27s  %s\n",
+				(int)(14 > text_width(p->commit) ? 14 - text_width(p->commit) : 0), "",
+				p->threads, p->v.n, med, iv, ch);
+		}
+	}
+	fputc('\n', out);
+	rule_line(h, out);
+	fprintf(out, ": %zu found\n", h->ncps);
+	return ferror(out) ? -EIO : 0;
+}
+
+static int write_csv(const struct ngb_history *h, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "# ngbench history, format %d\n", NGB_REPORT_FORMAT_VERSION);
+	fputs("index,sessions,started_at,commit,label,threads,runs,median,ci_lo,ci_hi,ci_level,"
+	      "change_point,change\n", out);
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+
+		fprintf(out, "%zu,", i + 1);
+		put_csv(out, p->sessions);
+		fputc(',', out);
+		put_csv(out, p->started_at);
+		fputc(',', out);
+		put_csv(out, p->commit);
+		fputc(',', out);
+		put_csv(out, p->label);
+		fprintf(out, ",%d,%zu,%.9g,", p->threads, p->v.n, p->median);
+		if (p->ci.level > 0)
+			fprintf(out, "%.9g,%.9g,%.4g", p->ci.lo, p->ci.hi, p->ci.level);
+		else
+			fputs(",,", out);
+		fprintf(out, ",%d,", p->change);
+		if (p->change)
+			fprintf(out, "%.6g", p->change_rel);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+static int write_json(const struct ngb_history *h, FILE *out)
+{
+	json_t *pts = json_array(), *root;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+
+		json_array_append_new(pts, json_pack("{s:o, s:o, s:o, s:o, s:i, s:I, s:o, s:o, s:o,"
+						     " s:b, s:o}",
+			"sessions", json_text(p->sessions), "started_at", json_text(p->started_at),
+			"commit", json_text(p->commit), "label", json_text(p->label), "threads",
+			p->threads, "runs", (json_int_t)p->v.n, "median", json_num(p->median),
+			"ci_lo", json_num(p->ci.level > 0 ? p->ci.lo : NAN), "ci_hi",
+			json_num(p->ci.level > 0 ? p->ci.hi : NAN), "change_point", p->change,
+			"change", json_num(p->change ? p->change_rel : NAN)));
+	}
+	root = json_pack("{s:i, s:o, s:o, s:o, s:b, s:s, s:o}", "format_version",
+			 NGB_REPORT_FORMAT_VERSION, "workload", json_text(h->workload), "allocator",
+			 json_text(h->allocator), "metric", json_text(h->metric_name),
+			 "higher_is_better", h->higher, "order",
+			 h->q.order && !strcmp(h->q.order, "commit") ? "commit" : "time", "points", pts);
+	return json_dump_root(root, out);
+}
+
+int ngb_history_write(const struct ngb_history *h, enum ngb_report_format f, FILE *out,
+		      struct ngb_err *e)
+{
+	int rc;
+
+	switch (f) {
+	case NGB_FORMAT_TEXT:
+		rc = write_text_md(h, out, 0);
+		break;
+	case NGB_FORMAT_MARKDOWN:
+		rc = write_text_md(h, out, 1);
+		break;
+	case NGB_FORMAT_CSV:
+		rc = write_csv(h, out);
+		break;
+	case NGB_FORMAT_JSON:
+		rc = write_json(h, out);
+		break;
+	default:
+		return ngb_err_set(e, -EINVAL, "history speaks text, markdown, csv and json, not '%s'",
+				   ngb_report_format_name(f));
+	}
+	return rc ? ngb_err_set(e, rc, "cannot write the history") : 0;
+}
+
+int ngb_history_plot(const struct ngb_history *h, const char *dir, struct ngb_report_files *files,
+		     struct ngb_err *e)
+{
+	struct plot_set set = { 0 };
+	char path[4096];
+	char *title, *ylabel;
+	FILE *f;
+	size_t i;
+
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return ngb_err_set(e, -errno, "cannot create '%s': %s", dir, strerror(errno));
+	/* x: the point's index; y: median with its interval (or range) */
+	snprintf(path, sizeof(path), "%s/history.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return ngb_err_set(e, -errno, "cannot write '%s': %s", path, strerror(errno));
+	fputs("# index threads median lo hi change_point\n", f);
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+		int have = p->ci.level > 0;
+
+		fprintf(f, "%zu %d %.9g %.9g %.9g %d\n", i + 1, p->threads, p->median,
+			have ? p->ci.lo : p->median, have ? p->ci.hi : p->median, p->change);
+	}
+	if (fclose(f))
+		return ngb_err_set(e, -EIO, "cannot write '%s'", path);
+	files_add(files, path);
+
+	snprintf(path, sizeof(path), "%s/history.gp", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return ngb_err_set(e, -errno, "cannot write '%s': %s", path, strerror(errno));
+	title = plot_safe_copy(h->workload);
+	ylabel = plot_safe_copy(h->metric_name);
+	plot_script_head(f, "history", "a metric over sessions with its change points", 900, 420);
+	fprintf(f, "set title '%s, ", title ? title : "");
+	free(title);
+	title = plot_safe_copy(h->allocator);
+	fprintf(f, "%s'\n", title ? title : "");
+	fprintf(f, "set xlabel '%s'\nset ylabel '%s (%s is better)'\n",
+		h->q.order && !strcmp(h->q.order, "commit") ? "commit (in order of first session)"
+							     : "session (in time order)",
+		ylabel ? ylabel : "", h->higher ? "higher" : "lower");
+	free(title);
+	free(ylabel);
+	fputs("set xrange [0.5:*]\nset offsets 0, 0.5, 0, 0\n", f);
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].change)
+			fprintf(f, "set arrow from first %.1f, graph 0 to first %.1f, graph 1 nohead "
+				"lc rgb '#D55E00' dt 2\n", i + 0.5, i + 0.5);
+	plot_script_loop_begin(f, "history");
+	fputs("  plot 'history.dat' using 1:3:4:5 with yerrorlines lc rgb '#0072B2' pt 7 "
+	      "title 'median, 95% interval', \\\n"
+	      "       '' using ($6 ? $1 : 1/0):3 with points pt 6 ps 2.5 lc rgb '#D55E00' "
+	      "title 'change point'\n", f);
+	plot_script_loop_end(f);
+	if (fclose(f))
+		return ngb_err_set(e, -EIO, "cannot write '%s'", path);
+	files_add(files, path);
+	set.names = (char *[]){ "history" };
+	set.captions = (char *[]){ "history" };
+	set.n = 1;
+	plots_render(dir, &set, files);
+	return 0;
+}
