@@ -324,6 +324,25 @@ int cmd_run(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_report(int argc, const char **argv);
 int cmd_compare(int argc, const char **argv);   /* reports' command, in harness/cmd_compare.c */
+int cmd_baseline(int argc, const char **argv);  /* reports' commands for CI: cmd_baseline.c, */
+int cmd_ci(int argc, const char **argv);        /* cmd_ci.c and cmd_history.c */
+int cmd_history(int argc, const char **argv);
+/* Shared by compare, baseline and ci (cmd_compare.c, cmd_baseline.c, cmd_ci.c):
+ * "5%" or "0.05" -> 0.05 (-1 when bad); running an experiment as one labelled
+ * session (cmd_run's exit status); this machine's fingerprint; judging a
+ * stored session against a baseline (exit status: 0, 1 failing verdict, 3
+ * refused); --threshold/--stat/--min-effect/--force ('T', 'S', 'M', 'F'). */
+struct ngb_baseline;
+struct ngb_gate_options;
+struct ngb_store;
+int compare_parse_effect(const char *s, double *out);
+int ci_run_experiment(const char *cmd, const char *experiment, const char *label, const char *db,
+		      const char *reps, const char *allocs, const char *cpus, int quiet);
+void ci_machine_fingerprint(struct ngb_baseline *here);
+int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
+	     const struct ngb_gate_options *gopt, int fmt, const char *summary,
+	     const char *junit, const char *suite);
+int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g);
 int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
 int cmd_reproduce(int argc, const char **argv);
 /* Opens the database read-only and finds a session (cmd_report.c): 0, or the
