@@ -281,7 +281,8 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 			rc = -1;
 		}
 	}
-	rc = rc || ngb_gate_failed(g) ? 1 : 0;
+	/* another geometry in a cell is the same refusal as another machine */
+	rc = ngb_gate_count(g, NGB_GATE_REFUSED) ? 3 : rc || ngb_gate_failed(g) ? 1 : 0;
 	ngb_gate_free(g);
 	ngb_baseline_free(cur);
 	return rc;
