@@ -36,7 +36,9 @@ static const char run_usage[] =
 	"What to run:\n"
 	"  -a, --allocator=LIST   allocator names, 'all' (every available one; the default)\n"
 	"                         or the path of any malloc library (/path/libfoo.so);\n"
-	"                         comma-separated; -NAME leaves one out (all,-hoard)\n"
+	"                         comma-separated; -NAME leaves one out (all,-hoard);\n"
+	"                         NAME+VAR=VALUE[+VAR=VALUE] is a variant with its own\n"
+	"                         environment knobs (jemalloc+MALLOC_CONF=narenas:1)\n"
 	"  -w, --workload=LIST    registered workload names or 'all'; comma-separated\n"
 	"  -p, --preset=NAME      quick (~1 s), standard (~10 s) or full (~60 s); default quick\n"
 	"  -t, --threads=LIST     thread counts to sweep, e.g. 1,2,4 (workloads with a\n"
@@ -215,6 +217,25 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 			/* owned by the plugin list from now on */
 			plugins->v = xrealloc(plugins->v, (plugins->n + 1) * sizeof(*plugins->v));
 			plugins->v[plugins->n++] = a;
+			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+			sel[nsel++] = a;
+			continue;
+		}
+		if (strchr(name, '+')) {
+			/* "jemalloc+MALLOC_CONF=narenas:1": a variant with its own knobs */
+			struct allocator *a = allocator_find(plugins, name);
+
+			if (!a) {
+				char *why = NULL;
+
+				a = allocator_variant(plugins, name, &why);
+				if (!a) {
+					usage_error("run", "%s", why);
+					free(why);
+					free(sel);
+					return 2;
+				}
+			}
 			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
 			sel[nsel++] = a;
 			continue;

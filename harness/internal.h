@@ -130,6 +130,13 @@ struct allocator_list {
 /* Discovers the plugins (NGBENCH_PLUGIN_PATH, then the allocator folder). */
 void allocators_discover(struct allocator_list *list);
 struct allocator *allocator_find(struct allocator_list *list, const char *name);
+/*
+ * A variant "NAME+VAR=VALUE[+VAR=VALUE...]" of a discovered allocator, with
+ * those knobs added to its environment; added to list (which owns it).
+ * NULL with *why (to free) when the base is unknown or unavailable or a knob
+ * is malformed.
+ */
+struct allocator *allocator_variant(struct allocator_list *list, const char *spec, char **why);
 /* An allocator for any malloc library given by path. */
 struct allocator *allocator_from_library(const char *path);
 /* Runs ngbench-probe with the allocator preloaded; fills version/availability. */

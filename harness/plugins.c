@@ -204,6 +204,79 @@ struct allocator *allocator_from_library(const char *path)
 	return a;
 }
 
+static int valid_env_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", s[i]))
+			return 0;
+	return 1;
+}
+
+struct allocator *allocator_variant(struct allocator_list *list, const char *spec, char **why)
+{
+	struct strvec knobs = STRVEC_INIT;
+	struct allocator *base, *a;
+	char *name = strndup(spec, strcspn(spec, "+"));
+	size_t i;
+
+	if (!name)
+		die("out of memory");
+	base = allocator_find(list, name);
+	if (!base) {
+		*why = xasprintf("unknown allocator '%s' in '%s': 'ngbench list allocators' shows "
+				 "them", name, spec);
+		free(name);
+		return NULL;
+	}
+	free(name);
+	strvec_split(&knobs, strchr(spec, '+') + 1, '+');
+	for (i = 0; i < knobs.n; i++) {
+		const char *eq = strchr(knobs.v[i], '=');
+
+		if (!eq || !valid_env_name(knobs.v[i], (size_t)(eq - knobs.v[i]))) {
+			*why = xasprintf("'%s' in '%s' is not VAR=VALUE (a variant is "
+					 "NAME+VAR=VALUE[+VAR=VALUE...])", knobs.v[i], spec);
+			strvec_clear(&knobs);
+			return NULL;
+		}
+	}
+	if (!knobs.n) {
+		*why = xasprintf("'%s' names no VAR=VALUE after '+'", spec);
+		return NULL;
+	}
+	allocator_probe(base);
+	if (!base->available) {
+		*why = xasprintf("allocator '%s' is unavailable: %s", base->name, base->reason);
+		strvec_clear(&knobs);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->name = xstrdup(spec);
+	a->summary = xasprintf("%s, with %s", base->summary, strchr(spec, '+') + 1);
+	a->plugin_path = base->plugin_path ? xstrdup(base->plugin_path) : NULL;
+	a->library = base->library ? xstrdup(base->library) : NULL;
+	a->library_spec = base->library_spec ? xstrdup(base->library_spec) : NULL;
+	a->package = base->package ? xstrdup(base->package) : NULL;
+	a->stats_env = base->stats_env ? xstrdup(base->stats_env) : NULL;
+	/* the plugin's knobs first, the variant's after: later ones win in the child */
+	for (i = 0; i < base->env.n; i++)
+		strvec_push(&a->env, base->env.v[i]);
+	for (i = 0; i < knobs.n; i++)
+		strvec_push(&a->env, knobs.v[i]);
+	strvec_clear(&knobs);
+	a->probed = 1;
+	a->available = 1;
+	a->version = base->version ? xstrdup(base->version) : NULL;
+	a->served_by = base->served_by ? xstrdup(base->served_by) : NULL;
+	list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
+	list->v[list->n++] = a;
+	return a;
+}
+
 static void set_unavailable(struct allocator *a, char *reason, char *fix)
 {
 	a->available = 0;

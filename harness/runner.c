@@ -299,8 +299,17 @@ static char **child_environment(const struct trial_spec *spec, int witness_fd,
 		strvec_pushf(store, "%s=%s", spec->stats_env, stats_path);
 	if (profile_path)
 		strvec_pushf(store, "%s=%s", PROFILE_OUT_ENV, profile_path);
-	for (i = 0; i < spec->env.n; i++)
-		strvec_push(store, spec->env.v[i]);
+	for (i = 0; i < spec->env.n; i++) {
+		/* a later setting of the same variable wins (a variant's knob over its plugin's) */
+		size_t k, len = strcspn(spec->env.v[i], "=");
+		int later = 0;
+
+		for (k = i + 1; k < spec->env.n && !later; k++)
+			later = strcspn(spec->env.v[k], "=") == len &&
+				!strncmp(spec->env.v[k], spec->env.v[i], len);
+		if (!later)
+			strvec_push(store, spec->env.v[i]);
+	}
 	for (i = 0; i < store->n; i++) {
 		const char *eq = strchr(store->v[i], '=');
 		char *name = strndup(store->v[i], eq ? (size_t)(eq - store->v[i]) : strlen(store->v[i]));

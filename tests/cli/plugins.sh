@@ -1,7 +1,7 @@
 #!/bin/sh
 # Plugins whose library is missing, of another ABI, or not a malloc; libraries by path.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 17
+plan 21
 
 out=$SCRATCH/out; err=$SCRATCH/err
 export NGBENCH_PLUGIN_PATH=$TEST_PLUGINS
@@ -34,4 +34,11 @@ fi
 libm=$(ls /usr/lib/x86_64-linux-gnu/libm.so.6 /lib/x86_64-linux-gnu/libm.so.6 2>/dev/null | head -1)
 "$NGBENCH" run -a "$libm" -r 1 -- true >/dev/null 2>"$err"; is $? 2 "a library by path that is no malloc is refused"
 contains "$err" "does not replace malloc" "with the reason"
+
+# Variants: NAME+VAR=VALUE adds knobs to the child's environment, under its own name.
+"$NGBENCH" run -a 'ptmalloc2,ptmalloc2+NGB_TEST_KNOB=on+MALLOC_ARENA_MAX=1' -r 1 -- sh -c 'echo "ngbench-result: metric=x value=1 better=lower knob=${NGB_TEST_KNOB:-unset}"' >/dev/null 2>"$err"
+ok $? "a variant with knobs runs beside its base"
+is "$(sql "SELECT r.value FROM trials t JOIN trial_results r ON r.trial_id = t.id WHERE r.key = 'knob' AND t.allocator = 'ptmalloc2+NGB_TEST_KNOB=on+MALLOC_ARENA_MAX=1'")" on "the variant's knob reaches the child"
+is "$(sql "SELECT r.value FROM trials t JOIN trial_results r ON r.trial_id = t.id WHERE r.key = 'knob' AND t.allocator = 'ptmalloc2'")" unset "and not the base's trials"
+"$NGBENCH" run -n -a 'ptmalloc2+BROKEN' -- true >/dev/null 2>"$err"; is $? 2 "a malformed variant exits 2"
 done_testing
