@@ -162,6 +162,20 @@ static void print_names_hint(const char *what, const char *bad, const char *cons
 	fprintf(stderr, "\n");
 }
 
+/* Removes repeated pointers, keeping the first of each; returns the new count. */
+static size_t drop_duplicates(void **v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n;)
+			if (v[j] == v[i])
+				memmove(&v[j], &v[j + 1], (--n - j) * sizeof(*v));
+			else
+				j++;
+	return n;
+}
+
 /* Resolves --allocator into a list of available allocators; 2 on bad input. */
 static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 			      struct allocator ***out, size_t *nout)
@@ -269,12 +283,7 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 		}
 	}
 	/* drop duplicates, keeping the first, and the names given as -NAME */
-	for (i = 0; i < nsel; i++)
-		for (j = i + 1; j < nsel;)
-			if (sel[j] == sel[i])
-				memmove(&sel[j], &sel[j + 1], (--nsel - j) * sizeof(*sel));
-			else
-				j++;
+	nsel = drop_duplicates((void **)sel, nsel);
 	for (i = 0; i < o->allocators.n; i++) {
 		if (o->allocators.v[i][0] != '-')
 			continue;
@@ -339,12 +348,7 @@ static int resolve_workloads(struct job *o, const struct ngb_workload ***out, si
 		sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
 		sel[nsel++] = wl;
 	}
-	for (i = 0; i < nsel; i++)
-		for (j = i + 1; j < nsel;)
-			if (sel[j] == sel[i])
-				memmove(&sel[j], &sel[j + 1], (--nsel - j) * sizeof(*sel));
-			else
-				j++;
+	nsel = drop_duplicates((void **)sel, nsel);
 	if (nsel == 0) {
 		free(sel);
 		return usage_error("run", "no workload is available: see 'ngbench list workloads'");
