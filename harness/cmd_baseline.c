@@ -267,16 +267,18 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	if (summary) {
 		/* appended: a CI job's summary file collects every step's */
 		FILE *f = fopen(summary, "a");
+		int wrc = f ? ngb_gate_write(g, NGB_FORMAT_MARKDOWN, f, &e) : -1;
 
-		if (!f || ngb_gate_write(g, NGB_FORMAT_MARKDOWN, f, &e) || fclose(f)) {
+		if (!f || (fclose(f) | wrc)) {
 			error("cannot write the summary '%s'", summary);
 			rc = -1;
 		}
 	}
 	if (junit) {
 		FILE *f = fopen(junit, "w");
+		int wrc = f ? ngb_gate_write_junit(g, suite, f, &e) : -1;
 
-		if (!f || ngb_gate_write_junit(g, suite, f, &e) || fclose(f)) {
+		if (!f || (fclose(f) | wrc)) {
 			error("cannot write the JUnit report '%s'", junit);
 			rc = -1;
 		}

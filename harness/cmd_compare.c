@@ -36,7 +36,7 @@ static const char compare_usage[] =
 	"file ('ngbench baseline save') as 'ngbench ci' judges it: timed cells by the\n"
 	"statistic and minimum effect below, simulated cells (--counters=sim) by their\n"
 	"instructions and D1 / last-level misses, which may rise by the threshold plus\n"
-	"the spread of the baseline's own runs.  A baseline from another machine (CPU,\n"
+	"twice the range of the baseline's own runs.  A baseline from another machine (CPU,\n"
 	"cores, kernel, libc; for simulated cells libc, OS and cache geometry) is\n"
 	"refused with the differences, unless --force.\n"
 	"\n"

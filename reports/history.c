@@ -363,7 +363,7 @@ static int write_text_md(const struct ngb_history *h, FILE *out, int md)
 		fputs("| # | sessions | started | commit | threads | runs | median | 95% interval | "
 		      "change |\n| ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |\n", out);
 	else
-		fprintf(out, "%4s  %-10s  %-20s  %-14s  %7s  %4s  %12s  %-27s  %s\n", "#", "SESSIONS",
+		fprintf(out, "%4s  %-10s  %-24s  %-18s  %7s  %4s  %12s  %-27s  %s\n", "#", "SESSIONS",
 			"STARTED", "COMMIT", "THREADS", "RUNS", "MEDIAN", "95% INTERVAL", "CHANGE");
 	for (i = 0; i < h->n; i++) {
 		const struct hpoint *p = &h->p[i];
@@ -395,10 +395,10 @@ static int write_text_md(const struct ngb_history *h, FILE *out, int md)
 			put(out, p->sessions);
 			fprintf(out, "%*s  ", (int)(10 > text_width(p->sessions) ? 10 - text_width(p->sessions) : 0), "");
 			put(out, p->started_at);
-			fprintf(out, "%*s  ", (int)(20 > text_width(p->started_at) ? 20 - text_width(p->started_at) : 0), "");
+			fprintf(out, "%*s  ", (int)(24 > text_width(p->started_at) ? 24 - text_width(p->started_at) : 0), "");
 			put(out, p->commit);
 			fprintf(out, "%*s  %7d  %4zu  %12s  %-27s  %s\n",
-				(int)(14 > text_width(p->commit) ? 14 - text_width(p->commit) : 0), "",
+				(int)(18 > text_width(p->commit) ? 18 - text_width(p->commit) : 0), "",
 				p->threads, p->v.n, med, iv, ch);
 		}
 	}
@@ -542,7 +542,7 @@ int ngb_history_plot(const struct ngb_history *h, const char *dir, struct ngb_re
 	plot_script_loop_begin(f, "history");
 	fputs("  plot 'history.dat' using 1:3:4:5 with yerrorlines lc rgb '#0072B2' pt 7 "
 	      "title 'median, 95% interval', \\\n"
-	      "       '' using ($6 ? $1 : 1/0):3 with points pt 6 ps 2.5 lc rgb '#D55E00' "
+	      "       '' using ($6 > 0 ? $1 : 1/0):3 with points pt 6 ps 2.5 lc rgb '#D55E00' "
 	      "title 'change point'\n", f);
 	plot_script_loop_end(f);
 	if (fclose(f))

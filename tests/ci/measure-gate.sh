@@ -1,0 +1,121 @@
+#!/bin/sh
+# tests/ci/measure-gate.sh BUILDDIR DIR [PAIRS]: the measurements behind
+# docs/ci.md, run by hand (about 25 minutes here), never by make check.
+#
+#  1. sim A/A: a baseline of data/experiments/ci-sim.ini saved with 8
+#     repetitions pinned to CPU 0 (as data/baselines/ci-sim.baseline), then
+#     PAIRS 'ngbench ci' runs of the same build against it; and each ci
+#     session saved as a 3-run baseline for the next (PAIRS-1 pairs of
+#     3-run sessions).  Any failing verdict is a false alarm.
+#  2. sim 1 %: test-extra (glibc + NGBENCH_TEST_EXTRA_INSNS per malloc) on
+#     threadtest at 1 thread, a baseline with 0, then PAIRS runs with 4
+#     extra instructions (about +1.2 % of all): each must be a regression;
+#     PAIRS runs with 0 must not.
+#  3. time A/A and 10 %: test-extra timed (--counters=none), threadtest 1
+#     thread, the default 5 repetitions, PAIRS rounds of (A, A', B) with B
+#     slowed by NGBENCH_TEST_EXTRA_INSNS=$SLOW; A' and B are judged against
+#     a baseline saved from A, as 'ngbench ci' would.  B's real slowdown is
+#     measured from the pooled runs, not assumed.
+# The load average is recorded before and after each part.
+set -u
+b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-40}
+mkdir -p "$dir"
+db=$dir/measure.db
+ng="$b/ngbench"
+export NGBENCH_PLUGIN_PATH="$b/tests/ci/.libs"
+load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
+x=$(dirname "$0")/../../data/experiments/ci-sim.ini
+
+echo "## 1. sim A/A on ci-sim, baseline of 8 runs, pinned (--cpus=0)"
+load before
+"$ng" baseline save -q --db="$db" --experiment="$x" -r 8 --cpus=0 -o "$dir/ci-sim-8.baseline" >/dev/null 2>&1 ||
+	echo "baseline save failed"
+fa8=0 fa3=0
+i=1
+while [ $i -le "$pairs" ]; do
+	"$ng" ci -q --db="$db" --experiment="$x" --cpus=0 --baseline-file="$dir/ci-sim-8.baseline" \
+		--label="aa-$i" --format=json >"$dir/aa-$i.json" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && fa8=$((fa8 + 1)) && echo "run $i: exit $rc against the 8-run baseline"
+	if [ $i -gt 1 ]; then
+		"$ng" compare --db="$db" --baseline-file="$dir/aa-$((i - 1)).baseline" "aa-$i" \
+			>"$dir/aa3-$i.txt" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && fa3=$((fa3 + 1)) && echo "pair $((i - 1)),$i: exit $rc (3-run baseline)"
+	fi
+	"$ng" baseline save -q --db="$db" --session="aa-$i" -o "$dir/aa-$i.baseline" >/dev/null 2>&1
+	i=$((i + 1))
+done
+echo "false alarms: $fa8 of $pairs runs against the 8-run baseline; $fa3 of $((pairs - 1)) pairs of 3-run sessions"
+load after
+
+echo "## 2. sim: 1 % more instructions (test-extra, threadtest, 1 thread)"
+cat >"$dir/extra.ini" <<EOT
+[global]
+allocators = test-extra
+workloads = threadtest
+threads = 1
+counters = sim
+repetitions = 2
+set = iterations=5
+set = objects=5000
+EOT
+NGBENCH_TEST_EXTRA_INSNS=0 "$ng" baseline save -q --db="$db" --experiment="$dir/extra.ini" \
+	-o "$dir/extra.baseline" >/dev/null 2>&1
+found=0 fa=0
+i=1
+while [ $i -le "$pairs" ]; do
+	NGBENCH_TEST_EXTRA_INSNS=4 "$ng" ci -q --db="$db" --experiment="$dir/extra.ini" \
+		--baseline-file="$dir/extra.baseline" --format=json >"$dir/x-$i.json" 2>&1
+	[ $? -eq 1 ] && found=$((found + 1))
+	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" ci -q --db="$db" --experiment="$dir/extra.ini" \
+		--baseline-file="$dir/extra.baseline" >/dev/null 2>&1
+	[ $? -ne 0 ] && fa=$((fa + 1))
+	i=$((i + 1))
+done
+sed -n '/^{/,$p' "$dir/x-1.json" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["cells"][0]["simulated"]["instructions"]
+print("instructions changed by %+.3f %%" % (100 * c["change"]))' 2>/dev/null
+echo "1 % found: $found of $pairs; same code flagged: $fa of $pairs"
+load after
+
+echo "## 3. time: A/A false alarms and a ${slow}-instruction slowdown, default repetitions"
+load before
+cat >"$dir/time.ini" <<EOT
+[global]
+allocators = test-extra
+workloads = threadtest
+threads = 1
+counters = none
+set = iterations=50
+EOT
+fa=0 found=0
+i=1
+while [ $i -le "$pairs" ]; do
+	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" baseline save -q --db="$db" --experiment="$dir/time.ini" \
+		--label="tA-$i" -o "$dir/tA-$i.baseline" >/dev/null 2>&1
+	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" ci -q --db="$db" --experiment="$dir/time.ini" \
+		--label="tA2-$i" --baseline-file="$dir/tA-$i.baseline" >"$dir/tA2-$i.txt" 2>&1
+	[ $? -ne 0 ] && fa=$((fa + 1))
+	NGBENCH_TEST_EXTRA_INSNS=$slow "$ng" ci -q --db="$db" --experiment="$dir/time.ini" \
+		--label="tB-$i" --baseline-file="$dir/tA-$i.baseline" >"$dir/tB-$i.txt" 2>&1
+	[ $? -eq 1 ] && found=$((found + 1))
+	i=$((i + 1))
+done
+echo "time A/A false alarms: $fa of $pairs; slowdown found: $found of $pairs"
+sqlite3 "$db" "SELECT substr(s.label, 1, instr(s.label, '-') - 1) AS side, count(*),
+  printf('%.4f', avg(t.metric_value)), printf('%.4f', min(t.metric_value)), printf('%.4f', max(t.metric_value))
+  FROM trials t JOIN sessions s ON s.id = t.session_id
+  WHERE s.label GLOB 't*-*' AND t.status = 'ok' GROUP BY side" |
+	while IFS='|' read -r side n mean lo hi; do echo "$side: $n runs, mean $mean s, range $lo .. $hi"; done
+python3 - "$db" <<'PY'
+import sqlite3, sys, statistics
+db = sqlite3.connect(sys.argv[1])
+def vals(pat):
+    return sorted(r[0] for r in db.execute("SELECT t.metric_value FROM trials t JOIN sessions s ON s.id = t.session_id WHERE s.label GLOB ? AND t.status = 'ok'", (pat,)))
+a, b = vals("tA-*") + vals("tA2-*"), vals("tB-*")
+q = lambda v, p: v[int(p * (len(v) - 1))]
+print("B over A: median %+.1f %%, p25 %+.1f %%" % (100 * (statistics.median(b) / statistics.median(a) - 1), 100 * (q(b, .25) / q(a, .25) - 1)))
+PY
+load after
