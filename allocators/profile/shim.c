@@ -152,7 +152,9 @@ static void *arena_alloc(size_t n, size_t align)
 			return NULL;
 	} while (!atomic_compare_exchange_weak_explicit(&arena_used, &off, end,
 							memory_order_relaxed, memory_order_relaxed));
-	memcpy(arena + start - sizeof(size_t), &n, sizeof(n));
+	/* the size 16 bytes before the block; the 8 bytes after it stay zero,
+	 * where a block of the shim has its never-zero check value */
+	memcpy(arena + start - 16, &n, sizeof(n));
 	return arena + start;
 }
 
@@ -160,7 +162,7 @@ static size_t arena_size(const void *p)
 {
 	size_t n;
 
-	memcpy(&n, (const unsigned char *)p - sizeof(size_t), sizeof(n));
+	memcpy(&n, (const unsigned char *)p - 16, sizeof(n));
 	return n;
 }
 
@@ -478,9 +480,10 @@ struct hdr {
 	uint32_t check;               /* HDR_CHECK ^ address bits; 0 once freed */
 };
 
+/* Never 0: a freed block (cleared) or an arena block (zero there) fails it. */
 static inline uint32_t hdr_check(const void *q)
 {
-	return HDR_CHECK ^ (uint32_t)((uintptr_t)q >> 4);
+	return (HDR_CHECK ^ (uint32_t)((uintptr_t)q >> 4)) | 1;
 }
 
 static inline struct hdr *hdr_of(void *q)
@@ -814,7 +817,8 @@ void free(void *p)
 	struct hdr *h;
 	uint32_t tick;
 
-	if (unlikely(tl_state != ST_OUT || !p || in_arena(p) || !hdr_ours(p)))
+	/* arena blocks fail the check: free_general tells them apart */
+	if (unlikely(tl_state != ST_OUT || !p || !hdr_ours(p)))
 		return free_general(p);
 	h = hdr_of(p);
 	tick = t->tick[LAT_FREE] + 1;
@@ -866,6 +870,32 @@ void *calloc(size_t n, size_t m)
  * promised its alignment).  The tag is cleared while the call runs, and put
  * back if it fails.
  */
+/*
+ * realloc(p, 0) does what the next allocator does with it: glibc frees the
+ * block and returns NULL (counted as a free, not a failure); others return a
+ * minimal block, which gets a header (resized to hold one if it is smaller).
+ */
+static void *resize_to_zero(struct tstats *t, enum call c, struct hdr old, void *base,
+			    void *(*call)(void *, size_t))
+{
+	void *q = call(base, 0);
+
+	if (q && next.malloc_usable_size && next.malloc_usable_size(q) < HDR_BYTES)
+		q = call(q, HDR_BYTES);
+	if (!t)
+		return q ? hdr_put(q, HDR_SHIFT, 0, tl_serial) : NULL;
+	live_sub(t, (int64_t)old.size);
+	if ((old.owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
+		bump(&t->remote_frees, 1);
+	if (!q) {
+		/* freed: the call and its request of 0 bytes, no block */
+		bump(&t->calls[c], 1);
+		count_request(t, 0);
+		return NULL;
+	}
+	return finish(t, c, q, HDR_SHIFT, 0);
+}
+
 static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
 		    void *(*call)(void *, size_t))
 {
@@ -896,6 +926,8 @@ static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
 	shift = old.owner_shift & 0xff;
 	base = hdr_base(p);
 	h->check = 0;
+	if (unlikely(bytes == 0))
+		return resize_to_zero(t, c, old, base, call);
 	q = call(base, with_offset(bytes, shift));
 	if (!q) {
 		*h = old;

@@ -13,8 +13,9 @@
  *                          passed to free, and one to realloc (pointers the
  *                          shim did not hand out); realloc of a page-aligned
  *                          block; the calls that must fail (an invalid
- *                          alignment, an overflowing calloc).  Exit status:
- *                          0, or the number of the check that failed
+ *                          alignment, an overflowing calloc); realloc(p, 0),
+ *                          which frees with glibc behind the shim.  Exit
+ *                          status: 0, or the number of the check that failed
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,6 +80,8 @@ extern void *__libc_malloc(size_t n);
 
 static int edge(long n)
 {
+	/* volatile: the compiler must not see the overflow coming */
+	volatile size_t big = SIZE_MAX / 2;
 	unsigned char *p, *q;
 	void *r;
 	long i;
@@ -107,12 +110,15 @@ static int edge(long n)
 
 	if (posix_memalign(&r, 24, 10) != EINVAL)
 		return 6;
-	if (calloc(SIZE_MAX / 2, 4) != NULL)
+	if (calloc(big, 4) != NULL)
 		return 7;
 	r = realloc(NULL, 10);
 	if (!r || malloc_usable_size(r) < 10)
 		return 8;
 	free(r);
+	/* glibc frees on realloc(p, 0) and returns NULL: so must the shim in front */
+	if (realloc(malloc(10), 0) != NULL)
+		return 9;
 	return 0;
 }
 
