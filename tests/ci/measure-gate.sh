@@ -17,8 +17,9 @@
 #     a baseline saved from A, as 'ngbench ci' would.  B's real slowdown is
 #     measured from the pooled runs, not assumed.
 # The load average is recorded before and after each part.
+# PARTS (default "1 2 3") picks the parts; SLOW the extra instructions of B.
 set -u
-b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-40}
+b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-40} parts=${PARTS:-1 2 3}
 mkdir -p "$dir"
 db=$dir/measure.db
 ng="$b/ngbench"
@@ -26,6 +27,7 @@ export NGBENCH_PLUGIN_PATH="$b/tests/ci/.libs"
 load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 x=$(dirname "$0")/../../data/experiments/ci-sim.ini
 
+case " $parts " in *" 1 "*)
 echo "## 1. sim A/A on ci-sim, baseline of 8 runs, pinned (--cpus=0)"
 load before
 "$ng" baseline save -q --db="$db" --experiment="$x" -r 8 --cpus=0 -o "$dir/ci-sim-8.baseline" >/dev/null 2>&1 ||
@@ -48,7 +50,9 @@ while [ $i -le "$pairs" ]; do
 done
 echo "false alarms: $fa8 of $pairs runs against the 8-run baseline; $fa3 of $((pairs - 1)) pairs of 3-run sessions"
 load after
+;; esac
 
+case " $parts " in *" 2 "*)
 echo "## 2. sim: 1 % more instructions (test-extra, threadtest, 1 thread)"
 cat >"$dir/extra.ini" <<EOT
 [global]
@@ -79,7 +83,9 @@ c = json.load(sys.stdin)["cells"][0]["simulated"]["instructions"]
 print("instructions changed by %+.3f %%" % (100 * c["change"]))' 2>/dev/null
 echo "1 % found: $found of $pairs; same code flagged: $fa of $pairs"
 load after
+;; esac
 
+case " $parts " in *" 3 "*)
 echo "## 3. time: A/A false alarms and a ${slow}-instruction slowdown, default repetitions"
 load before
 cat >"$dir/time.ini" <<EOT
@@ -119,3 +125,4 @@ q = lambda v, p: v[int(p * (len(v) - 1))]
 print("B over A: median %+.1f %%, p25 %+.1f %%" % (100 * (statistics.median(b) / statistics.median(a) - 1), 100 * (q(b, .25) / q(a, .25) - 1)))
 PY
 load after
+;; esac
