@@ -153,7 +153,7 @@ static void *arena_alloc(size_t n, size_t align)
 	} while (!atomic_compare_exchange_weak_explicit(&arena_used, &off, end,
 							memory_order_relaxed, memory_order_relaxed));
 	/* the size 16 bytes before the block; the 8 bytes after it stay zero,
-	 * where a block of the shim has its never-zero check value */
+	 * where a block of the shim has its nonzero check value */
 	memcpy(arena + start - 16, &n, sizeof(n));
 	return arena + start;
 }
@@ -224,8 +224,10 @@ struct tstats {
 	uint32_t tick[NLAT];
 	uint32_t serial;              /* which thread owns it now: never 0 */
 	uint32_t owner_tag;           /* serial << 8, as block headers hold it */
-	int64_t delta_bytes, delta_objects;
-	int64_t hi_bytes, hi_objects; /* the highest deltas since the last fold */
+	/* interleaved, so that the compiler does not pack their updates into
+	 * vector instructions (slower here than two adds) */
+	int64_t delta_bytes, hi_bytes;       /* hi: the highest delta since the last fold */
+	int64_t delta_objects, hi_objects;
 	int64_t peak_seen_bytes, peak_seen_objects;
 	counter calls[NCALLS];
 	counter bytes, free_null, remote_frees, failed;
@@ -401,6 +403,48 @@ static inline void live_sub(struct tstats *t, int64_t bytes)
 	fold_if_far(t);
 }
 
+/*
+ * The fast paths check the bytes only: their objects are folded at every
+ * sampled malloc and free (one in SAMPLE_EVERY of each), so they add at
+ * most SAMPLE_EVERY - 1 to the FLUSH_OBJECTS that other calls leave.
+ */
+#define OBJECTS_BOUND (FLUSH_OBJECTS + SAMPLE_EVERY)
+
+static inline void fold_if_far_bytes(struct tstats *t)
+{
+	if (unlikely((uint64_t)(t->delta_bytes + FLUSH_BYTES) > 2 * FLUSH_BYTES))
+		fold_delta(t);
+}
+
+static inline void live_add_fast(struct tstats *t, int64_t bytes)
+{
+	t->delta_bytes += bytes;
+	t->delta_objects++;
+	if (t->delta_bytes > t->hi_bytes) {
+		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
+
+		t->hi_bytes = t->delta_bytes;
+		if (b > t->peak_seen_bytes)
+			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
+	}
+	if (t->delta_objects > t->hi_objects) {
+		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
+			    t->delta_objects;
+
+		t->hi_objects = t->delta_objects;
+		if (o > t->peak_seen_objects)
+			raise_peak(&peak_objects, o, &t->peak_seen_objects);
+	}
+	fold_if_far_bytes(t);
+}
+
+static inline void live_sub_fast(struct tstats *t, int64_t bytes)
+{
+	t->delta_bytes -= bytes;
+	t->delta_objects--;
+	fold_if_far_bytes(t);
+}
+
 static inline unsigned size_bin(size_t n)
 {
 	return n ? 64 - (unsigned)__builtin_clzll((unsigned long long)n) : 0;
@@ -459,16 +503,17 @@ static inline int sample_now(struct tstats *t, int k)
  * Each block the shim hands out carries 16 bytes in front of the pointer the
  * program sees: the requested size, and a tag of the allocating thread's
  * serial, the offset of the program's pointer from the next allocator's block
- * and a check value derived from the address.  Reading it at free touches the
- * block's own cache line (the allocator is about to touch it too), where a
- * side table costs a cache miss and shared lock traffic per free.
+ * and a constant, nonzero check value (one compare; free clears it, so no
+ * stale copy survives).  Reading it at free touches the block's own cache
+ * line (the allocator is about to touch it too), where a side table costs a
+ * cache miss and shared lock traffic per free.
  *
  * The offset is 16 for malloc, calloc and realloc (so the allocator's 16-byte
  * alignment is kept) and the alignment (at least 16) for the memalign family,
  * which keeps the program's alignment; it is a power of two, stored as its
  * logarithm.  A pointer whose check value does not match was not handed out
- * by this shim (or was freed already: free clears the tag): it is forwarded
- * unchanged and counted.
+ * by this shim (or was freed already: free clears the check value): it is
+ * forwarded unchanged and counted.
  */
 #define HDR_BYTES 16
 #define HDR_SHIFT 4                   /* log2(HDR_BYTES) */
@@ -477,13 +522,14 @@ static inline int sample_now(struct tstats *t, int k)
 struct hdr {
 	uint64_t size;                /* requested bytes */
 	uint32_t owner_shift;         /* thread serial << 8 | log2(offset) */
-	uint32_t check;               /* HDR_CHECK ^ address bits; 0 once freed */
+	uint32_t check;               /* HDR_CHECK; 0 once freed */
 };
 
-/* Never 0: a freed block (cleared) or an arena block (zero there) fails it. */
+/* Not 0: a freed block (cleared) or an arena block (zero there) fails it. */
 static inline uint32_t hdr_check(const void *q)
 {
-	return (HDR_CHECK ^ (uint32_t)((uintptr_t)q >> 4)) | 1;
+	(void)q;
+	return HDR_CHECK;
 }
 
 static inline struct hdr *hdr_of(void *q)
@@ -725,6 +771,7 @@ static __attribute__((noinline)) void *malloc_general(size_t n)
 
 		p = next.malloc(m);
 		record_latency(t, LAT_MALLOC, ticks_end() - t0);
+		fold_delta(t);
 	} else {
 		p = next.malloc(m);
 	}
@@ -774,6 +821,7 @@ static __attribute__((noinline)) void free_general(void *p)
 
 		next.free(p);
 		record_latency(t, LAT_FREE, ticks_end() - t0);
+		fold_delta(t);
 	} else {
 		next.free(p);
 	}
@@ -807,7 +855,7 @@ void *malloc(size_t n)
 		bump(&t->failed, 1);
 		return NULL;
 	}
-	live_add(t, (int64_t)n);
+	live_add_fast(t, (int64_t)n);
 	return hdr_put(p, HDR_SHIFT, n, t->serial);
 }
 
@@ -827,7 +875,9 @@ void free(void *p)
 	t->tick[LAT_FREE] = tick;
 	tl_state = ST_IN;
 	bump(&t->calls[CALL_free], 1);
-	track_free(t, h);
+	live_sub_fast(t, (int64_t)h->size);
+	if ((h->owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
+		bump(&t->remote_frees, 1);
 	h->check = 0;
 	next.free(hdr_base(p));
 	tl_state = ST_OUT;
@@ -1259,7 +1309,7 @@ __attribute__((destructor)) static void profile_dump(void)
 	w_pair(&w, "shim_peak_bytes", "", atomic_load(&mapped_peak));
 	w_pair(&w, "header_bytes", "", HDR_BYTES);
 	w_pair(&w, "peak_error_bytes", "", (uint64_t)FLUSH_BYTES * (nblocks ? nblocks - 1 : 0));
-	w_pair(&w, "peak_error_objects", "", (uint64_t)FLUSH_OBJECTS * (nblocks ? nblocks - 1 : 0));
+	w_pair(&w, "peak_error_objects", "", (uint64_t)OBJECTS_BOUND * (nblocks ? nblocks - 1 : 0));
 	w_pair(&w, "sample_every", "", SAMPLE_EVERY);
 	for (k = 0; k < NLAT; k++) {
 		w_str(&w, lat_names[k]);
