@@ -8,7 +8,7 @@ packages="
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	libxalan-c-dev xalan
 	gnuplot-nox valgrind chromium
-	python3 bsdutils procps file
+	python3 python3-yaml bsdutils procps file
 "
 missing=
 for p in $packages; do
