@@ -24,21 +24,22 @@
  *     static arena whose blocks are never forwarded to the real free.
  *   - Calls made while a call of the same thread is inside the shim (an
  *     allocator whose calloc calls malloc, the C library's reallocarray that
- *     calls realloc) are forwarded without being counted, so each of the
- *     program's calls is counted once and the live table sees each block once.
- *   - Counters are per thread (relaxed atomic loads and stores, no locked
+ *     calls realloc) are forwarded without being counted and without a
+ *     header, so each of the program's calls is counted once.
+ *   - Counters are per thread (written only by their owner: no locked
  *     instructions) in blocks that a thread takes on its first call and gives
  *     back at exit for the next new thread to keep adding to; the dump at exit
  *     sums them while other threads may still run.
- *   - Live blocks are kept in a side table (pointer -> requested size and
- *     allocating thread): 64 shards, each an open-addressing table with
- *     linear probing and backward-shift deletion under its own spin lock,
- *     doubled when three quarters full.
+ *   - Each block has a 16-byte header in front (requested size, allocating
+ *     thread, offset, check value): the allocator is asked for that much
+ *     more, so profile trials are never timing trials.  Pointers without the
+ *     header are forwarded untouched and counted.
  *   - Peak live bytes: each thread keeps its own delta and folds it into the
- *     shared total when it exceeds 64 KiB (or 256 objects); the peak is
- *     checked against the shared total plus the thread's own delta at every
- *     allocation.  Exact for one thread; with T threads it may miss at most
- *     (T - 1) x 64 KiB (x 256 objects) of other threads' unfolded deltas.
+ *     shared total when it exceeds 64 KiB (objects: 256, and at every
+ *     sampled malloc and free); the peak is checked against the shared total
+ *     plus the thread's own delta whenever that delta reaches a new high.
+ *     Exact for one thread; with T threads it may miss at most (T - 1) x
+ *     64 KiB (x 320 objects) of other threads' unfolded deltas.
  *
  * Only the first process writes: the variable is removed from the
  * environment at start-up (programs it executes are not profiled) and a
@@ -374,7 +375,8 @@ static inline void fold_if_far(struct tstats *t)
 		fold_delta(t);
 }
 
-static inline void live_add(struct tstats *t, int64_t bytes)
+/* An allocation of bytes: the deltas, and the peaks at a new high. */
+static inline void live_grow(struct tstats *t, int64_t bytes)
 {
 	t->delta_bytes += bytes;
 	t->delta_objects++;
@@ -393,6 +395,11 @@ static inline void live_add(struct tstats *t, int64_t bytes)
 		if (o > t->peak_seen_objects)
 			raise_peak(&peak_objects, o, &t->peak_seen_objects);
 	}
+}
+
+static inline void live_add(struct tstats *t, int64_t bytes)
+{
+	live_grow(t, bytes);
 	fold_if_far(t);
 }
 
@@ -418,23 +425,7 @@ static inline void fold_if_far_bytes(struct tstats *t)
 
 static inline void live_add_fast(struct tstats *t, int64_t bytes)
 {
-	t->delta_bytes += bytes;
-	t->delta_objects++;
-	if (t->delta_bytes > t->hi_bytes) {
-		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
-
-		t->hi_bytes = t->delta_bytes;
-		if (b > t->peak_seen_bytes)
-			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
-	}
-	if (t->delta_objects > t->hi_objects) {
-		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
-			    t->delta_objects;
-
-		t->hi_objects = t->delta_objects;
-		if (o > t->peak_seen_objects)
-			raise_peak(&peak_objects, o, &t->peak_seen_objects);
-	}
+	live_grow(t, bytes);
 	fold_if_far_bytes(t);
 }
 
