@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sqlite3.h>
+
 #include "ngbench/report.h"
 
 void ngb_sort_doubles(double *v, size_t n);
@@ -136,6 +138,62 @@ struct group {
 	int threads;
 };
 
+/* ---- allocation profiles and memory over time (profile.c) ----------------- */
+
+/* The profile.* latency percentiles shown: p50, p99, p99.9, max. */
+#define PROF_NLAT 4
+extern const char *const prof_lat_keys[PROF_NLAT];   /* "p50", "p99", "p999", "max" */
+extern const char *const prof_lat_labels[PROF_NLAT]; /* "p50", "p99", "p99.9", "max" */
+
+/* One workload x threads x allocator over its profile trials (medians). */
+struct prof_cell {
+	char *workload, *allocator;
+	int threads;
+	size_t group, ntrials;
+	double frag, peak_rss_kb, blowup;   /* blowup: from the timing trials' max RSS */
+	double malloc_ns[PROF_NLAT], free_ns[PROF_NLAT];
+	double *size_count;                 /* per prof.bin: summed over the trials */
+};
+
+/* The workload's side of a profile (the Hoard paper's table): one per group. */
+struct prof_group {
+	char *workload;
+	int threads;
+	size_t ntrials;                     /* every allocator's profile trials */
+	double peak_live, requested, allocations, avg_size;
+};
+
+/* Memory over time of one workload x threads x allocator (timing trials). */
+struct rss_cell {
+	char *workload, *allocator;
+	int threads;
+	size_t group, ntrials;              /* trials with samples */
+	int64_t rep_trial;                  /* the median-metric trial, drawn */
+	double *t_s, *mib;                  /* its samples */
+	size_t nsamples;
+	double peak_kb, end_kb, given_back; /* medians over the trials */
+};
+
+struct prof {
+	struct prof_group *groups;
+	size_t ngroups;
+	struct prof_cell *cells;
+	size_t ncells;
+	double *bin_lo, *bin_hi;            /* the size histogram's bins, ascending */
+	size_t nbins;
+	struct group *rgroups;              /* workload x threads with RSS samples */
+	size_t nrgroups;
+	struct rss_cell *rss;
+	size_t nrss;
+	char **allocators;                  /* the report's order, then any others */
+	size_t nallocators;
+};
+
+/* Reads the session's profile trials and RSS samples into r->prof (NULL
+ * when it has neither); after the cells are summarized. */
+int prof_load(sqlite3 *db, struct ngb_report *r, struct ngb_err *e);
+void prof_free(struct prof *p);
+
 struct ngb_report {
 	int64_t session_id;
 	/* the session row: name/value pairs in display order */
@@ -162,6 +220,7 @@ struct ngb_report {
 	char **allocators;       /* in display order, the baseline first */
 	size_t nallocators;
 	size_t min_runs;         /* fewest succeeded trials of a cell */
+	struct prof *prof;       /* profiles and RSS over time; NULL: none */
 };
 
 /* ---- the parts of a report ------------------------------------------------ */

@@ -639,6 +639,8 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 		rc = choose_baseline(r, opt, e);
 	if (!rc && summarize(r))
 		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	if (!rc)
+		rc = prof_load(db, r, e);
 	free(L.refs);
 	if (rc) {
 		ngb_report_free(r);
@@ -691,5 +693,6 @@ void ngb_report_free(struct ngb_report *r)
 	free(r->cpu_model), free(r->kernel), free(r->os), free(r->libc), free(r->version);
 	free(r->commit), free(r->command_line), free(r->label), free(r->config);
 	free(r->baseline), free(r->baseline_note);
+	prof_free(r->prof);
 	free(r);
 }

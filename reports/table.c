@@ -510,6 +510,148 @@ static void header_lines(const struct ngb_report *r, const struct prose *p)
 	para_end(p);
 }
 
+/* ---- allocation profiles and memory over time (profile.c) ----------------- */
+
+static char *bytes_str(double v)
+{
+	char b[64];
+
+	if (isnan(v))
+		return strdup("n/a");
+	if (v >= 1024.0 * 1024 * 1024)
+		snprintf(b, sizeof(b), "%.2f GiB", v / (1024.0 * 1024 * 1024));
+	else if (v >= 1024 * 1024)
+		snprintf(b, sizeof(b), "%.1f MiB", v / (1024 * 1024));
+	else if (v >= 1024)
+		snprintf(b, sizeof(b), "%.1f KiB", v / 1024);
+	else
+		snprintf(b, sizeof(b), "%.0f B", v);
+	return strdup(b);
+}
+
+static char *ns_str(double v)
+{
+	return isnan(v) ? strdup("n/a") : xfmt("%.0f", v);
+}
+
+static void workload_profile_table(const struct prof *p, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "WORKLOAD", "THREADS", "PROFILE TRIALS", "MAX LIVE",
+					    "TOTAL REQUESTED", "OBJECTS", "AVERAGE SIZE" };
+	struct tab t = { 7, head, "lrrrrrr", NULL, 0, 0 };
+	char *v[7];
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct prof_group *g = &p->groups[i];
+
+		v[0] = strdup(g->workload);
+		v[1] = threads_str(g->threads);
+		v[2] = xfmt("%zu", g->ntrials);
+		v[3] = bytes_str(g->peak_live);
+		v[4] = bytes_str(g->requested);
+		v[5] = num_str(g->allocations);
+		v[6] = bytes_str(g->avg_size);
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+static void allocator_profile_table(const struct prof *p, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "PROFILE TRIALS",
+					    "FRAGMENTATION", "BLOWUP", "MALLOC p50", "p99",
+					    "p99.9", "max", "FREE p50", "p99", "p99.9", "max" };
+	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0 };
+	char *v[14];
+	size_t i, j;
+
+	for (i = 0; i < p->ncells; i++) {
+		const struct prof_cell *c = &p->cells[i];
+
+		v[0] = strdup(c->workload);
+		v[1] = threads_str(c->threads);
+		v[2] = strdup(c->allocator);
+		v[3] = xfmt("%zu", c->ntrials);
+		v[4] = isnan(c->frag) ? strdup("n/a") : xfmt("%.2f", c->frag);
+		v[5] = isnan(c->blowup) ? strdup("n/a") : xfmt("%.2f", c->blowup);
+		for (j = 0; j < PROF_NLAT; j++) {
+			v[6 + j] = ns_str(c->malloc_ns[j]);
+			v[10 + j] = ns_str(c->free_ns[j]);
+		}
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+static void rss_end_table(const struct prof *p, enum tab_kind k, FILE *out)
+{
+	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
+					    "PEAK RSS", "RSS AT END", "GIVEN BACK" };
+	struct tab t = { 7, head, "lrlrrrr", NULL, 0, 0 };
+	char *v[7];
+	size_t i;
+
+	for (i = 0; i < p->nrss; i++) {
+		const struct rss_cell *c = &p->rss[i];
+
+		v[0] = strdup(c->workload);
+		v[1] = threads_str(c->threads);
+		v[2] = strdup(c->allocator);
+		v[3] = xfmt("%zu", c->ntrials);
+		v[4] = bytes_str(c->peak_kb * 1024);
+		v[5] = bytes_str(c->end_kb * 1024);
+		v[6] = isnan(c->given_back) ? strdup("n/a") : xfmt("%.1f%%", 100 * c->given_back);
+		tab_row(&t, v);
+	}
+	tab_render(&t, k, out);
+	tab_release(&t);
+}
+
+static void profile_sections(const struct ngb_report *r, enum tab_kind k, FILE *out)
+{
+	const struct prof *p = r->prof;
+	struct prose pr = { k, out };
+
+	if (!p)
+		return;
+	if (p->ncells) {
+		heading(&pr, "Allocation profile of each workload");
+		workload_profile_table(p, k, out);
+		para_begin(&pr);
+		fputs("What each workload asks of its allocator, as in the Hoard paper's table of "
+		      "benchmarks: the peak of the requested bytes live at once (MAX LIVE), the sum of "
+		      "all requested sizes, the allocation calls (OBJECTS) and their average size. "
+		      "These do not depend on the allocator: each is the median over every profile "
+		      "trial of the workload and thread count, of all the allocators (with several "
+		      "threads MAX LIVE may miss up to (threads - 1) x 64 KiB).", out);
+		para_end(&pr);
+		heading(&pr, "Fragmentation, blowup and malloc/free latency (ns) per allocator");
+		allocator_profile_table(p, k, out);
+		para_begin(&pr);
+		fputs("Medians over each allocator's profile trials. FRAGMENTATION is the Hoard "
+		      "paper's peak memory from the system (peak RSS, less the profiler's own memory "
+		      "and headers) over the peak of live requested bytes; RSS includes the program's "
+		      "code, so small heaps read high. BLOWUP is the allocator's median max RSS in "
+		      "the timing trials over the smallest among the allocators for the same workload "
+		      "and thread count (1: the best). Latency: every 64th call, timed by the "
+		      "time-stamp counter, percentiles within 9%.", out);
+		para_end(&pr);
+	}
+	if (p->nrss) {
+		heading(&pr, "Memory given back: RSS at the end against the peak");
+		rss_end_table(p, k, out);
+		para_begin(&pr);
+		fputs("Medians over the timing trials with RSS samples (warm-up left out): PEAK RSS "
+		      "is wait4's maximum (or the largest sample), RSS AT END the last sample taken "
+		      "before the program exited, GIVEN BACK the share of the peak returned to the "
+		      "system by then.", out);
+		para_end(&pr);
+	}
+}
+
 /* Everything but the plots; HTML gets only the body part. */
 static void write_prose(const struct ngb_report *r, enum tab_kind k, FILE *out, int header)
 {
@@ -551,6 +693,7 @@ static void write_prose(const struct ngb_report *r, enum tab_kind k, FILE *out, 
 		}
 		counter_notes(r, &p);
 	}
+	profile_sections(r, k, out);
 	if (r->nfailures) {
 		heading(&p, "Trials that did not succeed");
 		failure_table(r, k, out);
