@@ -560,7 +560,7 @@ static void workload_profile_table(const struct prof *p, enum tab_kind k, FILE *
 
 static void allocator_profile_table(const struct prof *p, enum tab_kind k, FILE *out)
 {
-	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "PROFILE TRIALS",
+	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
 					    "FRAGMENTATION", "BLOWUP", "MALLOC p50", "p99",
 					    "p99.9", "max", "FREE p50", "p99", "p99.9", "max" };
 	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0 };
@@ -813,6 +813,61 @@ static json_t *jsession(const struct ngb_report *r)
 	return s;
 }
 
+/* The profiles and RSS summaries, for JSON; NULL when the session has neither. */
+static json_t *jprofile(const struct prof *p)
+{
+	json_t *o, *wl = json_array(), *al = json_array(), *rss = json_array(), *bins = json_array();
+	size_t i, j;
+
+	for (i = 0; i < p->ngroups; i++) {
+		const struct prof_group *g = &p->groups[i];
+
+		json_array_append_new(wl, json_pack("{s:o, s:i, s:I, s:o, s:o, s:o, s:o}", "workload",
+						    json_text(g->workload), "threads", g->threads,
+						    "profile_trials", (json_int_t)g->ntrials,
+						    "peak_live_bytes", json_num(g->peak_live),
+						    "bytes_requested", json_num(g->requested),
+						    "allocations", json_num(g->allocations),
+						    "avg_request_bytes", json_num(g->avg_size)));
+	}
+	for (i = 0; i < p->nbins; i++)
+		json_array_append_new(bins, json_pack("[o, o]", json_num(p->bin_lo[i]),
+						      json_num(p->bin_hi[i])));
+	for (i = 0; i < p->ncells; i++) {
+		const struct prof_cell *c = &p->cells[i];
+		json_t *m = json_object(), *f = json_object(), *sz = json_array();
+
+		for (j = 0; j < PROF_NLAT; j++) {
+			json_object_set_new(m, prof_lat_keys[j], json_num(c->malloc_ns[j]));
+			json_object_set_new(f, prof_lat_keys[j], json_num(c->free_ns[j]));
+		}
+		for (j = 0; j < p->nbins; j++)
+			json_array_append_new(sz, json_num(c->size_count[j]));
+		json_array_append_new(al, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+						    "workload", json_text(c->workload), "threads",
+						    c->threads, "allocator", json_text(c->allocator),
+						    "profile_trials", (json_int_t)c->ntrials,
+						    "fragmentation", json_num(c->frag), "blowup",
+						    json_num(c->blowup), "malloc_ns", m, "free_ns", f,
+						    "size_counts", sz));
+	}
+	for (i = 0; i < p->nrss; i++) {
+		const struct rss_cell *c = &p->rss[i];
+
+		json_array_append_new(rss, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:I}",
+						     "workload", json_text(c->workload), "threads",
+						     c->threads, "allocator", json_text(c->allocator),
+						     "trials", (json_int_t)c->ntrials, "peak_rss_kb",
+						     json_num(c->peak_kb), "end_rss_kb",
+						     json_num(c->end_kb), "given_back",
+						     json_num(c->given_back), "plotted_trial",
+						     (json_int_t)c->rep_trial));
+	}
+	o = json_pack("{s:o, s:o, s:o, s:o}", "workloads", wl, "size_bins", bins, "allocators", al,
+		      "rss", rss);
+	return o;
+}
+
 int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 {
 	json_t *root, *cells = json_array(), *geo = json_array(), *fails = json_array();
@@ -876,6 +931,11 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 			 fails);
 	if (!root)
 		return ngb_err_set(e, -ENOMEM, "cannot build the JSON report");
+	/* only when there is something: a session without profiles reports as before */
+	if (r->prof && json_object_set_new(root, "profile", jprofile(r->prof))) {
+		json_decref(root);
+		return ngb_err_set(e, -ENOMEM, "cannot build the JSON report");
+	}
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);
