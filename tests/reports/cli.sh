@@ -4,7 +4,7 @@
 # and a report over 10,000 trials in under 2 seconds.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 45
+plan 50
 
 fixture_db "$DB"; ok $? "the fixture database is built"
 out=$SCRATCH/out err=$SCRATCH/err
@@ -51,6 +51,22 @@ NGBENCH_GNUPLOT=none "$NGBENCH" report 1 --output-dir="$SCRATCH/ng" >"$out" 2>"$
 test -s "$SCRATCH/ng/plots/speedup.gp" && ! test -e "$SCRATCH/ng/plots/speedup.svg"; ok $? "scripts written, nothing rendered"
 contains "$err" "apt-get install gnuplot-nox" "and says how to get the plots"
 
+# session 3: profiles and RSS samples give their tables and plots (fixture.c checks the numbers)
+"$NGBENCH" report profiled --output-dir="$SCRATCH/p" >"$out" 2>"$err"; ok $? "a report folder of a profiled session"
+grep -q "Allocation profile of each workload" "$SCRATCH/p/report.md" &&
+	grep -q "Memory given back" "$SCRATCH/p/report.html"; ok $? "with the profile and RSS tables"
+# fastalloc's share of calls: 60 and 140 of 200 (ptmalloc2 first: 30 and 70 of 100)
+is "$(awk '/^# series 1/ { s = 1 } s && NF == 4 && $1 !~ /^#/ { printf "%s ", $2 }' "$SCRATCH/p/plots/sizes-0.dat")" "30 70 " \
+	"the size-class plot's data: fastalloc's shares"
+# the median-run trial of ptmalloc2 (trial 42): 4 samples, the last 0.75 MiB at 0.03 s
+is "$(awk '/^# series 0/ { s = 1 } /^# series 1/ { s = 0 } s && $1 !~ /^#/ && $1 != "NaN" && NF == 2' "$SCRATCH/p/plots/rss-time-0.dat" | tail -1)" "0.0300 0.7500" \
+	"the RSS-over-time plot's data"
+if command -v gnuplot >/dev/null; then
+	test -s "$SCRATCH/p/plots/rss-time-0.png" && test -s "$SCRATCH/p/plots/sizes-0.png"; ok $? "both plots rendered"
+else
+	skip "gnuplot is not installed"
+fi
+
 "$NGBENCH" compare 1 2 >"$out" 2>"$err"; is $? 1 "compare: a slower cell exits 1"
 grep -q "^wl .*ptmalloc2 .*slower" "$out"; ok $? "the 1.5x slower cell is 'slower'"
 "$NGBENCH" compare --stat=median --format=json 1 1 >"$out" 2>"$err"; is $? 0 "a session against itself exits 0"
@@ -63,7 +79,7 @@ grep -q "^wl .*ptmalloc2 .*slower" "$out"; ok $? "the 1.5x slower cell is 'slowe
 is "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(len(r), r[0]["format_version"], sum(1 for x in r if x.get("counter.instructions")))' "$out")" "21 1 6" \
 	"one row per trial, versioned, counters as columns"
 "$NGBENCH" export --all --format=json >"$out" 2>"$err"; ok $? "export --all json"
-is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["sessions"]), sum(len(s["trials"]) for s in d["sessions"]))' "$out")" "2 33" \
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["sessions"]), sum(len(s["trials"]) for s in d["sessions"]))' "$out")" "3 42" \
 	"every session and trial"
 "$NGBENCH" export --format=xml >/dev/null 2>"$err"; is $? 2 "unknown export format: exit 2"
 

@@ -85,7 +85,7 @@ int main(void)
 	struct ngb_store *st;
 	struct ngb_err e;
 	sqlite3 *db;
-	json_t *root, *cells, *c, *geo;
+	json_t *root, *cells, *c, *geo, *prof;
 	int fd;
 
 	if (!srcdir)
@@ -104,7 +104,7 @@ int main(void)
 		return 0;
 	}
 	db = ngb_store_db(st);
-	tap_plan(35);
+	tap_plan(61);
 	expect_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "the fixture loads");
 
 	root = render(db, 1, NGB_FORMAT_JSON, &text);
@@ -157,6 +157,63 @@ int main(void)
 	render(db, 1, NGB_FORMAT_HTML, &text);
 	ok(!strstr(text, "<script>") && strstr(text, "&lt;script&gt;alert(1)"), "HTML escapes the label");
 	ok(!strstr(text, "<b>bold") && strstr(text, "&lt;b&gt;bold"), "and the failure reason");
+	free(text);
+
+	/*
+	 * Session 3: profiles and RSS over time (data/fixtures/report.sql).  The
+	 * workload's numbers are the medians over the three profile trials that
+	 * succeeded, of both allocators (trial 48 failed: its 99999s are out).
+	 */
+	root = render(db, 3, NGB_FORMAT_JSON, &text);
+	prof = json_object_get(root, "profile");
+	ok(prof != NULL, "session 3 has a profile section");
+	c = json_array_get(json_object_get(prof, "workloads"), 0);
+	expect_dbl_near(num(c, "profile_trials"), 3, 0, "three profile trials (the failed one left out)");
+	expect_dbl_near(num(c, "peak_live_bytes"), 1200, 0, "max live: median of 1000, 1200, 1400");
+	expect_dbl_near(num(c, "bytes_requested"), 60000, 0, "total requested: median");
+	expect_dbl_near(num(c, "allocations"), 120, 0, "objects: median");
+	expect_dbl_near(num(c, "avg_request_bytes"), 500, 0, "average size");
+	cells = json_object_get(prof, "allocators");
+	c = cell(cells, "pw", "ptmalloc2");
+	ok(c == json_array_get(cells, 0), "the baseline's row first");
+	expect_dbl_near(num(c, "fragmentation"), 4, 0, "fragmentation of ptmalloc2's one trial");
+	expect_dbl_near(num(c, "blowup"), 1, 0, "ptmalloc2 is the best: blowup 1");
+	expect_dbl_near(num(c, "malloc_ns.p999"), 400, 0, "malloc p99.9");
+	c = cell(cells, "pw", "fastalloc");
+	expect_dbl_near(num(c, "fragmentation"), 7, 1e-12, "fragmentation: median of 6 and 8");
+	expect_dbl_near(num(c, "blowup"), 2, 1e-12, "blowup: median max RSS 6144 over 3072");
+	expect_dbl_near(num(c, "malloc_ns.p50"), 40, 1e-12, "malloc p50: median of 30 and 50");
+	expect_dbl_near(num(c, "free_ns.max"), 1250, 1e-12, "free max: median of 1000 and 1500");
+	expect_dbl_near(json_number_value(json_array_get(json_object_get(c, "size_counts"), 1)), 140,
+			0, "size bin [16, 32): 60 + 80 calls (other histograms left out)");
+	expect_int_eq(json_array_size(json_object_get(prof, "size_bins")), 2,
+		      "only the size bins of trials that succeeded");
+	cells = json_object_get(prof, "rss");
+	c = cell(cells, "pw", "ptmalloc2");
+	expect_dbl_near(num(c, "peak_rss_kb"), 3072, 0, "peak RSS: median of 2048, 4096, 3072");
+	expect_dbl_near(num(c, "end_rss_kb"), 1024, 0, "RSS at the end: median of 1024, 2048, 768");
+	expect_dbl_near(num(c, "given_back"), 0.5, 1e-12, "given back: median of 1/2, 1/2, 3/4");
+	expect_dbl_near(num(c, "plotted_trial"), 42, 0, "the median-run trial is plotted");
+	c = cell(cells, "pw", "fastalloc");
+	expect_dbl_near(num(c, "end_rss_kb"), 4608, 0, "RSS at the end: median of 6144 and 3072");
+	expect_dbl_near(num(c, "given_back"), 0.25, 1e-12, "given back: median of 0 and 1/2");
+	expect_dbl_near(num(c, "plotted_trial"), 43, 0, "two runs: the lower median is plotted");
+	json_decref(root);
+	free(text);
+	render(db, 3, NGB_FORMAT_TEXT, &text);
+	ok(strstr(text, "Allocation profile of each workload") && strstr(text, "1.2 KiB") &&
+		   strstr(text, "Memory given back") && strstr(text, "50.0%"),
+	   "the text report has the profile and RSS tables");
+	free(text);
+
+	/* a session without profiles or RSS samples reports as before */
+	root = render(db, 1, NGB_FORMAT_JSON, &text);
+	ok(!json_object_get(root, "profile"), "session 1: no profile in JSON");
+	json_decref(root);
+	free(text);
+	render(db, 1, NGB_FORMAT_TEXT, &text);
+	ok(!strstr(text, "Allocation profile") && !strstr(text, "Memory given back"),
+	   "session 1: no empty profile or RSS sections");
 	free(text);
 
 	/* compare: session 2's ptmalloc2 is 1.5 times slower, its fastalloc the same */
