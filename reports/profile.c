@@ -83,6 +83,21 @@ static void *grow(void *v, size_t n, size_t size)
 	return realloc(v, (n + 1) * size);
 }
 
+/* The next row of a query whose columns 1-3 are workload, threads, allocator. */
+static int step_cell(sqlite3_stmt *s, const char **wl, int *threads, const char **al)
+{
+	int rc = sqlite3_step(s);
+
+	*wl = *al = NULL;
+	*threads = 0;
+	if (rc == SQLITE_ROW) {
+		*wl = (const char *)sqlite3_column_text(s, 1);
+		*threads = sqlite3_column_int(s, 2);
+		*al = (const char *)sqlite3_column_text(s, 3);
+	}
+	return rc;
+}
+
 /* The profile trials' numbers: one prof_cell per workload x threads x allocator. */
 static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
@@ -105,16 +120,11 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 		return sql_fail(db, e, "the profiles");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	for (;;) {
-		const char *wl = NULL, *al = NULL;
-		int threads = 0, row;
+		const char *wl, *al;
+		int threads, row;
 
-		rc = sqlite3_step(s);
+		rc = step_cell(s, &wl, &threads, &al);
 		row = rc == SQLITE_ROW;
-		if (row) {
-			wl = (const char *)sqlite3_column_text(s, 1);
-			threads = sqlite3_column_int(s, 2);
-			al = (const char *)sqlite3_column_text(s, 3);
-		}
 		/* close the cell (and the group) that ends here */
 		if (c && (!row || !same_cell(c->workload, c->threads, c->allocator, wl, threads, al))) {
 			c->frag = ngb_median(cur[K_FRAG].v, cur[K_FRAG].n);
@@ -367,17 +377,12 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 		return sql_fail(db, e, "the RSS samples");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	for (;;) {
-		const char *wl = NULL, *al = NULL;
-		int threads = 0, row;
+		const char *wl, *al;
+		int threads, row;
 		double v;
 
-		rc = sqlite3_step(s);
+		rc = step_cell(s, &wl, &threads, &al);
 		row = rc == SQLITE_ROW;
-		if (row) {
-			wl = (const char *)sqlite3_column_text(s, 1);
-			threads = sqlite3_column_int(s, 2);
-			al = (const char *)sqlite3_column_text(s, 3);
-		}
 		if (c && (!row || !same_cell(c->workload, c->threads, c->allocator, wl, threads, al))) {
 			if (close_rss_cell(c, tr, ntr, &t_ms, &kb))
 				goto oom;
