@@ -370,14 +370,12 @@ static int check_param(const struct ngb_workload *wl, const struct ngb_workload_
 	return 0;
 }
 
+/* The index of a parameter in the registry entry, or -1. */
 static int param_index(const struct ngb_workload *wl, const char *name)
 {
-	int i;
+	const struct ngb_workload_param *p = ngb_workload_param_find(wl, name);
 
-	for (i = 0; wl->params[i].name; i++)
-		if (!strcmp(wl->params[i].name, name))
-			return i;
-	return -1;
+	return p ? (int)(p - wl->params) : -1;
 }
 
 /* Applies "a=1 b=2" (a preset) or a single "a=1" (--set) onto values. */
