@@ -112,11 +112,27 @@ static int sql_err(struct ngb_store *st, struct ngb_err *e, const char *what)
 			   sqlite3_errmsg(st->db));
 }
 
+/*
+ * SQLite returns SQLITE_BUSY at once, without calling the busy handler, when
+ * waiting could deadlock (two connections of a new file switching it to WAL,
+ * or upgrading a read lock): retry such statements for as long as the busy
+ * timeout would have waited, so that runs sharing a file never fail on it.
+ */
+#define BUSY_RETRY_MS 30000
+
 static int exec_sql(struct ngb_store *st, const char *sql, struct ngb_err *e)
 {
 	char *msg = NULL;
+	int rc, waited = 0;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	while ((rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg)) == SQLITE_BUSY &&
+	       waited < BUSY_RETRY_MS) {
+		sqlite3_free(msg);
+		msg = NULL;
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+	if (rc != SQLITE_OK) {
 		ngb_err_set(e, -EIO, "database '%s': %s", st->path, msg ? msg : "unknown error");
 		sqlite3_free(msg);
 		return -EIO;
@@ -141,11 +157,6 @@ static int pragma_int(struct ngb_store *st, const char *pragma, int *out)
 	return rc;
 }
 
-static int count_tables(struct ngb_store *st, int *out)
-{
-	return pragma_int(st, "SELECT count(*) FROM sqlite_schema", out);
-}
-
 static int migrate_to(struct ngb_store *st, int from, int to, struct ngb_err *e)
 {
 	char buf[128];
@@ -155,7 +166,7 @@ static int migrate_to(struct ngb_store *st, int from, int to, struct ngb_err *e)
 		if (exec_sql(st, "BEGIN IMMEDIATE", e))
 			return -EIO;
 		/* Another process may have migrated while we waited for the lock. */
-		int now;
+		int now = 0;
 		if (pragma_int(st, "PRAGMA user_version", &now) != SQLITE_OK) {
 			exec_sql(st, "ROLLBACK", NULL);
 			return sql_err(st, e, "cannot read the schema version");
@@ -192,19 +203,35 @@ rollback:
  */
 static int check_identity(struct ngb_store *st, int *version, struct ngb_err *e)
 {
+	/*
+	 * One statement, so one snapshot: read separately, another run could
+	 * commit its first migration between the reads and this one would see
+	 * its tables without its application_id.
+	 */
+	static const char sql[] =
+		"SELECT (SELECT application_id FROM pragma_application_id),"
+		" (SELECT count(*) FROM sqlite_schema),"
+		" (SELECT user_version FROM pragma_user_version)";
+	sqlite3_stmt *s;
 	int appid = 0, ntables = 0, rc;
 
-	rc = pragma_int(st, "PRAGMA application_id", &appid);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			appid = sqlite3_column_int(s, 0);
+			ntables = sqlite3_column_int(s, 1);
+			*version = sqlite3_column_int(s, 2);
+			rc = SQLITE_OK;
+		}
+		sqlite3_finalize(s);
+	}
 	if (rc == SQLITE_NOTADB)
 		return ngb_err_set(e, -EINVAL,
 				   "'%s' is not an ngbench database (not an SQLite file); "
 				   "give another path with --db", st->path);
 	if (rc != SQLITE_OK)
-		return sql_err(st, e, "cannot read the header");
-	if (count_tables(st, &ntables) != SQLITE_OK)
-		return sql_err(st, e, "cannot read the schema");
-	if (pragma_int(st, "PRAGMA user_version", version) != SQLITE_OK)
-		return sql_err(st, e, "cannot read the schema version");
+		return sql_err(st, e, "cannot read the header and schema");
 	if (ntables == 0 && appid == 0 && *version == 0)
 		return 0; /* new and empty: ours to initialize */
 	if (appid != NGB_STORE_APPLICATION_ID)
