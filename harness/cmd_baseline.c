@@ -39,6 +39,11 @@ static const char baseline_usage[] =
 	"Options of save:\n"
 	"  -x, --experiment=NAME  run this experiment (name or INI path) and save its session\n"
 	"  -s, --session=SEL      save a stored session instead (number, label or 'latest')\n"
+	"      --control=ALLOC    timed cells: keep each run's metric over that of this\n"
+	"                         allocator's run in the same round (it must be among the\n"
+	"                         experiment's allocators); the gate then judges these\n"
+	"                         ratios, which the machine's drift between sessions does\n"
+	"                         not move (docs/ci.md); its own cells are not kept\n"
 	"  -o, --output=FILE      the baseline file to write ('-': standard output)\n"
 	"  -r, --repetitions=N    with --experiment: override its repetitions (a baseline\n"
 	"                         with more runs knows a noisy allocator's spread better)\n"
@@ -98,6 +103,7 @@ static int save(int argc, const char **argv)
 	static const struct option opts[] = {
 		{ "experiment", required_argument, NULL, 'x' },
 		{ "session", required_argument, NULL, 's' },
+		{ "control", required_argument, NULL, 'C' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "repetitions", required_argument, NULL, 'r' },
 		{ "allocator", required_argument, NULL, 'a' },
@@ -109,7 +115,7 @@ static int save(int argc, const char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *xname = NULL, *sel = NULL, *outp = NULL, *reps = NULL, *allocs = NULL;
-	const char *cpus = NULL, *label = NULL, *db = NULL;
+	const char *cpus = NULL, *label = NULL, *db = NULL, *control = NULL;
 	struct ngb_baseline *b = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_err e;
@@ -124,6 +130,7 @@ static int save(int argc, const char **argv)
 		switch (c) {
 		case 'x': xname = optarg; break;
 		case 's': sel = optarg; break;
+		case 'C': control = optarg; break;
 		case 'o': outp = optarg; break;
 		case 'r': reps = optarg; break;
 		case 'a': allocs = optarg; break;
@@ -173,7 +180,7 @@ static int save(int argc, const char **argv)
 		free(lab);
 		return rc;
 	}
-	rc = ngb_baseline_from_session(ngb_store_db(st), sid, &b, &e);
+	rc = ngb_baseline_from_session(ngb_store_db(st), sid, control, &b, &e);
 	ngb_store_close(st);
 	free(lab);
 	if (rc)
@@ -255,7 +262,7 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	struct ngb_err e;
 	int rc;
 
-	if (ngb_baseline_from_session(ngb_store_db(st), sid, &cur, &e))
+	if (ngb_baseline_from_session(ngb_store_db(st), sid, base->control, &cur, &e))
 		return error("%s", e.msg) ? 1 : 1;
 	rc = ngb_gate_run(base, cur, gopt, &g, &e);
 	if (rc) {

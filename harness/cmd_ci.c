@@ -28,7 +28,9 @@ static const char ci_usage[] =
 	"  simulated cells (--counters=sim)  instructions and D1 / last-level misses (per\n"
 	"      operation, or per run) may rise by the threshold plus twice the range\n"
 	"      the baseline's own runs showed; deterministic allocators show none\n"
-	"  timed cells  as 'ngbench compare' (--stat, --min-effect): slower is a regression\n"
+	"  timed cells  as 'ngbench compare' (--stat, --min-effect): slower is a regression;\n"
+	"      with a control in the baseline ('baseline save --control'), each run's\n"
+	"      metric over the control's run in its round, by median unless --stat\n"
 	"A cell whose trials failed, or that is missing from the run, fails too.\n"
 	"\n"
 	"Options:\n"
@@ -57,7 +59,10 @@ static const char ci_usage[] =
 	"\n"
 	"Example (this project's own CI, docs/ci.md):\n"
 	"  ngbench ci --experiment=ci-sim --baseline-file=data/baselines/ci-sim.baseline \\\n"
-	"             --cpus=0 --summary=ci-summary.md --junit=ci-junit.xml\n";
+	"             --cpus=0 --summary=ci-summary.md --junit=ci-junit.xml\n"
+	"A timed gate against the control ptmalloc2 (baseline saved on the runner):\n"
+	"  ngbench baseline save --experiment=ci-time --control=ptmalloc2 -o time.baseline\n"
+	"  ngbench ci --experiment=ci-time --baseline-file=time.baseline\n";
 
 int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g)
 {
@@ -70,6 +75,7 @@ int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gat
 	case 'S':
 		if (ngb_compare_stat_parse(arg, &g->time.stat))
 			return usage_error(cmd, "unknown statistic '%s': use min, p25 or median", arg);
+		g->stat_given = 1;
 		return 0;
 	case 'M':
 		if (compare_parse_effect(arg, &g->time.min_effect))
@@ -104,7 +110,7 @@ int cmd_ci(int argc, const char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0 };
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 0 };
 	const char *xname = NULL, *bfile = NULL, *summary = NULL, *junit = NULL, *reps = NULL;
 	const char *allocs = NULL, *cpus = NULL, *label = NULL, *db = NULL;
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;

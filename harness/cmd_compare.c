@@ -126,12 +126,12 @@ int cmd_compare(int argc, const char **argv)
 	struct ngb_compare_options copt = { NGB_STAT_P25, 0.05, 0.95 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
 	const char *db = NULL, *bfile = NULL;
-	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0 };
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 0 };
 	struct ngb_compare *cmp;
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t a, b;
-	int c, rc;
+	int c, rc, stat_given = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -144,6 +144,7 @@ int cmd_compare(int argc, const char **argv)
 			if (ngb_compare_stat_parse(optarg, &copt.stat))
 				return usage_error("compare", "unknown statistic '%s': use min, p25 or median",
 						   optarg);
+			stat_given = 1;
 			break;
 		case 'm':
 			if (compare_parse_effect(optarg, &copt.min_effect))
@@ -175,6 +176,7 @@ int cmd_compare(int argc, const char **argv)
 			return usage_error("compare", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	gopt.stat_given = stat_given;
 	if (bfile)
 		return compare_with_baseline(db, bfile, argc - optind, argv + optind, &copt, &gopt,
 					     fmt);

@@ -12,6 +12,14 @@
  * (time-bounded workloads such as larson do a different amount of work
  * each run), else per run (the work is fixed by the parameters).
  *
+ * With a control allocator (`baseline save --control=NAME`, written as
+ * `control = NAME`), a timed run's value is its metric over the metric of the
+ * control's run in the same round.  Rounds are interleaved, so the pair ran
+ * within seconds of each other: a machine that is 20 % slower this hour
+ * (this VM's runs drift so between sessions) is slower for both, and the
+ * ratio keeps only what the allocator under test changed.  The control's
+ * own cells are not kept: they are the yardstick, not a subject.
+ *
  * The format (reports/README.md) is line-based "key = value" with "[cell]"
  * sections, in a fixed key order and a fixed cell order, so that saving the
  * same measurements twice gives the same bytes and a real change is a
@@ -36,26 +44,29 @@ const char *ngb_sim_metric_name(enum ngb_sim_metric m)
 	return m < NGB_SIM_NMETRICS ? names[m] : "?";
 }
 
+static void cell_release(struct ngb_baseline_cell *c)
+{
+	free(c->workload);
+	free(c->params);
+	free(c->allocator);
+	free(c->allocator_version);
+	free(c->counters);
+	free(c->geometry);
+	free(c->metric);
+	free(c->unit);
+	free(c->values);
+}
+
 void ngb_baseline_free(struct ngb_baseline *b)
 {
 	size_t i;
 
 	if (!b)
 		return;
-	for (i = 0; i < b->ncells; i++) {
-		struct ngb_baseline_cell *c = &b->cells[i];
-
-		free(c->workload);
-		free(c->params);
-		free(c->allocator);
-		free(c->allocator_version);
-		free(c->counters);
-		free(c->geometry);
-		free(c->metric);
-		free(c->unit);
-		free(c->values);
-	}
+	for (i = 0; i < b->ncells; i++)
+		cell_release(&b->cells[i]);
 	free(b->cells);
+	free(b->control);
 	free(b->source);
 	free(b->version);
 	free(b->commit);
@@ -106,7 +117,7 @@ struct trial_acc {
 	double sim[NGB_SIM_NMETRICS];
 	int sim_seen[NGB_SIM_NMETRICS];
 	char *mode, *geometry;
-	int64_t id;
+	int64_t id, round;
 };
 
 static char *col_text(sqlite3_stmt *s, int i)
@@ -232,6 +243,50 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int is_sim(const struct ngb_baseline_cell *c)
+{
+	return c->counters && !strcmp(c->counters, "sim");
+}
+
+static int is_control(const struct ngb_baseline *b, const struct ngb_baseline_cell *c)
+{
+	return b->control && !is_sim(c) && !strcmp(c->allocator, b->control);
+}
+
+/* The control's cell for cell c: the same but for the allocator; SIZE_MAX if none. */
+static size_t control_cell(const struct ngb_baseline *b, const struct ngb_baseline_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncells; i++) {
+		const struct ngb_baseline_cell *k = &b->cells[i];
+
+		if (is_control(b, k) && same_key(k->workload, c->workload) &&
+		    same_key(k->params, c->params) && k->threads == c->threads &&
+		    same_key(k->counters, c->counters))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * The value a timed run contributes: its metric, or with a control its metric
+ * over that of the control's run in the same round (NAN: no such run).
+ * Rounds are interleaved and shuffled, so the control's run is at most one
+ * round's trials away in time and shares the machine's state then.
+ */
+static double run_value(const struct trial_acc *t, size_t nt, size_t j, size_t ctl)
+{
+	size_t k;
+
+	if (ctl == SIZE_MAX)
+		return t[j].value;
+	for (k = 0; k < nt; k++)
+		if (t[k].cell == ctl && t[k].ok && t[k].round == t[j].round && t[k].value > 0)
+			return t[j].value / t[k].value;
+	return NAN;
+}
+
 static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 {
 	size_t i, j, m;
@@ -240,19 +295,27 @@ static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 		struct ngb_baseline_cell *c = &b->cells[i];
 		double *v = calloc(nt + 1, sizeof(*v));
 		int all_ops = 1, any = 0;
+		size_t ctl = b->control && !is_sim(c) && !is_control(b, c) ? control_cell(b, c)
+									      : SIZE_MAX;
 
 		if (!v)
 			return -ENOMEM;
 		for (j = 0; j < nt; j++)
 			if (t[j].cell == i && t[j].ok) {
-				v[c->nvalues++] = t[j].value;
+				double x = b->control && !is_sim(c) && !is_control(b, c)
+						   ? run_value(t, nt, j, ctl) : t[j].value;
+
+				if (isnan(x))
+					c->unpaired++;
+				else
+					v[c->nvalues++] = x;
 				all_ops &= t[j].has_ops && t[j].ops > 0;
 				any = 1;
 			}
 		qsort(v, c->nvalues, sizeof(*v), cmp_double);
 		c->values = v;
 		c->runs = c->nvalues;
-		if (!c->counters || strcmp(c->counters, "sim") || !any)
+		if (!is_sim(c) || !any)
 			continue;
 		/* simulated: the wall time under valgrind says nothing; the counts do */
 		c->per_op = all_ops;
@@ -281,8 +344,22 @@ static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 	return 0;
 }
 
-int ngb_baseline_from_session(sqlite3 *db, int64_t sid, struct ngb_baseline **out,
-			      struct ngb_err *e)
+/* Leaves the control's own cells out: they only divide the others. */
+static void drop_control_cells(struct ngb_baseline *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->ncells; i++) {
+		if (is_control(b, &b->cells[i]))
+			cell_release(&b->cells[i]);
+		else
+			b->cells[n++] = b->cells[i];
+	}
+	b->ncells = n;
+}
+
+int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
+			      struct ngb_baseline **out, struct ngb_err *e)
 {
 	struct ngb_baseline *b;
 	struct trial_acc *t = NULL;
@@ -297,11 +374,14 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, struct ngb_baseline **ou
 	rc = load_fingerprint(db, sid, b, e);
 	if (rc)
 		goto fail;
+	if (control)
+		b->control = rep_strdup(control);
 
 	/* the trials, in id order; their mode is decided by their counters below */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT id, workload, params, threads, allocator, allocator_version,"
-			       " metric, metric_unit, higher_is_better, status, metric_value FROM trials"
+			       " metric, metric_unit, higher_is_better, status, metric_value, round"
+			       " FROM trials"
 			       " WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
 			       " AND status <> 'skipped' ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
 		rc = sql_err(db, e, "the trials");
@@ -322,6 +402,7 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, struct ngb_baseline **ou
 		t[nt].ok = !strcmp((const char *)sqlite3_column_text(s, 9), "ok") &&
 			   sqlite3_column_type(s, 10) != SQLITE_NULL;
 		t[nt].value = sqlite3_column_double(s, 10);
+		t[nt].round = sqlite3_column_int64(s, 11);
 		nt++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -461,11 +542,32 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, struct ngb_baseline **ou
 		if (!b->cells[i].unit)
 			b->cells[i].unit = rep_strdup("");
 	}
+	if (control) {
+		int timed = 0, have = 0;
+
+		for (i = 0; i < b->ncells; i++)
+			timed |= !is_sim(&b->cells[i]);
+		for (i = 0; i < nt; i++)
+			have |= t[i].ok && is_control(b, &b->cells[t[i].cell]);
+		if (!timed) {
+			rc = ngb_err_set(e, -EINVAL, "a control divides timed runs, and this session "
+					 "has none (simulated counts need no control): leave out "
+					 "--control");
+			goto fail;
+		}
+		if (!have) {
+			rc = ngb_err_set(e, -ENOENT, "the control allocator '%s' has no timed trials "
+					 "in this session: add it to the experiment's allocators "
+					 "(it runs in the same rounds as the others)", control);
+			goto fail;
+		}
+	}
 	rc = summarize(b, t, nt);
 	if (rc) {
 		rc = ngb_err_set(e, rc, "out of memory");
 		goto fail;
 	}
+	drop_control_cells(b);
 	qsort(b->cells, b->ncells, sizeof(*b->cells), cmp_cell);
 	for (i = 0; i < nt; i++) {
 		free(t[i].mode);
@@ -535,6 +637,8 @@ int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *
 	kv(out, "kernel", b->kernel);
 	kv(out, "os", b->os);
 	kv(out, "libc", b->libc);
+	if (b->control)
+		kv(out, "control", b->control);
 	for (i = 0; i < b->ncells; i++) {
 		const struct ngb_baseline_cell *c = &b->cells[i];
 
@@ -553,6 +657,8 @@ int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *
 		fprintf(out, "runs = %zu\n", c->runs);
 		if (c->failed)
 			fprintf(out, "failed = %zu\n", c->failed);
+		if (c->unpaired)
+			fprintf(out, "unpaired = %zu\n", c->unpaired);
 		if (c->nvalues) {
 			fputs("values =", out);
 			for (j = 0; j < c->nvalues; j++)
@@ -687,6 +793,8 @@ static int cell_key(struct ngb_baseline_cell *c, const char *k, const char *v)
 		return parse_count(v, &c->runs);
 	if (!strcmp(k, "failed"))
 		return parse_count(v, &c->failed);
+	if (!strcmp(k, "unpaired"))
+		return parse_count(v, &c->unpaired);
 	if (!strcmp(k, "values"))
 		return parse_values(v, c);
 	if (!strcmp(k, "per")) {
@@ -727,6 +835,8 @@ static int head_key(struct ngb_baseline *b, const char *k, const char *v, int *f
 		slot = &b->os;
 	else if (!strcmp(k, "libc"))
 		slot = &b->libc;
+	else if (!strcmp(k, "control"))
+		slot = &b->control;
 	if (slot) {
 		free(*slot);
 		*slot = unescape(v);

@@ -122,25 +122,30 @@ static void judge_sim(struct gate_cell *g, double thr)
 	}
 }
 
-static void judge_time(struct gate_cell *g, const struct ngb_gate_options *o)
+static void judge_time(struct gate_cell *g, const struct ngb_gate_options *o, const char *ctl)
 {
 	const struct ngb_baseline_cell *b = g->base, *c = g->cur;
 	double conf = o->time.conf > 0 ? o->time.conf : 0.95;
+	struct ngb_compare_options t = o->time;
 
-	compare_values(b->values, b->nvalues, c->values, c->nvalues, b->higher, &o->time, conf,
+	/* ratios to a control have no slow tail to avoid: the median (Hodges-Lehmann) */
+	if (ctl && !o->stat_given)
+		t.stat = NGB_STAT_MEDIAN;
+	compare_values(b->values, b->nvalues, c->values, c->nvalues, b->higher, &t, conf,
 		       &g->tc);
 	g->verdict = g->tc.verdict == NGB_VERDICT_SLOWER ? NGB_GATE_REGRESSION
 		   : g->tc.verdict == NGB_VERDICT_FASTER ? NGB_GATE_BETTER
 							 : NGB_GATE_PASS;
 	if (g->tc.ci.level > 0)
-		g->why = fmt_alloc("%s: speedup %.3fx [%.3f, %.3f], minimum effect %g%%",
+		g->why = fmt_alloc("%s: speedup %.3fx [%.3f, %.3f]%s%s, %s, minimum effect %g%%",
 				   ngb_verdict_name(g->tc.verdict), g->tc.speedup, g->tc.ci.lo,
-				   g->tc.ci.hi, 100 * o->time.min_effect);
+				   g->tc.ci.hi, ctl ? " against control " : "", ctl ? ctl : "",
+				   ngb_compare_stat_name(t.stat), 100 * o->time.min_effect);
 	else
 		g->why = fmt_alloc("%s: too few runs to tell", ngb_verdict_name(g->tc.verdict));
 }
 
-static void judge(struct gate_cell *g, const struct ngb_gate_options *o)
+static void judge(struct gate_cell *g, const struct ngb_gate_options *o, const char *ctl)
 {
 	const struct ngb_baseline_cell *b = g->base, *c = g->cur;
 
@@ -179,10 +184,17 @@ static void judge(struct gate_cell *g, const struct ngb_gate_options *o)
 	}
 	if (!b->nvalues) {
 		g->verdict = NGB_GATE_FAILED;
-		g->why = fmt_alloc("the baseline has no runs of this cell");
+		g->why = fmt_alloc("the baseline has no runs of this cell%s", ctl ? " paired with "
+				   "a run of its control" : "");
 		return;
 	}
-	judge_time(g, o);
+	if (!c->nvalues) {
+		g->verdict = NGB_GATE_FAILED;
+		g->why = fmt_alloc("no run of the session %s", ctl ? "has a run of the control in "
+				   "its round: was the control left out?" : "succeeded");
+		return;
+	}
+	judge_time(g, o, ctl);
 }
 
 int ngb_gate_run(const struct ngb_baseline *b, const struct ngb_baseline *cur,
@@ -218,7 +230,7 @@ int ngb_gate_run(const struct ngb_baseline *b, const struct ngb_baseline *cur,
 			if (baseline_cell_same(gc->base, &cur->cells[j]))
 				gc->cur = &cur->cells[j];
 		if (gc->cur) {
-			judge(gc, opt);
+			judge(gc, opt, b->control);
 		} else {
 			gc->verdict = NGB_GATE_MISSING;
 			gc->why = fmt_alloc("not in the session: was the experiment changed? update "

@@ -241,8 +241,11 @@ struct ngb_baseline_cell {
 	char *metric, *unit;
 	int threads, higher;
 	size_t runs, failed;     /* succeeded and failed (not skipped) trials */
-	double *values;          /* time cells: the metric of each run, sorted */
+	double *values;          /* time cells: the metric of each run, sorted; with a
+				  * control, each run's metric over the control's in
+				  * the same round */
 	size_t nvalues;
+	size_t unpaired;         /* with a control: runs without a control run in their round */
 	int per_op;              /* sim: counts divided by the record's ops */
 	int have_sim;
 	double sim_med[NGB_SIM_NMETRICS], sim_min[NGB_SIM_NMETRICS], sim_max[NGB_SIM_NMETRICS];
@@ -253,13 +256,25 @@ struct ngb_baseline {
 	char *version, *commit;  /* ngbench's */
 	char *cpu_model, *kernel, *os, *libc;
 	int cores;
+	/*
+	 * The control allocator of timed cells, or NULL: run in the same rounds,
+	 * it takes the machine's drift out of the others (their values are ratios
+	 * to it); its own cells are not kept.
+	 */
+	char *control;
 	struct ngb_baseline_cell *cells;
 	size_t ncells;
 };
 
-/* A session's cells (warm-up and profile trials left out); -ENOENT when no such session. */
-int ngb_baseline_from_session(sqlite3 *db, int64_t session_id, struct ngb_baseline **out,
-			      struct ngb_err *e);
+/*
+ * A session's cells (warm-up and profile trials left out); -ENOENT when no
+ * such session.  control (or NULL): the allocator whose run in the same round
+ * (same workload, parameters, threads, counters) divides each timed run;
+ * its own cells are left out; -ENOENT when the session has none of its timed
+ * runs.
+ */
+int ngb_baseline_from_session(sqlite3 *db, int64_t session_id, const char *control,
+			      struct ngb_baseline **out, struct ngb_err *e);
 /* The diff-friendly text: one "[cell]" section per cell, in a stable order. */
 int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *e);
 /* Reads a baseline file; -EINVAL with the line number for a malformed one. */
@@ -295,6 +310,7 @@ struct ngb_gate_options {
 	double threshold;     /* sim: the largest allowed relative increase; 0.005 */
 	struct ngb_compare_options time;   /* time cells: as 'ngbench compare' */
 	int force;            /* judge even across machines or geometries */
+	int stat_given;       /* time.stat was chosen (else cells with a control use median) */
 };
 
 struct ngb_gate;

@@ -43,7 +43,7 @@ static struct ngb_baseline *parse(const char *text)
 
 static enum ngb_gate_verdict verdict1(const char *base, const char *cur, int force, int *rc)
 {
-	struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, force };
+	struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, force, 1 };
 	struct ngb_baseline *b = parse(base), *c = parse(cur);
 	struct ngb_gate *g = NULL;
 	enum ngb_gate_verdict v = NGB_GATE_NEW;
@@ -85,7 +85,7 @@ int main(void)
 	size_t xlen = 0;
 	int rc;
 
-	tap_plan(26);
+	tap_plan(28);
 
 	/* the gate on simulated counts */
 	expect_int_eq(verdict1(base, base, 0, &rc), NGB_GATE_PASS, "identical counts pass");
@@ -165,6 +165,18 @@ int main(void)
 	ngb_baseline_free(b);
 	ngb_baseline_free(b2);
 
+	/* a control: named in the head, ratios and unpaired runs kept */
+	b = parse(HEAD "control = ptmalloc2\n\n[cell]\nworkload = larson\nparams = {}\nthreads = 1\n"
+		  "allocator = hoard\ncounters = none\nmetric = ops\nbetter = higher\nruns = 4\n"
+		  "unpaired = 1\nvalues = 1.1 0.9 1\n");
+	ok(b && b->control && !strcmp(b->control, "ptmalloc2") && b->cells[0].unpaired == 1 &&
+	   b->cells[0].nvalues == 3, "a control and unpaired runs are read");
+	t1 = b ? to_text(b) : NULL;
+	ok(t1 && strstr(t1, "libc = 2.36\ncontrol = ptmalloc2\n") && strstr(t1, "unpaired = 1\n"),
+	   "and written back");
+	free(t1);
+	ngb_baseline_free(b);
+
 	expect_int_eq(ngb_baseline_parse(HEAD "colour = blue\n", "f", &b, &e), -EINVAL,
 		      "an unknown key is refused");
 	expect_str_contains(e.msg, "line 10", "with its line");
@@ -175,7 +187,7 @@ int main(void)
 
 	/* JUnit: one testcase per cell, a failure for a regression, names escaped */
 	{
-		struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0 };
+		struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 1 };
 		struct ngb_baseline *bb = parse(HEAD SIMCELL("<x&y>", GEO, "100", "100", "100"));
 		struct ngb_baseline *cc = parse(HEAD SIMCELL("<x&y>", GEO, "200", "200", "200"));
 		struct ngb_gate *g = NULL;

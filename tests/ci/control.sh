@@ -1,0 +1,61 @@
+#!/bin/sh
+# The timed gate with a control allocator, end to end: 'baseline save
+# --control' keeps each run of test-extra (glibc's malloc plus
+# NGBENCH_TEST_EXTRA_INSNS instructions per malloc) as a ratio to the
+# ptmalloc2 run of its round, leaves the control's own cells out and names
+# it in the file; 'ngbench ci' judges the same ratios.  A slowdown far beyond
+# this machine's noise (2000 instructions a malloc: several times slower) is a
+# regression; a control left out of the run, a control the session lacks and a
+# control on simulated counts are clear errors.  (A/A and 10 % on real
+# noise are measured by tests/ci/measure-gate.sh, not asserted here.)
+. "$top_srcdir/tests/cli/lib.sh"
+export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
+[ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
+plan 14
+
+X=$SCRATCH/time.ini
+cat >"$X" <<EOT
+[global]
+allocators = ptmalloc2,test-extra
+workloads = threadtest
+threads = 1
+counters = none
+repetitions = 6
+set = iterations=4
+set = objects=2000
+EOT
+B=$SCRATCH/time.baseline
+
+NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" baseline save -q --experiment="$X" --control=ptmalloc2 \
+	-o "$B" >"$SCRATCH/out" 2>&1
+ok $? "baseline save --control runs the experiment and writes the file"
+contains "$B" "control = ptmalloc2" "the file names the control"
+n=$(grep -c '^allocator = ' "$B")
+is "$n" 1 "one cell: the control's own is left out"
+contains "$B" "allocator = test-extra" "the cell is test-extra's"
+# six ratios of test-extra to glibc: both are glibc's malloc, so near 1
+vals=$(sed -n 's/^values = //p' "$B")
+python3 -c "
+import sys
+v = [float(x) for x in '$vals'.split()]
+sys.exit(not (len(v) == 6 and all(0.2 < x < 5 for x in v)))"
+ok $? "six ratios near 1, not seconds: $vals"
+
+NGBENCH_TEST_EXTRA_INSNS=2000 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
+	--label=slow --junit="$SCRATCH/slow.xml" >"$SCRATCH/slow.out" 2>&1
+is $? 1 "several times slower against the control: ci exits 1"
+contains "$SCRATCH/slow.out" "against control ptmalloc2" "the verdict says it is against the control"
+contains "$SCRATCH/slow.out" ", median," "and judged on the median of the ratios by default"
+contains "$SCRATCH/slow.xml" '<failure type="regression"' "JUnit has the failure"
+"$NGBENCH" compare --baseline-file="$B" slow >/dev/null 2>&1
+is $? 1 "compare --baseline-file on the stored session agrees"
+
+NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
+	--allocator=test-extra >"$SCRATCH/noctl.out" 2>&1
+is $? 1 "the control narrowed away: ci exits 1"
+contains "$SCRATCH/noctl.out" "control" "and says the control is missing"
+
+"$NGBENCH" baseline save --session=slow --control=jemalloc -o "$SCRATCH/j.baseline" \
+	>"$SCRATCH/j.out" 2>&1
+is $? 1 "a control the session does not have: exit 1"
+contains "$SCRATCH/j.out" "add it to the experiment's allocators" "with what to do"
