@@ -11,15 +11,18 @@
 #     threadtest at 1 thread, a baseline with 0, then PAIRS runs with 4
 #     extra instructions (about +1.2 % of all): each must be a regression;
 #     PAIRS runs with 0 must not.
-#  3. time A/A and 10 %: test-extra timed (--counters=none), threadtest 1
-#     thread, the default 5 repetitions, PAIRS rounds of (A, A', B) with B
-#     slowed by NGBENCH_TEST_EXTRA_INSNS=$SLOW; A' and B are judged against
-#     a baseline saved from A, as 'ngbench ci' would.  B's real slowdown is
-#     measured from the pooled runs, not assumed.
+#  3. time A/A and 10 %: test-extra timed (--counters=none) against the
+#     control ptmalloc2 in the same rounds (baseline save --control), threadtest
+#     1 thread, REPS repetitions (default 80, as data/experiments/ci-time.ini
+#     declares), PAIRS rounds of (A, A', B) with B slowed by
+#     NGBENCH_TEST_EXTRA_INSNS=$SLOW; A' and B are judged against a baseline
+#     saved from A, as 'ngbench ci' would.  B's real slowdown is measured from
+#     the pooled ratios, not assumed.
 # The load average is recorded before and after each part.
-# PARTS (default "1 2 3") picks the parts; SLOW the extra instructions of B.
+# PARTS (default "1 2 3") picks the parts; SLOW the extra instructions of B
+# (default 10: about 10 % here), REPS the repetitions of part 3.
 set -u
-b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-40} parts=${PARTS:-1 2 3}
+b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-10} reps=${REPS:-80} parts=${PARTS:-1 2 3}
 mkdir -p "$dir"
 db=$dir/measure.db
 ng="$b/ngbench"
@@ -86,43 +89,55 @@ load after
 ;; esac
 
 case " $parts " in *" 3 "*)
-echo "## 3. time: A/A false alarms and a ${slow}-instruction slowdown, default repetitions"
+echo "## 3. time against a control: A/A false alarms and a ${slow}-instruction slowdown, $reps repetitions"
 load before
 cat >"$dir/time.ini" <<EOT
 [global]
-allocators = test-extra
+allocators = ptmalloc2,test-extra
 workloads = threadtest
 threads = 1
 counters = none
-set = iterations=50
+repetitions = $reps
+set = iterations=20
 EOT
 fa=0 found=0
 i=1
 while [ $i -le "$pairs" ]; do
 	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" baseline save -q --db="$db" --experiment="$dir/time.ini" \
-		--label="tA-$i" -o "$dir/tA-$i.baseline" >/dev/null 2>&1
+		--control=ptmalloc2 --label="tA-$i" -o "$dir/tA-$i.baseline" >/dev/null 2>&1
 	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" ci -q --db="$db" --experiment="$dir/time.ini" \
 		--label="tA2-$i" --baseline-file="$dir/tA-$i.baseline" >"$dir/tA2-$i.txt" 2>&1
-	[ $? -ne 0 ] && fa=$((fa + 1))
+	rc=$?
+	[ $rc -ne 0 ] && fa=$((fa + 1)) && echo "A/A $i: exit $rc"
 	NGBENCH_TEST_EXTRA_INSNS=$slow "$ng" ci -q --db="$db" --experiment="$dir/time.ini" \
 		--label="tB-$i" --baseline-file="$dir/tA-$i.baseline" >"$dir/tB-$i.txt" 2>&1
-	[ $? -eq 1 ] && found=$((found + 1))
+	rc=$?
+	[ $rc -eq 1 ] && found=$((found + 1))
+	[ $rc -ne 1 ] && echo "slowdown $i: exit $rc"
 	i=$((i + 1))
 done
 echo "time A/A false alarms: $fa of $pairs; slowdown found: $found of $pairs"
-sqlite3 "$db" "SELECT substr(s.label, 1, instr(s.label, '-') - 1) AS side, count(*),
-  printf('%.4f', avg(t.metric_value)), printf('%.4f', min(t.metric_value)), printf('%.4f', max(t.metric_value))
-  FROM trials t JOIN sessions s ON s.id = t.session_id
-  WHERE s.label GLOB 't*-*' AND t.status = 'ok' GROUP BY side" |
-	while IFS='|' read -r side n mean lo hi; do echo "$side: $n runs, mean $mean s, range $lo .. $hi"; done
 python3 - "$db" <<'PY'
-import sqlite3, sys, statistics
+import sqlite3, statistics, sys
 db = sqlite3.connect(sys.argv[1])
-def vals(pat):
-    return sorted(r[0] for r in db.execute("SELECT t.metric_value FROM trials t JOIN sessions s ON s.id = t.session_id WHERE s.label GLOB ? AND t.status = 'ok'", (pat,)))
-a, b = vals("tA-*") + vals("tA2-*"), vals("tB-*")
-q = lambda v, p: v[int(p * (len(v) - 1))]
-print("B over A: median %+.1f %%, p25 %+.1f %%" % (100 * (statistics.median(b) / statistics.median(a) - 1), 100 * (q(b, .25) / q(a, .25) - 1)))
+def ratios(pat):
+    rows = db.execute("""SELECT t.session_id, t.round, t.allocator, t.metric_value FROM trials t
+      JOIN sessions s ON s.id = t.session_id WHERE s.label GLOB ? AND t.status = 'ok'
+      AND NOT t.warmup""", (pat,)).fetchall()
+    d = {}
+    for sid, rnd, a, v in rows:
+        d.setdefault((sid, rnd), {})[a] = v
+    return [r["test-extra"] / r["ptmalloc2"] for r in d.values() if len(r) == 2]
+def raw(pat):
+    return [r[0] for r in db.execute("""SELECT t.metric_value FROM trials t JOIN sessions s
+      ON s.id = t.session_id WHERE s.label GLOB ? AND t.status = 'ok' AND NOT t.warmup
+      AND t.allocator = 'test-extra'""", (pat,))]
+a, b = ratios("tA-*") + ratios("tA2-*"), ratios("tB-*")
+print("B's slowdown, pooled: the median ratio to the control %+.1f %% (%d and %d rounds)" %
+      (100 * (statistics.median(b) / statistics.median(a) - 1), len(a), len(b)))
+ra = raw("tA-*") + raw("tA2-*")
+print("test-extra's own runs (A, A'): median %.4f s, range %.4f .. %.4f s" %
+      (statistics.median(ra), min(ra), max(ra)))
 PY
 load after
 ;; esac
