@@ -636,7 +636,7 @@ static void profile_sections(const struct ngb_report *r, enum tab_kind k, FILE *
 		      "and headers) over the peak of live requested bytes; RSS includes the program's "
 		      "code, so small heaps read high. BLOWUP is the allocator's median max RSS in "
 		      "the timing trials over the smallest among the allocators for the same workload "
-		      "and thread count (1: the best). Latency: every 64th call, timed by the "
+		      "and thread count (1: the best). Latency: every 256th call, timed by the "
 		      "time-stamp counter, percentiles within 9%.", out);
 		para_end(&pr);
 	}

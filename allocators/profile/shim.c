@@ -13,7 +13,7 @@
  *   - peak live requested bytes and objects (the denominator of the Hoard
  *     paper's fragmentation, Berger et al., ASPLOS 2000, section 2);
  *   - frees made by a thread other than the allocating one;
- *   - the latency of every 64th malloc and free of each thread, in time-stamp
+ *   - the latency of every 256th malloc and free of each thread, in time-stamp
  *     counter ticks, in log-spaced bins (8 per octave), with the counter's
  *     frequency estimated against CLOCK_MONOTONIC over the run.
  *
@@ -37,9 +37,10 @@
  *   - Peak live bytes: each thread keeps its own delta and folds it into the
  *     shared total when it exceeds 64 KiB (objects: 256, and at every
  *     sampled malloc and free); the peak is checked against the shared total
- *     plus the thread's own delta whenever that delta reaches a new high.
+ *     plus the thread's own delta at the thread's local highs (before a free
+ *     or a fold lowers the delta, and at the dump), not at every allocation.
  *     Exact for one thread; with T threads it may miss at most (T - 1) x
- *     64 KiB (x 320 objects) of other threads' unfolded deltas.
+ *     64 KiB (x 512 objects) of other threads' unfolded deltas.
  *
  * Only the first process writes: the variable is removed from the
  * environment at start-up (programs it executes are not profiled) and a
@@ -211,7 +212,7 @@ static inline uint64_t ticks_end(void)
 #define SIZE_BINS 65          /* bin 0: size 0; bin b: [2^(b-1), 2^b) */
 #define LAT_SUB 8             /* latency bins per octave */
 #define LAT_BINS 496          /* up to 2^63 ticks */
-#define SAMPLE_EVERY 64       /* one malloc (free) in 64 is timed */
+#define SAMPLE_EVERY 256      /* one malloc (free) in 256 is timed */
 #define FLUSH_BYTES (64 * 1024)
 #define FLUSH_OBJECTS 256
 
@@ -221,8 +222,13 @@ static const char *const lat_names[] = { "malloc_ticks", "free_ticks" };
 typedef _Atomic uint64_t counter;
 
 struct tstats {
+	/*
+	 * The sampling ticks: every malloc and every free of a block with a
+	 * header, so they are also those calls' counts (calls[] holds the
+	 * others: frees of NULL and of foreign pointers).  One add a call less.
+	 */
+	counter tick[NLAT];
 	/* the owner's own, never read by others: first, on the hot lines */
-	uint32_t tick[NLAT];
 	uint32_t serial;              /* which thread owns it now: never 0 */
 	uint32_t owner_tag;           /* serial << 8, as block headers hold it */
 	/* interleaved, so that the compiler does not pack their updates into
@@ -265,30 +271,86 @@ static atomic_uint thread_serial;
 static pthread_key_t release_key;
 static int have_release_key;
 
-/* Initial-exec TLS: a preloaded library's TLS is static, and reaching it
- * never calls __tls_get_addr (which may allocate). */
-static __thread struct tstats *tl_stats __attribute__((tls_model("initial-exec")));
 /*
- * Where the thread is: ST_OUT outside the shim with its counters ready (the
- * one state of the fast path), ST_IN inside a call of the shim (calls made
- * from there are forwarded without being counted), ST_FRESH otherwise (a new
- * thread, the entry points not yet known, no counters, or exiting).
+ * The thread's state, in one initial-exec TLS block: a preloaded library's TLS
+ * is static, reaching it never calls __tls_get_addr (which may allocate), and
+ * one block costs the fast paths one offset load instead of one per variable.
  */
 enum { ST_FRESH, ST_OUT, ST_IN };
-static __thread int tl_state __attribute__((tls_model("initial-exec")));
-/* kept for the thread's life, also when it calls again after its block went back */
-static __thread uint32_t tl_serial __attribute__((tls_model("initial-exec")));
-/*
- * Set when the thread's block went back at its exit.  The C library still
- * frees thread buffers after the key destructors; such calls take a block
- * for the call only, so that blocks keep being reused.
- */
-static __thread int tl_exiting __attribute__((tls_model("initial-exec")));
+static __thread struct {
+	struct tstats *stats;   /* the counters, or NULL */
+	/*
+	 * Where the thread is: ST_OUT outside the shim with its counters ready
+	 * (the one state of the fast path), ST_IN inside a call of the shim
+	 * (calls made from there are forwarded without being counted), ST_FRESH
+	 * otherwise (a new thread, the entry points not yet known, no counters,
+	 * or exiting).
+	 */
+	int state;
+	/* kept for the thread's life, also when it calls again after its block went back */
+	uint32_t serial;
+	/*
+	 * Set when the thread's block went back at its exit.  The C library
+	 * still frees thread buffers after the key destructors; such calls take
+	 * a block for the call only, so that blocks keep being reused.
+	 */
+	int exiting;
+} tl __attribute__((tls_model("initial-exec")));
+#define tl_stats tl.stats
+#define tl_state tl.state
+#define tl_serial tl.serial
+#define tl_exiting tl.exiting
 
 static atomic_llong live_bytes, live_objects, peak_bytes, peak_objects;
 
+static void raise_peak(atomic_llong *peak, int64_t now, int64_t *seen)
+{
+	long long old = atomic_load_explicit(peak, memory_order_relaxed);
+
+	while (now > old && !atomic_compare_exchange_weak_explicit(peak, &old, now,
+								   memory_order_relaxed,
+								   memory_order_relaxed))
+		;
+	*seen = now > old ? now : old;
+}
+
+/*
+ * The peaks are checked lazily, at the thread's local highs.  The live total
+ * peaks just before something is taken from it, so a thread checks its own
+ * delta before a free lowers it, before a fold resets it, and when the file
+ * is written; an allocation only adds.  And only when the delta is above the
+ * highest one checked since the last fold: the shared total changes only by
+ * folds, whose sums the folding threads have checked.  Exact for one thread;
+ * a run of allocations costs no check at all, a check reads the shared total.
+ */
+static __attribute__((noinline)) void check_peaks(struct tstats *t)
+{
+	if (t->delta_bytes > t->hi_bytes) {
+		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
+
+		t->hi_bytes = t->delta_bytes;
+		if (b > t->peak_seen_bytes)
+			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
+	}
+	if (t->delta_objects > t->hi_objects) {
+		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
+			    t->delta_objects;
+
+		t->hi_objects = t->delta_objects;
+		if (o > t->peak_seen_objects)
+			raise_peak(&peak_objects, o, &t->peak_seen_objects);
+	}
+}
+
+static inline void note_peaks(struct tstats *t)
+{
+	if (unlikely(t->delta_bytes > t->hi_bytes || t->delta_objects > t->hi_objects))
+		check_peaks(t);
+}
+
 static void fold_delta(struct tstats *t)
 {
+	note_peaks(t);
 	if (t->delta_bytes)
 		atomic_fetch_add_explicit(&live_bytes, t->delta_bytes, memory_order_relaxed);
 	if (t->delta_objects)
@@ -351,23 +413,6 @@ static inline struct tstats *self(void)
 	return likely(t != NULL) ? t : acquire_block();
 }
 
-static void raise_peak(atomic_llong *peak, int64_t now, int64_t *seen)
-{
-	long long old = atomic_load_explicit(peak, memory_order_relaxed);
-
-	while (now > old && !atomic_compare_exchange_weak_explicit(peak, &old, now,
-								   memory_order_relaxed,
-								   memory_order_relaxed))
-		;
-	*seen = now > old ? now : old;
-}
-
-/*
- * The peak can only rise when the thread's own delta reaches a new high
- * since its last fold (the shared total changes only by folds, and a
- * folding thread has checked the same sum before): checking then is
- * exact for one thread, and reads the shared total rarely.
- */
 static inline void fold_if_far(struct tstats *t)
 {
 	if (unlikely((uint64_t)(t->delta_bytes + FLUSH_BYTES) > 2 * FLUSH_BYTES ||
@@ -375,26 +420,11 @@ static inline void fold_if_far(struct tstats *t)
 		fold_delta(t);
 }
 
-/* An allocation of bytes: the deltas, and the peaks at a new high. */
+/* An allocation of bytes: the deltas only (the peaks are checked before they fall). */
 static inline void live_grow(struct tstats *t, int64_t bytes)
 {
 	t->delta_bytes += bytes;
 	t->delta_objects++;
-	if (t->delta_bytes > t->hi_bytes) {
-		int64_t b = atomic_load_explicit(&live_bytes, memory_order_relaxed) + t->delta_bytes;
-
-		t->hi_bytes = t->delta_bytes;
-		if (b > t->peak_seen_bytes)
-			raise_peak(&peak_bytes, b, &t->peak_seen_bytes);
-	}
-	if (t->delta_objects > t->hi_objects) {
-		int64_t o = atomic_load_explicit(&live_objects, memory_order_relaxed) +
-			    t->delta_objects;
-
-		t->hi_objects = t->delta_objects;
-		if (o > t->peak_seen_objects)
-			raise_peak(&peak_objects, o, &t->peak_seen_objects);
-	}
 }
 
 static inline void live_add(struct tstats *t, int64_t bytes)
@@ -405,6 +435,7 @@ static inline void live_add(struct tstats *t, int64_t bytes)
 
 static inline void live_sub(struct tstats *t, int64_t bytes)
 {
+	note_peaks(t);
 	t->delta_bytes -= bytes;
 	t->delta_objects--;
 	fold_if_far(t);
@@ -431,6 +462,7 @@ static inline void live_add_fast(struct tstats *t, int64_t bytes)
 
 static inline void live_sub_fast(struct tstats *t, int64_t bytes)
 {
+	note_peaks(t);
 	t->delta_bytes -= bytes;
 	t->delta_objects--;
 	fold_if_far_bytes(t);
@@ -483,9 +515,13 @@ static inline void record_latency(struct tstats *t, int k, uint64_t v)
 		atomic_store_explicit(&t->lat_max[k], v, memory_order_relaxed);
 }
 
+/* Counts the call (owner-written, see bump) and tells whether to time it. */
 static inline int sample_now(struct tstats *t, int k)
 {
-	return (++t->tick[k] & (SAMPLE_EVERY - 1)) == 0;
+	uint64_t v = get(&t->tick[k]) + 1;
+
+	atomic_store_explicit(&t->tick[k], v, memory_order_relaxed);
+	return (v & (SAMPLE_EVERY - 1)) == 0;
 }
 
 /* ---- the block header ----------------------------------------------------- */
@@ -738,7 +774,8 @@ static inline __attribute__((always_inline)) void *finish(struct tstats *t, enum
 
 	if (unlikely(!t))
 		return q;
-	bump(&t->calls[c], 1);
+	if (c != CALL_malloc)         /* malloc is counted by its tick */
+		bump(&t->calls[c], 1);
 	count_request(t, n);
 	if (likely(q != NULL))
 		live_add(t, (int64_t)n);
@@ -787,17 +824,20 @@ static __attribute__((noinline)) void free_general(void *p)
 		return;
 	}
 	t = tl_stats;
-	if (likely(t != NULL))
-		bump(&t->calls[CALL_free], 1);
+	/* frees of a block with a header are counted by their tick, others here */
 	if (unlikely(!p)) {
-		if (likely(t != NULL))
+		if (likely(t != NULL)) {
+			bump(&t->calls[CALL_free], 1);
 			bump(&t->free_null, 1);
+		}
 		next.free(p);
 		leave(st);
 		return;
 	}
 	h = hdr_of(p);
 	if (unlikely(!hdr_ours(p))) {
+		if (likely(t != NULL))
+			bump(&t->calls[CALL_free], 1);
 		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
 		next.free(p);
 		leave(st);
@@ -828,17 +868,16 @@ static __attribute__((noinline)) void free_general(void *p)
 void *malloc(size_t n)
 {
 	struct tstats *t = tl_stats;
-	uint32_t tick;
+	uint64_t tick;
 	void *p;
 
 	if (unlikely(tl_state != ST_OUT))
 		return malloc_general(n);
-	tick = t->tick[LAT_MALLOC] + 1;
+	tick = get(&t->tick[LAT_MALLOC]) + 1;
 	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
 		return malloc_general(n);
-	t->tick[LAT_MALLOC] = tick;
+	atomic_store_explicit(&t->tick[LAT_MALLOC], tick, memory_order_relaxed);
 	tl_state = ST_IN;
-	bump(&t->calls[CALL_malloc], 1);
 	count_request(t, n);
 	p = next.malloc(with_offset(n, HDR_SHIFT));
 	tl_state = ST_OUT;
@@ -854,18 +893,17 @@ void free(void *p)
 {
 	struct tstats *t = tl_stats;
 	struct hdr *h;
-	uint32_t tick;
+	uint64_t tick;
 
 	/* arena blocks fail the check: free_general tells them apart */
 	if (unlikely(tl_state != ST_OUT || !p || !hdr_ours(p)))
 		return free_general(p);
 	h = hdr_of(p);
-	tick = t->tick[LAT_FREE] + 1;
+	tick = get(&t->tick[LAT_FREE]) + 1;
 	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
 		return free_general(p);
-	t->tick[LAT_FREE] = tick;
+	atomic_store_explicit(&t->tick[LAT_FREE], tick, memory_order_relaxed);
 	tl_state = ST_IN;
-	bump(&t->calls[CALL_free], 1);
 	live_sub_fast(t, (int64_t)h->size);
 	if ((h->owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
 		bump(&t->remote_frees, 1);
@@ -1235,6 +1273,9 @@ __attribute__((destructor)) static void profile_dump(void)
 		return;
 	end_ticks = ticks_end();
 	end_ns = mono_ns();
+	/* this thread's last high, if it allocated since its last free */
+	if (tl_stats)
+		note_peaks(tl_stats);
 	lb = atomic_load(&live_bytes);
 	lo_ = atomic_load(&live_objects);
 	/* other threads may still run: every read is a relaxed atomic load */
@@ -1242,6 +1283,8 @@ __attribute__((destructor)) static void profile_dump(void)
 		nblocks++;
 		for (i = 0; i < NCALLS; i++)
 			calls[i] += get(&t->calls[i]);
+		calls[CALL_malloc] += get(&t->tick[LAT_MALLOC]);
+		calls[CALL_free] += get(&t->tick[LAT_FREE]);
 		bytes += get(&t->bytes);
 		free_null += get(&t->free_null);
 		remote += get(&t->remote_frees);
