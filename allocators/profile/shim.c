@@ -54,6 +54,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,8 @@ struct tstats {
 	/* the owner's own, never read by others: first, on the hot lines */
 	uint32_t serial;              /* which thread owns it now: never 0 */
 	uint32_t owner_tag;           /* serial << 8, as block headers hold it */
+	/* the header's second word for this thread's malloc: tag, shift, check */
+	uint64_t own_word;
 	/* interleaved, so that the compiler does not pack their updates into
 	 * vector instructions (slower here than two adds) */
 	int64_t delta_bytes, hi_bytes;       /* hi: the highest delta since the last fold */
@@ -370,6 +373,9 @@ static void release_block(void *arg)
 	atomic_store_explicit(&t->in_use, 0, memory_order_release);
 }
 
+#define HDR_SHIFT_FWD 4               /* HDR_SHIFT, defined with the header below */
+static inline uint64_t hdr_word(uint32_t serial, unsigned shift);
+
 static struct tstats *acquire_block(void)
 {
 	struct tstats *t;
@@ -396,6 +402,7 @@ static struct tstats *acquire_block(void)
 		tl_serial = atomic_fetch_add_explicit(&thread_serial, 1, memory_order_relaxed) + 1;
 	t->serial = tl_serial;
 	t->owner_tag = tl_serial << 8;
+	t->own_word = hdr_word(tl_serial, HDR_SHIFT_FWD);
 	t->peak_seen_bytes = t->peak_seen_objects = 0;
 	t->hi_bytes = t->delta_bytes;
 	t->hi_objects = t->delta_objects;
@@ -575,6 +582,21 @@ static inline void *hdr_put(void *base, unsigned shift, size_t n, uint32_t seria
 	h->check = hdr_check(q);
 	return q;
 }
+
+/* The header's second 8 bytes as one word (owner_shift, then check); the
+ * shim is built with -fno-builtin, so the fast paths name __builtin_memcpy. */
+static inline uint64_t hdr_word(uint32_t serial, unsigned shift)
+{
+	struct hdr h = { 0, serial << 8 | shift, HDR_CHECK };
+	uint64_t w;
+
+	__builtin_memcpy(&w, &h.owner_shift, sizeof(w));
+	return w;
+}
+
+_Static_assert(HDR_SHIFT == HDR_SHIFT_FWD, "HDR_SHIFT_FWD is HDR_SHIFT");
+_Static_assert(offsetof(struct hdr, check) == offsetof(struct hdr, owner_shift) + 4,
+	       "owner_shift and check form one word");
 
 static inline int hdr_ours(void *q)
 {
@@ -886,14 +908,17 @@ void *malloc(size_t n)
 		return NULL;
 	}
 	live_add_fast(t, (int64_t)n);
-	return hdr_put(p, HDR_SHIFT, n, t->serial);
+	/* hdr_put with this thread's word: two stores */
+	((struct hdr *)p)->size = n;
+	__builtin_memcpy(&((struct hdr *)p)->owner_shift, &t->own_word, sizeof(t->own_word));
+	return (unsigned char *)p + HDR_BYTES;
 }
 
 void free(void *p)
 {
 	struct tstats *t = tl_stats;
 	struct hdr *h;
-	uint64_t tick;
+	uint64_t tick, w;
 
 	/* arena blocks fail the check: free_general tells them apart */
 	if (unlikely(tl_state != ST_OUT || !p || !hdr_ours(p)))
@@ -905,10 +930,17 @@ void free(void *p)
 	atomic_store_explicit(&t->tick[LAT_FREE], tick, memory_order_relaxed);
 	tl_state = ST_IN;
 	live_sub_fast(t, (int64_t)h->size);
-	if ((h->owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
-		bump(&t->remote_frees, 1);
-	h->check = 0;
-	next.free(hdr_base(p));
+	__builtin_memcpy(&w, &h->owner_shift, sizeof(w));
+	if (likely(w == t->own_word)) {
+		/* this thread's malloc: the usual case, one compare */
+		h->check = 0;
+		next.free(h);
+	} else {
+		if ((h->owner_shift & ~UINT32_C(0xff)) != t->owner_tag)
+			bump(&t->remote_frees, 1);
+		h->check = 0;
+		next.free(hdr_base(p));
+	}
 	tl_state = ST_OUT;
 }
 
