@@ -219,6 +219,9 @@ static int show(int argc, const char **argv)
 	       b->source ? b->source : "?", b->version ? b->version : "?",
 	       b->commit ? b->commit : "?", b->cpu_model ? b->cpu_model : "?", b->cores,
 	       b->kernel ? b->kernel : "?", b->os ? b->os : "?", b->libc ? b->libc : "?");
+	if (b->control)
+		printf("control: %s (timed cells are ratios to its run in the same round)\n",
+		       b->control);
 	for (i = 0; i < b->ncells; i++) {
 		const struct ngb_baseline_cell *c = &b->cells[i];
 

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
-plan 14
+plan 15
 
 X=$SCRATCH/time.ini
 cat >"$X" <<EOT
@@ -20,9 +20,9 @@ allocators = ptmalloc2,test-extra
 workloads = threadtest
 threads = 1
 counters = none
-repetitions = 6
-set = iterations=4
-set = objects=2000
+repetitions = 10
+set = iterations=20
+set = objects=5000
 EOT
 B=$SCRATCH/time.baseline
 
@@ -33,17 +33,22 @@ contains "$B" "control = ptmalloc2" "the file names the control"
 n=$(grep -c '^allocator = ' "$B")
 is "$n" 1 "one cell: the control's own is left out"
 contains "$B" "allocator = test-extra" "the cell is test-extra's"
-# six ratios of test-extra to glibc: both are glibc's malloc, so near 1
+"$NGBENCH" baseline show "$B" >"$SCRATCH/show" 2>&1
+contains "$SCRATCH/show" "control: ptmalloc2" "baseline show names the control"
+# ten ratios of test-extra to glibc: both are glibc's malloc, so near 1 (a
+# loaded machine may delay a single run: the median is checked)
 vals=$(sed -n 's/^values = //p' "$B")
 python3 -c "
-import sys
+import statistics, sys
 v = [float(x) for x in '$vals'.split()]
-sys.exit(not (len(v) == 6 and all(0.2 < x < 5 for x in v)))"
-ok $? "six ratios near 1, not seconds: $vals"
+sys.exit(not (len(v) == 10 and 0.5 < statistics.median(v) < 2))"
+ok $? "ten ratios with a median near 1, not seconds: $vals"
 
 NGBENCH_TEST_EXTRA_INSNS=2000 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
 	--label=slow --junit="$SCRATCH/slow.xml" >"$SCRATCH/slow.out" 2>&1
-is $? 1 "several times slower against the control: ci exits 1"
+rc=$?
+is $rc 1 "several times slower against the control: ci exits 1"
+[ $rc -eq 1 ] || sed -n '/^CELL/,$p' "$SCRATCH/slow.out" | sed 's/^/# /'
 contains "$SCRATCH/slow.out" "against control ptmalloc2" "the verdict says it is against the control"
 contains "$SCRATCH/slow.out" ", median," "and judged on the median of the ratios by default"
 contains "$SCRATCH/slow.xml" '<failure type="regression"' "JUnit has the failure"
