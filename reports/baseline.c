@@ -314,7 +314,7 @@ static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 			}
 		qsort(v, c->nvalues, sizeof(*v), cmp_double);
 		c->values = v;
-		c->runs = c->nvalues;
+		c->runs = c->nvalues + c->unpaired;
 		if (!is_sim(c) || !any)
 			continue;
 		/* simulated: the wall time under valgrind says nothing; the counts do */

@@ -245,7 +245,8 @@ struct ngb_baseline_cell {
 				  * control, each run's metric over the control's in
 				  * the same round */
 	size_t nvalues;
-	size_t unpaired;         /* with a control: runs without a control run in their round */
+	size_t unpaired;         /* with a control: runs without a control run in their round
+				  * (counted in runs, not in values) */
 	int per_op;              /* sim: counts divided by the record's ops */
 	int have_sim;
 	double sim_med[NGB_SIM_NMETRICS], sim_min[NGB_SIM_NMETRICS], sim_max[NGB_SIM_NMETRICS];
