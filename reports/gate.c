@@ -333,9 +333,17 @@ static void what_line(const struct ngb_gate *g, FILE *out, void (*put)(FILE *, c
 	fputs(", commit ", out);
 	put(out, g->cur->commit);
 	fprintf(out, ")\nsimulated cells: instructions and D1/LL misses may rise by %g%% plus twice the "
-		"range of the baseline's runs; timed cells: 'ngbench compare --stat=%s --min-effect=%g%%'\n",
-		100 * g->opt.threshold, ngb_compare_stat_name(g->opt.time.stat),
+		"range of the baseline's runs; timed cells: 'ngbench compare --stat=%s --min-effect=%g%%'",
+		100 * g->opt.threshold,
+		ngb_compare_stat_name(g->base->control && !g->opt.stat_given ? NGB_STAT_MEDIAN
+									       : g->opt.time.stat),
 		100 * g->opt.time.min_effect);
+	if (g->base->control) {
+		fputs(" of each run over the run of the control ", out);
+		put(out, g->base->control);
+		fputs(" in its round", out);
+	}
+	fputc('\n', out);
 	if (g->forced) {
 		fputs("FORCED across machines: ", out);
 		put(out, g->forced);
