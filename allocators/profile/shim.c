@@ -373,8 +373,7 @@ static void release_block(void *arg)
 	atomic_store_explicit(&t->in_use, 0, memory_order_release);
 }
 
-#define HDR_SHIFT_FWD 4               /* HDR_SHIFT, defined with the header below */
-static inline uint64_t hdr_word(uint32_t serial, unsigned shift);
+static inline uint64_t own_word(uint32_t serial);   /* with the header, below */
 
 static struct tstats *acquire_block(void)
 {
@@ -402,7 +401,7 @@ static struct tstats *acquire_block(void)
 		tl_serial = atomic_fetch_add_explicit(&thread_serial, 1, memory_order_relaxed) + 1;
 	t->serial = tl_serial;
 	t->owner_tag = tl_serial << 8;
-	t->own_word = hdr_word(tl_serial, HDR_SHIFT_FWD);
+	t->own_word = own_word(tl_serial);
 	t->peak_seen_bytes = t->peak_seen_objects = 0;
 	t->hi_bytes = t->delta_bytes;
 	t->hi_objects = t->delta_objects;
@@ -440,11 +439,17 @@ static inline void live_add(struct tstats *t, int64_t bytes)
 	fold_if_far(t);
 }
 
-static inline void live_sub(struct tstats *t, int64_t bytes)
+/* A block leaves: the peaks checked at this local high, then the deltas. */
+static inline void live_shrink(struct tstats *t, int64_t bytes)
 {
 	note_peaks(t);
 	t->delta_bytes -= bytes;
 	t->delta_objects--;
+}
+
+static inline void live_sub(struct tstats *t, int64_t bytes)
+{
+	live_shrink(t, bytes);
 	fold_if_far(t);
 }
 
@@ -469,9 +474,7 @@ static inline void live_add_fast(struct tstats *t, int64_t bytes)
 
 static inline void live_sub_fast(struct tstats *t, int64_t bytes)
 {
-	note_peaks(t);
-	t->delta_bytes -= bytes;
-	t->delta_objects--;
+	live_shrink(t, bytes);
 	fold_if_far_bytes(t);
 }
 
@@ -572,15 +575,22 @@ static inline struct hdr *hdr_of(void *q)
 }
 
 /* Writes the header in the block at base and returns the program's pointer. */
-static inline void *hdr_put(void *base, unsigned shift, size_t n, uint32_t serial)
+static inline uint64_t hdr_word(uint32_t serial, unsigned shift);
+
+/* Writes the header (its second word given whole) in the block at base. */
+static inline void *hdr_write(void *base, unsigned shift, size_t n, uint64_t word)
 {
 	unsigned char *q = (unsigned char *)base + ((size_t)1 << shift);
 	struct hdr *h = hdr_of(q);
 
 	h->size = n;
-	h->owner_shift = serial << 8 | shift;
-	h->check = hdr_check(q);
+	__builtin_memcpy(&h->owner_shift, &word, sizeof(word));
 	return q;
+}
+
+static inline void *hdr_put(void *base, unsigned shift, size_t n, uint32_t serial)
+{
+	return hdr_write(base, shift, n, hdr_word(serial, shift));
 }
 
 /* The header's second 8 bytes as one word (owner_shift, then check); the
@@ -594,7 +604,12 @@ static inline uint64_t hdr_word(uint32_t serial, unsigned shift)
 	return w;
 }
 
-_Static_assert(HDR_SHIFT == HDR_SHIFT_FWD, "HDR_SHIFT_FWD is HDR_SHIFT");
+/* The word of a block this thread's malloc hands out (offset HDR_BYTES). */
+static inline uint64_t own_word(uint32_t serial)
+{
+	return hdr_word(serial, HDR_SHIFT);
+}
+
 _Static_assert(offsetof(struct hdr, check) == offsetof(struct hdr, owner_shift) + 4,
 	       "owner_shift and check form one word");
 
@@ -909,9 +924,7 @@ void *malloc(size_t n)
 	}
 	live_add_fast(t, (int64_t)n);
 	/* hdr_put with this thread's word: two stores */
-	((struct hdr *)p)->size = n;
-	__builtin_memcpy(&((struct hdr *)p)->owner_shift, &t->own_word, sizeof(t->own_word));
-	return (unsigned char *)p + HDR_BYTES;
+	return hdr_write(p, HDR_SHIFT, n, t->own_word);
 }
 
 void free(void *p)
