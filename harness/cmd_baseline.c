@@ -189,6 +189,18 @@ static int save(int argc, const char **argv)
 		ngb_baseline_free(b);
 		return error("the session has no trials to make a baseline of") ? 1 : 1;
 	}
+	/* a timed cell that never ran beside its control could never be judged */
+	for (size_t i = 0; i < b->ncells; i++) {
+		const struct ngb_baseline_cell *c = &b->cells[i];
+
+		if (b->control && c->runs && !c->nvalues) {
+			error("%s t=%d %s: none of its %zu runs has a run of the control %s in its "
+			      "round: add %s to that job's allocators; no baseline written",
+			      c->workload, c->threads, c->allocator, c->runs, b->control, b->control);
+			ngb_baseline_free(b);
+			return 1;
+		}
+	}
 	out = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
 	if (!out) {
 		ngb_baseline_free(b);

@@ -270,17 +270,18 @@ static size_t control_cell(const struct ngb_baseline *b, const struct ngb_baseli
 }
 
 /*
- * The value a timed run contributes: its metric, or with a control its metric
- * over that of the control's run in the same round (NAN: no such run).
- * Rounds are interleaved and shuffled, so the control's run is at most one
- * round's trials away in time and shares the machine's state then.
+ * A timed run's metric over that of the control's run in the same round
+ * (ctl: the control's cell, SIZE_MAX when the control never ran this cell;
+ * NAN: no such run).  Rounds are interleaved and shuffled, so the control's
+ * run is at most one round's trials away in time and shares the machine's
+ * state then.
  */
-static double run_value(const struct trial_acc *t, size_t nt, size_t j, size_t ctl)
+static double run_ratio(const struct trial_acc *t, size_t nt, size_t j, size_t ctl)
 {
 	size_t k;
 
 	if (ctl == SIZE_MAX)
-		return t[j].value;
+		return NAN;
 	for (k = 0; k < nt; k++)
 		if (t[k].cell == ctl && t[k].ok && t[k].round == t[j].round && t[k].value > 0)
 			return t[j].value / t[k].value;
@@ -295,15 +296,15 @@ static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 		struct ngb_baseline_cell *c = &b->cells[i];
 		double *v = calloc(nt + 1, sizeof(*v));
 		int all_ops = 1, any = 0;
-		size_t ctl = b->control && !is_sim(c) && !is_control(b, c) ? control_cell(b, c)
-									      : SIZE_MAX;
+		/* with a control, a timed cell other than the control's keeps ratios */
+		int ratios = b->control && !is_sim(c) && !is_control(b, c);
+		size_t ctl = ratios ? control_cell(b, c) : SIZE_MAX;
 
 		if (!v)
 			return -ENOMEM;
 		for (j = 0; j < nt; j++)
 			if (t[j].cell == i && t[j].ok) {
-				double x = b->control && !is_sim(c) && !is_control(b, c)
-						   ? run_value(t, nt, j, ctl) : t[j].value;
+				double x = ratios ? run_ratio(t, nt, j, ctl) : t[j].value;
 
 				if (isnan(x))
 					c->unpaired++;

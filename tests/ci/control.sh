@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
-plan 15
+plan 18
 
 X=$SCRATCH/time.ini
 cat >"$X" <<EOT
@@ -64,3 +64,29 @@ contains "$SCRATCH/noctl.out" "control" "and says the control is missing"
 	>"$SCRATCH/j.out" 2>&1
 is $? 1 "a control the session does not have: exit 1"
 contains "$SCRATCH/j.out" "add it to the experiment's allocators" "with what to do"
+
+# a cell the control never ran (another workload): refused, not saved unjudgeable
+# (and never kept as raw times beside ratios)
+cat >"$SCRATCH/half.ini" <<EOT
+[global]
+threads = 1
+counters = none
+repetitions = 2
+
+[with]
+allocators = ptmalloc2,test-extra
+workloads = threadtest
+set = iterations=2
+set = objects=1000
+
+[without]
+allocators = test-extra
+workloads = xmalloc
+set = objects=1000
+EOT
+"$NGBENCH" baseline save -q --experiment="$SCRATCH/half.ini" --control=ptmalloc2 \
+	-o "$SCRATCH/half.baseline" >"$SCRATCH/half.out" 2>&1
+is $? 1 "a cell that never ran beside the control: exit 1"
+contains "$SCRATCH/half.out" "xmalloc t=1 test-extra: none of its 2 runs has a run of the control" \
+	"naming the cell and what to do"
+test ! -e "$SCRATCH/half.baseline"; ok $? "and no baseline written"
