@@ -43,10 +43,12 @@ static const char baseline_usage[] =
 	"                         allocator's run in the same round (it must be among the\n"
 	"                         experiment's allocators); the gate then judges these\n"
 	"                         ratios, which the machine's drift between sessions does\n"
-	"                         not move (docs/ci.md); its own cells are not kept\n"
+	"                         not move (docs/ci.md); its own cells are not kept;\n"
+	"                         default: the experiment's 'control', if it has one\n"
 	"  -o, --output=FILE      the baseline file to write ('-': standard output)\n"
 	"  -r, --repetitions=N    with --experiment: override its repetitions (a baseline\n"
-	"                         with more runs knows a noisy allocator's spread better)\n"
+	"                         with more runs knows a noisy allocator's spread better);\n"
+	"                         default: the experiment's 'baseline-repetitions', if any\n"
 	"  -a, --allocator=LIST   with --experiment: narrow its allocators\n"
 	"      --cpus=LIST        with --experiment: pin the trials (as 'ngbench run')\n"
 	"  -l, --label=TEXT       with --experiment: the session's label\n"
@@ -116,6 +118,7 @@ static int save(int argc, const char **argv)
 	};
 	const char *xname = NULL, *sel = NULL, *outp = NULL, *reps = NULL, *allocs = NULL;
 	const char *cpus = NULL, *label = NULL, *db = NULL, *control = NULL;
+	char *xreps = NULL, *xcontrol = NULL; /* from the experiment file */
 	struct ngb_baseline *b = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_err e;
@@ -159,35 +162,57 @@ static int save(int argc, const char **argv)
 				   "with --experiment");
 	if (xname) {
 		char *now = now_iso8601();
+		struct experiment x;
 
+		/* the experiment's own defaults for a baseline, unless given here */
+		rc = experiment_load(xname, &x);
+		if (rc) {
+			free(now);
+			return rc;
+		}
+		if (!reps && x.baseline_reps) {
+			xreps = xasprintf("%ld", x.baseline_reps);
+			reps = xreps;
+		}
+		if (!control && x.control) {
+			xcontrol = xstrdup(x.control);
+			control = xcontrol;
+		}
+		if (!quiet && (xreps || xcontrol))
+			fprintf(stderr, "baseline: %s%s%s%s%s from the experiment %s\n",
+				xreps ? xreps : "", xreps ? " repetitions" : "",
+				xreps && xcontrol ? " and " : "", xcontrol ? "the control " : "",
+				xcontrol ? xcontrol : "", x.name);
+		experiment_release(&x);
 		lab = label ? xstrdup(label) : xasprintf("baseline:%s:%s", xname, now);
 		free(now);
 		run_rc = ci_run_experiment("baseline", xname, lab, db, reps, allocs, cpus, quiet);
 		if (run_rc == 2 || run_rc > 128) {
-			free(lab);
-			return run_rc;
+			rc = run_rc;
+			goto out;
 		}
 		if (run_rc) {
 			/* a baseline of failed trials would gate against failures */
 			error("some trials failed: no baseline written; see 'ngbench report %s'", lab);
-			free(lab);
-			return 1;
+			rc = 1;
+			goto out;
 		}
 		sel = lab;
 	}
 	rc = cmd_open_session("baseline", db, sel, &st, &sid);
-	if (rc) {
-		free(lab);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	rc = ngb_baseline_from_session(ngb_store_db(st), sid, control, &b, &e);
 	ngb_store_close(st);
-	free(lab);
-	if (rc)
-		return error("%s", e.msg) ? 1 : 1;
+	if (rc) {
+		error("%s", e.msg);
+		rc = 1;
+		goto out;
+	}
 	if (!b->ncells) {
-		ngb_baseline_free(b);
-		return error("the session has no trials to make a baseline of") ? 1 : 1;
+		error("the session has no trials to make a baseline of");
+		rc = 1;
+		goto out;
 	}
 	/* a timed cell that never ran beside its control could never be judged */
 	for (size_t i = 0; i < b->ncells; i++) {
@@ -197,24 +222,31 @@ static int save(int argc, const char **argv)
 			error("%s t=%d %s: none of its %zu runs has a run of the control %s in its "
 			      "round: add %s to that job's allocators; no baseline written",
 			      c->workload, c->threads, c->allocator, c->runs, b->control, b->control);
-			ngb_baseline_free(b);
-			return 1;
+			rc = 1;
+			goto out;
 		}
 	}
 	out = strcmp(outp, "-") ? fopen(outp, "w") : stdout;
 	if (!out) {
-		ngb_baseline_free(b);
-		return error("cannot write '%s': %s", outp, strerror(errno)) ? 1 : 1;
+		error("cannot write '%s': %s", outp, strerror(errno));
+		rc = 1;
+		goto out;
 	}
 	rc = ngb_baseline_write(b, out, &e);
 	if (out != stdout && fclose(out) && !rc)
 		rc = ngb_err_set(&e, -EIO, "cannot write '%s'", outp);
 	if (!rc && out != stdout)
 		fprintf(stderr, "baseline: %zu cells written to '%s'\n", b->ncells, outp);
+	if (rc) {
+		error("%s", e.msg);
+		rc = 1;
+	}
+out:
 	ngb_baseline_free(b);
-	if (rc)
-		return error("%s", e.msg) ? 1 : 1;
-	return 0;
+	free(lab);
+	free(xreps);
+	free(xcontrol);
+	return rc;
 }
 
 static int show(int argc, const char **argv)

@@ -60,8 +60,9 @@ static const char ci_usage[] =
 	"Example (this project's own CI, docs/ci.md):\n"
 	"  ngbench ci --experiment=ci-sim --baseline-file=data/baselines/ci-sim.baseline \\\n"
 	"             --cpus=0 --summary=ci-summary.md --junit=ci-junit.xml\n"
-	"A timed gate against the control ptmalloc2 (baseline saved on the runner):\n"
-	"  ngbench baseline save --experiment=ci-time --control=ptmalloc2 -o time.baseline\n"
+	"A timed gate against the control ptmalloc2 (baseline saved on the runner; the\n"
+	"experiment names its control and the baseline's 400 repetitions):\n"
+	"  ngbench baseline save --experiment=ci-time -o time.baseline\n"
 	"  ngbench ci --experiment=ci-time --baseline-file=time.baseline\n";
 
 int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g)

@@ -16,7 +16,10 @@
  * Keys of a job (and of [global], as defaults for every job): allocators,
  * workloads, command, preset, threads, set (repeatable: NAME=VALUE),
  * repetitions, counters, events, cache.  [global] also takes description,
- * warmup and timeout.  Values are checked as the command-line options are;
+ * warmup and timeout, and for 'ngbench baseline save --experiment' control
+ * (the allocator timed cells are divided by) and baseline-repetitions (the
+ * repetitions of a saved baseline, which is taken once and judged against
+ * many times, so it can afford more runs than each CI session).  Values are checked as the command-line options are;
  * a mistake names the file, the line and the key.  Parsed with libinih.
  */
 #include "config.h"
@@ -200,6 +203,26 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			x->have_timeout = 1;
 			return 1;
 		}
+		if (!strcmp(key, "control")) {
+			if (!*value || strchr(value, ',')) {
+				L->error = xasprintf("'control' takes one allocator, not '%s'", value);
+				return 0;
+			}
+			free(x->control);
+			x->control = xstrdup(value);
+			return 1;
+		}
+		if (!strcmp(key, "baseline-repetitions")) {
+			long v;
+
+			if (parse_long(value, &v) || v < 1 || v > 100000) {
+				L->error = xasprintf("'baseline-repetitions' takes a whole number from 1 "
+						     "to 100000, not '%s'", value);
+				return 0;
+			}
+			x->baseline_reps = v;
+			return 1;
+		}
 		if (x->njobs) {
 			L->error = xstrdup("[global] must come before the jobs");
 			return 0;
@@ -238,7 +261,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 			for (i = 0; i < NJOB_KEYS; i++)
 				strbuf_addf(&sb, " %s", job_keys[i]);
 			if (!strcmp(section, "global"))
-				strbuf_adds(&sb, " description warmup timeout");
+				strbuf_adds(&sb, " description warmup timeout control "
+					    "baseline-repetitions");
 		}
 		L->error = strbuf_detach(&sb);
 		free(why);
@@ -362,5 +386,6 @@ void experiment_release(struct experiment *x)
 	free(x->path);
 	free(x->description);
 	free(x->text);
+	free(x->control);
 	memset(x, 0, sizeof(*x));
 }

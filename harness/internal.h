@@ -182,6 +182,8 @@ struct experiment {
 	int have_warmup;
 	double timeout_s;
 	int have_timeout;
+	char *control;              /* [global] control: for 'baseline save' */
+	long baseline_reps;         /* [global] baseline-repetitions (0: none) */
 };
 
 void job_init(struct job *j, const char *name);

@@ -6,12 +6,13 @@
 # it in the file; 'ngbench ci' judges the same ratios.  A slowdown far beyond
 # this machine's noise (2000 instructions a malloc: several times slower) is a
 # regression; a control left out of the run, a control the session lacks and a
-# control on simulated counts are clear errors.  (A/A and 10 % on real
+# control on simulated counts are clear errors.  An experiment's own
+# 'control' and 'baseline-repetitions' are baseline save's defaults.  (A/A and 10 % on real
 # noise are measured by tests/ci/measure-gate.sh, not asserted here.)
 . "$top_srcdir/tests/cli/lib.sh"
 export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
-plan 18
+plan 25
 
 X=$SCRATCH/time.ini
 cat >"$X" <<EOT
@@ -90,3 +91,36 @@ is $? 1 "a cell that never ran beside the control: exit 1"
 contains "$SCRATCH/half.out" "xmalloc t=1 test-extra: none of its 2 runs has a run of the control" \
 	"naming the cell and what to do"
 test ! -e "$SCRATCH/half.baseline"; ok $? "and no baseline written"
+
+# the experiment's defaults for a baseline: its control and repetitions
+cat >"$SCRATCH/own.ini" <<EOT
+[global]
+allocators = ptmalloc2,test-extra
+workloads = threadtest
+threads = 1
+counters = none
+repetitions = 2
+control = ptmalloc2
+baseline-repetitions = 3
+set = iterations=2
+set = objects=1000
+EOT
+"$NGBENCH" baseline save --experiment="$SCRATCH/own.ini" -o "$SCRATCH/own.baseline" \
+	>"$SCRATCH/own.out" 2>&1
+ok $? "baseline save of an experiment that names its control"
+contains "$SCRATCH/own.out" "baseline: 3 repetitions and the control ptmalloc2 from the experiment own" \
+	"says where its repetitions and control come from"
+contains "$SCRATCH/own.baseline" "control = ptmalloc2" "the experiment's control is the file's"
+n=$(sed -n 's/^runs = //p' "$SCRATCH/own.baseline")
+is "$n" 3 "baseline-repetitions runs, not the experiment's 2"
+"$NGBENCH" baseline save -q --experiment="$SCRATCH/own.ini" -r 2 --control=test-extra \
+	-o "$SCRATCH/own2.baseline" >/dev/null 2>&1
+n=$(sed -n 's/^runs = //p' "$SCRATCH/own2.baseline")
+a=$(sed -n 's/^allocator = //p' "$SCRATCH/own2.baseline")
+is "$n $a" "2 ptmalloc2" "-r and --control given on the command line win"
+sed 's/^baseline-repetitions = 3/baseline-repetitions = many/' "$SCRATCH/own.ini" >"$SCRATCH/bad.ini"
+"$NGBENCH" baseline save -q --experiment="$SCRATCH/bad.ini" -o "$SCRATCH/bad.baseline" \
+	>"$SCRATCH/bad.out" 2>&1
+is $? 2 "a bad baseline-repetitions: exit 2"
+contains "$SCRATCH/bad.out" "'baseline-repetitions' takes a whole number from 1 to 100000, not 'many'" \
+	"naming the key and what it takes"

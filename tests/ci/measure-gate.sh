@@ -11,18 +11,24 @@
 #     threadtest at 1 thread, a baseline with 0, then PAIRS runs with 4
 #     extra instructions (about +1.2 % of all): each must be a regression;
 #     PAIRS runs with 0 must not.
-#  3. time A/A and 10 %: test-extra timed (--counters=none) against the
-#     control ptmalloc2 in the same rounds (baseline save --control), threadtest
-#     1 thread, REPS repetitions (default 80, as data/experiments/ci-time.ini
-#     declares), PAIRS rounds of (A, A', B) with B slowed by
+#  3. time A/A and 10 %: test-extra timed (--counters=none) against a
+#     control in the same rounds (baseline save --control): CONTROL, by
+#     default the reference build test-extra+NGBENCH_TEST_EXTRA_INSNS=0 (the
+#     same code, never slowed); CONTROL=ptmalloc2 for another allocator; threadtest
+#     1 thread, REPS repetitions (default 160) in each CI session and BREPS
+#     (default 400) in the baseline, as data/experiments/ci-time.ini
+#     declares; PAIRS rounds of (A, A', B) with B slowed by
 #     NGBENCH_TEST_EXTRA_INSNS=$SLOW; A' and B are judged against a baseline
 #     saved from A, as 'ngbench ci' would.  B's real slowdown is measured from
 #     the pooled ratios, not assumed.
 # The load average is recorded before and after each part.
 # PARTS (default "1 2 3") picks the parts; SLOW the extra instructions of B
-# (default 10: measured +13 % here; 8: +9.3 %), REPS the repetitions of part 3.
+# (default 10: measured +13 % here; 8: +8.3 to +9.3 %), REPS and BREPS the
+# repetitions of part 3, CONTROL its control.
 set -u
-b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-10} reps=${REPS:-80} parts=${PARTS:-1 2 3}
+b=$1 dir=$2 pairs=${3:-20} slow=${SLOW:-10} reps=${REPS:-160} breps=${BREPS:-400}
+parts=${PARTS:-1 2 3}
+control=${CONTROL:-test-extra+NGBENCH_TEST_EXTRA_INSNS=0}
 mkdir -p "$dir"
 db=$dir/measure.db
 ng="$b/ngbench"
@@ -89,11 +95,11 @@ load after
 ;; esac
 
 case " $parts " in *" 3 "*)
-echo "## 3. time against a control: A/A false alarms and a ${slow}-instruction slowdown, $reps repetitions"
+echo "## 3. time against the control $control: A/A false alarms and a ${slow}-instruction slowdown, $breps repetitions in the baseline, $reps in each session"
 load before
 cat >"$dir/time.ini" <<EOT
 [global]
-allocators = ptmalloc2,test-extra
+allocators = $control,test-extra
 workloads = threadtest
 threads = 1
 counters = none
@@ -104,7 +110,7 @@ fa=0 found=0
 i=1
 while [ $i -le "$pairs" ]; do
 	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" baseline save -q --db="$db" --experiment="$dir/time.ini" \
-		--control=ptmalloc2 --label="tA-$i" -o "$dir/tA-$i.baseline" >/dev/null 2>&1
+		--control="$control" -r "$breps" --label="tA-$i" -o "$dir/tA-$i.baseline" >/dev/null 2>&1
 	NGBENCH_TEST_EXTRA_INSNS=0 "$ng" ci -q --db="$db" --experiment="$dir/time.ini" \
 		--label="tA2-$i" --baseline-file="$dir/tA-$i.baseline" >"$dir/tA2-$i.txt" 2>&1
 	rc=$?
@@ -117,7 +123,7 @@ while [ $i -le "$pairs" ]; do
 	i=$((i + 1))
 done
 echo "time A/A false alarms: $fa of $pairs; slowdown found: $found of $pairs"
-python3 - "$db" <<'PY'
+python3 - "$db" "$control" <<'PY'
 import sqlite3, statistics, sys
 db = sqlite3.connect(sys.argv[1])
 def ratios(pat):
@@ -127,7 +133,7 @@ def ratios(pat):
     d = {}
     for sid, rnd, a, v in rows:
         d.setdefault((sid, rnd), {})[a] = v
-    return [r["test-extra"] / r["ptmalloc2"] for r in d.values() if len(r) == 2]
+    return [r["test-extra"] / r[sys.argv[2]] for r in d.values() if len(r) == 2]
 def raw(pat):
     return [r[0] for r in db.execute("""SELECT t.metric_value FROM trials t JOIN sessions s
       ON s.id = t.session_id WHERE s.label GLOB ? AND t.status = 'ok' AND NOT t.warmup
