@@ -192,6 +192,12 @@ struct prof {
 /* Reads the session's profile trials and RSS samples into r->prof (NULL
  * when it has neither); after the cells are summarized. */
 int prof_load(sqlite3 *db, struct ngb_report *r, struct ngb_err *e);
+
+/* ngb_cell_workload(workload, params) in SQL on db while a session loads
+ * (variants.c): the workload, with the parameters that tell apart the
+ * session's parameter sets of it when there are several. */
+int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e);
+void variants_unregister(sqlite3 *db);
 void prof_free(struct prof *p);
 
 struct ngb_report {

@@ -1,6 +1,6 @@
 /*
- * reports/load.c - one session read from the store into cells (workload x
- * thread count x allocator) with their statistics.
+ * reports/load.c - one session read from the store into cells (workload and
+ * its parameters x thread count x allocator) with their statistics.
  *
  * Warm-up and profiling trials (kind 'profile', never timed) are left out of
  * every cell; failed trials are counted and
@@ -162,11 +162,12 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(L->db,
-			       "SELECT id, workload, coalesce(threads, 0), allocator, allocator_version,"
+			       "SELECT id, ngb_cell_workload(workload, params) AS wl, coalesce(threads, 0),"
+			       " allocator, allocator_version,"
 			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
 			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
 			       " warmup, kind = 'timing' FROM trials WHERE session_id = ?"
-			       " ORDER BY workload, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
+			       " ORDER BY wl, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
 		return sql_fail(L->db, e, "the trials");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -628,6 +629,8 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 	L.r = r;
 	rc = load_session(db, r, e);
 	if (!rc)
+		rc = variants_register(db, sid, e);
+	if (!rc)
 		rc = load_events(&L, e);
 	if (!rc)
 		rc = load_trials(&L, e);
@@ -641,6 +644,7 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 		rc = ngb_err_set(e, -ENOMEM, "out of memory");
 	if (!rc)
 		rc = prof_load(db, r, e);
+	variants_unregister(db);
 	free(L.refs);
 	if (rc) {
 		ngb_report_free(r);

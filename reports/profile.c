@@ -110,12 +110,13 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 	size_t i;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, t.workload, coalesce(t.threads, 0), t.allocator,"
+			       "SELECT t.id, ngb_cell_workload(t.workload, t.params) AS wl,"
+			       " coalesce(t.threads, 0), t.allocator,"
 			       " substr(r.key, 9), r.number FROM trials t JOIN trial_results r"
 			       " ON r.trial_id = t.id WHERE t.session_id = ? AND t.kind = 'profile'"
 			       " AND NOT t.warmup AND t.status = 'ok' AND r.key LIKE 'profile.%'"
 			       " AND r.number IS NOT NULL"
-			       " ORDER BY t.workload, t.threads, t.allocator, t.id", -1, &s,
+			       " ORDER BY wl, t.threads, t.allocator, t.id", -1, &s,
 			       NULL) != SQLITE_OK)
 		return sql_fail(db, e, "the profiles");
 	sqlite3_bind_int64(s, 1, r->session_id);
@@ -218,10 +219,11 @@ static size_t bin_index(struct prof *p, double lo)
 static int load_sizes(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
 	static const char *const q =
-		"SELECT t.workload, coalesce(t.threads, 0), t.allocator, h.lo, h.hi, sum(h.count)"
+		"SELECT ngb_cell_workload(t.workload, t.params) AS wl, coalesce(t.threads, 0), t.allocator,"
+		" h.lo, h.hi, sum(h.count)"
 		" FROM histograms h JOIN trials t ON t.id = h.trial_id WHERE t.session_id = ?"
 		" AND t.kind = 'profile' AND NOT t.warmup AND t.status = 'ok' AND h.name = 'size'"
-		" GROUP BY t.workload, t.threads, t.allocator, h.lo, h.hi ORDER BY h.lo";
+		" GROUP BY wl, t.threads, t.allocator, h.lo, h.hi ORDER BY h.lo";
 	sqlite3_stmt *s;
 	size_t i;
 	int rc, pass;
@@ -368,11 +370,12 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, t.workload, coalesce(t.threads, 0), t.allocator,"
+			       "SELECT t.id, ngb_cell_workload(t.workload, t.params) AS wl,"
+			       " coalesce(t.threads, 0), t.allocator,"
 			       " coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
 			       " FROM trials t JOIN rss_samples s ON s.trial_id = t.id"
 			       " WHERE t.session_id = ? AND t.kind = 'timing' AND NOT t.warmup"
-			       " AND t.status = 'ok' ORDER BY t.workload, t.threads, t.allocator, t.id,"
+			       " AND t.status = 'ok' ORDER BY wl, t.threads, t.allocator, t.id,"
 			       " s.t_ms", -1, &s, NULL) != SQLITE_OK)
 		return sql_fail(db, e, "the RSS samples");
 	sqlite3_bind_int64(s, 1, r->session_id);

@@ -1,0 +1,69 @@
+#!/bin/sh
+# One workload run with two parameter sets in one session is two cells, not
+# one: report (text, JSON), the profiles and compare keep them apart, each
+# named by the parameter that differs ("threadtest iterations=3"); a thread
+# sweep of one parameter set keeps the workload's bare name.
+. "$top_srcdir/tests/cli/lib.sh"
+plan 12
+
+X=$SCRATCH/two.ini
+cat >"$X" <<EOT
+[global]
+allocators = ptmalloc2
+threads = 1,2
+counters = none
+repetitions = 2
+set = objects=2000
+
+[few]
+workloads = threadtest
+set = iterations=1
+
+[more]
+workloads = threadtest
+set = iterations=30
+EOT
+"$NGBENCH" run -q --experiment="$X" --profile --label=two-a >/dev/null 2>&1
+ok $? "an experiment with two parameter sets of threadtest, with profiles"
+# the summary table: from the first header to the first empty line
+first() { awk '/^WORKLOAD/ { on = 1 } on && /^$/ { exit } on' "$1"; }
+"$NGBENCH" report two-a >"$SCRATCH/out" 2>&1
+ok $? "its report"
+first "$SCRATCH/out" >"$SCRATCH/table"
+n=$(grep -c '^threadtest iterations=1 ' "$SCRATCH/table")
+m=$(grep -c '^threadtest iterations=30 ' "$SCRATCH/table")
+is "$n $m" "2 2" "a row per parameter set and thread count in the summary table"
+grep -q '^threadtest  ' "$SCRATCH/table"
+is $? 1 "and no row that mixes them"
+"$NGBENCH" report two-a --format=json >"$SCRATCH/json" 2>&1
+is "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(sorted("%s/%s/%d" % (c["workload"], c["threads"], len(c["values"]) if "values" in c else c["ok"])
+                      for c in d["cells"])))' "$SCRATCH/json" 2>&1)" \
+	"threadtest iterations=1/1/2 threadtest iterations=1/2/2 threadtest iterations=30/1/2 threadtest iterations=30/2/2" \
+	"JSON: four cells of two runs each"
+# the medians differ by the work: 30 batches take longer than 1
+python3 -c '
+import json, sys
+d = {(c["workload"], c["threads"]): c["median"] for c in json.load(open(sys.argv[1]))["cells"]}
+sys.exit(not all(d[("threadtest iterations=30", t)] > d[("threadtest iterations=1", t)] for t in (1, 2)))
+' "$SCRATCH/json"
+ok $? "each cell holds its own runs: 30 batches are slower than 1 at both thread counts"
+contains "$SCRATCH/out" "threadtest iterations=30 " "the profile tables name the parameter set too"
+pc=$(sed -n '/^Allocation profile/,$p' "$SCRATCH/out" | grep -c 'threadtest iterations=')
+[ "$pc" -ge 4 ]; ok $? "profile rows per parameter set ($pc)"
+
+"$NGBENCH" run -q --experiment="$X" --label=two-b >/dev/null 2>&1
+"$NGBENCH" compare two-a two-b >"$SCRATCH/cmp" 2>&1
+rc=$?
+[ $rc -le 1 ]; ok $? "compare of two such sessions runs (exit $rc)"
+! grep -q "only in" "$SCRATCH/cmp"; ok $? "and matches every cell with its own"
+
+"$NGBENCH" run -q -a ptmalloc2 -w threadtest -t 1,2 -r 1 --counters=none -s iterations=1 \
+	-s objects=2000 --label=sweep >/dev/null 2>&1
+"$NGBENCH" report sweep >"$SCRATCH/sweep" 2>&1
+n=$(first "$SCRATCH/sweep" | grep -c '^threadtest  ')
+is "$n" 2 "a thread sweep of one parameter set: the bare name, one row per thread count"
+! grep -q 'threads=' "$SCRATCH/sweep"; ok $? "the thread count is never a parameter label"
+done_testing
