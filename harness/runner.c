@@ -440,7 +440,9 @@ static void rss_sample(struct rss_series *s, int statm_fd, double since_start)
 	if (n <= 0)
 		return; /* the child is gone: nothing to sample */
 	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+	/* an exited child (a zombie until it is reaped) has no memory: its statm
+	 * reads all zeros, which is not a resident set of the program */
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || !size)
 		return;
 	rss_add(s, (uint32_t)(since_start * 1000), (uint32_t)(resident * (unsigned long)page_kb));
 }

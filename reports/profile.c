@@ -359,7 +359,11 @@ static int close_rss_cell(struct rss_cell *c, struct rss_trial *tr, size_t ntr,
 	return 0;
 }
 
-/* RSS over time of the timing trials that succeeded (warm-up left out). */
+/*
+ * RSS over time of the timing trials that succeeded (warm-up left out).
+ * Samples of 0 are left out: databases written before the runner checked
+ * for it may end a series with the exited child's statm, all zeros.
+ */
 static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
 	sqlite3_stmt *s;
@@ -375,8 +379,9 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 			       " coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
 			       " FROM trials t JOIN rss_samples s ON s.trial_id = t.id"
 			       " WHERE t.session_id = ? AND t.kind = 'timing' AND NOT t.warmup"
-			       " AND t.status = 'ok' ORDER BY wl, t.threads, t.allocator, t.id,"
-			       " s.t_ms", -1, &s, NULL) != SQLITE_OK)
+			       " AND t.status = 'ok' AND s.rss_kb > 0"
+			       " ORDER BY wl, t.threads, t.allocator, t.id, s.t_ms", -1, &s,
+			       NULL) != SQLITE_OK)
 		return sql_fail(db, e, "the RSS samples");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	for (;;) {
