@@ -34,6 +34,12 @@ static const char history_usage[] =
 	"                          the CI gate sees it (instructions, D1-misses,\n"
 	"                          LL-misses), a counter event (Ir, task-clock, ...) or a\n"
 	"                          numeric key of the result record\n"
+	"  -s, --set NAME=VALUE    only runs with this workload parameter (repeatable);\n"
+	"                          needed when the sessions ran the workload with several\n"
+	"                          parameter sets, each of which is its own series\n"
+	"      --mode=MODE         timed (runs with --counters=hw or none) or sim (under\n"
+	"                          cachegrind, whose wall time is not comparable); default:\n"
+	"                          sim for a simulated quantity or cachegrind event, else timed\n"
 	"      --order=ORDER       time (default) or commit (the sessions of a commit pooled)\n"
 	"      --min-magnitude=PCT the smallest change kept (default 5%)\n"
 	"      --sig-level=P       the permutation test's level (default 0.05)\n"
@@ -60,7 +66,9 @@ int cmd_history(int argc, const char **argv)
 		{ "order", required_argument, NULL, 'o' },
 		{ "min-magnitude", required_argument, NULL, 'M' },
 		{ "sig-level", required_argument, NULL, 'p' },
-		{ "min-segment", required_argument, NULL, 's' },
+		{ "min-segment", required_argument, NULL, 'S' },
+		{ "set", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "plot-dir", required_argument, NULL, 'P' },
 		{ "db", required_argument, NULL, 'd' },
@@ -68,6 +76,8 @@ int cmd_history(int argc, const char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ngb_history_query q = { 0 };
+	const char *sets[32];      /* --set values, in argv */
+	size_t nsets = 0;
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
 	const char *db = NULL, *plot_dir = NULL;
 	struct ngb_report_files files = { 0 };
@@ -86,7 +96,7 @@ int cmd_history(int argc, const char **argv)
 	q.cp.min_size = 3;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":w:a:t:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, (char *const *)argv, ":w:a:t:m:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w': q.workload = optarg; break;
 		case 'a': q.allocator = optarg; break;
@@ -116,6 +126,22 @@ int cmd_history(int argc, const char **argv)
 			q.cp.sig_level = d;
 			break;
 		case 's':
+			if (!strchr(optarg, '=') || *optarg == '=')
+				return usage_error("history", "--set takes NAME=VALUE (a parameter of "
+						   "the workload), not '%s'", optarg);
+			if (nsets == sizeof(sets) / sizeof(sets[0]))
+				return usage_error("history", "too many --set options (at most %zu)",
+						   sizeof(sets) / sizeof(sets[0]));
+			sets[nsets++] = optarg;
+			break;
+		case 'c':
+			if (strcmp(optarg, "timed") && strcmp(optarg, "sim"))
+				return usage_error("history", "unknown mode '%s': use timed (runs with "
+						   "--counters=hw or none) or sim (--counters=sim)",
+						   optarg);
+			q.mode = optarg;
+			break;
+		case 'S':
 			if (parse_long_opt("--min-segment", optarg, 1, 1000, &l))
 				return 2;
 			q.cp.min_size = (size_t)l;
@@ -138,6 +164,8 @@ int cmd_history(int argc, const char **argv)
 		return usage_error("history", "unexpected argument '%s'", argv[optind]);
 	if (!q.workload || !q.allocator)
 		return usage_error("history", "give --workload=W and --allocator=A");
+	q.sets = sets;
+	q.nsets = nsets;
 	rc = cmd_open_session("history", db, "latest", &st, &(int64_t){ 0 });
 	if (rc)
 		return rc;

@@ -1,7 +1,9 @@
 /*
- * reports/history.c - one metric of one cell (workload x allocator x
- * threads) over sessions, ordered by time or by commit, with its change
- * points (changepoint.c: E-divisive means with a minimum magnitude).
+ * reports/history.c - one metric of one cell (workload and parameter set x
+ * allocator x threads) over sessions, ordered by time or by commit, with its
+ * change points (changepoint.c: E-divisive means with a minimum magnitude).
+ * A series holds one counter mode (timed or simulated) and one parameter
+ * set: sessions that ran the cell otherwise are not a change of it.
  *
  * A point is a session (or, ordered by commit, every session of one commit
  * pooled): the median of its runs with the distribution-free interval of
@@ -14,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +80,85 @@ static int sim_metric_of(const char *name)
 		if (!strcmp(name, ngb_sim_metric_name(m)))
 			return m;
 	return -1;
+}
+
+/* An event only cachegrind counts (runs with --counters=sim). */
+static int sim_event(const char *name)
+{
+	static const char *const ev[] = { "Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr",
+					   "Dw", "D1mw", "DLmw" };
+	size_t i;
+
+	if (!strncmp(name, "dtlb-approx:", 12))
+		return 1;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		if (!strcmp(name, ev[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A trial's parameters without the thread count (a series of its own), as
+ * "NAME=VALUE NAME=VALUE" in key order; NULL when they do not parse.  *keep
+ * tells whether they hold every NAME=VALUE of q->sets.
+ */
+static char *param_set(const char *params, const struct ngb_history_query *q, int *keep)
+{
+	json_t *o = json_loads(params ? params : "{}", 0, NULL);
+	const char **keys = NULL;
+	char *out = NULL;
+	size_t i, n = 0, len = 0;
+	const char *k;
+	json_t *v;
+	FILE *f;
+
+	*keep = 0;
+	if (!json_is_object(o))
+		goto done;
+	*keep = 1;
+	for (i = 0; i < q->nsets; i++) {
+		const char *eq = strchr(q->sets[i], '=');
+		char name[256];
+		json_t *x;
+
+		if (!eq || (size_t)(eq - q->sets[i]) >= sizeof(name)) {
+			*keep = 0;
+			continue;
+		}
+		memcpy(name, q->sets[i], (size_t)(eq - q->sets[i]));
+		name[eq - q->sets[i]] = '\0';
+		x = json_object_get(o, name);
+		if (!json_is_string(x) || strcmp(json_string_value(x), eq + 1))
+			*keep = 0;
+	}
+	keys = malloc((json_object_size(o) + 1) * sizeof(*keys));
+	if (!keys)
+		goto done;
+	json_object_foreach (o, k, v)
+		if (strcmp(k, "threads") && json_is_string(v))
+			keys[n++] = k;
+	/* in key order, whatever order the object was stored in */
+	for (i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+			const char *t = keys[j];
+
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+		}
+	f = open_memstream(&out, &len);
+	if (f) {
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s%s=%s", i ? " " : "", keys[i],
+				json_string_value(json_object_get(o, keys[i])));
+		if (fclose(f)) {
+			free(out);
+			out = NULL;
+		}
+	}
+done:
+	free(keys);
+	json_decref(o);
+	return out;
 }
 
 /*
@@ -171,13 +253,18 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	struct ngb_history *h;
 	struct sbuf sql = { 0 };
 	sqlite3_stmt *s = NULL;
-	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit");
+	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit"), want_sim;
 	const char *val;
-	size_t i, j;
+	char **sets = NULL;      /* the parameter sets seen */
+	size_t i, j, nsets = 0;
 
 	*out = NULL;
 	if (q->order && strcmp(q->order, "time") && strcmp(q->order, "commit"))
 		return ngb_err_set(e, -EINVAL, "unknown order '%s': use time or commit", q->order);
+	if (q->mode && strcmp(q->mode, "timed") && strcmp(q->mode, "sim"))
+		return ngb_err_set(e, -EINVAL, "unknown mode '%s': use timed or sim", q->mode);
+	want_sim = q->mode ? !strcmp(q->mode, "sim")
+			   : q->metric && (sim_metric_of(q->metric) >= 0 || sim_event(q->metric));
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
@@ -188,7 +275,8 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	/* sessions in time order; a commit's point takes its first session's place */
 	sbuf_addf(&sql,
 		  "SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"
-		  " t.threads, %s AS v, t.metric, t.metric_unit, t.higher_is_better"
+		  " t.threads, %s AS v, t.metric, t.metric_unit, t.higher_is_better, t.params,"
+		  " EXISTS (SELECT 1 FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim')"
 		  " FROM trials t JOIN sessions s ON s.id = t.session_id"
 		  " WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"
 		  " AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"
@@ -205,11 +293,38 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	sqlite3_bind_text(s, 5, q->metric ? q->metric : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, q->metric ? sim_metric_of(q->metric) : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char sid[32];
+		char sid[32], *set;
 		struct hpoint *p;
+		int keep;
 
 		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
 			continue;   /* not counted in this trial: never 0 */
+		if (sqlite3_column_int(s, 10) != want_sim)
+			continue;   /* the other counter mode */
+		set = param_set((const char *)sqlite3_column_text(s, 9), q, &keep);
+		if (!keep) {
+			free(set);
+			continue;   /* another parameter set than --set asks for */
+		}
+		if (!set) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (j = 0; j < nsets && strcmp(sets[j], set); j++)
+			;
+		if (j == nsets) {
+			char **ns = realloc(sets, (nsets + 1) * sizeof(*ns));
+
+			if (!ns) {
+				free(set);
+				rc = ngb_err_set(e, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			sets = ns;
+			sets[nsets++] = set;
+		} else {
+			free(set);
+		}
 		snprintf(sid, sizeof(sid), "%lld", (long long)sqlite3_column_int64(s, 0));
 		p = point_for(h, sid, (const char *)sqlite3_column_text(s, 1),
 			      (const char *)sqlite3_column_text(s, 2),
@@ -240,10 +355,30 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	s = NULL;
 	sbuf_release(&sql);
 	if (!h->n) {
-		rc = ngb_err_set(e, -ENOENT, "no succeeded trial of workload '%s' with allocator '%s'%s"
-				 " has the metric '%s'", q->workload, q->allocator,
+		rc = ngb_err_set(e, -ENOENT, "no succeeded %s trial of workload '%s' with allocator "
+				 "'%s'%s%s has the metric '%s'%s", want_sim ? "simulated" : "timed",
+				 q->workload, q->allocator,
 				 q->threads >= 0 ? " at that thread count" : "",
-				 q->metric ? q->metric : "(primary)");
+				 q->nsets ? " and those parameters" : "",
+				 q->metric ? q->metric : "(primary)",
+				 q->mode ? "" : want_sim ? " (--mode=timed for timed runs)"
+							 : " (--mode=sim for runs under cachegrind)");
+		goto fail;
+	}
+	/* one series is one parameter set: sessions of two sets are not a change */
+	if (nsets > 1) {
+		struct sbuf msg = { 0 };
+
+		sbuf_addf(&msg, "workload '%s' with allocator '%s' ran with %zu parameter sets: ",
+			  q->workload, q->allocator, nsets);
+		for (j = 0; j < nsets && j < 6; j++)
+			sbuf_addf(&msg, "%s[%s]", j ? ", " : "", *sets[j] ? sets[j] : "no parameters");
+		if (nsets > 6)
+			sbuf_addf(&msg, ", ...");
+		sbuf_addf(&msg, "; choose one with --set NAME=VALUE (repeatable)");
+		rc = ngb_err_set(e, -ENOENT, "%s", msg.oom ? "several parameter sets: choose one "
+					     "with --set NAME=VALUE" : sbuf_str(&msg));
+		sbuf_release(&msg);
 		goto fail;
 	}
 	for (i = 0; i < h->n; i++) {
@@ -305,9 +440,15 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 		free(x);
 		free(idx);
 	}
+	for (j = 0; j < nsets; j++)
+		free(sets[j]);
+	free(sets);
 	*out = h;
 	return 0;
 fail:
+	for (j = 0; j < nsets; j++)
+		free(sets[j]);
+	free(sets);
 	sqlite3_finalize(s);
 	sbuf_release(&sql);
 	ngb_history_free(h);

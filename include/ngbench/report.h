@@ -370,6 +370,11 @@ struct ngb_history_query {
 	const char *metric;    /* NULL: the primary metric; or a counter or "Ir/op"-style derived id */
 	int threads;           /* < 0: any (then each thread count is its own series) */
 	const char *order;     /* "time" (default) or "commit" */
+	/* "timed" or "sim"; NULL: sim for a simulated quantity or a cachegrind
+	 * event, else timed (the wall time under valgrind is not comparable) */
+	const char *mode;
+	const char *const *sets; /* NAME=VALUE: only trials with these parameters */
+	size_t nsets;
 	struct ngb_cp_options cp;
 };
 

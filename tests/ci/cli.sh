@@ -3,9 +3,11 @@
 # database of made-up sessions (no trial runs): a step of +30 % after six
 # sessions of one cell, and one spike, so the change point's place is
 # known; the outputs (text, markdown, CSV, JSON, the plot) and bad usage.
+# Sessions of another parameter set and simulated ones are not part of the
+# timed series: history asks which set, and leaves the simulated out.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 28
+plan 37
 
 fixture_db "$DB" || { echo "Bail out! cannot build the fixture database"; exit 1; }
 # 12 sessions of threadtest/hoard at 1 thread, 3 runs each: about 1.0 s for
@@ -93,4 +95,51 @@ printf 'format = 1\nweird = 1\n' >"$SCRATCH/bad.baseline"
 is $? 2 "a malformed baseline: exit 2"
 "$NGBENCH" baseline save -o "$SCRATCH/x" >/dev/null 2>&1
 is $? 2 "baseline save without a source: exit 2"
+
+# four more sessions of the cell: three simulated (3 runs of 40 s under
+# cachegrind, 1e6 instructions), then one with iterations=99 (3 runs of 9 s)
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+tid = 2000
+for k in range(4):
+    sid = 200 + k
+    db.execute("INSERT INTO sessions (id, started_at, finished_at, status, host, cpu_model, cores,"
+               " kernel, os, libc, ngbench_version, git_commit, command_line, label, seed, config)"
+               " VALUES (?, ?, ?, 'complete', 'h', 'Fixture CPU', 2, 'Linux 6.1', 'Debian 12',"
+               " '2.36', '0.1.0', 'd', 'x', ?, 1, '{}')",
+               (sid, "2026-03-%02dT00:00:00Z" % (k + 1), "2026-03-%02dT00:10:00Z" % (k + 1),
+                "s%d" % k))
+    for r in range(3):
+        tid += 1
+        sim = k < 3
+        db.execute("INSERT INTO trials (id, session_id, seq, round, repetition, warmup, allocator,"
+                   " workload, params, threads, argv, status, exit_code, wall_s, maxrss_kb, metric,"
+                   " metric_value, metric_unit, higher_is_better, kind) VALUES (?, ?, ?, 1, ?, 0,"
+                   " 'hoard', 'threadtest', ?, 1, 'x', 'ok', 0, ?, 1000, 'seconds', ?, 's', 0,"
+                   " 'timing')", (tid, sid, r + 1, r + 1, '{}' if sim else '{"iterations":"99"}',
+                                  40.0 if sim else 9.0, 40.0 if sim else 9.0))
+        if sim:
+            db.execute("INSERT INTO counters (trial_id, event, source, status, value, raw)"
+                       " VALUES (?, 'Ir', 'sim', 'ok', 1e6, 1000000)", (tid,))
+db.commit()
+PY
+"$NGBENCH" history -w threadtest -a hoard >"$SCRATCH/p.txt" 2>&1
+is $? 2 "two parameter sets in the sessions: exit 2"
+contains "$SCRATCH/p.txt" "ran with 2 parameter sets: [no parameters], [iterations=99]; choose one with --set NAME=VALUE" \
+	"naming both sets and what to do"
+"$NGBENCH" history -w threadtest -a hoard --set iterations=99 --format=csv >"$SCRATCH/p.csv" 2>&1
+ok $? "--set iterations=99 picks one"
+is "$(grep -c '^[0-9]' "$SCRATCH/p.csv")" 1 "its one session"
+"$NGBENCH" history -w threadtest -a hoard --set iterations=5 >"$SCRATCH/p5.txt" 2>&1
+is $? 2 "a parameter set no session ran: exit 2"
+sqlite3 "$DB" "DELETE FROM trials WHERE session_id = 203"
+"$NGBENCH" history -w threadtest -a hoard --format=csv >"$SCRATCH/t.csv" 2>&1
+is "$(grep -c '^[0-9]' "$SCRATCH/t.csv")" 12 "the timed series leaves the simulated sessions out"
+"$NGBENCH" history -w threadtest -a hoard --mode=sim --format=csv >"$SCRATCH/s.csv" 2>&1
+is "$(grep -c '^[0-9]' "$SCRATCH/s.csv")" 3 "--mode=sim: only the simulated sessions"
+"$NGBENCH" history -w threadtest -a hoard --metric=instructions --format=csv >"$SCRATCH/i.csv" 2>&1
+is "$(grep -c '^[0-9]' "$SCRATCH/i.csv")" 3 "a simulated quantity takes the simulated sessions by itself"
+"$NGBENCH" history -w threadtest -a hoard --mode=fast >"$SCRATCH/m.txt" 2>&1
+is $? 2 "an unknown mode: exit 2"
 done_testing
