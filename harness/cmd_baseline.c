@@ -44,7 +44,8 @@ static const char baseline_usage[] =
 	"                         experiment's allocators); the gate then judges these\n"
 	"                         ratios, which the machine's drift between sessions does\n"
 	"                         not move (docs/ci.md); its own cells are not kept;\n"
-	"                         default: the experiment's 'control', if it has one\n"
+	"                         default: the experiment's 'control', if it has one; a\n"
+	"                         library given by path is named by its file name\n"
 	"  -o, --output=FILE      the baseline file to write ('-': standard output)\n"
 	"  -r, --repetitions=N    with --experiment: override its repetitions (a baseline\n"
 	"                         with more runs knows a noisy allocator's spread better);\n"
@@ -199,6 +200,9 @@ static int save(int argc, const char **argv)
 		}
 		sel = lab;
 	}
+	/* a library given by path runs under its file name, as 'ngbench run' names it */
+	if (control && strchr(control, '/'))
+		control = strrchr(control, '/') + 1;
 	rc = cmd_open_session("baseline", db, sel, &st, &sid);
 	if (rc)
 		goto out;

@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
-plan 25
+plan 27
 
 X=$SCRATCH/time.ini
 cat >"$X" <<EOT
@@ -124,3 +124,12 @@ sed 's/^baseline-repetitions = 3/baseline-repetitions = many/' "$SCRATCH/own.ini
 is $? 2 "a bad baseline-repetitions: exit 2"
 contains "$SCRATCH/bad.out" "'baseline-repetitions' takes a whole number from 1 to 100000, not 'many'" \
 	"naming the key and what it takes"
+
+# a reference build given by path is the control under its file name
+L=$NGBENCH_PLUGIN_PATH/libtestextra.so
+sed -e "s|^allocators = .*|allocators = test-extra,$L|" -e "s|^control = .*|control = $L|" \
+	"$SCRATCH/own.ini" >"$SCRATCH/path.ini"
+NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" baseline save -q --experiment="$SCRATCH/path.ini" \
+	-o "$SCRATCH/path.baseline" >"$SCRATCH/path.out" 2>&1
+ok $? "a library given by path as the control"
+contains "$SCRATCH/path.baseline" "control = libtestextra.so" "named by its file name, as run names it"
