@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/ci/measure-gate.sh BUILDDIR DIR [PAIRS]: the measurements behind
-# docs/ci.md, run by hand (about 25 minutes here), never by make check.
+# docs/ci.md, run by hand, never by make check (here, 20 pairs: part 1 about
+# 10 minutes, part 3 about 45).
 #
 #  1. sim A/A: a baseline of data/experiments/ci-sim.ini saved with 8
 #     repetitions pinned to CPU 0 (as data/baselines/ci-sim.baseline), then
