@@ -193,9 +193,13 @@ struct prof {
  * when it has neither); after the cells are summarized. */
 int prof_load(sqlite3 *db, struct ngb_report *r, struct ngb_err *e);
 
-/* ngb_cell_workload(workload, params) in SQL on db while a session loads
- * (variants.c): the workload, with the parameters that tell apart the
- * session's parameter sets of it when there are several. */
+/* ngb_cell_workload(workload, params, sim) in SQL on db while a session
+ * loads (variants.c): the workload, with the parameters that tell apart the
+ * session's parameter sets of it when there are several, and "(sim)" for
+ * runs under cachegrind when it also ran timed.  NGB_SQL_SIM(T): sim of a
+ * row of trials named T. */
+#define NGB_SQL_SIM(T) \
+	"EXISTS (SELECT 1 FROM counters sc WHERE sc.trial_id = " T ".id AND sc.source = 'sim')"
 int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e);
 void variants_unregister(sqlite3 *db);
 void prof_free(struct prof *p);

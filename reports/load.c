@@ -162,7 +162,8 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(L->db,
-			       "SELECT id, ngb_cell_workload(workload, params) AS wl, coalesce(threads, 0),"
+			       "SELECT id, ngb_cell_workload(workload, params, " NGB_SQL_SIM("trials")
+			       ") AS wl, coalesce(threads, 0),"
 			       " allocator, allocator_version,"
 			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
 			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"

@@ -110,7 +110,8 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 	size_t i;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, ngb_cell_workload(t.workload, t.params) AS wl,"
+			       "SELECT t.id,"
+			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
 			       " coalesce(t.threads, 0), t.allocator,"
 			       " substr(r.key, 9), r.number FROM trials t JOIN trial_results r"
 			       " ON r.trial_id = t.id WHERE t.session_id = ? AND t.kind = 'profile'"
@@ -219,7 +220,8 @@ static size_t bin_index(struct prof *p, double lo)
 static int load_sizes(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
 	static const char *const q =
-		"SELECT ngb_cell_workload(t.workload, t.params) AS wl, coalesce(t.threads, 0), t.allocator,"
+		"SELECT ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
+		" coalesce(t.threads, 0), t.allocator,"
 		" h.lo, h.hi, sum(h.count)"
 		" FROM histograms h JOIN trials t ON t.id = h.trial_id WHERE t.session_id = ?"
 		" AND t.kind = 'profile' AND NOT t.warmup AND t.status = 'ok' AND h.name = 'size'"
@@ -374,7 +376,8 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, ngb_cell_workload(t.workload, t.params) AS wl,"
+			       "SELECT t.id,"
+			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
 			       " coalesce(t.threads, 0), t.allocator,"
 			       " coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
 			       " FROM trials t JOIN rss_samples s ON s.trial_id = t.id"

@@ -3,12 +3,16 @@
  * session (an experiment's jobs: larson with min-size=8 and with
  * min-size=512) is several cells, not one.
  *
- * The loader asks SQLite for ngb_cell_workload(workload, params) wherever it
- * would group by the workload: the workload's name, followed, when the
- * session ran it with more than one parameter set, by the parameters whose
- * values differ between those sets ("threadtest iterations=40").  Parameters
- * common to all of them, and the thread count (a column of its own), are
- * left out, so a session of one parameter set per workload reads as before.
+ * The loader asks SQLite for ngb_cell_workload(workload, params, sim)
+ * wherever it would group by the workload (sim: the trial ran under
+ * cachegrind, it has counters of source 'sim'): the workload's name,
+ * followed, when the session ran it with more than one parameter set, by the
+ * parameters whose values differ between those sets ("threadtest
+ * iterations=40"), and, when it ran it both timed and simulated, by "(sim)"
+ * for the simulated runs, whose wall time under valgrind is no time of the
+ * program's.  Parameters common to all sets, and the thread count (a column
+ * of its own), are left out, so a session of one parameter set and one mode
+ * per workload reads as before.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 
 struct variant {
 	char *workload, *params, *label;
+	int sim;
 };
 
 struct variants {
@@ -51,6 +56,7 @@ static const char *param_text(json_t *o, const char *key)
 /* Labels the variants [lo, hi) of one workload, which has several. */
 static int label_workload(struct variant *v, size_t lo, size_t hi)
 {
+	int both_modes = 0;
 	json_t **obj = calloc(hi - lo, sizeof(*obj));
 	const char **keys = NULL;
 	size_t i, k, nkeys = 0;
@@ -58,6 +64,8 @@ static int label_workload(struct variant *v, size_t lo, size_t hi)
 
 	if (!obj)
 		return -ENOMEM;
+	for (i = lo; i < hi; i++)
+		both_modes |= v[i].sim != v[lo].sim;
 	for (i = lo; i < hi && !rc; i++) {
 		const char *key;
 		json_t *val;
@@ -106,6 +114,8 @@ static int label_workload(struct variant *v, size_t lo, size_t hi)
 		/* parameters that do not parse still tell the variants apart */
 		if (!json_is_object(obj[i - lo]))
 			fprintf(f, " %s", v[i].params);
+		if (both_modes && v[i].sim)
+			fputs(" (sim)", f);
 		if (fclose(f) || !label) {
 			free(label);
 			rc = -ENOMEM;
@@ -125,12 +135,13 @@ static void cell_workload_fn(sqlite3_context *ctx, int argc, sqlite3_value **arg
 	const struct variants *vs = sqlite3_user_data(ctx);
 	const char *wl = (const char *)sqlite3_value_text(argv[0]);
 	const char *params = (const char *)sqlite3_value_text(argv[1]);
+	int sim = sqlite3_value_int(argv[2]) != 0;
 	size_t i;
 
 	(void)argc;
 	if (wl && params)
 		for (i = 0; i < vs->n; i++)
-			if (vs->v[i].label && !strcmp(vs->v[i].workload, wl) &&
+			if (vs->v[i].label && vs->v[i].sim == sim && !strcmp(vs->v[i].workload, wl) &&
 			    !strcmp(vs->v[i].params, params)) {
 				sqlite3_result_text(ctx, vs->v[i].label, -1, SQLITE_TRANSIENT);
 				return;
@@ -148,8 +159,9 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 	if (!vs)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
 	if (sqlite3_prepare_v2(db,
-			       "SELECT DISTINCT workload, params FROM trials WHERE session_id = ?"
-			       " ORDER BY workload, params", -1, &s, NULL) != SQLITE_OK) {
+			       "SELECT DISTINCT workload, params, " NGB_SQL_SIM("trials")
+			       " AS sim FROM trials WHERE session_id = ? ORDER BY workload, params, sim",
+			       -1, &s, NULL) != SQLITE_OK) {
 		variants_free(vs);
 		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
 	}
@@ -168,7 +180,8 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 			cap = nc;
 		}
 		vs->v[vs->n] = (struct variant){ rep_strdup(wl ? wl : ""),
-						 rep_strdup(params ? params : ""), NULL };
+						 rep_strdup(params ? params : ""), NULL,
+						 sqlite3_column_int(s, 2) != 0 };
 		if (!vs->v[vs->n].workload || !vs->v[vs->n++].params)
 			break;
 	}
@@ -188,7 +201,7 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 			return ngb_err_set(e, -ENOMEM, "out of memory");
 		}
 	}
-	rc = sqlite3_create_function_v2(db, "ngb_cell_workload", 2,
+	rc = sqlite3_create_function_v2(db, "ngb_cell_workload", 3,
 					SQLITE_UTF8 | SQLITE_DETERMINISTIC, vs, cell_workload_fn,
 					NULL, NULL, (void (*)(void *))variants_free);
 	if (rc != SQLITE_OK)
@@ -198,6 +211,6 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 
 void variants_unregister(sqlite3 *db)
 {
-	sqlite3_create_function_v2(db, "ngb_cell_workload", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+	sqlite3_create_function_v2(db, "ngb_cell_workload", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL,
 				   NULL);
 }

@@ -2,9 +2,10 @@
 # One workload run with two parameter sets in one session is two cells, not
 # one: report (text, JSON), the profiles and compare keep them apart, each
 # named by the parameter that differs ("threadtest iterations=3"); a thread
-# sweep of one parameter set keeps the workload's bare name.
+# sweep of one parameter set keeps the workload's bare name.  A workload
+# run both timed and under cachegrind is two cells, the second "(sim)".
 . "$top_srcdir/tests/cli/lib.sh"
-plan 12
+plan 15
 
 X=$SCRATCH/two.ini
 cat >"$X" <<EOT
@@ -66,4 +67,36 @@ rc=$?
 n=$(first "$SCRATCH/sweep" | grep -c '^threadtest  ')
 is "$n" 2 "a thread sweep of one parameter set: the bare name, one row per thread count"
 ! grep -q 'threads=' "$SCRATCH/sweep"; ok $? "the thread count is never a parameter label"
+
+cat >"$SCRATCH/modes.ini" <<EOT
+[global]
+allocators = ptmalloc2
+workloads = threadtest
+threads = 1
+repetitions = 2
+set = iterations=1
+set = objects=1000
+
+[timed]
+counters = none
+
+[simulated]
+counters = sim
+EOT
+"$NGBENCH" run -q --experiment="$SCRATCH/modes.ini" --label=modes >/dev/null 2>&1
+ok $? "one workload, timed and simulated, in one session"
+"$NGBENCH" report modes >"$SCRATCH/modes" 2>&1
+first "$SCRATCH/modes" >"$SCRATCH/mt"
+n=$(grep -c '^threadtest  ' "$SCRATCH/mt")
+m=$(grep -c '^threadtest (sim) ' "$SCRATCH/mt")
+is "$n $m" "1 1" "a timed row and a simulated row"
+"$NGBENCH" report modes --format=json >"$SCRATCH/mj" 2>&1
+python3 -c '
+import json, sys
+d = {c["workload"]: c for c in json.load(open(sys.argv[1]))["cells"]}
+t, s = d["threadtest"], d["threadtest (sim)"]
+# under cachegrind the same work takes many times longer
+sys.exit(not (s["median"] > 5 * t["median"]))
+' "$SCRATCH/mj"
+ok $? "the simulated runs' wall time is not mixed into the timed cell"
 done_testing
