@@ -298,6 +298,41 @@ int cmd_baseline(int argc, const char **argv)
 }
 
 /*
+ * What makes a timed gate weak on a noisy machine, said once on stderr: no
+ * control (sessions drift as a whole), or few runs (single runs spread; the
+ * baseline's median counts as much as the session's).  docs/ci.md has the
+ * measurements behind the numbers.
+ */
+#define TIMED_BASELINE_RUNS 400
+#define TIMED_SESSION_RUNS 160
+
+static void timed_gate_notes(const struct ngb_baseline *base, const struct ngb_baseline *cur)
+{
+	size_t i, timed = 0, few_base = 0, few_cur = 0;
+
+	for (i = 0; i < base->ncells; i++)
+		if (!base->cells[i].have_sim) {
+			timed++;
+			few_base += base->cells[i].nvalues < TIMED_BASELINE_RUNS;
+		}
+	for (i = 0; i < cur->ncells; i++)
+		if (!cur->cells[i].have_sim)
+			few_cur += cur->cells[i].nvalues < TIMED_SESSION_RUNS;
+	if (!timed)
+		return;
+	if (!base->control)
+		fprintf(stderr, "note: %zu timed cells judged without a control: a shared "
+			"machine's drift between sessions moves them as much as a change of the "
+			"code does; save the baseline with --control (docs/ci.md)\n", timed);
+	if (few_base || few_cur)
+		fprintf(stderr, "note: timed cells with fewer than %d runs in the baseline (%zu) "
+			"or %d in this session (%zu): on a machine whose single runs spread as "
+			"this project's CI machine's do, a 10%% slowdown is not found every time "
+			"with fewer (docs/ci.md, \"Why so many runs\")\n", TIMED_BASELINE_RUNS,
+			few_base, TIMED_SESSION_RUNS, few_cur);
+}
+
+/*
  * Judges session sid of st against the baseline file: writes the verdicts
  * (fmt, an enum ngb_report_format, on standard output; markdown / JUnit to
  * the files given) and returns the
@@ -322,6 +357,7 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 		return rc == -EXDEV ? 3 : 1;
 	}
 	rc = ngb_gate_write(g, (enum ngb_report_format)fmt, stdout, &e) ? error("%s", e.msg) : 0;
+	timed_gate_notes(base, cur);
 	if (summary) {
 		/* appended: a CI job's summary file collects every step's */
 		FILE *f = fopen(summary, "a");

@@ -7,7 +7,7 @@
 # timed series: history asks which set, and leaves the simulated out.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 37
+plan 38
 
 fixture_db "$DB" || { echo "Bail out! cannot build the fixture database"; exit 1; }
 # 12 sessions of threadtest/hoard at 1 thread, 3 runs each: about 1.0 s for
@@ -81,6 +81,7 @@ is $? 0 "compare --baseline-file: the same level passes"
 "$NGBENCH" compare --baseline-file="$B" h6 >"$SCRATCH/c.txt" 2>&1
 is $? 1 "30 % slower: exit 1"
 contains "$SCRATCH/c.txt" "regression" "and says regression"
+contains "$SCRATCH/c.txt" "note: 1 timed cells judged without a control" "and that timed cells without a control drift"
 "$NGBENCH" compare --baseline-file="$B" --format=markdown h6 >"$SCRATCH/c.md" 2>&1
 contains "$SCRATCH/c.md" ":x: performance regression" "markdown"
 sed 's/^cpu = .*/cpu = <b>Other<\/b> CPU/' "$B" >"$SCRATCH/o.baseline"
