@@ -168,6 +168,7 @@ static int save(int argc, const char **argv)
 		/* the experiment's own defaults for a baseline, unless given here */
 		rc = experiment_load(xname, &x);
 		if (rc) {
+			experiment_release(&x);
 			free(now);
 			return rc;
 		}
