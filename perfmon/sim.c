@@ -74,6 +74,18 @@ static const char *const sim_events[NGB_SIM_NEVENTS] = {
 	"Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw",
 };
 
+int ngb_sim_event(const char *name)
+{
+	size_t i;
+
+	if (!strncmp(name, "dtlb-approx:", 12))
+		name += 12;
+	for (i = 0; i < NGB_SIM_NEVENTS; i++)
+		if (!strcmp(name, sim_events[i]))
+			return 1;
+	return 0;
+}
+
 static int parse_size(const char *s, unsigned long *out)
 {
 	char *end;

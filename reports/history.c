@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "ngbench/perfmon.h"
 
 struct hpoint {
 	char *sessions;          /* "12" or "12,13" (pooled by commit) */
@@ -80,21 +81,6 @@ static int sim_metric_of(const char *name)
 		if (!strcmp(name, ngb_sim_metric_name(m)))
 			return m;
 	return -1;
-}
-
-/* An event only cachegrind counts (runs with --counters=sim). */
-static int sim_event(const char *name)
-{
-	static const char *const ev[] = { "Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr",
-					   "Dw", "D1mw", "DLmw" };
-	size_t i;
-
-	if (!strncmp(name, "dtlb-approx:", 12))
-		return 1;
-	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
-		if (!strcmp(name, ev[i]))
-			return 1;
-	return 0;
 }
 
 /*
@@ -264,7 +250,7 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	if (q->mode && strcmp(q->mode, "timed") && strcmp(q->mode, "sim"))
 		return ngb_err_set(e, -EINVAL, "unknown mode '%s': use timed or sim", q->mode);
 	want_sim = q->mode ? !strcmp(q->mode, "sim")
-			   : q->metric && (sim_metric_of(q->metric) >= 0 || sim_event(q->metric));
+			   : q->metric && (sim_metric_of(q->metric) >= 0 || ngb_sim_event(q->metric));
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
@@ -276,7 +262,7 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	sbuf_addf(&sql,
 		  "SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"
 		  " t.threads, %s AS v, t.metric, t.metric_unit, t.higher_is_better, t.params,"
-		  " EXISTS (SELECT 1 FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim')"
+		  " " NGB_SQL_SIM("t")
 		  " FROM trials t JOIN sessions s ON s.id = t.session_id"
 		  " WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"
 		  " AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"

@@ -297,6 +297,10 @@ int ngb_sim_find_valgrind(char *path, size_t pathlen, struct ngb_err *e);
  */
 #define NGB_SIM_NEVENTS 9
 
+/* Is name one of those events, as a simulated trial stores it (with the
+ * prefix "dtlb-approx:" under a dTLB geometry)? */
+int ngb_sim_event(const char *name);
+
 /*
  * Reads cachegrind's output file into rows (source sim, status ok, value ==
  * raw, the geometry in encoding).  prog (may be NULL) is the program that

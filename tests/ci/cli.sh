@@ -7,7 +7,7 @@
 # timed series: history asks which set, and leaves the simulated out.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 38
+plan 39
 
 fixture_db "$DB" || { echo "Bail out! cannot build the fixture database"; exit 1; }
 # 12 sessions of threadtest/hoard at 1 thread, 3 runs each: about 1.0 s for
@@ -141,6 +141,8 @@ is "$(grep -c '^[0-9]' "$SCRATCH/t.csv")" 12 "the timed series leaves the simula
 is "$(grep -c '^[0-9]' "$SCRATCH/s.csv")" 3 "--mode=sim: only the simulated sessions"
 "$NGBENCH" history -w threadtest -a hoard --metric=instructions --format=csv >"$SCRATCH/i.csv" 2>&1
 is "$(grep -c '^[0-9]' "$SCRATCH/i.csv")" 3 "a simulated quantity takes the simulated sessions by itself"
+"$NGBENCH" history -w threadtest -a hoard --metric=Ir --format=csv >"$SCRATCH/ir.csv" 2>&1
+is "$(grep -c '^[0-9]' "$SCRATCH/ir.csv")" 3 "so does a cachegrind event"
 "$NGBENCH" history -w threadtest -a hoard --mode=fast >"$SCRATCH/m.txt" 2>&1
 is $? 2 "an unknown mode: exit 2"
 done_testing
