@@ -100,7 +100,11 @@ extern const struct derived_def ngb_derived[NGB_NDERIVED];
 
 struct cell {
 	char *workload, *allocator, *allocator_version, *metric, *unit;
-	int threads, higher;
+	/* what the cell ran: the workload's registered name (trials.workload),
+	 * its parameters as stored (JSON text, NULL for none) and whether it ran
+	 * under cachegrind; workload above is the label made from them */
+	char *program, *params;
+	int threads, higher, sim;
 	size_t ntrials, nfailed, nskipped;
 	struct dvec values;          /* metric of the succeeded trials, sorted after load */
 	struct dvec rss;             /* max RSS (KiB) of the succeeded trials */

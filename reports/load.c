@@ -167,7 +167,8 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 			       " allocator, allocator_version,"
 			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
 			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
-			       " warmup, kind = 'timing' FROM trials WHERE session_id = ?"
+			       " warmup, kind = 'timing', workload, params, " NGB_SQL_SIM("trials")
+			       " FROM trials WHERE session_id = ?"
 			       " ORDER BY wl, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
 		return sql_fail(L->db, e, "the trials");
 	sqlite3_bind_int64(s, 1, r->session_id);
@@ -198,8 +199,13 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 			c->threads = threads;
 			c->allocator = rep_strdup(al);
 			c->allocator_version = col_dup(s, 4);
+			c->program = col_dup(s, 18);
+			c->params = col_dup(s, 19);
+			c->sim = sqlite3_column_int(s, 20);
 			c->ev = calloc(r->nevents ? r->nevents : 1, sizeof(*c->ev));
-			if (!c->workload || !c->allocator || !c->ev)
+			if (!c->workload || !c->allocator || !c->ev ||
+			    (!c->program && sqlite3_column_type(s, 18) != SQLITE_NULL) ||
+			    (!c->params && sqlite3_column_type(s, 19) != SQLITE_NULL))
 				goto oom;
 		}
 		if (!c->metric && sqlite3_column_type(s, 5) != SQLITE_NULL) {
@@ -665,7 +671,7 @@ void ngb_report_free(struct ngb_report *r)
 		struct cell *c = &r->cells[i];
 
 		free(c->workload), free(c->allocator), free(c->allocator_version);
-		free(c->metric), free(c->unit);
+		free(c->metric), free(c->unit), free(c->program), free(c->params);
 		dvec_release(&c->values);
 		dvec_release(&c->rss);
 		for (j = 0; j < r->nevents; j++)

@@ -796,6 +796,20 @@ static json_t *jinterval(const struct ngb_interval *ci)
 			 json_num(ci->level));
 }
 
+/* A cell's parameters as an object, without the thread count (a field of
+ * its own); null for none (a command). */
+static json_t *jparams(const char *text)
+{
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return json_null();
+	}
+	json_object_del(o, "threads");
+	return o;
+}
+
 static json_t *jsession(const struct ngb_report *r)
 {
 	json_t *cfg = NULL, *s;
@@ -886,9 +900,11 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 				json_object_set_new(der, ngb_derived[j].id, json_num(c->dv_med[j]));
 		for (j = 0; j < c->values.n; j++)
 			json_array_append_new(vals, json_real(c->values.v[j]));
-		cell = json_pack("{s:o, s:i, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:o, s:o,"
-				 " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-				 "workload", json_text(c->workload), "threads", c->threads, "allocator",
+		cell = json_pack("{s:o, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I,"
+				 " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+				 "workload", json_text(c->workload), "program", json_text(c->program),
+				 "params", jparams(c->params), "mode", c->sim ? "sim" : "timed",
+				 "threads", c->threads, "allocator",
 				 json_text(c->allocator), "allocator_version", json_text(c->allocator_version),
 				 "metric", json_text(c->metric), "unit", json_text(c->unit),
 				 "higher_is_better", c->higher, "trials", (json_int_t)c->ntrials,

@@ -5,7 +5,7 @@
 # sweep of one parameter set keeps the workload's bare name.  A workload
 # run both timed and under cachegrind is two cells, the second "(sim)".
 . "$top_srcdir/tests/cli/lib.sh"
-plan 15
+plan 17
 
 X=$SCRATCH/two.ini
 cat >"$X" <<EOT
@@ -61,6 +61,25 @@ for c in json.load(open(sys.argv[1]))["cells"]:
 sys.exit(not ok)
 PY
 ok $? "each cell holds exactly the runs of its parameter set and thread count"
+# for scripts: the workload's name, its whole parameter set and the mode
+# apart from the label, the parameters exactly as the trials stored them
+python3 - "$SCRATCH/json" "$DB" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+sid = db.execute("SELECT id FROM sessions WHERE label = 'two-a'").fetchone()[0]
+ok = True
+for c in json.load(open(sys.argv[1]))["cells"]:
+    it = c["workload"].split("iterations=")[1]
+    stored = {json.dumps({k: v for k, v in json.loads(p).items() if k != "threads"}, sort_keys=True)
+              for (p,) in db.execute("SELECT params FROM trials WHERE session_id = ? AND threads = ?"
+                                     " AND json_extract(params, '$.iterations') = ?",
+                                     (sid, c["threads"], it))}
+    ok &= c["program"] == "threadtest" and c["mode"] == "timed"
+    ok &= stored == {json.dumps(c["params"], sort_keys=True)} and c["params"]["iterations"] == it
+    ok &= "threads" not in c["params"] and c["params"]["objects"] == "2000"
+sys.exit(not ok)
+PY
+ok $? "JSON cells carry program, the full parameter set (no threads) and mode"
 contains "$SCRATCH/out" "threadtest iterations=30 " "the profile tables name the parameter set too"
 pc=$(sed -n '/^Allocation profile/,$p' "$SCRATCH/out" | grep -c 'threadtest iterations=')
 [ "$pc" -ge 4 ]; ok $? "profile rows per parameter set ($pc)"
@@ -109,4 +128,12 @@ t, s = d["threadtest"], d["threadtest (sim)"]
 sys.exit(not (s["median"] > 5 * t["median"]))
 ' "$SCRATCH/mj"
 ok $? "the simulated runs' wall time is not mixed into the timed cell"
+python3 -c '
+import json, sys
+d = {c["workload"]: c for c in json.load(open(sys.argv[1]))["cells"]}
+t, s = d["threadtest"], d["threadtest (sim)"]
+sys.exit(not (t["mode"] == "timed" and s["mode"] == "sim" and
+              t["program"] == s["program"] == "threadtest" and t["params"] == s["params"]))
+' "$SCRATCH/mj"
+ok $? "JSON: the two cells differ in mode only"
 done_testing
