@@ -45,41 +45,32 @@ print(" ".join(sorted("%s/%s/%d" % (c["workload"], c["threads"], len(c["values"]
 	"threadtest iterations=1/1/2 threadtest iterations=1/2/2 threadtest iterations=30/1/2 threadtest iterations=30/2/2" \
 	"JSON: four cells of two runs each"
 # each cell's values are exactly the runs of its parameter set and thread
-# count in the database (timing could not tell them apart on a noisy machine)
-python3 - "$SCRATCH/json" "$DB" <<'PY'
+# count in the database (timing could not tell them apart on a noisy
+# machine); and, for scripts, the workload's name, its whole parameter set
+# (as the trials stored it, without the thread count) and the mode are
+# there apart from the label
+python3 - "$SCRATCH/json" "$DB" >"$SCRATCH/cellcheck" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[2])
 sid = db.execute("SELECT id FROM sessions WHERE label = 'two-a'").fetchone()[0]
-ok = True
+values = fields = True
 for c in json.load(open(sys.argv[1]))["cells"]:
     it = c["workload"].split("iterations=")[1]
-    want = sorted(v for (v,) in db.execute(
-        "SELECT metric_value FROM trials WHERE session_id = ? AND kind = 'timing' AND NOT warmup"
-        " AND status = 'ok' AND threads = ? AND json_extract(params, '$.iterations') = ?",
-        (sid, c["threads"], it)))
-    ok &= len(want) == 2 and all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(sorted(c["values"]), want))
-sys.exit(not ok)
-PY
-ok $? "each cell holds exactly the runs of its parameter set and thread count"
-# for scripts: the workload's name, its whole parameter set and the mode
-# apart from the label, the parameters exactly as the trials stored them
-python3 - "$SCRATCH/json" "$DB" <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[2])
-sid = db.execute("SELECT id FROM sessions WHERE label = 'two-a'").fetchone()[0]
-ok = True
-for c in json.load(open(sys.argv[1]))["cells"]:
-    it = c["workload"].split("iterations=")[1]
+    rows = db.execute(
+        "SELECT metric_value, params FROM trials WHERE session_id = ? AND kind = 'timing'"
+        " AND NOT warmup AND status = 'ok' AND threads = ? AND json_extract(params, '$.iterations') = ?",
+        (sid, c["threads"], it)).fetchall()
+    want = sorted(v for v, _ in rows)
+    values &= len(want) == 2 and all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(sorted(c["values"]), want))
     stored = {json.dumps({k: v for k, v in json.loads(p).items() if k != "threads"}, sort_keys=True)
-              for (p,) in db.execute("SELECT params FROM trials WHERE session_id = ? AND threads = ?"
-                                     " AND json_extract(params, '$.iterations') = ?",
-                                     (sid, c["threads"], it))}
-    ok &= c["program"] == "threadtest" and c["mode"] == "timed"
-    ok &= stored == {json.dumps(c["params"], sort_keys=True)} and c["params"]["iterations"] == it
-    ok &= "threads" not in c["params"] and c["params"]["objects"] == "2000"
-sys.exit(not ok)
+              for _, p in rows}
+    fields &= c["program"] == "threadtest" and c["mode"] == "timed"
+    fields &= stored == {json.dumps(c["params"], sort_keys=True)} and c["params"]["iterations"] == it
+    fields &= "threads" not in c["params"] and c["params"]["objects"] == "2000"
+print("values=%d fields=%d" % (values, fields))
 PY
-ok $? "JSON cells carry program, the full parameter set (no threads) and mode"
+contains "$SCRATCH/cellcheck" "values=1" "each cell holds exactly the runs of its parameter set and thread count"
+contains "$SCRATCH/cellcheck" "fields=1" "JSON cells carry program, the full parameter set (no threads) and mode"
 contains "$SCRATCH/out" "threadtest iterations=30 " "the profile tables name the parameter set too"
 pc=$(sed -n '/^Allocation profile/,$p' "$SCRATCH/out" | grep -c 'threadtest iterations=')
 [ "$pc" -ge 4 ]; ok $? "profile rows per parameter set ($pc)"
