@@ -162,12 +162,12 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(L->db,
-			       "SELECT id, ngb_cell_workload(workload, params, " NGB_SQL_SIM("trials")
+			       "SELECT id, ngb_cell_workload(workload, params, " NGB_SQL_MODE("trials")
 			       ") AS wl, coalesce(threads, 0),"
 			       " allocator, allocator_version,"
 			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
 			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
-			       " warmup, kind = 'timing', workload, params, " NGB_SQL_SIM("trials")
+			       " warmup, kind = 'timing', workload, params, " NGB_SQL_MODE("trials")
 			       " FROM trials WHERE session_id = ?"
 			       " ORDER BY wl, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
 		return sql_fail(L->db, e, "the trials");
@@ -201,11 +201,12 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 			c->allocator_version = col_dup(s, 4);
 			c->program = col_dup(s, 18);
 			c->params = col_dup(s, 19);
-			c->sim = sqlite3_column_int(s, 20);
+			c->mode = col_dup(s, 20);
 			c->ev = calloc(r->nevents ? r->nevents : 1, sizeof(*c->ev));
 			if (!c->workload || !c->allocator || !c->ev ||
 			    (!c->program && sqlite3_column_type(s, 18) != SQLITE_NULL) ||
-			    (!c->params && sqlite3_column_type(s, 19) != SQLITE_NULL))
+			    (!c->params && sqlite3_column_type(s, 19) != SQLITE_NULL) ||
+			    (!c->mode && sqlite3_column_type(s, 20) != SQLITE_NULL))
 				goto oom;
 		}
 		if (!c->metric && sqlite3_column_type(s, 5) != SQLITE_NULL) {
@@ -672,6 +673,7 @@ void ngb_report_free(struct ngb_report *r)
 
 		free(c->workload), free(c->allocator), free(c->allocator_version);
 		free(c->metric), free(c->unit), free(c->program), free(c->params);
+		free(c->mode);
 		dvec_release(&c->values);
 		dvec_release(&c->rss);
 		for (j = 0; j < r->nevents; j++)

@@ -111,7 +111,7 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT t.id,"
-			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
+			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
 			       " coalesce(t.threads, 0), t.allocator,"
 			       " substr(r.key, 9), r.number FROM trials t JOIN trial_results r"
 			       " ON r.trial_id = t.id WHERE t.session_id = ? AND t.kind = 'profile'"
@@ -220,7 +220,7 @@ static size_t bin_index(struct prof *p, double lo)
 static int load_sizes(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
 	static const char *const q =
-		"SELECT ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
+		"SELECT ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
 		" coalesce(t.threads, 0), t.allocator,"
 		" h.lo, h.hi, sum(h.count)"
 		" FROM histograms h JOIN trials t ON t.id = h.trial_id WHERE t.session_id = ?"
@@ -284,7 +284,8 @@ oom:
 	return ngb_err_set(e, -ENOMEM, "out of memory");
 }
 
-/* Blowup: a cell's median max RSS (timing trials) over the group's smallest. */
+/* Blowup: a cell's median max RSS (timing trials, not under cachegrind) over
+ * the group's smallest. */
 static void compute_blowup(const struct ngb_report *r, struct prof *p)
 {
 	size_t i, j;
@@ -296,8 +297,9 @@ static void compute_blowup(const struct ngb_report *r, struct prof *p)
 		for (j = 0; j < r->ncells; j++) {
 			const struct cell *t = &r->cells[j];
 
+			/* under cachegrind the RSS is valgrind's */
 			if (strcmp(t->workload, c->workload) || t->threads != c->threads ||
-			    isnan(t->rss_median))
+			    isnan(t->rss_median) || (t->mode && !strcmp(t->mode, "sim")))
 				continue;
 			if (t->rss_median < best)
 				best = t->rss_median;
@@ -377,7 +379,7 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT t.id,"
-			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_SIM("t") ") AS wl,"
+			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
 			       " coalesce(t.threads, 0), t.allocator,"
 			       " coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
 			       " FROM trials t JOIN rss_samples s ON s.trial_id = t.id"

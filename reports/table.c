@@ -635,8 +635,9 @@ static void profile_sections(const struct ngb_report *r, enum tab_kind k, FILE *
 		      "paper's peak memory from the system (peak RSS, less the profiler's own memory "
 		      "and headers) over the peak of live requested bytes; RSS includes the program's "
 		      "code, so small heaps read high. BLOWUP is the allocator's median max RSS in "
-		      "the timing trials over the smallest among the allocators for the same workload "
-		      "and thread count (1: the best). Latency: every 256th call, timed by the "
+		      "the timing trials (not those under cachegrind) over the smallest among the "
+		      "allocators for the same workload and thread count (1: the best). Latency: "
+		      "every 256th call, timed by the "
 		      "time-stamp counter, percentiles within 9%.", out);
 		para_end(&pr);
 	}
@@ -903,7 +904,7 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 		cell = json_pack("{s:o, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I,"
 				 " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				 "workload", json_text(c->workload), "program", json_text(c->program),
-				 "params", jparams(c->params), "mode", c->sim ? "sim" : "timed",
+				 "params", jparams(c->params), "counter_mode", c->mode ? c->mode : "none",
 				 "threads", c->threads, "allocator",
 				 json_text(c->allocator), "allocator_version", json_text(c->allocator_version),
 				 "metric", json_text(c->metric), "unit", json_text(c->unit),

@@ -1,18 +1,21 @@
 /*
  * reports/variants.c - one workload run with several parameter sets in one
  * session (an experiment's jobs: larson with min-size=8 and with
- * min-size=512) is several cells, not one.
+ * min-size=512), or in several counter modes, is several cells, not one.
  *
- * The loader asks SQLite for ngb_cell_workload(workload, params, sim)
- * wherever it would group by the workload (sim: the trial ran under
- * cachegrind, it has counters of source 'sim'): the workload's name,
- * followed, when the session ran it with more than one parameter set, by the
- * parameters whose values differ between those sets ("threadtest
- * iterations=40"), and, when it ran it both timed and simulated, by "(sim)"
- * for the simulated runs, whose wall time under valgrind is no time of the
- * program's.  Parameters common to all sets, and the thread count (a column
- * of its own), are left out, so a session of one parameter set and one mode
- * per workload reads as before.
+ * The loader asks SQLite for ngb_cell_workload(workload, params, mode)
+ * wherever it would group by the workload (mode: NGB_SQL_MODE, the counter
+ * mode the baseline also keys cells by): the workload's name, followed, when
+ * the session ran it with more than one parameter set, by the parameters
+ * whose values differ between those sets ("threadtest iterations=40"), and,
+ * when it ran it in more than one mode, by "(sim)" for the runs under
+ * cachegrind, whose wall time under valgrind is no time of the program's,
+ * and "(no counters)" for timed runs without counters beside timed runs
+ * with them (perfmon's overhead experiment).  Parameters common to all sets,
+ * and the thread count (a column of its own), are left out, so a session of
+ * one parameter set and one mode per workload reads as before.  Only timing
+ * trials define the variants; a profile trial (no counters, mode NULL) takes
+ * the label of its parameter set's timing runs.
  */
 #include "config.h"
 
@@ -23,9 +26,24 @@
 
 #include "internal.h"
 
+/* The modes, in the order a profile trial prefers them. */
+enum { MODE_HW, MODE_NONE, MODE_SIM, NMODES };
+static const char *const mode_names[NMODES] = { "hw", "none", "sim" };
+static const char *const mode_suffix[NMODES] = { "", " (no counters)", " (sim)" };
+
+static int mode_of(const char *name)
+{
+	int m;
+
+	for (m = 0; name && m < NMODES; m++)
+		if (!strcmp(name, mode_names[m]))
+			return m;
+	return -1;
+}
+
 struct variant {
 	char *workload, *params, *label;
-	int sim;
+	int mode;
 };
 
 struct variants {
@@ -56,7 +74,7 @@ static const char *param_text(json_t *o, const char *key)
 /* Labels the variants [lo, hi) of one workload, which has several. */
 static int label_workload(struct variant *v, size_t lo, size_t hi)
 {
-	int both_modes = 0;
+	int modes = 0;
 	json_t **obj = calloc(hi - lo, sizeof(*obj));
 	const char **keys = NULL;
 	size_t i, k, nkeys = 0;
@@ -65,7 +83,7 @@ static int label_workload(struct variant *v, size_t lo, size_t hi)
 	if (!obj)
 		return -ENOMEM;
 	for (i = lo; i < hi; i++)
-		both_modes |= v[i].sim != v[lo].sim;
+		modes |= 1 << v[i].mode;
 	for (i = lo; i < hi && !rc; i++) {
 		const char *key;
 		json_t *val;
@@ -114,8 +132,9 @@ static int label_workload(struct variant *v, size_t lo, size_t hi)
 		/* parameters that do not parse still tell the variants apart */
 		if (!json_is_object(obj[i - lo]))
 			fprintf(f, " %s", v[i].params);
-		if (both_modes && v[i].sim)
-			fputs(" (sim)", f);
+		/* (sim) beside any other mode, (no counters) beside counted runs */
+		if (modes != 1 << v[i].mode && (v[i].mode != MODE_NONE || modes & 1 << MODE_HW))
+			fputs(mode_suffix[v[i].mode], f);
 		if (fclose(f) || !label) {
 			free(label);
 			rc = -ENOMEM;
@@ -135,18 +154,29 @@ static void cell_workload_fn(sqlite3_context *ctx, int argc, sqlite3_value **arg
 	const struct variants *vs = sqlite3_user_data(ctx);
 	const char *wl = (const char *)sqlite3_value_text(argv[0]);
 	const char *params = (const char *)sqlite3_value_text(argv[1]);
-	int sim = sqlite3_value_int(argv[2]) != 0;
+	int mode = mode_of((const char *)sqlite3_value_text(argv[2]));
+	const struct variant *best = NULL;
 	size_t i;
 
 	(void)argc;
 	if (wl && params)
-		for (i = 0; i < vs->n; i++)
-			if (vs->v[i].label && vs->v[i].sim == sim && !strcmp(vs->v[i].workload, wl) &&
-			    !strcmp(vs->v[i].params, params)) {
-				sqlite3_result_text(ctx, vs->v[i].label, -1, SQLITE_TRANSIENT);
-				return;
+		for (i = 0; i < vs->n; i++) {
+			const struct variant *v = &vs->v[i];
+
+			if (!v->label || strcmp(v->workload, wl) || strcmp(v->params, params))
+				continue;
+			if (v->mode == mode) {
+				best = v;
+				break;
 			}
-	sqlite3_result_value(ctx, argv[0]);
+			/* a profile trial: the preferred mode of its parameter set */
+			if (mode < 0 && (!best || v->mode < best->mode))
+				best = v;
+		}
+	if (best)
+		sqlite3_result_text(ctx, best->label, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_value(ctx, argv[0]);
 }
 
 int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
@@ -159,8 +189,9 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 	if (!vs)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
 	if (sqlite3_prepare_v2(db,
-			       "SELECT DISTINCT workload, params, " NGB_SQL_SIM("trials")
-			       " AS sim FROM trials WHERE session_id = ? ORDER BY workload, params, sim",
+			       "SELECT DISTINCT workload, params, " NGB_SQL_MODE("trials")
+			       " AS mode FROM trials WHERE session_id = ? AND kind = 'timing'"
+			       " ORDER BY workload, params, mode",
 			       -1, &s, NULL) != SQLITE_OK) {
 		variants_free(vs);
 		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
@@ -181,7 +212,9 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 		}
 		vs->v[vs->n] = (struct variant){ rep_strdup(wl ? wl : ""),
 						 rep_strdup(params ? params : ""), NULL,
-						 sqlite3_column_int(s, 2) != 0 };
+						 mode_of((const char *)sqlite3_column_text(s, 2)) };
+		if (vs->v[vs->n].mode < 0)
+			vs->v[vs->n].mode = MODE_HW;  /* not reached: NGB_SQL_MODE has three */
 		if (!vs->v[vs->n].workload || !vs->v[vs->n++].params)
 			break;
 	}

@@ -5,7 +5,7 @@
 # sweep of one parameter set keeps the workload's bare name.  A workload
 # run both timed and under cachegrind is two cells, the second "(sim)".
 . "$top_srcdir/tests/cli/lib.sh"
-plan 17
+plan 26
 
 X=$SCRATCH/two.ini
 cat >"$X" <<EOT
@@ -47,7 +47,7 @@ print(" ".join(sorted("%s/%s/%d" % (c["workload"], c["threads"], len(c["values"]
 # each cell's values are exactly the runs of its parameter set and thread
 # count in the database (timing could not tell them apart on a noisy
 # machine); and, for scripts, the workload's name, its whole parameter set
-# (as the trials stored it, without the thread count) and the mode are
+# (as the trials stored it, without the thread count) and the counter mode are
 # there apart from the label
 python3 - "$SCRATCH/json" "$DB" >"$SCRATCH/cellcheck" <<'PY'
 import json, sqlite3, sys
@@ -64,13 +64,13 @@ for c in json.load(open(sys.argv[1]))["cells"]:
     values &= len(want) == 2 and all(abs(a - b) <= 1e-9 * abs(b) for a, b in zip(sorted(c["values"]), want))
     stored = {json.dumps({k: v for k, v in json.loads(p).items() if k != "threads"}, sort_keys=True)
               for _, p in rows}
-    fields &= c["program"] == "threadtest" and c["mode"] == "timed"
+    fields &= c["program"] == "threadtest" and c["counter_mode"] == "none"
     fields &= stored == {json.dumps(c["params"], sort_keys=True)} and c["params"]["iterations"] == it
     fields &= "threads" not in c["params"] and c["params"]["objects"] == "2000"
 print("values=%d fields=%d" % (values, fields))
 PY
 contains "$SCRATCH/cellcheck" "values=1" "each cell holds exactly the runs of its parameter set and thread count"
-contains "$SCRATCH/cellcheck" "fields=1" "JSON cells carry program, the full parameter set (no threads) and mode"
+contains "$SCRATCH/cellcheck" "fields=1" "JSON cells carry program, the full parameter set (no threads) and counter mode"
 contains "$SCRATCH/out" "threadtest iterations=30 " "the profile tables name the parameter set too"
 pc=$(sed -n '/^Allocation profile/,$p' "$SCRATCH/out" | grep -c 'threadtest iterations=')
 [ "$pc" -ge 4 ]; ok $? "profile rows per parameter set ($pc)"
@@ -88,7 +88,11 @@ n=$(first "$SCRATCH/sweep" | grep -c '^threadtest  ')
 is "$n" 2 "a thread sweep of one parameter set: the bare name, one row per thread count"
 ! grep -q 'threads=' "$SCRATCH/sweep"; ok $? "the thread count is never a parameter label"
 
-cat >"$SCRATCH/modes.ini" <<EOT
+# two_modes LABEL MODE1 MODE2 SUFFIX: one workload in two counter modes in one
+# session (with profile trials): a row for each in the summary table, the
+# second named with SUFFIX
+two_modes() {
+	cat >"$SCRATCH/$1.ini" <<EOT
 [global]
 allocators = ptmalloc2
 workloads = threadtest
@@ -97,19 +101,22 @@ repetitions = 2
 set = iterations=1
 set = objects=1000
 
-[timed]
-counters = none
+[first]
+counters = $2
 
-[simulated]
-counters = sim
+[second]
+counters = $3
 EOT
-"$NGBENCH" run -q --experiment="$SCRATCH/modes.ini" --label=modes >/dev/null 2>&1
-ok $? "one workload, timed and simulated, in one session"
-"$NGBENCH" report modes >"$SCRATCH/modes" 2>&1
-first "$SCRATCH/modes" >"$SCRATCH/mt"
-n=$(grep -c '^threadtest  ' "$SCRATCH/mt")
-m=$(grep -c '^threadtest (sim) ' "$SCRATCH/mt")
-is "$n $m" "1 1" "a timed row and a simulated row"
+	"$NGBENCH" run -q --experiment="$SCRATCH/$1.ini" --profile --label="$1" >/dev/null 2>&1
+	ok $? "one workload, counters=$2 and counters=$3, in one session"
+	"$NGBENCH" report "$1" >"$SCRATCH/$1" 2>&1
+	first "$SCRATCH/$1" >"$SCRATCH/$1.first"
+	n=$(grep -c '^threadtest  ' "$SCRATCH/$1.first")
+	m=$(grep -c "^threadtest $4 " "$SCRATCH/$1.first")
+	is "$n $m" "1 1" "a row for each: threadtest and threadtest $4"
+}
+
+two_modes modes none sim "(sim)"
 "$NGBENCH" report modes --format=json >"$SCRATCH/mj" 2>&1
 python3 -c '
 import json, sys
@@ -123,8 +130,45 @@ python3 -c '
 import json, sys
 d = {c["workload"]: c for c in json.load(open(sys.argv[1]))["cells"]}
 t, s = d["threadtest"], d["threadtest (sim)"]
-sys.exit(not (t["mode"] == "timed" and s["mode"] == "sim" and
+sys.exit(not (t["counter_mode"] == "none" and s["counter_mode"] == "sim" and
               t["program"] == s["program"] == "threadtest" and t["params"] == s["params"]))
 ' "$SCRATCH/mj"
-ok $? "JSON: the two cells differ in mode only"
+ok $? "JSON: the two cells differ in counter mode only"
+
+# Timed with counters and without, in one session (perfmon's overhead
+# experiment): two cells, the uncounted one named so.  Software events count
+# on any Linux machine; where none could be opened each is still stored, as
+# unavailable with its reason, so the mode is known either way.
+two_modes counted hw none "(no counters)"
+"$NGBENCH" report counted --format=json >"$SCRATCH/cj" 2>&1
+python3 -c '
+import json, sys
+d = {c["workload"]: c for c in json.load(open(sys.argv[1]))["cells"]}
+sys.exit(not (d["threadtest"]["counter_mode"] == "hw" and
+              d["threadtest (no counters)"]["counter_mode"] == "none" and
+              len(d["threadtest"]["values"]) == len(d["threadtest (no counters)"]["values"]) == 2))
+' "$SCRATCH/cj"
+ok $? "JSON: counter modes hw and none, two runs each"
+# the profile trials (no counters of their own) join the counted cell in
+# the profile tables; the RSS table (timing trials) has both cells
+sed -n '/^Allocation profile/,/^Memory given back/p' "$SCRATCH/counted" >"$SCRATCH/cp"
+n=$(grep -c '^threadtest  ' "$SCRATCH/cp")
+m=$(grep -c 'no counters' "$SCRATCH/cp")
+is "$n $m" "2 0" "the profile tables name the counted cell, not a third one"
+sed -n '/^Memory given back/,$p' "$SCRATCH/counted" >"$SCRATCH/cr"
+n=$(grep -c '^threadtest  ' "$SCRATCH/cr")
+m=$(grep -c '^threadtest (no counters) ' "$SCRATCH/cr")
+is "$n $m" "1 1" "the memory table has a row per timing cell"
+
+# All runs under cachegrind, with profiles: one mode, so no "(sim)" label,
+# and no blowup from valgrind's resident memory
+"$NGBENCH" run -q -a ptmalloc2 -w threadtest -t 1 -s iterations=1 -s objects=1000 -r 2 \
+	--counters=sim --profile --label=simprof >/dev/null 2>&1
+ok $? "a session all under cachegrind, with a profile trial"
+"$NGBENCH" report simprof >"$SCRATCH/sp" 2>&1
+! grep -q '^threadtest (sim)' "$SCRATCH/sp"; ok $? "one mode: no (sim) label, in the tables or the profiles"
+n=$(grep -c '^threadtest  ' "$SCRATCH/sp")
+is "$n" 4 "rows in the summary, counter, profile and fragmentation tables"
+grep '^threadtest ' "$SCRATCH/sp" | tail -1 | grep -q ' n/a '
+ok $? "no blowup from RSS under valgrind"
 done_testing
