@@ -48,8 +48,8 @@ HOARD_EXPORT void *calloc(size_t n, size_t size)
 		return NULL;
 	}
 	p = hoard_malloc(total);
-	/* Objects above S/2 are fresh anonymous mappings: already zero. */
-	if (p && total <= hoard_cfg.max_small)
+	/* Objects above S/2 in fresh anonymous mappings are already zero. */
+	if (p && (total <= hoard_cfg.max_small || hoard_large_dirty(p)))
 		memset(p, 0, total);
 	return p;
 }
@@ -198,10 +198,10 @@ void *__libc_pvalloc(size_t size) { return pvalloc(size); }
 
 struct hoard_snapshot {
 	uint64_t superblock_size, empty_fraction_ppm, reserve_superblocks;
-	uint64_t size_class_base_ppm, heaps, size_classes;
+	uint64_t size_class_base_ppm, heaps, size_classes, large_cache_limit;
 	uint64_t transfers_to_global, transfers_from_global, global_lock_acquisitions;
 	uint64_t superblocks_created, global_empty_superblocks;
-	uint64_t large_allocs, os_maps;
+	uint64_t large_allocs, os_maps, large_reuses, large_cached_bytes;
 	uint64_t peak_allocated_bytes, allocated_bytes;
 	uint64_t peak_in_use_bytes, in_use_bytes;
 	uint64_t heap_in_use_bytes, heap_held_bytes;
@@ -224,6 +224,7 @@ struct hoard_snapshot {
 	X(size_class_base_ppm)         \
 	X(heaps)                       \
 	X(size_classes)                \
+	X(large_cache_limit)           \
 	X(transfers_to_global)         \
 	X(transfers_from_global)       \
 	X(global_lock_acquisitions)    \
@@ -231,6 +232,8 @@ struct hoard_snapshot {
 	X(global_empty_superblocks)    \
 	X(large_allocs)                \
 	X(os_maps)                     \
+	X(large_reuses)                \
+	X(large_cached_bytes)          \
 	X(peak_allocated_bytes)        \
 	X(allocated_bytes)             \
 	X(peak_in_use_bytes)           \
@@ -249,6 +252,7 @@ static void snapshot(struct hoard_snapshot *s)
 	s->size_class_base_ppm = (uint64_t)(hoard_cfg.class_base * 1e6 + 0.5);
 	s->heaps = hoard_cfg.nheaps;
 	s->size_classes = hoard_cfg.nclasses;
+	s->large_cache_limit = hoard_cfg.large_cache;
 	hoard_lock(&global->lock);
 	s->transfers_to_global = global->transfers_to_global;
 	s->transfers_from_global = global->transfers_from_global;
@@ -259,6 +263,8 @@ static void snapshot(struct hoard_snapshot *s)
 	hoard_heap_totals(&s->heap_in_use_bytes, &s->heap_held_bytes);
 	s->large_allocs = atomic_load(&hoard_count.large_allocs);
 	s->os_maps = atomic_load(&hoard_count.os_maps);
+	s->large_reuses = atomic_load(&hoard_count.large_reuses);
+	s->large_cached_bytes = atomic_load(&hoard_count.large_cached);
 	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);
 	s->allocated_bytes = atomic_load(&hoard_count.allocated);
 	s->peak_in_use_bytes = atomic_load(&hoard_count.in_use_peak);

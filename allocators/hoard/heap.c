@@ -1005,7 +1005,108 @@ size_t hoard_usable(const void *p)
  * the S boundary just below the object, like a superblock's, so free()
  * tells them apart by the same masking: the mapping is over-sized by S
  * (address space only; the untouched part costs no memory).
+ *
+ * Freed mappings are kept for reuse, up to hoard_cfg.large_cache bytes of
+ * the pages they had in use (counted in A meanwhile: memory held from the
+ * system), each at most a quarter of that: the paper's mmap and munmap per
+ * object made a program that allocates and frees such objects in turn
+ * spend its time in the kernel.  A request takes a kept mapping of its own
+ * length or up to a quarter longer (lengths in pages, buckets of one
+ * length each); a mapping that does not fit pushes the longest ones out.
+ * A kept mapping's header says it is no object (ident 0), so that a second
+ * free of its pointer is ignored as any unknown pointer is.  Its
+ * bookkeeping (lc_node) sits HOARD_ALIGN bytes into the mapping, clear of
+ * the ident of a header at its start.
  */
+#define LC_BUCKETS 512 /* mapping lengths kept: 1 to 512 pages */
+
+struct lc_node {
+	struct lc_node *next;
+	size_t len;   /* of the mapping */
+	size_t pages; /* its bytes counted in A */
+};
+
+static struct hoard_lock lc_lock;
+static struct lc_node *lc_bucket[LC_BUCKETS + 1];
+static size_t lc_bytes;  /* the pages bytes kept, at most hoard_cfg.large_cache */
+static unsigned lc_top;  /* every bucket above is empty */
+
+static char *lc_map(struct lc_node *n)
+{
+	return (char *)n - HOARD_ALIGN;
+}
+
+/* Keeps the mapping of a freed large object; 0 when it does not qualify. */
+static int lc_put(struct hoard_sb *hdr)
+{
+	size_t page = hoard_cfg.page, len = hdr->map_len, pages = hdr->large_pages;
+	size_t b = len / page;
+	struct lc_node *n, *out = NULL;
+
+	if (pages > hoard_cfg.large_cache / 4 || b > LC_BUCKETS)
+		return 0;
+	atomic_store_explicit(&hdr->ident, 0, memory_order_relaxed);
+	n = (struct lc_node *)(hdr->map + HOARD_ALIGN);
+	n->len = len;
+	n->pages = pages;
+	hoard_lock(&lc_lock);
+	/* room: the longest mappings go first, unmapped after the lock */
+	while (lc_bytes + pages > hoard_cfg.large_cache && lc_top > 0) {
+		struct lc_node *v = lc_bucket[lc_top];
+
+		if (!v) {
+			lc_top--;
+			continue;
+		}
+		lc_bucket[lc_top] = v->next;
+		lc_bytes -= v->pages;
+		v->next = out;
+		out = v;
+	}
+	n->next = lc_bucket[b];
+	lc_bucket[b] = n;
+	lc_bytes += pages;
+	if (b > lc_top)
+		lc_top = (unsigned)b;
+	atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
+	hoard_unlock(&lc_lock);
+	while (out) {
+		struct lc_node *v = out;
+
+		out = v->next;
+		count_allocated(-(ptrdiff_t)v->pages);
+		munmap(lc_map(v), v->len);
+	}
+	return 1;
+}
+
+/* A kept mapping of len to len + len/4 bytes, or NULL; its length and
+ * counted bytes in *got and *pages. */
+static char *lc_get(size_t len, size_t *got, size_t *pages)
+{
+	size_t page = hoard_cfg.page, b = len / page, hi = b + b / 4;
+	struct lc_node *n = NULL;
+
+	if (!hoard_cfg.large_cache || b > LC_BUCKETS)
+		return NULL;
+	hoard_lock(&lc_lock);
+	if (hi > lc_top)
+		hi = lc_top;
+	for (; b <= hi && !n; b++)
+		if ((n = lc_bucket[b]) != NULL) {
+			lc_bucket[b] = n->next;
+			lc_bytes -= n->pages;
+			atomic_store_explicit(&hoard_count.large_cached, lc_bytes,
+					      memory_order_relaxed);
+		}
+	hoard_unlock(&lc_lock);
+	if (!n)
+		return NULL;
+	*got = n->len;
+	*pages = n->pages;
+	return lc_map(n);
+}
+
 /* Bytes of pages from the header to the end of the object. */
 static size_t large_pages(const struct hoard_sb *hdr, const char *p, size_t size)
 {
@@ -1016,7 +1117,7 @@ static size_t large_pages(const struct hoard_sb *hdr, const char *p, size_t size
 
 static void *large_alloc(size_t size, size_t align)
 {
-	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, len;
+	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, len, got, old_pages = 0;
 	char *map, *base, *p;
 	struct hoard_sb *hdr;
 
@@ -1027,10 +1128,16 @@ static void *large_alloc(size_t size, size_t align)
 		return NULL;
 	}
 	len = (S + HOARD_HEADER_SIZE + align + size + page - 1) & ~(page - 1);
-	map = hoard_os_map(len);
+	map = lc_get(len, &got, &old_pages);
 	if (!map) {
-		errno = ENOMEM;
-		return NULL;
+		map = hoard_os_map(len);
+		if (!map) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		got = len;
+	} else {
+		atomic_fetch_add_explicit(&hoard_count.large_reuses, 1, memory_order_relaxed);
 	}
 	/*
 	 * p: aligned, past an S boundary by at least the header.  With
@@ -1044,11 +1151,12 @@ static void *large_alloc(size_t size, size_t align)
 	/* Owner: the global heap, which no thread cache's tag names. */
 	atomic_store_explicit(&hdr->ident, HOARD_MAGIC_LARGE, memory_order_relaxed);
 	hdr->map = map;
-	hdr->map_len = len;
+	hdr->map_len = got;
 	hdr->large_size = size;
 	hdr->large_pages = large_pages(hdr, p, size);
+	hdr->large_dirty = old_pages != 0;
 	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
-	count_allocated((ptrdiff_t)hdr->large_pages);
+	count_allocated((ptrdiff_t)hdr->large_pages - (ptrdiff_t)old_pages);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use((ptrdiff_t)size);
 	return p;
@@ -1062,8 +1170,17 @@ static void large_free(struct hoard_sb *hdr, void *p)
 	(void)p;
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use(-(ptrdiff_t)hdr->large_size);
+	if (hoard_cfg.large_cache && lc_put(hdr))
+		return;
 	count_allocated(-(ptrdiff_t)hdr->large_pages);
 	munmap(map, len);
+}
+
+int hoard_large_dirty(const void *p)
+{
+	const struct hoard_sb *sb = hoard_sb_of(p);
+
+	return hoard_sb_magic(sb) == HOARD_MAGIC_LARGE && sb->large_dirty;
 }
 
 /* Grows a large object in place when the address space after it is free. */
@@ -1109,12 +1226,14 @@ void hoard_fork_prepare(void)
 	for (unsigned i = 1; i <= hoard_cfg.nheaps; i++)
 		hoard_lock(&hoard_heaps[i].lock);
 	hoard_lock(&hoard_heaps[HOARD_GLOBAL].lock);
+	hoard_lock(&lc_lock); /* a leaf: taken with no other lock held */
 }
 
 void hoard_fork_parent(void)
 {
 	if (!atomic_load_explicit(&hoard_ready, memory_order_acquire))
 		return;
+	hoard_unlock(&lc_lock);
 	hoard_unlock(&hoard_heaps[HOARD_GLOBAL].lock);
 	for (unsigned i = hoard_cfg.nheaps; i >= 1; i--)
 		hoard_unlock(&hoard_heaps[i].lock);

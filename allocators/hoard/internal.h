@@ -113,6 +113,9 @@ struct hoard_sb {
 	/* The thread cache's slot for this class (HOARD_TC_SLOT_NONE when
 	 * the class is not cached), read by free's fast path. */
 	uint8_t tc_slot;
+	/* Large objects: the mapping held another object before (calloc
+	 * must clear it; a fresh mapping is zero). */
+	uint8_t large_dirty;
 	/* LIFO free list threaded through the free blocks. */
 	void *free_list;
 	char *blocks;
@@ -195,6 +198,7 @@ struct hoard_config {
 	uint32_t *class_capacity; /* blocks per superblock */
 	uint16_t *class_of;	/* index (size + 15) / 16 -> class */
 	size_t tc_bytes;	/* thread cache budget per class */
+	size_t large_cache;	/* bytes of freed large mappings kept, 0: none */
 	uint16_t tc_cap[HOARD_TC_CLASSES]; /* blocks cached per class, 0: none */
 	int stats;		/* statistics requested */
 	char stats_path[4096];
@@ -212,6 +216,8 @@ struct hoard_counters {
 	_Atomic size_t in_use_peak;
 	_Atomic uint64_t large_allocs;
 	_Atomic uint64_t os_maps;
+	_Atomic uint64_t large_reuses;	/* large objects served from the cache */
+	_Atomic size_t large_cached;	/* bytes (counted in A) in the cache now */
 };
 extern struct hoard_counters hoard_count;
 
@@ -247,6 +253,9 @@ void hoard_fork_parent(void);
 void hoard_fork_child(void);
 void *hoard_os_map(size_t len);
 int hoard_large_grow(void *p, size_t size);
+/* Whether p, from hoard_alloc, may hold old bytes beyond a small block's
+ * (a large object in a reused mapping): calloc must clear it then. */
+int hoard_large_dirty(const void *p);
 
 static inline struct hoard_sb *hoard_sb_of(const void *p)
 {

@@ -5,6 +5,9 @@
  * configuration of allocators.list.
  *
  * - objects above S/2 come from mmap, objects up to S/2 from superblocks;
+ * - freed large mappings are kept up to HOARD_LARGE_CACHE and reused (calloc
+ *   then clears them; a second free of one is ignored), or, with no cache,
+ *   unmapped at once as in the paper;
  * - size classes are b apart: usable size < b * n + 32 (16-byte steps);
  * - the emptiness invariant: a heap whose blocks are all freed keeps at most
  *   about K superblocks and gives the rest to the global heap, and another
@@ -22,6 +25,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../tap.h"
 
@@ -110,6 +114,54 @@ static void run(void *(*fn)(void *))
 	run_arg(fn, NULL);
 }
 
+/* The cache of freed large mappings, or its absence. */
+static void large_cache(uint64_t S)
+{
+	uint64_t limit = get_stat("large_cache_limit"), maps, reuses, alloc0;
+	size_t n = (size_t)S + 100, i, nonzero = 0;
+	unsigned char *p, *q, *r;
+	void *many[64];
+
+	tap_diag("large cache limit %llu", (unsigned long long)limit);
+	alloc0 = get_stat("allocated_bytes");
+	p = malloc(n);
+	memset(p, 0xab, n);
+	free(p);
+	maps = get_stat("os_maps");
+	reuses = get_stat("large_reuses");
+	q = calloc(1, n);
+	for (i = 0; i < n; i++)
+		nonzero += q[i] != 0;
+	expect_int_eq((int)nonzero, 0, "calloc of a large object is zero, reused mapping or not");
+	if (!limit) {
+		expect_u64_eq(get_stat("os_maps"), maps + 1, "no cache: a large object is a new mapping");
+		expect_u64_eq(get_stat("large_reuses"), reuses, "and none is reused");
+		expect_u64_eq(get_stat("large_cached_bytes"), 0, "nothing is kept");
+		free(q);
+		expect_u64_eq(get_stat("allocated_bytes"), alloc0, "its free gives the pages back");
+		return;
+	}
+	expect_u64_eq(get_stat("os_maps"), maps, "the freed mapping serves the next object of its size");
+	expect_u64_eq(get_stat("large_reuses"), reuses + 1, "counted as a reuse");
+	free(q);
+	free(q); /* a second free of a kept mapping: ignored */
+	q = malloc(n);
+	r = malloc(n);
+	expect_int_eq(q != r, 1, "a second free did not put the mapping in twice");
+	free(q);
+	free(r);
+	/* more than the limit freed: what is kept stays within it, and A
+	 * counts what is kept (memory still held from the system) */
+	alloc0 = get_stat("allocated_bytes") - get_stat("large_cached_bytes");
+	for (i = 0; i < 64; i++)
+		many[i] = malloc(limit / 16 > S / 2 ? (size_t)(limit / 16) : (size_t)(S / 2 + 1));
+	for (i = 0; i < 64; i++)
+		free(many[i]);
+	expect_int_eq(get_stat("large_cached_bytes") <= limit, 1, "the cache keeps at most its limit");
+	expect_u64_eq(get_stat("allocated_bytes") - get_stat("large_cached_bytes"), alloc0,
+		      "A, less what the cache keeps, is as before");
+}
+
 int main(void)
 {
 	uint64_t S, K, b_ppm, before, created, to, from, live;
@@ -134,6 +186,8 @@ int main(void)
 	expect_u64_eq(get_stat("large_allocs"), before + 1, "malloc(S/2 + 1) comes from mmap");
 	free(p);
 	free(q);
+
+	large_cache(S);
 
 	bad = 0;
 	for (size_t n = 1; n <= S / 2; n++) {
