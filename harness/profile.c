@@ -281,7 +281,7 @@ void profile_derive(struct profile *p, const struct result_record *rec, long max
 	static const char *const alloc_calls[] = {
 		"calls.malloc", "calls.calloc", "calls.realloc", "calls.reallocarray",
 		"calls.memalign", "calls.posix_memalign", "calls.aligned_alloc", "calls.valloc",
-		"calls.pvalloc",
+		"calls.pvalloc", "calls.operator_new",
 	};
 	static const char *const lat[] = { "malloc_ticks", "free_ticks" };
 	static const struct { const char *suffix; double q; } quantiles[] = {
@@ -295,6 +295,8 @@ void profile_derive(struct profile *p, const struct result_record *rec, long max
 		if (profile_number(p, alloc_calls[i], &v) == 0)
 			allocs += v;
 	profile_number(p, "calls.free", &nfree);
+	if (profile_number(p, "calls.operator_delete", &v) == 0)
+		nfree += v;
 	set_number(p, "allocations", allocs);
 	set_number(p, "calls", allocs + nfree);
 	if (profile_number(p, "bytes_requested", &bytes) == 0 && allocs > 0)

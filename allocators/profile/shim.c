@@ -73,9 +73,11 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* The entry points, in the order of the output. */
-#define PROFILE_CALLS(X) \
+#define PROFILE_C_CALLS(X) \
 	X(malloc) X(free) X(calloc) X(realloc) X(reallocarray) X(memalign)     \
 	X(posix_memalign) X(aligned_alloc) X(valloc) X(pvalloc) X(malloc_usable_size)
+/* C++'s operators new and delete, all forms of each counted together */
+#define PROFILE_CALLS(X) PROFILE_C_CALLS(X) X(operator_new) X(operator_delete)
 
 enum call {
 #define CALL_ENUM(n) CALL_##n,
@@ -645,6 +647,145 @@ static inline unsigned align_shift(size_t a)
  * without a header (rare: shared among threads). */
 static atomic_ullong arena_frees, unknown_frees;
 
+/* ---- blocks at the start of a page ---------------------------------------- */
+
+/*
+ * The header of a pointer less than 16 bytes past a page boundary is on the
+ * page before.  For a block the shim handed out that page is the block's
+ * own; for a pointer it did not hand out (an allocator's own entry points
+ * that bypass the shim, e.g. jemalloc's mallocx, or a block at the start of
+ * a mapping) it may be unmapped, and reading there faults.  So the shim
+ * remembers the blocks it hands out at such places (rare: the memalign
+ * family with page alignment, or an allocator's block that happens to sit
+ * 16 bytes before a page boundary) and reads the header of such a pointer
+ * only when it is one of them.  An open-addressing set of addresses under a
+ * spin lock, in its own mappings; edge_lost says it once had no memory to
+ * grow, and then such pointers are read as any other.
+ */
+#define EDGE(p) (((uintptr_t)(p) & 0xff0) == 0)
+#define EDGE_EMPTY ((uintptr_t)0)
+#define EDGE_GONE ((uintptr_t)1)
+
+static atomic_flag edge_lock = ATOMIC_FLAG_INIT;
+static uintptr_t *edge_tab;
+static size_t edge_cap, edge_used; /* used: entries and tombstones */
+static int edge_lost;
+
+static void edge_acquire(void)
+{
+	while (atomic_flag_test_and_set_explicit(&edge_lock, memory_order_acquire))
+		sched_yield();
+}
+
+static void edge_release(void)
+{
+	atomic_flag_clear_explicit(&edge_lock, memory_order_release);
+}
+
+static size_t edge_slot(uintptr_t a, size_t cap)
+{
+	return (size_t)((a >> 12) * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
+}
+
+/* Doubles the table (or makes the first); under the lock. */
+static int edge_grow(void)
+{
+	size_t cap = edge_cap ? 2 * edge_cap : 1024, i, j;
+	uintptr_t *tab = map_pages(cap * sizeof(*tab));
+
+	if (!tab)
+		return -1;
+	for (i = 0; i < edge_cap; i++)
+		if (edge_tab[i] > EDGE_GONE) {
+			for (j = edge_slot(edge_tab[i], cap); tab[j]; j = (j + 1) & (cap - 1))
+				;
+			tab[j] = edge_tab[i];
+		}
+	if (edge_tab) {
+		munmap(edge_tab, edge_cap * sizeof(*tab));
+		atomic_fetch_sub_explicit(&mapped_bytes, edge_cap * sizeof(*tab), memory_order_relaxed);
+	}
+	for (edge_used = 0, i = 0; i < cap; i++)
+		edge_used += tab[i] != EDGE_EMPTY;
+	edge_tab = tab;
+	edge_cap = cap;
+	return 0;
+}
+
+/* Where a is in the table, or -1. */
+static ptrdiff_t edge_find(uintptr_t a)
+{
+	size_t i;
+
+	if (!edge_cap)
+		return -1;
+	for (i = edge_slot(a, edge_cap); edge_tab[i] != EDGE_EMPTY; i = (i + 1) & (edge_cap - 1))
+		if (edge_tab[i] == a)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static __attribute__((noinline)) void edge_add(void *q)
+{
+	uintptr_t a = (uintptr_t)q;
+	size_t i;
+
+	edge_acquire();
+	if ((edge_used + 1) * 2 > edge_cap && edge_grow()) {
+		edge_lost = 1;
+	} else {
+		for (i = edge_slot(a, edge_cap); edge_tab[i] > EDGE_GONE; i = (i + 1) & (edge_cap - 1))
+			;
+		edge_used += edge_tab[i] == EDGE_EMPTY;
+		edge_tab[i] = a;
+	}
+	edge_release();
+}
+
+static __attribute__((noinline)) int edge_has(const void *p)
+{
+	int found;
+
+	edge_acquire();
+	found = edge_lost || edge_find((uintptr_t)p) >= 0;
+	edge_release();
+	return found;
+}
+
+static __attribute__((noinline)) void edge_del(const void *p)
+{
+	ptrdiff_t i;
+
+	edge_acquire();
+	if ((i = edge_find((uintptr_t)p)) >= 0)
+		edge_tab[i] = EDGE_GONE;
+	edge_release();
+}
+
+/* A block the shim may have handed out leaves it. */
+static inline void edge_leave(const void *p)
+{
+	if (unlikely(EDGE(p)))
+		edge_del(p);
+}
+
+/* Whether p carries the shim's header, reading only what is safe to read. */
+static inline int owned(void *p)
+{
+	return (!EDGE(p) || edge_has(p)) && hdr_ours(p);
+}
+
+/* A fork while another thread held the lock would leave it held in the child. */
+static void edge_fork_prepare(void)
+{
+	edge_acquire();
+}
+
+static void edge_fork_done(void)
+{
+	edge_release();
+}
+
 
 /* A block leaves: its size out of the live total, a remote free counted. */
 static inline void track_free(struct tstats *t, const struct hdr *h)
@@ -682,7 +823,7 @@ static void resolve(void)
 		long page = sysconf(_SC_PAGESIZE);
 
 #define RESOLVE(n) *(void **)&found.n = dlsym(RTLD_NEXT, #n);
-		PROFILE_CALLS(RESOLVE)
+		PROFILE_C_CALLS(RESOLVE)
 #undef RESOLVE
 		next = found;
 		if (page > 0 && !(page & (page - 1)))
@@ -710,6 +851,7 @@ __attribute__((constructor)) static void profile_start(void)
 
 	if (!ready())
 		resolve();
+	pthread_atfork(edge_fork_prepare, edge_fork_done, edge_fork_done);
 	if (path && strlen(path) < sizeof(out_path)) {
 		memcpy(out_path, path, strlen(path) + 1);
 		out_pid = getpid();
@@ -809,6 +951,8 @@ static inline __attribute__((always_inline)) void *finish(struct tstats *t, enum
 {
 	void *q = base ? hdr_put(base, shift, n, tl_serial) : NULL;
 
+	if (unlikely(q && EDGE(q)))
+		edge_add(q);
 	if (unlikely(!t))
 		return q;
 	if (c != CALL_malloc)         /* malloc is counted by its tick */
@@ -872,7 +1016,7 @@ static __attribute__((noinline)) void free_general(void *p)
 		return;
 	}
 	h = hdr_of(p);
-	if (unlikely(!hdr_ours(p))) {
+	if (unlikely(!owned(p))) {
 		if (likely(t != NULL))
 			bump(&t->calls[CALL_free], 1);
 		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
@@ -882,6 +1026,7 @@ static __attribute__((noinline)) void free_general(void *p)
 	}
 	if (likely(t != NULL))
 		track_free(t, h);
+	edge_leave(p);
 	h->check = 0;
 	p = hdr_base(p);
 	if (unlikely(t && sample_now(t, LAT_FREE))) {
@@ -924,7 +1069,10 @@ void *malloc(size_t n)
 	}
 	live_add_fast(t, (int64_t)n);
 	/* hdr_put with this thread's word: two stores */
-	return hdr_write(p, HDR_SHIFT, n, t->own_word);
+	p = hdr_write(p, HDR_SHIFT, n, t->own_word);
+	if (unlikely(EDGE(p)))
+		edge_add(p);
+	return p;
 }
 
 void free(void *p)
@@ -933,8 +1081,9 @@ void free(void *p)
 	struct hdr *h;
 	uint64_t tick, w;
 
-	/* arena blocks fail the check: free_general tells them apart */
-	if (unlikely(tl_state != ST_OUT || !p || !hdr_ours(p)))
+	/* arena blocks fail the check: free_general tells them apart; so do
+	 * pointers at a page's start, whose header may not be readable */
+	if (unlikely(tl_state != ST_OUT || !p || EDGE(p) || !hdr_ours(p)))
 		return free_general(p);
 	h = hdr_of(p);
 	tick = get(&t->tick[LAT_FREE]) + 1;
@@ -1037,7 +1186,7 @@ static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
 			memcpy(q, p, arena_size(p) < bytes ? arena_size(p) : bytes);
 		return q;
 	}
-	if (!hdr_ours(p)) {
+	if (!owned(p)) {
 		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
 		if (t) {
 			bump(&t->calls[c], 1);
@@ -1050,13 +1199,16 @@ static void *resize(struct tstats *t, enum call c, void *p, size_t bytes,
 	shift = old.owner_shift & 0xff;
 	base = hdr_base(p);
 	h->check = 0;
-	if (unlikely(bytes == 0))
+	if (unlikely(bytes == 0)) {
+		edge_leave(p);
 		return resize_to_zero(t, c, old, base, call);
+	}
 	q = call(base, with_offset(bytes, shift));
 	if (!q) {
 		*h = old;
 		return finish(t, c, NULL, shift, bytes);
 	}
+	edge_leave(p);
 	if (t) {
 		live_sub(t, (int64_t)old.size);
 		/* a block that moved was freed by this thread */
@@ -1209,7 +1361,7 @@ size_t malloc_usable_size(void *p)
 	t = tl_stats;
 	if (!p || !next.malloc_usable_size)
 		n = 0;
-	else if (hdr_ours(p))
+	else if (owned(p))
 		n = next.malloc_usable_size(hdr_base(p)) - ((size_t)1 << (hdr_of(p)->owner_shift & 0xff));
 	else
 		n = next.malloc_usable_size(p);
@@ -1218,6 +1370,192 @@ size_t malloc_usable_size(void *p)
 	leave(st);
 	return n;
 }
+
+/* ---- C++ operator new and delete ----------------------------------------- */
+
+/*
+ * jemalloc, tcmalloc and mimalloc define C++'s operator new and delete
+ * themselves; a program's new then never reaches malloc, and its blocks
+ * would have no header (uncounted, and freed through the shim's free as
+ * foreign pointers).  So the shim defines all twenty, counts them as
+ * operator_new and operator_delete and forwards each to the next definition
+ * of the same operator (the allocator's, else libstdc++'s, which calls
+ * malloc: a nested call, forwarded as such), with the header added as for
+ * malloc (the aligned forms: as for memalign).  A sized delete is given the
+ * size the next operator new was asked for.  The throwing forms may throw
+ * std::bad_alloc through the shim (built with -fexceptions): the call is
+ * counted as failed and the thread leaves the shim on the way (a cleanup),
+ * so its next call is counted.  The exception object itself is allocated
+ * while the thread is inside the shim: that malloc is not counted and its
+ * free counts as unknown.  Their latency is not timed.
+ */
+enum { CXX_NOTHROW = 1, CXX_ALIGNED = 2, CXX_SIZED = 4 };
+
+typedef void (*any_fn)(void);
+
+struct cxx_op {
+	const char *name;
+	any_fn fn;     /* the next definition, resolved at the first call */
+	int kind;
+};
+
+static any_fn cxx_next(struct cxx_op *op)
+{
+	if (!op->fn)
+		*(void **)&op->fn = dlsym(RTLD_NEXT, op->name);
+	return op->fn;
+}
+
+static void *new_call(any_fn fn, int kind, size_t n, size_t al, const void *nt)
+{
+	switch (kind & (CXX_NOTHROW | CXX_ALIGNED)) {
+	case 0: return ((void *(*)(size_t))fn)(n);
+	case CXX_NOTHROW: return ((void *(*)(size_t, const void *))fn)(n, nt);
+	case CXX_ALIGNED: return ((void *(*)(size_t, size_t))fn)(n, al);
+	default: return ((void *(*)(size_t, size_t, const void *))fn)(n, al, nt);
+	}
+}
+
+static void delete_call(any_fn fn, int kind, void *p, size_t n, size_t al, const void *nt)
+{
+	switch (kind) {
+	case 0: ((void (*)(void *))fn)(p); break;
+	case CXX_SIZED: ((void (*)(void *, size_t))fn)(p, n); break;
+	case CXX_NOTHROW: ((void (*)(void *, const void *))fn)(p, nt); break;
+	case CXX_ALIGNED: ((void (*)(void *, size_t))fn)(p, al); break;
+	case CXX_SIZED | CXX_ALIGNED: ((void (*)(void *, size_t, size_t))fn)(p, n, al); break;
+	default: ((void (*)(void *, size_t, const void *))fn)(p, al, nt); break;
+	}
+}
+
+/* Leaves the shim when a throwing operator new unwinds through it, the
+ * call counted as a failed one. */
+struct cxx_guard {
+	int st, armed, pending;
+	unsigned shift;
+	size_t n;
+};
+
+static void cxx_unguard(struct cxx_guard *g)
+{
+	if (g->pending)
+		finish(tl_stats, CALL_operator_new, NULL, g->shift, g->n);
+	if (g->armed)
+		leave(g->st);
+}
+
+static void *cxx_new(struct cxx_op *op, size_t n, size_t al, const void *nt)
+{
+	struct cxx_guard g __attribute__((cleanup(cxx_unguard))) = { 0, 0, 0, 0, n };
+	unsigned s = op->kind & CXX_ALIGNED ? align_shift(al) : HDR_SHIFT;
+	any_fn fn;
+	void *p;
+
+	g.shift = s;
+	if (!enter(&g.st)) {
+		fn = cxx_next(op);
+		/* no C++ runtime behind (cannot be: the caller is C++ code) */
+		return fn ? new_call(fn, op->kind, n, al, nt) : inner_memalign(al ? al : 16, n);
+	}
+	g.armed = 1;
+	fn = cxx_next(op);
+	g.pending = 1;
+	if (fn)
+		p = new_call(fn, op->kind, with_offset(n, s), al, nt);
+	else
+		p = next.memalign ? next.memalign((size_t)1 << s, with_offset(n, s)) : NULL;
+	g.pending = 0;
+	return finish(tl_stats, CALL_operator_new, p, s, n);
+}
+
+static void cxx_delete(struct cxx_op *op, void *p, size_t n, size_t al, const void *nt)
+{
+	struct tstats *t;
+	struct hdr *h;
+	unsigned shift;
+	any_fn fn;
+	int st;
+
+	if (p && in_arena(p)) {
+		atomic_fetch_add_explicit(&arena_frees, 1, memory_order_relaxed);
+		return;
+	}
+	if (!enter(&st)) {
+		if ((fn = cxx_next(op)) != NULL)
+			delete_call(fn, op->kind, p, n, al, nt);
+		else if (next.free)
+			next.free(p);
+		return;
+	}
+	t = tl_stats;
+	fn = cxx_next(op);
+	if (likely(t != NULL))
+		bump(&t->calls[CALL_operator_delete], 1);
+	if (p && owned(p)) {
+		h = hdr_of(p);
+		shift = h->owner_shift & 0xff;
+		n = h->size + ((size_t)1 << shift);   /* what the next allocator was asked for */
+		if (likely(t != NULL))
+			track_free(t, h);
+		edge_leave(p);
+		h->check = 0;
+		p = hdr_base(p);
+	} else if (p) {
+		atomic_fetch_add_explicit(&unknown_frees, 1, memory_order_relaxed);
+	}
+	if (fn)
+		delete_call(fn, op->kind, p, n, al, nt);
+	else
+		next.free(p);
+	leave(st);
+}
+
+/* The Itanium C++ ABI's names: std::align_val_t is a size_t, a
+ * std::nothrow_t const & a pointer. */
+#define NEW_OP(sym, kind, params, args)                                        \
+	static struct cxx_op op##sym = { #sym, NULL, kind };                   \
+	void *sym params;                                                      \
+	void *sym params { return cxx_new args; }
+#define DELETE_OP(sym, kind, params, args)                                     \
+	static struct cxx_op op##sym = { #sym, NULL, kind };                   \
+	void sym params;                                                       \
+	void sym params { cxx_delete args; }
+
+NEW_OP(_Znwm, 0, (size_t n), (&op_Znwm, n, 0, NULL))
+NEW_OP(_Znam, 0, (size_t n), (&op_Znam, n, 0, NULL))
+NEW_OP(_ZnwmRKSt9nothrow_t, CXX_NOTHROW, (size_t n, const void *nt),
+       (&op_ZnwmRKSt9nothrow_t, n, 0, nt))
+NEW_OP(_ZnamRKSt9nothrow_t, CXX_NOTHROW, (size_t n, const void *nt),
+       (&op_ZnamRKSt9nothrow_t, n, 0, nt))
+NEW_OP(_ZnwmSt11align_val_t, CXX_ALIGNED, (size_t n, size_t al),
+       (&op_ZnwmSt11align_val_t, n, al, NULL))
+NEW_OP(_ZnamSt11align_val_t, CXX_ALIGNED, (size_t n, size_t al),
+       (&op_ZnamSt11align_val_t, n, al, NULL))
+NEW_OP(_ZnwmSt11align_val_tRKSt9nothrow_t, CXX_ALIGNED | CXX_NOTHROW,
+       (size_t n, size_t al, const void *nt), (&op_ZnwmSt11align_val_tRKSt9nothrow_t, n, al, nt))
+NEW_OP(_ZnamSt11align_val_tRKSt9nothrow_t, CXX_ALIGNED | CXX_NOTHROW,
+       (size_t n, size_t al, const void *nt), (&op_ZnamSt11align_val_tRKSt9nothrow_t, n, al, nt))
+
+DELETE_OP(_ZdlPv, 0, (void *p), (&op_ZdlPv, p, 0, 0, NULL))
+DELETE_OP(_ZdaPv, 0, (void *p), (&op_ZdaPv, p, 0, 0, NULL))
+DELETE_OP(_ZdlPvm, CXX_SIZED, (void *p, size_t n), (&op_ZdlPvm, p, n, 0, NULL))
+DELETE_OP(_ZdaPvm, CXX_SIZED, (void *p, size_t n), (&op_ZdaPvm, p, n, 0, NULL))
+DELETE_OP(_ZdlPvRKSt9nothrow_t, CXX_NOTHROW, (void *p, const void *nt),
+	  (&op_ZdlPvRKSt9nothrow_t, p, 0, 0, nt))
+DELETE_OP(_ZdaPvRKSt9nothrow_t, CXX_NOTHROW, (void *p, const void *nt),
+	  (&op_ZdaPvRKSt9nothrow_t, p, 0, 0, nt))
+DELETE_OP(_ZdlPvSt11align_val_t, CXX_ALIGNED, (void *p, size_t al),
+	  (&op_ZdlPvSt11align_val_t, p, 0, al, NULL))
+DELETE_OP(_ZdaPvSt11align_val_t, CXX_ALIGNED, (void *p, size_t al),
+	  (&op_ZdaPvSt11align_val_t, p, 0, al, NULL))
+DELETE_OP(_ZdlPvmSt11align_val_t, CXX_SIZED | CXX_ALIGNED, (void *p, size_t n, size_t al),
+	  (&op_ZdlPvmSt11align_val_t, p, n, al, NULL))
+DELETE_OP(_ZdaPvmSt11align_val_t, CXX_SIZED | CXX_ALIGNED, (void *p, size_t n, size_t al),
+	  (&op_ZdaPvmSt11align_val_t, p, n, al, NULL))
+DELETE_OP(_ZdlPvSt11align_val_tRKSt9nothrow_t, CXX_ALIGNED | CXX_NOTHROW,
+	  (void *p, size_t al, const void *nt), (&op_ZdlPvSt11align_val_tRKSt9nothrow_t, p, 0, al, nt))
+DELETE_OP(_ZdaPvSt11align_val_tRKSt9nothrow_t, CXX_ALIGNED | CXX_NOTHROW,
+	  (void *p, size_t al, const void *nt), (&op_ZdaPvSt11align_val_tRKSt9nothrow_t, p, 0, al, nt))
 
 /* ---- the output ---------------------------------------------------------- */
 

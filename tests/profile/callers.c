@@ -16,8 +16,13 @@
  *                          alignment, an overflowing calloc); realloc(p, 0),
  *                          which frees with glibc behind the shim.  Exit
  *                          status: 0, or the number of the check that failed
+ *   callers guard          with tests/profile/guardalloc behind the shim:
+ *                          its blocks at the start of a mapping whose page
+ *                          before is unreadable, passed to free and realloc
+ *                          (the shim must not read in front of them)
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -122,6 +127,30 @@ static int edge(long n)
 	return 0;
 }
 
+static int guard(void)
+{
+	void *(*guard_alloc)(size_t);
+	char *p, *q;
+
+	*(void **)&guard_alloc = dlsym(RTLD_DEFAULT, "guard_alloc");
+	if (!guard_alloc)
+		return 10;
+	p = guard_alloc(100);
+	if (!p)
+		return 11;
+	memset(p, 3, 100);
+	free(p);
+	p = guard_alloc(100);
+	if (!p)
+		return 12;
+	memset(p, 4, 100);
+	q = realloc(p, 200);
+	if (!q || q[99] != 4)
+		return 13;
+	free(q);
+	return 0;
+}
+
 static void *spin(void *arg)
 {
 	(void)arg;
@@ -186,6 +215,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "edge"))
 		return edge(atol(argv[2]));
-	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N | edge N\n");
+	if (argc == 2 && !strcmp(argv[1], "guard"))
+		return guard();
+	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N | edge N | guard\n");
 	return 2;
 }

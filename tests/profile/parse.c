@@ -17,9 +17,11 @@ static const char good[] =
 	"ngbench-profile=1\n"
 	"next=/lib/libc.so.6\n"
 	"tick_hz=2000000000\n"
-	"calls.malloc=300\n"
+	"calls.malloc=200\n"
 	"calls.calloc=100\n"
-	"calls.free=350\n"
+	"calls.operator_new=100\n"
+	"calls.free=300\n"
+	"calls.operator_delete=50\n"
 	"bytes_requested=40000\n"
 	"peak_live_bytes=1048576\n"
 	"shim_peak_bytes=1048576\n"
@@ -53,7 +55,7 @@ static void test_good(void)
 
 	ok(profile_parse(good, strlen(good), &p, &why) == 0, "a well-formed profile parses");
 	expect_str_eq(profile_value(&p, "next"), "/lib/libc.so.6", "a text value");
-	ok(profile_number(&p, "calls.malloc", &v) == 0 && v == 300, "a number");
+	ok(profile_number(&p, "calls.malloc", &v) == 0 && v == 200, "a number");
 	ok(profile_value(&p, "calls.realloc") == NULL, "a missing key is NULL");
 	expect_int_eq(p.nbins, 4, "four bins");
 	expect_str_eq(p.bins[0].name, "size", "bins keep their names");
@@ -82,8 +84,8 @@ static void test_good(void)
 	}
 	ok(profile_number(&p, "fragmentation", &v) == 0, "fragmentation derived");
 	expect_dbl_near(v, 2.0, 1e-9, "fragmentation = (peak RSS - shim memory) / peak live bytes");
-	ok(profile_number(&p, "allocations", &v) == 0 && v == 400, "allocations = malloc + calloc");
-	ok(profile_number(&p, "calls", &v) == 0 && v == 750, "calls = allocations + frees");
+	ok(profile_number(&p, "allocations", &v) == 0 && v == 400, "allocations = malloc + calloc + operator new");
+	ok(profile_number(&p, "calls", &v) == 0 && v == 750, "calls = allocations + frees + operator deletes");
 	ok(profile_number(&p, "avg_request_bytes", &v) == 0 && v == 100, "average request");
 	expect_str_eq(profile_value(&p, "op_key"), "ops", "operations counted by the record's ops");
 	ok(profile_number(&p, "calls_per_op", &v) == 0 && v == 3.75, "calls per operation");

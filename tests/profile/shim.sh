@@ -19,7 +19,7 @@ OUT=$SCRATCH/profile
 val() { sed -n "s/^$2=//p" "$1"; }
 cval() { tr ' ' '\n' < "$1" | sed -n "s/^$2=//p"; }
 
-plan 31
+plan 33
 
 T=8 M=3000 K=500
 NGBENCH_PROFILE_OUT=$OUT NGB_COUNTALLOC_OUT=$SCRATCH/count LD_PRELOAD="$SHIM:$COUNT" \
@@ -75,6 +75,12 @@ ok $(( ${m:-20000} >= 20000 )) "the file is the parent's ($m mallocs, not the ch
 # blocks of the memalign family keep their offset through realloc
 NGBENCH_PROFILE_OUT=$OUT LD_PRELOAD=$SHIM "$CALLERS" edge 100
 is $? 0 "edge cases behave (exit status: the failed check)"
+# an allocator's own blocks at the start of a mapping with an unreadable
+# page before (as jemalloc's can be): free and realloc forward them unread
+GUARD=$top_builddir/tests/profile/.libs/guardalloc.so
+NGBENCH_PROFILE_OUT=$SCRATCH/guard LD_PRELOAD="$SHIM:$GUARD" "$CALLERS" guard
+is $? 0 "blocks at a mapping's start, not handed out by the shim: no fault (exit status: the failed check)"
+is "$(val "$SCRATCH/guard" unknown_frees)" 3 "counted as unknown: a free, a realloc and the free of its copy"
 is "$(val "$OUT" unknown_frees)" 102 "100 frees and one realloc of the C library's blocks, and the free of that realloc's block, are unknown"
 is "$(val "$OUT" failed)" 2 "an invalid alignment and an overflowing calloc fail"
 is "$(val "$OUT" header_bytes)" 16 "the header is written down"

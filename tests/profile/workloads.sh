@@ -17,7 +17,7 @@ W=$top_builddir/workloads
 val() { sed -n "s/^$2=//p" "$1"; }
 cval() { tr ' ' '\n' < "$1" | sed -n "s/^$2=//p"; }
 
-# compare PROFILE COUNTALLOC-LINE WHAT: five counts, exactly
+# compare PROFILE COUNTALLOC-LINE WHAT: seven counts, exactly
 compare() {
 	p=$1 c=$2
 	is "$(val "$p" calls.malloc)" "$(cval "$c" malloc)" "$3: malloc"
@@ -30,6 +30,9 @@ compare() {
 		$(val "$p" calls.posix_memalign) ))" "$(cval "$c" memalign)" "$3: the memalign family"
 	# countalloc counts frees of non-NULL pointers
 	is "$(( $(val "$p" calls.free) - $(val "$p" free_null) ))" "$(cval "$c" free)" "$3: free"
+	# C++'s operators (every form of each; xalanc is C++)
+	is "$(val "$p" calls.operator_new)" "$(cval "$c" new)" "$3: operator new"
+	is "$(val "$p" calls.operator_delete)" "$(cval "$c" delete)" "$3: operator delete"
 }
 
 args() {
@@ -40,11 +43,11 @@ args() {
 	esac
 }
 
-plan 37
+plan 47
 for w in xalanc larson xmalloc; do
 	if [ ! -x "$W/$w" ]; then
-		n=14
-		[ "$w" = larson ] && n=9
+		n=18
+		[ "$w" = larson ] && n=11
 		for i in $(seq $n); do
 			skip "$w is not built here"
 		done
