@@ -35,8 +35,8 @@
  *     more, so profile trials are never timing trials.  Pointers without the
  *     header are forwarded untouched and counted.
  *   - Peak live bytes: each thread keeps its own delta and folds it into the
- *     shared total when it exceeds 64 KiB (objects: 256, and at every
- *     sampled malloc and free); the peak is checked against the shared total
+ *     shared total when it exceeds 64 KiB (objects: 256, checked by every
+ *     call but the fast paths'); the peak is checked against the shared total
  *     plus the thread's own delta at the thread's local highs (before a free
  *     or a fold lowers the delta, and at the dump), not at every allocation.
  *     Exact for one thread; with T threads it may miss at most (T - 1) x
@@ -219,7 +219,8 @@ static inline uint64_t ticks_end(void)
 #define SIZE_BINS 65          /* bin 0: size 0; bin b: [2^(b-1), 2^b) */
 #define LAT_SUB 8             /* latency bins per octave */
 #define LAT_BINS 496          /* up to 2^63 ticks */
-#define SAMPLE_EVERY 256      /* one malloc (free) in 256 is timed */
+#define SAMPLE_EVERY 256      /* one malloc (free) in 256 is timed: the fast paths test the low byte */
+_Static_assert(SAMPLE_EVERY == 256, "the fast paths sample when a count's low byte is 0");
 #define FLUSH_BYTES (64 * 1024)
 #define FLUSH_OBJECTS 256
 
@@ -460,28 +461,29 @@ static inline void live_sub(struct tstats *t, int64_t bytes)
 }
 
 /*
- * The fast paths check the bytes only: their objects are folded at every
- * sampled malloc and free (one in SAMPLE_EVERY of each), so they add at
- * most SAMPLE_EVERY - 1 to the FLUSH_OBJECTS that other calls leave.
+ * The fast paths check the bytes only.  Their objects are checked against
+ * FLUSH_OBJECTS at every sampled malloc and free (one in SAMPLE_EVERY of
+ * each, through the general path), so between two checks they add at most
+ * SAMPLE_EVERY - 1 mallocs (or take SAMPLE_EVERY - 1 frees) to the
+ * FLUSH_OBJECTS that a check leaves.  The shared totals are touched only by
+ * a fold, never at every sample: with several threads their cache line
+ * would move between cores a few times per 256 calls.
  */
 #define OBJECTS_BOUND (FLUSH_OBJECTS + SAMPLE_EVERY)
 
-static inline void fold_if_far_bytes(struct tstats *t)
-{
-	if (unlikely((uint64_t)(t->delta_bytes + FLUSH_BYTES) > 2 * FLUSH_BYTES))
-		fold_delta(t);
-}
-
+/* An allocation only raises the delta, a free only lowers it: one bound each. */
 static inline void live_add_fast(struct tstats *t, int64_t bytes)
 {
 	live_grow(t, bytes);
-	fold_if_far_bytes(t);
+	if (unlikely(t->delta_bytes > FLUSH_BYTES))
+		fold_delta(t);
 }
 
 static inline void live_sub_fast(struct tstats *t, int64_t bytes)
 {
 	live_shrink(t, bytes);
-	fold_if_far_bytes(t);
+	if (unlikely(t->delta_bytes < -FLUSH_BYTES))
+		fold_delta(t);
 }
 
 static inline unsigned size_bin(size_t n)
@@ -493,6 +495,23 @@ static inline void count_request(struct tstats *t, size_t n)
 {
 	bump(&t->bytes, n);
 	bump(&t->size_hist[size_bin(n)], 1);
+}
+
+/*
+ * The same for n below 2^63 (the fast path's requests): the bin is the
+ * highest bit of 2n + 1, which is never 0, so one bsr and no branch.
+ */
+static inline void count_small_request(struct tstats *t, size_t n)
+{
+	uint64_t b, x = 2 * (uint64_t)n + 1;
+
+#ifdef __x86_64__
+	__asm__("bsrq %1, %0" : "=r"(b) : "rm"(x));   /* as a 64-bit index */
+#else
+	b = 63 - (unsigned)__builtin_clzll(x);
+#endif
+	bump(&t->bytes, n);
+	bump(&t->size_hist[b], 1);
 }
 
 /* Bins 0-7 hold 0-7 ticks; above, 8 bins per octave by the 3 bits after the leading one. */
@@ -729,7 +748,8 @@ static ptrdiff_t edge_find(uintptr_t a)
 	return -1;
 }
 
-static __attribute__((noinline)) void edge_add(void *q)
+/* Returns q, so that a caller need not keep it across the call. */
+static __attribute__((noinline)) void *edge_add(void *q)
 {
 	uintptr_t a = (uintptr_t)q;
 	size_t i;
@@ -744,6 +764,7 @@ static __attribute__((noinline)) void edge_add(void *q)
 		edge_tab[i] = a;
 	}
 	edge_release();
+	return q;
 }
 
 static __attribute__((noinline)) int edge_has(const void *p)
@@ -969,7 +990,8 @@ static inline __attribute__((always_inline)) void *finish(struct tstats *t, enum
 	return q;
 }
 
-static __attribute__((noinline)) void *malloc_general(size_t n)
+/* ticked: the fast path has counted the call and found it due for a sample */
+static inline __attribute__((always_inline)) void *malloc_slow(size_t n, int ticked)
 {
 	struct tstats *t;
 	int st;
@@ -979,12 +1001,11 @@ static __attribute__((noinline)) void *malloc_general(size_t n)
 	if (!enter(&st))
 		return inner_malloc(n);
 	t = tl_stats;
-	if (unlikely(t && sample_now(t, LAT_MALLOC))) {
+	if (unlikely(t && (ticked || sample_now(t, LAT_MALLOC)))) {
 		uint64_t t0 = ticks_begin();
 
 		p = next.malloc(m);
 		record_latency(t, LAT_MALLOC, ticks_end() - t0);
-		fold_delta(t);
 	} else {
 		p = next.malloc(m);
 	}
@@ -993,7 +1014,17 @@ static __attribute__((noinline)) void *malloc_general(size_t n)
 	return p;
 }
 
-static __attribute__((noinline)) void free_general(void *p)
+static __attribute__((noinline)) void *malloc_general(size_t n)
+{
+	return malloc_slow(n, 0);
+}
+
+static __attribute__((noinline)) void *malloc_sampled(size_t n)
+{
+	return malloc_slow(n, 1);
+}
+
+static inline __attribute__((always_inline)) void free_slow(void *p, int ticked)
 {
 	struct tstats *t;
 	int st;
@@ -1033,39 +1064,53 @@ static __attribute__((noinline)) void free_general(void *p)
 	edge_leave(p);
 	h->check = 0;
 	p = hdr_base(p);
-	if (unlikely(t && sample_now(t, LAT_FREE))) {
+	if (unlikely(t && (ticked || sample_now(t, LAT_FREE)))) {
 		uint64_t t0 = ticks_begin();
 
 		next.free(p);
 		record_latency(t, LAT_FREE, ticks_end() - t0);
-		fold_delta(t);
 	} else {
 		next.free(p);
 	}
 	leave(st);
 }
 
+static __attribute__((noinline)) void free_general(void *p)
+{
+	free_slow(p, 0);
+}
+
+static __attribute__((noinline)) void free_sampled(void *p)
+{
+	free_slow(p, 1);
+}
+
 /*
- * The fast paths: a call of the program from a thread with its counters, not
- * due for a latency sample, on a block with a header (free).  They do what
- * malloc_general and free_general do in that case, with nothing else in the
- * way (no saved registers for the rare cases); any other call goes there.
+ * The fast paths: a call of the program from a thread with its counters, of
+ * less than 2^63 bytes (malloc) or on a block with a header (free), not due
+ * for a latency sample.  They do what malloc_general and free_general do in
+ * that case, with nothing else in the way (no saved registers for the rare
+ * cases); any other call goes there, except one due for a sample, which they
+ * have counted already and hand to malloc_sampled (free_sampled).  Each part
+ * is where `objdump -d` shows the fewest instructions: see "What it costs on
+ * larson" in README.md.
  */
 void *malloc(size_t n)
 {
 	struct tstats *t = tl_stats;
-	uint64_t tick;
 	void *p;
 
-	if (unlikely(tl_state != ST_OUT))
+	/* requests of 2^63 bytes and more (which fail) go the general way,
+	 * so the header's bytes cannot overflow here */
+	if (unlikely(tl_state != ST_OUT || (int64_t)n < 0))
 		return malloc_general(n);
-	tick = get(&t->tick[LAT_MALLOC]) + 1;
-	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
-		return malloc_general(n);
-	atomic_store_explicit(&t->tick[LAT_MALLOC], tick, memory_order_relaxed);
+	/* counted, then read back: an add to memory, a test of its low byte */
+	bump(&t->tick[LAT_MALLOC], 1);
+	if (unlikely((uint8_t)get(&t->tick[LAT_MALLOC]) == 0))     /* SAMPLE_EVERY */
+		return malloc_sampled(n);
 	tl_state = ST_IN;
-	count_request(t, n);
-	p = next.malloc(with_offset(n, HDR_SHIFT));
+	count_small_request(t, n);
+	p = next.malloc(n + HDR_BYTES);
 	tl_state = ST_OUT;
 	if (unlikely(!p)) {
 		bump(&t->failed, 1);
@@ -1075,7 +1120,7 @@ void *malloc(size_t n)
 	/* hdr_put with this thread's word: two stores */
 	p = hdr_write(p, HDR_SHIFT, n, t->own_word);
 	if (unlikely(EDGE(p)))
-		edge_add(p);
+		return edge_add(p);
 	return p;
 }
 
@@ -1083,22 +1128,27 @@ void free(void *p)
 {
 	struct tstats *t = tl_stats;
 	struct hdr *h;
-	uint64_t tick, w;
+	uint64_t w;
 
 	/* arena blocks fail the check: free_general tells them apart; so do
-	 * pointers at a page's start, whose header may not be readable */
-	if (unlikely(tl_state != ST_OUT || !p || EDGE(p) || !hdr_ours(p)))
+	 * pointers at a page's start, whose header may not be readable, and
+	 * NULL, which is one of them */
+	if (unlikely(tl_state != ST_OUT || EDGE(p) || !hdr_ours(p)))
 		return free_general(p);
 	h = hdr_of(p);
-	tick = get(&t->tick[LAT_FREE]) + 1;
-	if (unlikely((tick & (SAMPLE_EVERY - 1)) == 0))
-		return free_general(p);
-	atomic_store_explicit(&t->tick[LAT_FREE], tick, memory_order_relaxed);
+	bump(&t->tick[LAT_FREE], 1);
+	if (unlikely((uint8_t)get(&t->tick[LAT_FREE]) == 0))
+		return free_sampled(p);
 	tl_state = ST_IN;
 	live_sub_fast(t, (int64_t)h->size);
 	__builtin_memcpy(&w, &h->owner_shift, sizeof(w));
 	if (likely(w == t->own_word)) {
 		/* this thread's malloc: the usual case, one compare */
+		h->check = 0;
+		next.free(h);
+	} else if (((w ^ t->own_word) & 0xff) == 0) {
+		/* the same offset and check value: another thread's malloc */
+		bump(&t->remote_frees, 1);
 		h->check = 0;
 		next.free(h);
 	} else {

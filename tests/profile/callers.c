@@ -192,6 +192,23 @@ int main(int argc, char **argv)
 		free(v);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "sizes")) {
+		/* N blocks of each size at the edges of the power-of-two bins,
+		 * and two requests that cannot be met */
+		static const size_t sizes[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 1023, 1024, 65535, 65536 };
+		long n = atol(argv[2]);
+		size_t k;
+		void *p;
+
+		for (i = 0; i < n; i++)
+			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+				free(malloc(sizes[k]));
+		p = malloc(SIZE_MAX / 2 + 1);
+		if (p)
+			return 1;
+		p = malloc(SIZE_MAX);
+		return p != NULL;
+	}
 	if (argc == 2 && !strcmp(argv[1], "running")) {
 		for (i = 0; i < 2; i++)
 			if (pthread_create(&tid[i], NULL, spin, NULL))
@@ -217,6 +234,6 @@ int main(int argc, char **argv)
 		return edge(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "guard"))
 		return guard();
-	fprintf(stderr, "usage: callers threads T M K | peak N | running | fork N | edge N | guard\n");
+	fprintf(stderr, "usage: callers threads T M K | peak N | sizes N | running | fork N | edge N | guard\n");
 	return 2;
 }

@@ -19,7 +19,7 @@ OUT=$SCRATCH/profile
 val() { sed -n "s/^$2=//p" "$1"; }
 cval() { tr ' ' '\n' < "$1" | sed -n "s/^$2=//p"; }
 
-plan 33
+plan 46
 
 T=8 M=3000 K=500
 NGBENCH_PROFILE_OUT=$OUT NGB_COUNTALLOC_OUT=$SCRATCH/count LD_PRELOAD="$SHIM:$COUNT" \
@@ -56,6 +56,23 @@ is "$(( $(val "$SCRATCH/p2" peak_live_objects) - $(val "$SCRATCH/p1" peak_live_o
 	"peak_live_objects grows by exactly 2000"
 ok $(( $(val "$SCRATCH/p1" peak_live_bytes) < 1000000 )) "peak_live_bytes includes the 1000 blocks"
 is "$(sed -n 's/^hist size 512 1024 //p' "$SCRATCH/p2")" 3000 "the size histogram has the 3000 requests of 1000 bytes in [512, 1024)"
+
+# requested sizes land in their power-of-two bins, at both edges of each, on
+# the fast path and the sampled one (sizes of 2^63 bytes and more, which
+# fail, in the last bin)
+NGBENCH_PROFILE_OUT=$SCRATCH/s1 LD_PRELOAD=$SHIM "$CALLERS" sizes 1000
+ok $? "1000 requests of each size at the bins' edges"
+NGBENCH_PROFILE_OUT=$SCRATCH/s2 LD_PRELOAD=$SHIM "$CALLERS" sizes 3000
+bin() { sed -n "s/^hist size $2 $3 //p" "$1"; }
+for b in "0 1 1" "1 2 1" "2 4 2" "4 8 2" "8 16 2" "16 32 1" "512 1024 1" "1024 2048 1" \
+	"32768 65536 1" "65536 131072 1"; do
+	set -- $b
+	is "$(( $(bin "$SCRATCH/s2" "$1" "$2") - $(bin "$SCRATCH/s1" "$1" "$2") ))" $((2000 * $3)) \
+		"size bin [$1, $2): 2000 more x $3 sizes"
+done
+is "$(bin "$SCRATCH/s2" 9223372036854775808 18446744073709551615)" 2 \
+	"the two requests of 2^63 bytes and more in the last bin"
+is "$(val "$SCRATCH/s2" failed)" 2 "and counted as failed"
 
 # exit() while threads still allocate (no 'timeout' in front: it would be
 # the profiled process, and its child would not be)
