@@ -27,44 +27,79 @@ set = objects=5000
 EOT
 B=$SCRATCH/time.baseline
 
-NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" baseline save -q --experiment="$X" --control=ptmalloc2 \
-	-o "$B" >"$SCRATCH/out" 2>&1
-ok $? "baseline save --control runs the experiment and writes the file"
+# ratios SESSION-ID: each test-extra run over the ptmalloc2 run of its
+# round, sorted, as the database has them
+ratios() {
+	python3 - "$DB" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+r = {}
+for rnd, a, v in db.execute("SELECT round, allocator, metric_value FROM trials"
+                            " WHERE session_id = ? AND status = 'ok' AND NOT warmup",
+                            (int(sys.argv[2]),)):
+    r.setdefault(rnd, {})[a] = v
+print(" ".join("%.6g" % x for x in sorted(x["test-extra"] / x["ptmalloc2"]
+                                          for x in r.values() if len(x) == 2)))
+PY
+}
+# stalled RATIOS...: the runs of one session spread over more than 3x.  Here
+# the same code's runs agree to about 1.3x and 2000 instructions a malloc
+# to about 1.5x (11x slower); CI once had three baseline runs of 3 ms take
+# 3.5 s (ratios 1160 to 1298), a stall no gate can see through with ten
+# runs.  Such a measurement is taken again, up to five times; a verdict on
+# a measurement that did not stall is never retried.
+stalled() {
+	python3 -c 'import sys; v = [float(x) for x in sys.argv[1:]]
+sys.exit(not (not v or max(v) > 3 * min(v)))' "$@"
+}
+last_session() { sql "SELECT max(id) FROM sessions"; }
+
+attempt=1
+while :; do
+	NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" baseline save -q --experiment="$X" --control=ptmalloc2 \
+		-o "$B" >"$SCRATCH/out" 2>&1
+	save_rc=$?
+	bsid=$(last_session)
+	base=$(ratios "$bsid")
+	NGBENCH_TEST_EXTRA_INSNS=2000 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
+		--label=slow$attempt --junit="$SCRATCH/slow.xml" >"$SCRATCH/slow.out" 2>&1
+	rc=$?
+	slow=$(ratios "$(last_session)")
+	[ $save_rc -eq 0 ] && [ $rc -eq 1 ] && break
+	stalled $base || stalled $slow || break
+	[ $attempt -lt 5 ] || break
+	diag "attempt $attempt: the machine stalled (ratios at 0 instructions: $base;" \
+	     "at 2000: $slow): measuring again"
+	attempt=$((attempt + 1))
+	sleep 2
+done
+
+[ $save_rc -eq 0 ]; ok $? "baseline save --control runs the experiment and writes the file"
+[ $save_rc -eq 0 ] || sed 's/^/# /' "$SCRATCH/out"
 contains "$B" "control = ptmalloc2" "the file names the control"
 n=$(grep -c '^allocator = ' "$B")
 is "$n" 1 "one cell: the control's own is left out"
 contains "$B" "allocator = test-extra" "the cell is test-extra's"
 "$NGBENCH" baseline show "$B" >"$SCRATCH/show" 2>&1
 contains "$SCRATCH/show" "control: ptmalloc2" "baseline show names the control"
-# ten ratios: each test-extra run over the ptmalloc2 run of its round, as
-# the database has them (a loaded machine may delay any run: no range is
-# assumed)
+# the file's ten values are the baseline session's ratios (a loaded machine
+# may delay any run: no range is assumed)
 vals=$(sed -n 's/^values = //p' "$B")
-python3 - "$DB" "$vals" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-sid = db.execute("SELECT max(id) FROM sessions").fetchone()[0]
-r = {}
-for rnd, a, v in db.execute("SELECT round, allocator, metric_value FROM trials"
-                            " WHERE session_id = ? AND status = 'ok' AND NOT warmup", (sid,)):
-    r.setdefault(rnd, {})[a] = v
-want = sorted(x["test-extra"] / x["ptmalloc2"] for x in r.values())
-got = [float(x) for x in sys.argv[2].split()]
-sys.exit(not (len(got) == 10 and all(abs(g / w - 1) < 1e-5 for g, w in zip(got, want))))
-PY
+python3 -c 'import sys
+got = [float(x) for x in sys.argv[1].split()]
+want = [float(x) for x in sys.argv[2].split()]
+sys.exit(not (len(got) == 10 and len(want) == 10 and
+              all(abs(g / w - 1) < 1e-5 for g, w in zip(got, want))))' "$vals" "$base"
 ok $? "ten ratios, each run over its round's control run: $vals"
 
-NGBENCH_TEST_EXTRA_INSNS=2000 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
-	--label=slow --junit="$SCRATCH/slow.xml" >"$SCRATCH/slow.out" 2>&1
-rc=$?
 is $rc 1 "several times slower against the control: ci exits 1"
-[ $rc -eq 1 ] || sed -n '/^CELL/,$p' "$SCRATCH/slow.out" | sed 's/^/# /'
+[ $rc -eq 1 ] || { diag "ratios at 2000 instructions: $slow"; sed -n '/^CELL/,$p' "$SCRATCH/slow.out" | sed 's/^/# /'; }
 contains "$SCRATCH/slow.out" "against control ptmalloc2" "the verdict says it is against the control"
 contains "$SCRATCH/slow.out" ", median," "and judged on the median of the ratios by default"
 contains "$SCRATCH/slow.xml" '<failure type="regression"' "JUnit has the failure"
 contains "$SCRATCH/slow.out" "note: timed cells with fewer than 400 runs in the baseline (1) or 160 in this session (1)" \
 	"ten runs a side: ci says a 10 % slowdown would not be found every time"
-"$NGBENCH" compare --baseline-file="$B" slow >/dev/null 2>&1
+"$NGBENCH" compare --baseline-file="$B" slow$attempt >/dev/null 2>&1
 is $? 1 "compare --baseline-file on the stored session agrees"
 
 NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$B" \
@@ -72,7 +107,7 @@ NGBENCH_TEST_EXTRA_INSNS=0 "$NGBENCH" ci -q --experiment="$X" --baseline-file="$
 is $? 1 "the control narrowed away: ci exits 1"
 contains "$SCRATCH/noctl.out" "control" "and says the control is missing"
 
-"$NGBENCH" baseline save --session=slow --control=jemalloc -o "$SCRATCH/j.baseline" \
+"$NGBENCH" baseline save --session=slow$attempt --control=jemalloc -o "$SCRATCH/j.baseline" \
 	>"$SCRATCH/j.out" 2>&1
 is $? 1 "a control the session does not have: exit 1"
 contains "$SCRATCH/j.out" "add it to the experiment's allocators" "with what to do"
