@@ -7,7 +7,7 @@
 # timed series: history asks which set, and leaves the simulated out.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 39
+plan 45
 
 fixture_db "$DB" || { echo "Bail out! cannot build the fixture database"; exit 1; }
 # 12 sessions of threadtest/hoard at 1 thread, 3 runs each: about 1.0 s for
@@ -145,4 +145,35 @@ is "$(grep -c '^[0-9]' "$SCRATCH/i.csv")" 3 "a simulated quantity takes the simu
 is "$(grep -c '^[0-9]' "$SCRATCH/ir.csv")" 3 "so does a cachegrind event"
 "$NGBENCH" history -w threadtest -a hoard --mode=fast >"$SCRATCH/m.txt" 2>&1
 is $? 2 "an unknown mode: exit 2"
+# a session whose runs stalled: two of six runs 4x and 5x the others (this
+# machine's runs spread by 15-25 %): baseline save and the gate say so,
+# naming the cell; a cell that did not stall gets no such note
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO sessions (id, started_at, finished_at, status, host, cpu_model, cores,"
+           " kernel, os, libc, ngbench_version, git_commit, command_line, label, seed, config)"
+           " VALUES (300, '2026-03-01T00:00:00Z', '2026-03-01T00:10:00Z', 'complete', 'h',"
+           " 'Fixture CPU', 2, 'Linux 6.1', 'Debian 12', '2.36', '0.1.0', 'c200', 'x', 'stall',"
+           " 1, '{}')")
+for r, v in enumerate([1.0, 1.01, 0.99, 1.02, 4.0, 5.0]):
+    db.execute("INSERT INTO trials (id, session_id, seq, round, repetition, warmup, allocator,"
+               " workload, params, threads, argv, status, exit_code, wall_s, maxrss_kb, metric,"
+               " metric_value, metric_unit, higher_is_better, kind) VALUES (?, 300, ?, 1, ?, 0,"
+               " 'hoard', 'threadtest', '{}', 1, 'x', 'ok', 0, ?, 1000, 'seconds', ?, 's', 0,"
+               " 'timing')", (9000 + r, r + 1, r + 1, v, v))
+db.commit()
+PY
+"$NGBENCH" baseline save --session=h5 -o "$SCRATCH/q.baseline" >"$SCRATCH/q.out" 2>&1
+! grep -q "runs lie more than" "$SCRATCH/q.out"; ok $? "runs within 2 % of each other: no stall note"
+"$NGBENCH" baseline save --session=stall -o "$SCRATCH/s.baseline" >"$SCRATCH/s.out" 2>&1
+ok $? "a baseline of stalled runs is still written"
+contains "$SCRATCH/s.out" "note: baseline: threadtest t=1 hoard: 2 of 6 runs lie more than 3x from the cell's median (1.015)" \
+	"baseline save names the cell whose runs stalled"
+contains "$SCRATCH/s.out" "save it again on a quiet machine" "and says what to do"
+"$NGBENCH" compare --baseline-file="$B" stall >"$SCRATCH/sc.txt" 2>&1
+contains "$SCRATCH/sc.txt" "note: this session: threadtest t=1 hoard: 2 of 6 runs lie more than 3x" \
+	"the gate says the session's runs stalled"
+! grep -q "note: the baseline:" "$SCRATCH/sc.txt"; ok $? "and not the baseline's, which did not"
+
 done_testing
