@@ -8,7 +8,8 @@
 # regression; a control left out of the run, a control the session lacks and a
 # control on simulated counts are clear errors.  An experiment's own
 # 'control' and 'baseline-repetitions' are baseline save's defaults.  (A/A and 10 % on real
-# noise are measured by tests/ci/measure-gate.sh, not asserted here.)
+# noise are measured by tests/ci/measure-gate.sh, not asserted here.)  A
+# measurement on a machine that stalled is taken again (see stalled below).
 . "$top_srcdir/tests/cli/lib.sh"
 export NGBENCH_PLUGIN_PATH="$top_builddir/tests/ci/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-extra.so" ] || skip_all "the test-extra plugin is not built"
