@@ -101,7 +101,40 @@ void ci_machine_fingerprint(struct ngb_baseline *here)
 	here->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-static void stall_notes(const struct ngb_baseline *b, const char *what, const char *todo);
+/*
+ * Runs of one timed cell more than STALL_FACTOR from the cell's median: this
+ * machine's runs spread by 15-25 %, so such a run was stalled (CI once had
+ * three 3 ms runs of a baseline take 3.5 s), or the program itself is
+ * bimodal.  When they are a tenth of the cell's runs or more (three of ten
+ * hid a several-fold slowdown from the gate there) the cell is named, once,
+ * on stderr, with what to do; one such run among hundreds moves no median.
+ */
+#define STALL_FACTOR 3.0
+
+static void stall_notes(const struct ngb_baseline *b, const char *what, const char *todo)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->ncells; i++) {
+		const struct ngb_baseline_cell *c = &b->cells[i];
+		size_t far = 0;
+		double med;
+
+		if (c->have_sim || c->nvalues < 3)
+			continue;
+		med = ngb_quantile_sorted(c->values, c->nvalues, 0.5);   /* they are sorted */
+		if (!(med > 0))
+			continue;
+		for (j = 0; j < c->nvalues; j++)
+			far += c->values[j] > med * STALL_FACTOR || c->values[j] < med / STALL_FACTOR;
+		if (far && far * 10 >= c->nvalues)
+			fprintf(stderr, "note: %s: %s t=%d %s: %zu of %zu runs lie more than %gx from "
+				"the cell's median (%.4g): the machine stalled while they ran, or the "
+				"program is bimodal; a slowdown may not be told from such runs: %s\n",
+				what, c->workload, c->threads, c->allocator, far, c->nvalues,
+				STALL_FACTOR, med, todo);
+	}
+}
 
 static int save(int argc, const char **argv)
 {
@@ -300,43 +333,6 @@ int cmd_baseline(int argc, const char **argv)
 	if (!strcmp(argv[1], "show"))
 		return show(argc - 1, argv + 1);
 	return usage_error("baseline", "unknown subcommand '%s': use save or show", argv[1]);
-}
-
-/*
- * Runs of one timed cell more than STALL_FACTOR from the cell's median: this
- * machine's runs spread by 15-25 %, so such a run was stalled (CI once had
- * three 3 ms runs of a baseline take 3.5 s), or the program itself is
- * bimodal.  When they are a tenth of the cell's runs or more (three of ten
- * hid a several-fold slowdown from the gate there) the cell is named, once,
- * on stderr, with what to do; one such run among hundreds moves no median.
- */
-#define STALL_FACTOR 3.0
-
-static void stall_notes(const struct ngb_baseline *b, const char *what, const char *todo)
-{
-	size_t i, j;
-
-	for (i = 0; i < b->ncells; i++) {
-		const struct ngb_baseline_cell *c = &b->cells[i];
-		size_t far = 0;
-		double med;
-
-		if (c->have_sim || c->nvalues < 3)
-			continue;
-		/* the values are sorted */
-		med = c->nvalues % 2 ? c->values[c->nvalues / 2]
-				     : (c->values[c->nvalues / 2 - 1] + c->values[c->nvalues / 2]) / 2;
-		if (!(med > 0))
-			continue;
-		for (j = 0; j < c->nvalues; j++)
-			far += c->values[j] > med * STALL_FACTOR || c->values[j] < med / STALL_FACTOR;
-		if (far && far * 10 >= c->nvalues)
-			fprintf(stderr, "note: %s: %s t=%d %s: %zu of %zu runs lie more than %gx from "
-				"the cell's median (%.4g): the machine stalled while they ran, or the "
-				"program is bimodal; a slowdown may not be told from such runs: %s\n",
-				what, c->workload, c->threads, c->allocator, far, c->nvalues,
-				STALL_FACTOR, med, todo);
-	}
 }
 
 /*
