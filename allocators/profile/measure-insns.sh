@@ -33,7 +33,7 @@ lib() {
 	ptmalloc2) echo "" ;;
 	jemalloc) echo /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ;;
 	mimalloc) echo /usr/lib/x86_64-linux-gnu/libmimalloc.so.2 ;;
-	tcmalloc) echo /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4 ;;
+	tcmalloc) echo /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ;;
 	hoard) echo "$b/allocators/.libs/libhoard.so" ;;
 	*) echo "measure-insns.sh: unknown allocator $1" >&2; exit 2 ;;
 	esac

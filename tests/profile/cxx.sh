@@ -42,7 +42,7 @@ m=$(val "$SCRATCH/g" calls.malloc)
 ok $(( m > 10 )) "libstdc++'s mallocs inside new are not counted again ($m)"
 
 # allocators that define operator new and delete themselves
-for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4; do
+for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do
 	name=$(basename "$lib")
 	if [ ! -e "$lib" ]; then
 		skip "$name is not installed"

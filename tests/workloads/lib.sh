@@ -39,7 +39,7 @@ tiny_args() {
 RESULT_RE='^ngbench-result: metric=[a-z0-9_.-]+ value=[-+0-9.eE]+ unit=[^ ]+ better=(lower|higher)( [a-z0-9_.-]+=[^ ]+)*$'
 
 ALLOCATORS="glibc"
-for lib in libjemalloc.so.2 libtcmalloc.so.4 libmimalloc.so.2; do
+for lib in libjemalloc.so.2 libtcmalloc_minimal.so.4 libmimalloc.so.2; do
 	if [ -e "/usr/lib/x86_64-linux-gnu/$lib" ]; then
 		ALLOCATORS="$ALLOCATORS /usr/lib/x86_64-linux-gnu/$lib"
 	fi
