@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "history", cmd_history, "a metric over sessions, with its change points" },
 	{ "export", cmd_export, "write raw trials and counters as CSV or JSON" },
 	{ "reproduce", cmd_reproduce, "run an experiment and write its report folder" },
+	{ "trace", cmd_trace, "record a program's allocation calls; show or convert a trace" },
 	{ "perfmon", cmd_perfmon, "tell what this machine can count, and why not" },
 	{ "doctor", cmd_perfmon, "the same as perfmon" },
 	{ "help", cmd_help, "show help on ngbench or on one command" },

@@ -106,6 +106,13 @@ static const struct ngb_workload_param blowup_params[] = {
 	{ NULL },
 };
 
+static const struct ngb_workload_param replay_params[] = {
+	{ "trace", NGB_PARAM_STRING, "", 0, 0, NULL,
+	  "the trace file to replay (ngbench trace record -o FILE -- COMMAND)" },
+	SEED_PARAM,
+	{ NULL },
+};
+
 const struct ngb_workload ngb_workloads[] = {
 	{
 		.name = "xalanc",
@@ -184,6 +191,17 @@ const struct ngb_workload ngb_workloads[] = {
 		.threads_param = "threads",
 		.metric = "blowup",
 		.unit = "ratio",
+		.higher_is_better = 0,
+	},
+	{
+		.name = "replay",
+		.summary = "replays a recorded allocation trace (ngbench trace record) with its threads",
+		.program = "replay",
+		.params = replay_params,
+		.presets = { "", "", "" },
+		.threads_param = NULL,
+		.metric = "seconds",
+		.unit = "s",
 		.higher_is_better = 0,
 	},
 	{ .name = NULL },

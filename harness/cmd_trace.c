@@ -1,0 +1,624 @@
+/*
+ * harness/cmd_trace.c - ngbench trace: record a program's allocation calls
+ * into a trace file, tell what a trace holds, convert other tools' traces.
+ *
+ *   ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS]
+ *   ngbench trace info [--format=text|json] FILE
+ *   ngbench trace convert --from=mtrace [-o FILE] [--no-compress] INPUT
+ *
+ * record runs COMMAND with libngbench-trace.so preloaded and
+ * $NGBENCH_TRACE_DIR set to a private folder next to FILE, where each
+ * process of the command writes its raw chunks; when the command has
+ * ended, each process's raw file becomes one trace (the command's own
+ * process: FILE; any other: FILE.PID) and the folder is removed.  The
+ * format: docs/trace-format.md; the replay: workloads/replay.c.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ngbench/trace.h"
+
+static const char trace_usage[] =
+	"usage: ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS...]\n"
+	"       ngbench trace info [--format=text|json] FILE\n"
+	"       ngbench trace convert --from=mtrace [-o FILE] [--no-compress] INPUT\n"
+	"\n"
+	"Allocation traces: record every allocation call of a program (and of its\n"
+	"threads and forked processes) once, then replay it under any allocator with\n"
+	"'ngbench run -w replay --set trace=FILE -a all'.\n"
+	"\n"
+	"  record   runs COMMAND with the recorder preloaded; writes FILE (default\n"
+	"           ngbench.trace) for COMMAND's process and FILE.PID for each other\n"
+	"           process it forked or executed; prints what it wrote and how long\n"
+	"           COMMAND took; exits with COMMAND's status when that is not 0\n"
+	"  info     calls by kind, threads, cross-thread frees, the size and lifetime\n"
+	"           histograms, peak live bytes and objects\n"
+	"  convert  glibc's mtrace(3) output (MALLOC_TRACE=file) into a trace\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output=FILE   the trace to write (default ngbench.trace)\n"
+	"  --no-compress       write blocks uncompressed (default: zstd when built with it)\n"
+	"  --format=FMT        for info: text (default) or json\n"
+	"  --from=FMT          for convert: mtrace\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"The format is in docs/trace-format.md.\n";
+
+static char *recorder_path(void)
+{
+	return xasprintf("%s/libngbench-trace.so", ngb_paths()->allocator_dir);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long long file_bytes(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+struct raw_file {
+	char *name;
+	long pid;
+	long k;
+};
+
+static int cmp_raw(const void *a, const void *b)
+{
+	const struct raw_file *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d)) != NULL) {
+			char *p;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static int trace_record(int argc, const char **argv, const char *out, int compress)
+{
+	char *lib = recorder_path(), *dir, *preload;
+	const char *old_preload = getenv("LD_PRELOAD");
+	struct strbuf cmdline = STRBUF_INIT, meta = STRBUF_INIT;
+	struct raw_file *files = NULL;
+	size_t nfiles = 0;
+	DIR *d;
+	struct dirent *de;
+	pid_t pid;
+	int status, rc = 0, exit_rc = 0;
+	double t0, t1;
+	struct rusage ru;
+	char host[256] = "";
+
+	if (access(lib, R_OK) != 0) {
+		error("the recorder '%s' is missing: build ngbench first ('make')", lib);
+		free(lib);
+		return 1;
+	}
+	if (make_parent_dir(out) < 0) {
+		error("cannot create the folder of '%s': %s", out, strerror(errno));
+		free(lib);
+		return 1;
+	}
+	dir = xasprintf("%s.raw.XXXXXX", out);
+	if (!mkdtemp(dir)) {
+		error("cannot create a folder next to '%s' for the raw records: %s", out,
+		      strerror(errno));
+		free(lib);
+		free(dir);
+		return 1;
+	}
+	preload = old_preload && *old_preload ? xasprintf("%s:%s", lib, old_preload) : xstrdup(lib);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strbuf_addch(&cmdline, ' ');
+		strbuf_add_shell_quoted(&cmdline, argv[i]);
+	}
+	t0 = now_s();
+	pid = fork();
+	if (pid < 0) {
+		rc = error("cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		setenv(NGB_RAW_ENV, dir, 1);
+		setenv("LD_PRELOAD", preload, 1);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "ngbench: error: cannot execute '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	signal(SIGINT, SIG_IGN);   /* the command gets it; we convert what it recorded */
+	while (wait4(pid, &status, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			rc = error("cannot wait for '%s': %s", argv[0], strerror(errno));
+			goto out;
+		}
+	}
+	t1 = now_s();
+	signal(SIGINT, SIG_DFL);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		rc = error("'%s' could not be executed (exit 127): nothing recorded", argv[0]);
+		goto out;
+	}
+	if (WIFSIGNALED(status)) {
+		warning("'%s' was killed by signal %d: the trace holds what was written before",
+			argv[0], WTERMSIG(status));
+		exit_rc = 128 + WTERMSIG(status);
+	} else if (WEXITSTATUS(status)) {
+		warning("'%s' exited with status %d", argv[0], WEXITSTATUS(status));
+		exit_rc = WEXITSTATUS(status);
+	}
+	fprintf(stderr, "ngbench: '%s' ran %.3f s under the recorder (user %.3f s, sys %.3f s, "
+		"max RSS %ld KiB)\n", strbuf_str(&cmdline), t1 - t0,
+		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
+
+	d = opendir(dir);
+	if (!d) {
+		rc = error("cannot read '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		long p, k;
+		int n = 0;
+
+		if (sscanf(de->d_name, "raw.%ld.%ld%n", &p, &k, &n) != 2 || de->d_name[n])
+			continue;
+		files = xrealloc(files, (nfiles + 1) * sizeof(*files));
+		files[nfiles].name = xasprintf("%s/%s", dir, de->d_name);
+		files[nfiles].pid = p;
+		files[nfiles++].k = k;
+	}
+	closedir(d);
+	if (!nfiles) {
+		rc = error("'%s' recorded nothing: is it a static or set-uid program (the recorder "
+			   "is preloaded with LD_PRELOAD)?", argv[0]);
+		goto out;
+	}
+	qsort(files, nfiles, sizeof(*files), cmp_raw);
+	gethostname(host, sizeof(host) - 1);
+	strbuf_addf(&meta, "source=ngbench trace record\ncommand=%s\nhost=%s\nrecorded_s=%.6f\n",
+		    strbuf_str(&cmdline), host, t1 - t0);
+	for (size_t i = 0; i < nfiles; i++) {
+		struct ngb_trace_summary s;
+		struct ngb_err e;
+		char *path;
+		long long bytes;
+
+		if (files[i].pid == (long)pid && files[i].k == 0)
+			path = xstrdup(out);
+		else if (files[i].k == 0)
+			path = xasprintf("%s.%ld", out, files[i].pid);
+		else
+			path = xasprintf("%s.%ld.%ld", out, files[i].pid, files[i].k);
+		if (ngb_trace_from_raw(files[i].name, path, compress, strbuf_str(&meta), &s, &e) < 0) {
+			error("%s", e.msg);
+			rc = -1;
+			free(path);
+			continue;
+		}
+		bytes = file_bytes(path);
+		printf("%s: process %u, %u thread%s, %llu calls, %llu slots, %lld bytes (%.2f bytes a "
+		       "call)%s\n", path, s.pid, s.nthreads, s.nthreads == 1 ? "" : "s",
+		       (unsigned long long)s.nevents, (unsigned long long)s.nslots, bytes,
+		       s.nevents ? (double)bytes / (double)s.nevents : 0.0,
+		       s.flags & NGB_TRACE_ZSTD ? ", zstd" : "");
+		if (s.dropped_frees)
+			printf("%s: %llu frees of blocks allocated before the recording (or around the "
+			       "recorder) were left out\n", path, (unsigned long long)s.dropped_frees);
+		free(path);
+	}
+out:
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i].name);
+	free(files);
+	remove_dir(dir);
+	free(dir);
+	free(lib);
+	free(preload);
+	strbuf_release(&cmdline);
+	strbuf_release(&meta);
+	if (rc < 0)
+		return 1;
+	return exit_rc;
+}
+
+/* ---- info ------------------------------------------------------------------ */
+
+#define HBINS 65    /* bin 0: 0; bin b: [2^(b-1), 2^b) */
+
+static unsigned bin_of(uint64_t v)
+{
+	return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
+}
+
+struct info {
+	uint64_t calls[NGB_TK_COUNT];
+	uint64_t failed, null_frees, cross_frees, waits, never_freed, never_freed_bytes;
+	uint64_t size_hist[HBINS], life_calls[HBINS], life_us[HBINS];
+	uint64_t live_bytes, live_objects, peak_bytes, peak_objects;
+	uint64_t bytes_requested, allocations;
+};
+
+struct slot_info {
+	uint64_t size;
+	uint64_t born_call;
+	uint64_t born_us;
+	uint32_t thread;
+	int live;
+};
+
+/*
+ * Walks the events in an order that honours the waits, always taking the
+ * ready thread whose next event was recorded first (exact for one thread;
+ * for several, the recording's order up to the clock's microseconds).
+ */
+static int info_walk(const struct ngb_trace *t, struct info *in)
+{
+	uint32_t nth = t->sum.nthreads;
+	uint64_t *pos = xcalloc(nth + 1, sizeof(*pos)), step = 0;
+	struct slot_info *sl = xcalloc(t->sum.nslots + 1, sizeof(*sl));
+
+	for (;;) {
+		int64_t best = -1;
+		uint64_t best_us = 0;
+
+		for (uint32_t i = 0; i < nth; i++) {
+			const struct ngb_trace_thread *th = &t->threads[i];
+			const struct ngb_trace_event *x;
+
+			if (pos[i] >= th->nevents)
+				continue;
+			x = &th->ev[pos[i]];
+			if ((x->flags & NGB_TF_WAIT) && pos[x->wait_thread] < x->wait_index)
+				continue;
+			if (best < 0 || th->time_us[pos[i]] < best_us) {
+				best = i;
+				best_us = th->time_us[pos[i]];
+			}
+		}
+		if (best < 0)
+			break;
+		uint32_t ti = (uint32_t)best;
+		const struct ngb_trace_event *x = &t->threads[ti].ev[pos[ti]];
+		uint64_t now_us = t->threads[ti].time_us[pos[ti]];
+		unsigned k = x->kind;
+		int frees_in = 0, allocs_out = 0;
+		uint32_t in_slot = 0;
+
+		pos[ti]++;
+		in->calls[k]++;
+		if (k == NGB_TK_SYNC)
+			continue;
+		step++;
+		if (x->flags & NGB_TF_WAIT)
+			in->waits++;
+		if (k == NGB_TK_REALLOC || k == NGB_TK_REALLOCARRAY) {
+			if (!(x->flags & NGB_TF_NOARG) &&
+			    (!(x->flags & NGB_TF_FAILED) || x->size == 0)) {
+				frees_in = 1;
+				in_slot = x->aux;
+			}
+			allocs_out = !(x->flags & NGB_TF_FAILED);
+		} else if (ngb_trace_kind_allocates(k)) {
+			allocs_out = !(x->flags & NGB_TF_FAILED);
+		} else if (k != NGB_TK_USABLE_SIZE) {
+			if (x->flags & NGB_TF_NOARG)
+				in->null_frees++;
+			else {
+				frees_in = 1;
+				in_slot = x->slot;
+			}
+		}
+		if (x->flags & NGB_TF_FAILED && !(ngb_trace_kind_frees(k) && x->size == 0))
+			in->failed++;
+		if (frees_in) {
+			struct slot_info *s = &sl[in_slot];
+
+			if (s->thread != ti)
+				in->cross_frees++;
+			in->life_calls[bin_of(step - s->born_call)]++;
+			in->life_us[bin_of(now_us - s->born_us)]++;
+			in->live_bytes -= s->size;
+			in->live_objects--;
+			s->live = 0;
+		}
+		if (ngb_trace_kind_allocates(k)) {
+			in->allocations++;
+			in->bytes_requested += x->size;
+			in->size_hist[bin_of(x->size)]++;
+		}
+		if (allocs_out) {
+			struct slot_info *s = &sl[x->slot];
+
+			s->size = x->size;
+			s->born_call = step;
+			s->born_us = now_us;
+			s->thread = ti;
+			s->live = 1;
+			in->live_bytes += x->size;
+			in->live_objects++;
+			if (in->live_bytes > in->peak_bytes)
+				in->peak_bytes = in->live_bytes;
+			if (in->live_objects > in->peak_objects)
+				in->peak_objects = in->live_objects;
+		}
+	}
+	for (uint64_t i = 0; i < t->sum.nslots; i++)
+		if (sl[i].live) {
+			in->never_freed++;
+			in->never_freed_bytes += sl[i].size;
+		}
+	free(pos);
+	free(sl);
+	return 0;
+}
+
+static void hist_bounds(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+	*lo = b ? UINT64_C(1) << (b - 1) : 0;
+	*hi = b == 0 ? 1 : b == 64 ? UINT64_MAX : UINT64_C(1) << b;
+}
+
+static void print_hist(const char *title, const char *unit, const uint64_t *h)
+{
+	uint64_t total = 0;
+
+	for (unsigned b = 0; b < HBINS; b++)
+		total += h[b];
+	printf("\n%s (%llu)\n", title, (unsigned long long)total);
+	for (unsigned b = 0; b < HBINS; b++) {
+		uint64_t lo, hi;
+		int bar;
+
+		if (!h[b])
+			continue;
+		hist_bounds(b, &lo, &hi);
+		bar = total ? (int)(40.0 * (double)h[b] / (double)total + 0.5) : 0;
+		printf("  [%llu, %llu) %s  %12llu  %5.1f%%  %.*s\n", (unsigned long long)lo,
+		       (unsigned long long)hi, unit, (unsigned long long)h[b],
+		       100.0 * (double)h[b] / (double)total, bar,
+		       "########################################");
+	}
+}
+
+static json_t *json_hist(const uint64_t *h)
+{
+	json_t *a = json_array();
+
+	for (unsigned b = 0; b < HBINS; b++) {
+		uint64_t lo, hi;
+
+		if (!h[b])
+			continue;
+		hist_bounds(b, &lo, &hi);
+		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "lo", (json_int_t)lo, "hi",
+						   (json_int_t)(hi > INT64_MAX ? INT64_MAX : hi),
+						   "count", (json_int_t)h[b]));
+	}
+	return a;
+}
+
+static int trace_info(const char *path, int json)
+{
+	struct ngb_trace t;
+	struct ngb_err e;
+	struct info in;
+	uint64_t frees = 0;
+
+	if (ngb_trace_load(path, NGB_TRACE_LOAD_TIMES, &t, &e) < 0)
+		return error("%s", e.msg) ? 1 : 1;
+	memset(&in, 0, sizeof(in));
+	info_walk(&t, &in);
+	for (unsigned k = 0; k < NGB_TK_COUNT; k++)
+		if (ngb_trace_kind_frees(k) && k != NGB_TK_REALLOC && k != NGB_TK_REALLOCARRAY)
+			frees += in.calls[k];
+	if (json) {
+		json_t *j = json_object(), *calls = json_object(), *threads = json_array();
+		char *s;
+
+		json_object_set_new(j, "format_version", json_integer(1));
+		json_object_set_new(j, "file", json_string(path));
+		json_object_set_new(j, "trace_version", json_integer(t.sum.version));
+		json_object_set_new(j, "compressed", json_boolean(t.sum.flags & NGB_TRACE_ZSTD));
+		json_object_set_new(j, "pid", json_integer(t.sum.pid));
+		json_object_set_new(j, "threads", json_integer(t.sum.nthreads));
+		json_object_set_new(j, "calls_total", json_integer((json_int_t)t.sum.nevents));
+		for (unsigned k = 0; k < NGB_TK_COUNT; k++)
+			if (in.calls[k])
+				json_object_set_new(calls, ngb_trace_kind_name(k),
+						    json_integer((json_int_t)in.calls[k]));
+		json_object_set_new(j, "calls", calls);
+		for (uint32_t i = 0; i < t.sum.nthreads; i++)
+			json_array_append_new(threads, json_pack("{s:i, s:I}", "serial",
+								 (int)t.threads[i].serial, "calls",
+								 (json_int_t)t.threads[i].nevents));
+		json_object_set_new(j, "per_thread", threads);
+		json_object_set_new(j, "cross_thread_frees", json_integer((json_int_t)in.cross_frees));
+		json_object_set_new(j, "waits", json_integer((json_int_t)in.waits));
+		json_object_set_new(j, "failed", json_integer((json_int_t)in.failed));
+		json_object_set_new(j, "null_frees", json_integer((json_int_t)in.null_frees));
+		json_object_set_new(j, "dropped_frees", json_integer((json_int_t)t.sum.dropped_frees));
+		json_object_set_new(j, "allocations", json_integer((json_int_t)in.allocations));
+		json_object_set_new(j, "bytes_requested", json_integer((json_int_t)in.bytes_requested));
+		json_object_set_new(j, "peak_live_bytes", json_integer((json_int_t)in.peak_bytes));
+		json_object_set_new(j, "peak_live_objects", json_integer((json_int_t)in.peak_objects));
+		json_object_set_new(j, "never_freed_objects", json_integer((json_int_t)in.never_freed));
+		json_object_set_new(j, "never_freed_bytes",
+				    json_integer((json_int_t)in.never_freed_bytes));
+		json_object_set_new(j, "slots", json_integer((json_int_t)t.sum.nslots));
+		json_object_set_new(j, "duration_us", json_integer((json_int_t)t.sum.duration_us));
+		json_object_set_new(j, "size_histogram", json_hist(in.size_hist));
+		json_object_set_new(j, "lifetime_calls_histogram", json_hist(in.life_calls));
+		json_object_set_new(j, "lifetime_us_histogram", json_hist(in.life_us));
+		json_object_set_new(j, "meta", json_string(t.sum.meta));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(j);
+	} else {
+		printf("trace %s: format version %u%s, process %u, %u thread%s, %llu calls, "
+		       "%.3f s recorded\n", path, t.sum.version,
+		       t.sum.flags & NGB_TRACE_ZSTD ? " (zstd)" : "", t.sum.pid, t.sum.nthreads,
+		       t.sum.nthreads == 1 ? "" : "s", (unsigned long long)t.sum.nevents,
+		       (double)t.sum.duration_us / 1e6);
+		printf("\ncalls by kind\n");
+		for (unsigned k = 0; k < NGB_TK_COUNT; k++)
+			if (in.calls[k])
+				printf("  %-24s %12llu\n", ngb_trace_kind_name(k),
+				       (unsigned long long)in.calls[k]);
+		printf("\nthreads\n");
+		for (uint32_t i = 0; i < t.sum.nthreads; i++)
+			printf("  thread %-5u (recorder serial %u) %12llu calls\n", i,
+			       t.threads[i].serial, (unsigned long long)t.threads[i].nevents);
+		printf("\nallocations %llu (%llu bytes requested), frees and deletes %llu "
+		       "(%llu of NULL)\n", (unsigned long long)in.allocations,
+		       (unsigned long long)in.bytes_requested, (unsigned long long)frees,
+		       (unsigned long long)in.null_frees);
+		printf("cross-thread frees %llu (waits in the trace: %llu)\n",
+		       (unsigned long long)in.cross_frees, (unsigned long long)in.waits);
+		printf("failed calls %llu; frees of blocks from before the recording, left out: %llu\n",
+		       (unsigned long long)in.failed, (unsigned long long)t.sum.dropped_frees);
+		printf("peak live %llu bytes, %llu objects; never freed %llu objects (%llu bytes)\n",
+		       (unsigned long long)in.peak_bytes, (unsigned long long)in.peak_objects,
+		       (unsigned long long)in.never_freed, (unsigned long long)in.never_freed_bytes);
+		print_hist("requested sizes", "bytes", in.size_hist);
+		print_hist("lifetimes in calls (of all threads, from allocation to free)", "calls",
+			   in.life_calls);
+		print_hist("lifetimes in time", "us", in.life_us);
+		if (t.sum.meta[0])
+			printf("\nmetadata\n%s", t.sum.meta);
+	}
+	ngb_trace_release(&t);
+	return fflush(stdout) ? 1 : 0;
+}
+
+static int trace_convert(const char *from, const char *in, const char *out, int compress)
+{
+	struct ngb_trace_summary s;
+	struct ngb_err e;
+	char *meta;
+	int rc;
+
+	if (strcmp(from, "mtrace"))
+		return usage_error("trace", "unknown input format '%s': convert reads mtrace", from);
+	meta = xasprintf("source=mtrace\ninput=%s\n", in);
+	rc = ngb_trace_from_mtrace(in, out, compress, meta, &s, &e);
+	free(meta);
+	if (rc < 0)
+		return error("%s", e.msg) ? 1 : 1;
+	printf("%s: %llu calls, %llu slots, %lld bytes%s\n", out, (unsigned long long)s.nevents,
+	       (unsigned long long)s.nslots, file_bytes(out), s.flags & NGB_TRACE_ZSTD ? ", zstd" : "");
+	if (s.dropped_frees)
+		printf("%s: %llu frees of blocks the trace never saw allocated were left out\n", out,
+		       (unsigned long long)s.dropped_frees);
+	return 0;
+}
+
+int cmd_trace(int argc, const char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-compress", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *out = "ngbench.trace", *from = NULL;
+	int c, compress = ngb_trace_have_zstd(), json = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(trace_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "record") && strcmp(sub, "info") && strcmp(sub, "convert"))
+		return usage_error("trace", "unknown subcommand '%s': use record, info or convert", sub);
+	argc--;
+	argv++;
+	optind = 0;
+	opterr = 0;
+	/* '+': stop at the first operand, so COMMAND's own options stay its own */
+	while ((c = getopt_long(argc, (char *const *)argv, "+:ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			compress = 0;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = 1;
+			else if (strcmp(optarg, "text"))
+				return usage_error("trace", "unknown format '%s': use text or json", optarg);
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'h':
+			fputs(trace_usage, stdout);
+			return 0;
+		case ':':
+			return usage_error("trace", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("trace", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!strcmp(sub, "record")) {
+		if (optind >= argc)
+			return usage_error("trace", "record needs a command: ngbench trace record -- "
+					   "COMMAND [ARGS...]");
+		return trace_record(argc - optind, argv + optind, out, compress);
+	}
+	if (!strcmp(sub, "info")) {
+		if (optind != argc - 1)
+			return usage_error("trace", "info takes one trace file");
+		return trace_info(argv[optind], json);
+	}
+	if (!from)
+		return usage_error("trace", "convert needs --from=mtrace");
+	if (optind != argc - 1)
+		return usage_error("trace", "convert takes one input file");
+	return trace_convert(from, argv[optind], out, compress);
+}
