@@ -109,6 +109,8 @@ static const struct ngb_workload_param blowup_params[] = {
 static const struct ngb_workload_param replay_params[] = {
 	{ "trace", NGB_PARAM_STRING, "", 0, 0, NULL,
 	  "the trace file to replay (ngbench trace record -o FILE -- COMMAND)" },
+	{ "touch", NGB_PARAM_STRING, "ends", 0, 0, "ends|all",
+	  "ends: write the first and last byte of each block; all: write every byte once" },
 	SEED_PARAM,
 	{ NULL },
 };

@@ -47,7 +47,9 @@ static const char notes[] =
 	"exit included), none of the recorded program's other work: the replay\n"
 	"measures the allocator on the program's calls, not the program. Calls that\n"
 	"failed when recorded are not replayed; realloc(p, 0) that freed is a free.\n"
-	"Every block's first and last bytes are written and checked before its free.";
+	"Every block's first and last bytes are written and checked before its free;\n"
+	"with --touch=all every byte of a new block is written once (programs write\n"
+	"the memory they allocate: first touches, page faults, cache misses).";
 
 /* The C++ operators, by their Itanium ABI names (libstdc++ is linked; a
  * preloaded allocator's own definitions come first). */
@@ -94,6 +96,7 @@ struct worker {
 } __attribute__((aligned(64)));
 
 static struct slot *slots;
+static int touch_all;       /* write every byte of a new block, not only its ends */
 static struct progress *prog;
 static uint32_t nthreads;
 
@@ -109,9 +112,11 @@ static inline unsigned char tag1(uint32_t s)
 
 static inline void mark(uint32_t s, void *p, size_t n)
 {
+	if (touch_all && n > 2)
+		memset((unsigned char *)p + 1, 0xa5, n - 2);
 	if (n) {
-		((unsigned char *)p)[0] = tag0(s);
 		((unsigned char *)p)[n - 1] = tag1(s);
+		((unsigned char *)p)[0] = tag0(s);   /* a 1-byte block holds this one */
 	}
 }
 
@@ -120,7 +125,7 @@ static inline void check(uint32_t s)
 	const unsigned char *p = slots[s].p;
 	size_t n = slots[s].size;
 
-	if (n && (p[0] != tag0(s) || p[n - 1] != tag1(s)))
+	if (n && (p[0] != tag0(s) || (n > 1 && p[n - 1] != tag1(s))))
 		wl_fail("self-check failed: block %p (size %zu, slot %u) was overwritten "
 			"(first byte 0x%02x, last 0x%02x; expected 0x%02x, 0x%02x)",
 			(const void *)p, n, s, p[0], p[n - 1], tag0(s), tag1(s));
@@ -314,6 +319,7 @@ int main(int argc, char **argv)
 
 	wl_init(argc, argv, "replay", notes);
 	path = wl_str("trace");
+	touch_all = !strcmp(wl_str("touch"), "all");
 	if (!*path)
 		wl_skip("no trace given: record one with 'ngbench trace record -o FILE -- COMMAND' and "
 			"replay it with 'ngbench run -w replay --set trace=FILE' (or --trace=FILE)");
@@ -361,9 +367,9 @@ int main(int argc, char **argv)
 		usable += w[i].usable;
 	}
 	wl_result("seconds", secs, "s", 0,
-		  " threads=%u calls=%llu calls_per_sec=%.4g waits=%llu wait_spins=%llu "
+		  " touch=%s threads=%u calls=%llu calls_per_sec=%.4g waits=%llu wait_spins=%llu "
 		  "skipped=%llu slots=%llu trace_bytes=%llu rss_peak_bytes=%zu usable_sum=%llu",
-		  nthreads, (unsigned long long)calls, secs > 0 ? (double)calls / secs : 0.0,
+		  wl_str("touch"), nthreads, (unsigned long long)calls, secs > 0 ? (double)calls / secs : 0.0,
 		  (unsigned long long)waits, (unsigned long long)spins, (unsigned long long)skipped,
 		  (unsigned long long)t.sum.nslots, (unsigned long long)trace_bytes, wl_rss_peak(),
 		  (unsigned long long)usable);
