@@ -111,6 +111,8 @@ static const struct ngb_workload_param replay_params[] = {
 	  "the trace file to replay (ngbench trace record -o FILE -- COMMAND)" },
 	{ "touch", NGB_PARAM_STRING, "ends", 0, 0, "ends|all",
 	  "ends: write the first and last byte of each block; all: write every byte once" },
+	{ "passes", NGB_PARAM_INT, "1", 1, 1e6, NULL,
+	  "times the whole trace is replayed (blocks it never frees are freed between passes)" },
 	SEED_PARAM,
 	{ NULL },
 };

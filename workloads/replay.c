@@ -92,10 +92,14 @@ struct worker {
 	uint32_t index;
 	uint64_t *seen;          /* the last value read of each thread's progress */
 	uint64_t waits, spins, skipped, usable;
+	uint64_t base;           /* progress values of earlier passes (pass x nevents) */
+	long long pass;
 	pthread_barrier_t *line;
 } __attribute__((aligned(64)));
 
 static struct slot *slots;
+static uint64_t nslots;
+static long long passes;    /* times the whole trace is replayed */
 static int touch_all;       /* write every byte of a new block, not only its ends */
 static struct progress *prog;
 static uint32_t nthreads;
@@ -131,9 +135,14 @@ static inline void check(uint32_t s)
 			(const void *)p, n, s, p[0], p[n - 1], tag0(s), tag1(s));
 }
 
+static struct worker *workers;
+
 static void wait_for(struct worker *w, uint32_t t, uint64_t idx)
 {
 	unsigned spins = 0;
+
+	/* progress counts on over passes: this pass's part of thread t's */
+	idx += (uint64_t)w->pass * workers[t].th->nevents;
 
 	if (w->seen[t] >= idx)
 		return;
@@ -292,9 +301,33 @@ static void replay_thread(struct worker *w)
 			s->p = NULL;
 		}
 		if (x->flags & NGB_TF_PUBLISH)
-			atomic_store_explicit(&prog[me].done, i + 1, memory_order_release);
+			atomic_store_explicit(&prog[me].done, w->base + i + 1, memory_order_release);
 	}
-	atomic_store_explicit(&prog[me].done, th->nevents, memory_order_release);
+	atomic_store_explicit(&prog[me].done, w->base + th->nevents, memory_order_release);
+}
+
+/*
+ * Every pass but the last ends with all threads at a barrier and the
+ * blocks the trace never freed freed by thread 0, so that passes do not
+ * pile them up.
+ */
+static void replay_passes(struct worker *w)
+{
+	for (long long pass = 0; pass < passes; pass++) {
+		w->pass = pass;
+		w->base = (uint64_t)pass * w->th->nevents;
+		replay_thread(w);
+		if (pass + 1 == passes)
+			break;
+		pthread_barrier_wait(w->line);
+		if (w->index == 0)
+			for (uint64_t s = 0; s < nslots; s++)
+				if (slots[s].p) {
+					free(slots[s].p);
+					slots[s].p = NULL;
+				}
+		pthread_barrier_wait(w->line);
+	}
 }
 
 static void *thread_main(void *arg)
@@ -302,7 +335,7 @@ static void *thread_main(void *arg)
 	struct worker *w = arg;
 
 	pthread_barrier_wait(w->line);
-	replay_thread(w);
+	replay_passes(w);
 	return NULL;
 }
 
@@ -320,6 +353,7 @@ int main(int argc, char **argv)
 	wl_init(argc, argv, "replay", notes);
 	path = wl_str("trace");
 	touch_all = !strcmp(wl_str("touch"), "all");
+	passes = wl_int("passes");
 	if (!*path)
 		wl_skip("no trace given: record one with 'ngbench trace record -o FILE -- COMMAND' and "
 			"replay it with 'ngbench run -w replay --set trace=FILE' (or --trace=FILE)");
@@ -328,12 +362,14 @@ int main(int argc, char **argv)
 		return e.code == -ENOENT ? WL_EXIT_USAGE : WL_EXIT_USAGE;
 	}
 	nthreads = t.sum.nthreads;
+	nslots = t.sum.nslots;
 	slots = wl_meta_alloc(sizeof(*slots) * (t.sum.nslots + 1));
 	prog = wl_meta_alloc(sizeof(*prog) * (nthreads + 1));
 	w = wl_meta_alloc(sizeof(*w) * (nthreads + 1));
+	workers = w;
 	tid = wl_meta_alloc(sizeof(*tid) * (nthreads + 1));
 	for (uint32_t i = 0; i < nthreads; i++) {
-		calls += t.threads[i].nevents;
+		calls += t.threads[i].nevents * (uint64_t)passes;
 		trace_bytes += t.threads[i].nevents * sizeof(struct ngb_trace_event);
 	}
 	if (nthreads == 0) {
@@ -356,7 +392,7 @@ int main(int argc, char **argv)
 	}
 	pthread_barrier_wait(&line);
 	t0 = wl_now();
-	replay_thread(&w[0]);
+	replay_passes(&w[0]);
 	for (uint32_t i = 1; i < nthreads; i++)
 		pthread_join(tid[i], NULL);
 	secs = wl_now() - t0;
@@ -367,9 +403,9 @@ int main(int argc, char **argv)
 		usable += w[i].usable;
 	}
 	wl_result("seconds", secs, "s", 0,
-		  " touch=%s threads=%u calls=%llu calls_per_sec=%.4g waits=%llu wait_spins=%llu "
+		  " touch=%s passes=%lld threads=%u calls=%llu calls_per_sec=%.4g waits=%llu wait_spins=%llu "
 		  "skipped=%llu slots=%llu trace_bytes=%llu rss_peak_bytes=%zu usable_sum=%llu",
-		  wl_str("touch"), nthreads, (unsigned long long)calls, secs > 0 ? (double)calls / secs : 0.0,
+		  wl_str("touch"), passes, nthreads, (unsigned long long)calls, secs > 0 ? (double)calls / secs : 0.0,
 		  (unsigned long long)waits, (unsigned long long)spins, (unsigned long long)skipped,
 		  (unsigned long long)t.sum.nslots, (unsigned long long)trace_bytes, wl_rss_peak(),
 		  (unsigned long long)usable);
