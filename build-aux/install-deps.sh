@@ -9,6 +9,7 @@ packages="
 	libxalan-c-dev xalan
 	gnuplot-nox valgrind chromium
 	python3 python3-yaml bsdutils procps file
+	redis-server redis-tools rocksdb-tools lua5.4 ghostscript z3
 "
 missing=
 for p in $packages; do

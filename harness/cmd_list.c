@@ -114,11 +114,37 @@ static int list_allocators(int json)
 	return 0;
 }
 
-/* Is the workload's program built and runnable here? */
+/* Is @cmd an executable file in one of PATH's folders? */
+static int in_path(const char *cmd, size_t len)
+{
+	const char *path = getenv("PATH"), *d, *end;
+	int found = 0;
+
+	for (d = path && *path ? path : "/usr/bin:/bin"; d && !found; d = *end ? end + 1 : NULL) {
+		char *f;
+
+		end = strchrnul(d, ':');
+		f = xasprintf("%.*s/%.*s", (int)(end - d), end > d ? d : ".", (int)len, cmd);
+		found = access(f, X_OK) == 0;
+		free(f);
+	}
+	return found;
+}
+
+/* Is the workload's program built and runnable here, with the programs it drives? */
 int workload_available(const struct ngb_workload *wl, char **path_out)
 {
 	char *path = xasprintf("%s/%s", ngb_paths()->workload_dir, wl->program);
 	int ok = access(path, X_OK) == 0;
+	const char *c = wl->commands;
+
+	while (ok && c && *c) {
+		size_t len = strcspn(c, " ");
+
+		if (len)
+			ok = in_path(c, len);
+		c += len + (c[len] == ' ');
+	}
 
 	if (path_out)
 		*path_out = path;

@@ -302,6 +302,17 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 	return 0;
 }
 
+/* A group of workloads that a name selects ("real"); "user" is none. */
+static int is_workload_group(const char *name)
+{
+	if (!strcmp(name, "user"))
+		return 0;
+	for (const struct ngb_workload *wl = ngb_workloads; wl->name; wl++)
+		if (wl->group && !strcmp(wl->group, name))
+			return 1;
+	return 0;
+}
+
 static int resolve_workloads(struct job *o, const struct ngb_workload ***out, size_t *nout)
 {
 	const struct ngb_workload **sel = NULL, *wl;
@@ -312,8 +323,12 @@ static int resolve_workloads(struct job *o, const struct ngb_workload ***out, si
 	for (i = 0; i < o->workloads.n; i++) {
 		const char *name = o->workloads.v[i];
 
-		if (!strcmp(name, "all")) {
+		if (!strcmp(name, "all") || is_workload_group(name)) {
+			/* "all": the benchmark programs; a group name: its members */
 			for (wl = ngb_workloads; wl->name; wl++) {
+				if (strcmp(name, "all") ? !wl->group || strcmp(wl->group, name)
+							: wl->group != NULL)
+					continue;
 				if (!workload_available(wl, NULL)) {
 					warning("skipping workload '%s': not built here; fix: %s", wl->name,
 						wl->unavailable_fix ? wl->unavailable_fix

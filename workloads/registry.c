@@ -117,6 +117,107 @@ static const struct ngb_workload_param replay_params[] = {
 	{ NULL },
 };
 
+/*
+ * Real programs, run by a static driver (workloads/real/) that starts the
+ * program under the allocator and checks its output.  Their time comes
+ * from the program's own work, not from a loop of ours.
+ */
+#define READY_TIMEOUT_PARAM \
+	{ "ready-timeout", NGB_PARAM_DOUBLE, "10", 0.1, 3600, NULL, \
+	  "seconds the server may take to become ready before the trial fails" }
+
+static const struct ngb_workload_param redis_params[] = {
+	{ "requests", NGB_PARAM_INT, "5000", 1, 1e9, NULL,
+	  "requests of each command (SET GET LPUSH LPOP ZADD) in each pass" },
+	{ "passes", NGB_PARAM_INT, "3", 1, 1000, NULL,
+	  "passes of the command mix, each with a value size drawn from the seed" },
+	{ "min-size", NGB_PARAM_SIZE, "16", 1, 1024.0 * 1024, NULL, "smallest value size" },
+	{ "max-size", NGB_PARAM_SIZE, "4K", 1, 1024.0 * 1024, NULL,
+	  "largest value size (sizes are log-uniform between the two)" },
+	{ "clients", NGB_PARAM_INT, "50", 1, 10000, NULL, "parallel connections of redis-benchmark" },
+	{ "keyspace", NGB_PARAM_INT, "10000", 1, 1e9, NULL,
+	  "random keys the SETs and GETs of redis-benchmark spread over" },
+	{ "check-keys", NGB_PARAM_INT, "1000", 1, 1e7, NULL,
+	  "known keys written before the run (database 1) and checked after it" },
+	{ "pin", NGB_PARAM_INT, "1", 0, 1, NULL,
+	  "1: server on the first allowed CPU, client on the others (when there are two or more)" },
+	READY_TIMEOUT_PARAM,
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param rocksdb_params[] = {
+	{ "num", NGB_PARAM_INT, "100000", 100, 1e10, NULL,
+	  "keys written by fillrandom and read by readrandom" },
+	{ "value-size", NGB_PARAM_SIZE, "100", 1, 1024.0 * 1024, NULL, "value size" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param sqlite_params[] = {
+	{ "rows", NGB_PARAM_INT, "50000", 10, 1e9, NULL,
+	  "orders inserted (customers: a tenth of that)" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param lua_params[] = {
+	{ "rounds", NGB_PARAM_INT, "5", 1, 1e7, NULL,
+	  "rounds, each building, sorting and dropping a table of records" },
+	{ "records", NGB_PARAM_INT, "50000", 1, 1e8, NULL, "records (tables with strings) per round" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param ghostscript_params[] = {
+	{ "pages", NGB_PARAM_INT, "40", 1, 1e6, NULL, "pages of the generated PostScript document" },
+	{ "shapes", NGB_PARAM_INT, "200", 1, 1e6, NULL,
+	  "shapes per page (paths, text, a dictionary and strings each)" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param z3_params[] = {
+	{ "problems", NGB_PARAM_INT, "10", 1, 1e6, NULL,
+	  "SMT-LIB problems (half satisfiable by a planted solution, half pigeonhole, unsatisfiable)" },
+	{ "vars", NGB_PARAM_INT, "16", 2, 1e5, NULL, "integer variables of a satisfiable problem" },
+	{ "holes", NGB_PARAM_INT, "7", 2, 20, NULL,
+	  "holes of a pigeonhole problem (holes+1 pigeons)" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param python_params[] = {
+	THREADS_PARAM("2", "Python threads (they share the interpreter lock)"),
+	{ "rounds", NGB_PARAM_INT, "3", 1, 1e7, NULL,
+	  "rounds, divided among the threads, each building and sorting records" },
+	{ "records", NGB_PARAM_INT, "50000", 1, 1e8, NULL, "records (dicts with strings) per round" },
+	{ "pymalloc", NGB_PARAM_INT, "0", 0, 1, NULL,
+	  "0: PYTHONMALLOC=malloc, every object from the allocator under test; 1: Python's own small-object allocator" },
+	SEED_PARAM,
+	{ NULL },
+};
+
+static const struct ngb_workload_param server_params[] = {
+	{ "start", NGB_PARAM_STRING, "", 0, 0, NULL,
+	  "the server's command, words separated by commas; {dir} {port} {seed} are replaced" },
+	{ "ready", NGB_PARAM_STRING, "", 0, 0, NULL,
+	  "readiness: port (127.0.0.1:{port} accepts), unix:PATH, file:PATH, or cmd:WORDS exits 0" },
+	{ "client", NGB_PARAM_STRING, "", 0, 0, NULL,
+	  "the client's command (not measured), words separated by commas; exit 0 is its self-check" },
+	{ "stop", NGB_PARAM_STRING, "TERM", 0, 0, NULL,
+	  "how to stop the server: a signal name (TERM, INT, ...) or cmd:WORDS" },
+	{ "port", NGB_PARAM_INT, "0", 0, 65535, NULL,
+	  "TCP port for {port} on 127.0.0.1 (0: none); refused when already in use" },
+	READY_TIMEOUT_PARAM,
+	{ "stop-timeout", NGB_PARAM_DOUBLE, "5", 0.1, 3600, NULL,
+	  "seconds the server may take to stop before it is killed" },
+	{ "pin", NGB_PARAM_INT, "1", 0, 1, NULL,
+	  "1: server on the first allowed CPU, client on the others (when there are two or more)" },
+	SEED_PARAM,
+	{ NULL },
+};
+
 const struct ngb_workload ngb_workloads[] = {
 	{
 		.name = "xalanc",
@@ -204,6 +305,110 @@ const struct ngb_workload ngb_workloads[] = {
 		.params = replay_params,
 		.presets = { "", "", "" },
 		.threads_param = NULL,
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.group = "user",
+	},
+	{
+		.name = "redis",
+		.summary = "redis-server under the allocator, redis-benchmark's SET/GET/LPUSH/LPOP/ZADD mix",
+		.program = "redis",
+		.params = redis_params,
+		.presets = { "requests=5000", "requests=50000", "requests=300000" },
+		.metric = "requests_per_sec",
+		.unit = "req/s",
+		.higher_is_better = 1,
+		.commands = "redis-server redis-benchmark",
+		.group = "real",
+		.unavailable_fix = "apt-get install redis-server redis-tools",
+	},
+	{
+		.name = "rocksdb",
+		.summary = "RocksDB's db_bench: fillrandom then readrandom in a fresh folder",
+		.program = "rocksdb",
+		.params = rocksdb_params,
+		.presets = { "num=100000", "num=700000", "num=4000000" },
+		.metric = "ops_per_sec",
+		.unit = "ops/s",
+		.higher_is_better = 1,
+		.commands = "db_bench",
+		.group = "real",
+		.unavailable_fix = "apt-get install rocksdb-tools",
+	},
+	{
+		.name = "sqlite",
+		.summary = "sqlite3 on a generated script: inserts, indexes, joins, deletes, aggregates",
+		.program = "sqlite",
+		.params = sqlite_params,
+		.presets = { "rows=50000", "rows=500000", "rows=2000000" },
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.commands = "sqlite3",
+		.group = "real",
+		.unavailable_fix = "apt-get install sqlite3",
+	},
+	{
+		.name = "lua",
+		.summary = "lua5.4 building, sorting and dropping tables of records and strings",
+		.program = "lua",
+		.params = lua_params,
+		.presets = { "rounds=5", "rounds=50", "rounds=300" },
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.commands = "lua5.4",
+		.group = "real",
+		.unavailable_fix = "apt-get install lua5.4",
+	},
+	{
+		.name = "ghostscript",
+		.summary = "Ghostscript rendering a generated multi-page PostScript document to nullpage",
+		.program = "ghostscript",
+		.params = ghostscript_params,
+		.presets = { "pages=40", "pages=400", "pages=2400" },
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.commands = "gs",
+		.group = "real",
+		.unavailable_fix = "apt-get install ghostscript",
+	},
+	{
+		.name = "z3",
+		.summary = "z3 solving a generated SMT-LIB set with known sat/unsat answers",
+		.program = "z3",
+		.params = z3_params,
+		.presets = { "problems=10", "problems=100", "problems=600" },
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.commands = "z3",
+		.group = "real",
+		.unavailable_fix = "apt-get install z3",
+	},
+	{
+		.name = "python",
+		.summary = "python3 threads building, sorting and dropping dicts and strings",
+		.program = "python",
+		.params = python_params,
+		.presets = { "rounds=3", "rounds=30", "rounds=180" },
+		.threads_param = "threads",
+		.metric = "seconds",
+		.unit = "s",
+		.higher_is_better = 0,
+		.commands = "python3",
+		.group = "real",
+		.unavailable_fix = "apt-get install python3",
+	},
+	{
+		.name = "server",
+		.summary = "any server under the allocator, driven by a client of the user's (set start, ready, client)",
+		.program = "server",
+		.params = server_params,
+		.presets = { "", "", "" },
+		.group = "user",
 		.metric = "seconds",
 		.unit = "s",
 		.higher_is_better = 0,

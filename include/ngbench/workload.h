@@ -58,6 +58,13 @@ struct ngb_workload {
 	 * built, unavailable_fix says how to get it. */
 	const char *requires;
 	const char *unavailable_fix;
+	/* Programs (space-separated) that must be found in PATH, or NULL: a
+	 * real program driven by a workload (redis-server, sqlite3). */
+	const char *commands;
+	/* NULL for the benchmark programs that "all" selects; otherwise the
+	 * name of a group that selects them instead ("real": the installed
+	 * programs; "user": needs the user's parameters, never a group). */
+	const char *group;
 };
 
 /* The registry, terminated by an entry whose name is NULL. */

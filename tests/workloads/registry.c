@@ -58,14 +58,14 @@ int main(void)
 	for (w = ngb_workloads; w->name; w++) {
 		int defaults_ok = 1, seed = 0;
 
-		if (!strcmp(w->name, "replay")) {
-			/* its threads are the recorded program's */
-			ok(w->threads_param == NULL, "replay: no thread parameter");
-			ok(ngb_workload_param_find(w, "threads") == NULL, "replay: no --threads");
-		} else {
+		/* a real program that is single-threaded has no thread parameter */
+		if (w->threads_param || !w->group)
 			expect_str_eq(w->threads_param, "threads", "%s: thread parameter", w->name);
-			ok(ngb_workload_param_find(w, "threads") != NULL, "%s: has --threads", w->name);
-		}
+		else
+			ok(w->commands || !strcmp(w->group, "user"),
+			   "%s: no thread parameter; runs an installed program", w->name);
+		ok(!w->threads_param == !ngb_workload_param_find(w, "threads"),
+		   "%s: --threads exactly when it is the thread parameter", w->name);
 		ok(w->metric && *w->metric && w->unit && *w->unit, "%s: metric and unit", w->name);
 		ok(w->program && *w->program && w->summary && *w->summary, "%s: program and summary",
 		   w->name);
