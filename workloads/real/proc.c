@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -77,9 +78,45 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return 0;
 }
 
+/*
+ * Kills @pid and everything it started: stopped first so that it cannot
+ * start more, then its children (from /proc/PID/task/TID/children), then
+ * itself.  Not for signal handlers (it reads files).
+ */
+static void kill_tree(pid_t pid)
+{
+	char path[320], line[4096];
+	DIR *d;
+	struct dirent *e;
+
+	kill(pid, SIGSTOP);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		FILE *f;
+		char *tok, *save = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f))
+			for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+				kill_tree((pid_t)atoi(tok));
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	kill(pid, SIGKILL);
+}
+
 static void cleanup(void)
 {
-	kill_children();
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0)
+			kill_tree(children[i]);
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0) {
 			waitpid(children[i], NULL, 0);
@@ -430,10 +467,13 @@ void rp_stop(struct rp_proc *p, int sig, double grace)
 
 	if (!p->pid)
 		return;
-	kill(p->pid, sig);
-	if (rp_wait(p, grace))
+	if (sig == SIGKILL)
+		grace = 0;
+	else
+		kill(p->pid, sig);
+	if (grace > 0 && rp_wait(p, grace))
 		return;
-	kill(p->pid, SIGKILL);
+	kill_tree(p->pid);
 	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	reaped(p, st);
