@@ -3,12 +3,12 @@
  * allocator, driven by any client, declared with parameters only, so that
  * an experiment file adds a server program without C:
  *
- *   [memcached]
+ *   [redis-by-hand]
  *   workloads = server
- *   set = start=memcached,-l,127.0.0.1,-p,{port},-U,0,-m,64
+ *   set = start=redis-server,--port,{port},--bind,127.0.0.1,--appendonly,no
  *   set = ready=port
- *   set = client=python3,data/experiments/memcached-client.py,{port},{seed}
- *   set = port=21211
+ *   set = port=21379
+ *   set = client=redis-benchmark,-p,{port},-n,20000,-t,get,-q
  *
  * Commands are words separated by commas (no shell, no spaces: the
  * experiment's set lines split on spaces); {dir} (a private folder),
