@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 allocs=
 for a in ptmalloc2 jemalloc tcmalloc mimalloc; do
-	available_allocators | grep -qx $a && allocs="$allocs,$a"
+	available_allocators | grep -x $a >/dev/null && allocs="$allocs,$a"
 done
 allocs=${allocs#,}
 progs="redis rocksdb sqlite lua ghostscript z3 python"
