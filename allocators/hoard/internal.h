@@ -97,29 +97,27 @@ struct hoard_lock {
 #define HOARD_ID_OWNER_MASK 0x7fffffffu
 #define HOARD_ID_INTERIOR (UINT64_C(1) << 63)
 
+/*
+ * The header's first cache line holds what is written once, when the
+ * superblock is formatted or changes owner, and read by every free (ident,
+ * tc_slot, block_size): the second line holds what malloc and free write
+ * under the owner's lock (used, free_list, the group and its links), so
+ * those writes never take the line that other threads' frees read.
+ */
 struct hoard_sb {
+	/* ---- read-mostly ---- */
 	_Atomic uint64_t ident;
-	/* Small: size class index, block size, blocks that fit, in use. */
+	/* Small: size class index, block size, blocks that fit. */
 	uint32_t sclass;
 	uint32_t block_size;
 	uint32_t capacity;
-	uint32_t used;
-	/* Blocks carved so far from the never-used tail (lazy free list). */
-	uint32_t carved;
-	/* The fullness group and the range of used that keeps it there:
-	 * grp_lo <= used < grp_hi (no division on the fast paths). */
-	uint32_t grp_lo, grp_hi;
-	uint8_t group;
 	/* The thread cache's slot for this class (HOARD_TC_SLOT_NONE when
 	 * the class is not cached), read by free's fast path. */
 	uint8_t tc_slot;
 	/* Large objects: the mapping held another object before (calloc
 	 * must clear it; a fresh mapping is zero). */
 	uint8_t large_dirty;
-	/* LIFO free list threaded through the free blocks. */
-	void *free_list;
 	char *blocks;
-	struct hoard_sb *prev, *next;
 	/* Large objects: the mapping that holds header and object, the size
 	 * asked for (counted in U) and the pages from the header to the end
 	 * of the object (counted in A; the rest of the mapping is address
@@ -128,10 +126,24 @@ struct hoard_sb {
 	size_t map_len;
 	size_t large_size;
 	size_t large_pages;
+
+	/* ---- written under the owner's lock ---- */
+	_Alignas(HOARD_CACHELINE) uint32_t used;
+	/* Blocks carved so far from the never-used tail (lazy free list). */
+	uint32_t carved;
+	/* The fullness group and the range of used that keeps it there:
+	 * grp_lo <= used < grp_hi (no division on the fast paths). */
+	uint32_t grp_lo, grp_hi;
+	uint8_t group;
+	/* LIFO free list threaded through the free blocks. */
+	void *free_list;
+	struct hoard_sb *prev, *next;
 };
 
 _Static_assert(sizeof(struct hoard_sb) <= HOARD_HEADER_SIZE,
 	       "superblock header larger than HOARD_HEADER_SIZE");
+_Static_assert(offsetof(struct hoard_sb, used) == HOARD_CACHELINE,
+	       "read-mostly part of the header is not one cache line");
 
 /*
  * One size class of one heap.  u and a are kept per size class, as in the
