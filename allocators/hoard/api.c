@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -198,10 +199,12 @@ void *__libc_pvalloc(size_t size) { return pvalloc(size); }
 
 struct hoard_snapshot {
 	uint64_t superblock_size, empty_fraction_ppm, reserve_superblocks;
-	uint64_t size_class_base_ppm, heaps, size_classes, large_cache_limit;
+	uint64_t size_class_base_ppm, heaps, size_classes, large_cache_limit, retain_bytes;
 	uint64_t transfers_to_global, transfers_from_global, global_lock_acquisitions;
 	uint64_t superblocks_created, global_empty_superblocks;
+	uint64_t global_released_superblocks, superblocks_released;
 	uint64_t large_allocs, os_maps, large_reuses, large_cached_bytes;
+	uint64_t large_live, large_live_bytes, interior_superblocks;
 	uint64_t peak_allocated_bytes, allocated_bytes;
 	uint64_t peak_in_use_bytes, in_use_bytes;
 	uint64_t heap_in_use_bytes, heap_held_bytes;
@@ -225,15 +228,21 @@ struct hoard_snapshot {
 	X(heaps)                       \
 	X(size_classes)                \
 	X(large_cache_limit)           \
+	X(retain_bytes)                \
 	X(transfers_to_global)         \
 	X(transfers_from_global)       \
 	X(global_lock_acquisitions)    \
 	X(superblocks_created)         \
 	X(global_empty_superblocks)    \
+	X(global_released_superblocks) \
+	X(superblocks_released)        \
 	X(large_allocs)                \
 	X(os_maps)                     \
 	X(large_reuses)                \
 	X(large_cached_bytes)          \
+	X(large_live)                  \
+	X(large_live_bytes)            \
+	X(interior_superblocks)        \
 	X(peak_allocated_bytes)        \
 	X(allocated_bytes)             \
 	X(peak_in_use_bytes)           \
@@ -254,6 +263,9 @@ static void snapshot(struct hoard_snapshot *s)
 	s->size_classes = hoard_cfg.nclasses;
 	s->large_cache_limit = hoard_cfg.large_cache;
 	hoard_lock(&global->lock);
+	s->retain_bytes = hoard_cfg.retain == SIZE_MAX ? UINT64_MAX : hoard_cfg.retain;
+	s->global_released_superblocks = global->nreleased;
+	s->superblocks_released = global->pages_released;
 	s->transfers_to_global = global->transfers_to_global;
 	s->transfers_from_global = global->transfers_from_global;
 	s->global_lock_acquisitions = global->lock_acquisitions;
@@ -265,6 +277,9 @@ static void snapshot(struct hoard_snapshot *s)
 	s->os_maps = atomic_load(&hoard_count.os_maps);
 	s->large_reuses = atomic_load(&hoard_count.large_reuses);
 	s->large_cached_bytes = atomic_load(&hoard_count.large_cached);
+	s->large_live = atomic_load(&hoard_count.large_live);
+	s->large_live_bytes = atomic_load(&hoard_count.large_live_bytes);
+	s->interior_superblocks = atomic_load(&hoard_count.interior_superblocks);
 	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);
 	s->allocated_bytes = atomic_load(&hoard_count.allocated);
 	s->peak_in_use_bytes = atomic_load(&hoard_count.in_use_peak);
@@ -331,15 +346,13 @@ static void stats_path(char *out, size_t cap)
 	}
 }
 
-void hoard_stats_write(void)
+/* The statistics as "name=value" lines, written to fd. */
+static void stats_write_fd(int fd)
 {
 	struct hoard_snapshot s;
-	char text[2048], path[4096];
+	char text[2048];
 	size_t at = 0, off = 0;
-	int fd;
 
-	if (!hoard_cfg.stats || !atomic_load(&hoard_ready))
-		return;
 	snapshot(&s);
 #define X(field)                                                  \
 	at = append(text, at, sizeof(text), #field "=");          \
@@ -347,16 +360,6 @@ void hoard_stats_write(void)
 	at = append(text, at, sizeof(text), "\n");
 	HOARD_STAT_LIST(X)
 #undef X
-	if (!strcmp(hoard_cfg.stats_path, "stderr")) {
-		fd = 2;
-	} else {
-		/* The last process to exit writes the file; with "%p", each
-		 * process (and each exec'd child) writes its own. */
-		stats_path(path, sizeof(path));
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return;
-	}
 	while (off < at) {
 		ssize_t n = write(fd, text + off, at - off);
 
@@ -366,8 +369,112 @@ void hoard_stats_write(void)
 			break;
 		off += (size_t)n;
 	}
-	if (fd != 2)
-		close(fd);
+}
+
+void hoard_stats_write(void)
+{
+	char path[4096];
+	int fd;
+
+	if (!hoard_cfg.stats || !atomic_load(&hoard_ready))
+		return;
+	if (!strcmp(hoard_cfg.stats_path, "stderr")) {
+		stats_write_fd(2);
+		return;
+	}
+	/* The last process to exit writes the file; with "%p", each
+	 * process (and each exec'd child) writes its own. */
+	stats_path(path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	stats_write_fd(fd);
+	close(fd);
+}
+
+/* ---- glibc's introspection calls, with Hoard's own numbers --------------- */
+
+/*
+ * mallinfo2 in Hoard's terms: arena is the superblock memory held from
+ * the system (A without the large objects), uordblks the bytes of the
+ * blocks in use (blocks in thread caches and on their way back to their
+ * owners count as in use, as they do for the emptiness invariant),
+ * fordblks the rest of arena, ordblks the global heap's resident empty
+ * superblocks, hblks and hblkhd the large objects (> S/2, each its own
+ * mapping) and their pages, keepcost what malloc_trim(0) would give back
+ * now at least (the global heap's resident empty superblocks and the kept
+ * large mappings).  Hoard has no fastbins: smblks, fsmblks and usmblks
+ * are 0, as glibc's usmblks always is.
+ */
+HOARD_EXPORT struct mallinfo2 mallinfo2(void)
+{
+	struct mallinfo2 mi;
+	struct hoard_snapshot s;
+	size_t large;
+
+	memset(&mi, 0, sizeof(mi));
+	if (hoard_init())
+		return mi;
+	snapshot(&s);
+	large = s.large_live_bytes + s.large_cached_bytes;
+	mi.arena = s.allocated_bytes > large ? s.allocated_bytes - large : 0;
+	mi.uordblks = s.heap_in_use_bytes;
+	mi.fordblks = mi.arena > mi.uordblks ? mi.arena - mi.uordblks : 0;
+	mi.ordblks = s.global_empty_superblocks;
+	mi.hblks = s.large_live;
+	mi.hblkhd = s.large_live_bytes;
+	mi.keepcost = s.global_empty_superblocks * s.superblock_size + s.large_cached_bytes;
+	return mi;
+}
+
+static int clamp_int(size_t v)
+{
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/* The same numbers, each at most INT_MAX (glibc wraps them instead). */
+HOARD_EXPORT struct mallinfo mallinfo(void)
+{
+	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo mi;
+
+	memset(&mi, 0, sizeof(mi));
+	mi.arena = clamp_int(m2.arena);
+	mi.ordblks = clamp_int(m2.ordblks);
+	mi.hblks = clamp_int(m2.hblks);
+	mi.hblkhd = clamp_int(m2.hblkhd);
+	mi.uordblks = clamp_int(m2.uordblks);
+	mi.fordblks = clamp_int(m2.fordblks);
+	mi.keepcost = clamp_int(m2.keepcost);
+	return mi;
+}
+
+HOARD_EXPORT int malloc_trim(size_t pad)
+{
+	if (hoard_init())
+		return 0;
+	return hoard_trim(pad);
+}
+
+/* glibc writes its arenas' figures on stderr; Hoard writes its statistics. */
+HOARD_EXPORT void malloc_stats(void)
+{
+	if (hoard_init())
+		return;
+	stats_write_fd(2);
+}
+
+/*
+ * Only M_TRIM_THRESHOLD means something here: the bytes of empty
+ * superblocks the global heap keeps before it gives pages back
+ * (HOARD_RETAIN).  Every other option returns 0, glibc's "not done".
+ */
+HOARD_EXPORT int mallopt(int param, int value)
+{
+	if (param != M_TRIM_THRESHOLD || value < 0 || hoard_init())
+		return 0;
+	hoard_set_retain((size_t)value);
+	return 1;
 }
 
 /* ---- process hooks ------------------------------------------------------ */

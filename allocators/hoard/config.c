@@ -33,6 +33,8 @@
 #define S_DEFAULT 8192u
 #define S_MIN 4096u
 #define S_MAX (1u << 20)
+/* HOARD_RETAIN with the thread cache: see below. */
+#define HOARD_RETAIN_DEFAULT ((size_t)4 << 20)
 
 /* Writes a warning on fd 2 without allocating; the library never exits. */
 static void warn_invalid(const char *name, const char *value, const char *use)
@@ -121,6 +123,12 @@ static size_t round_up(size_t v, size_t to)
  * HOARD_ALIGN / (b - 1) bytes (80 for b = 1.2) they are 16 bytes apart and
  * the bound is the alignment's, not b's.  The last class is S/2: larger
  * objects go to mmap.
+ *
+ * Every power of two up to S/2 is a class too (added to the sequence, which
+ * they only make denser): blocks start at the header's end, 128 bytes into
+ * an S-aligned superblock, so a class whose size is a multiple of an
+ * alignment up to 128 hands out only blocks with that alignment, and
+ * memalign(64, n) finds one within a factor 2 of n (heap.c, aligned_class).
  */
 static unsigned make_classes(const struct hoard_config *cfg, uint32_t *sizes)
 {
@@ -128,13 +136,15 @@ static unsigned make_classes(const struct hoard_config *cfg, uint32_t *sizes)
 	size_t sz = HOARD_ALIGN;
 
 	while (sz < cfg->max_small) {
-		size_t next;
+		size_t next, pow2 = (size_t)1 << (64 - __builtin_clzl(sz));
 
 		sizes[n++] = (uint32_t)sz;
 		next = round_up((size_t)((double)sz * cfg->class_base + 0.999999),
 				HOARD_ALIGN);
 		if (next < sz + HOARD_ALIGN)
 			next = sz + HOARD_ALIGN;
+		if (pow2 < next && pow2 < cfg->max_small)
+			sizes[n++] = (uint32_t)pow2;
 		sz = next;
 	}
 	sizes[n++] = (uint32_t)cfg->max_small;
@@ -265,6 +275,23 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 			cfg->large_cache = v;
 		else
 			warn_invalid("HOARD_LARGE_CACHE", e, cfg->tc_bytes ? "4M" : "0");
+	}
+
+	/*
+	 * Memory given back (heap.c; not in the paper): the global heap keeps
+	 * this many bytes of empty superblocks resident and gives the pages
+	 * of any more back to the system.  "all" keeps every one, as the
+	 * paper does, and is the default of the paper's algorithm.
+	 */
+	cfg->retain = cfg->tc_bytes ? HOARD_RETAIN_DEFAULT : SIZE_MAX;
+	e = getenv("HOARD_RETAIN");
+	if (e) {
+		if (!strcmp(e, "all"))
+			cfg->retain = SIZE_MAX;
+		else if (!parse_size(e, &v))
+			cfg->retain = v;
+		else
+			warn_invalid("HOARD_RETAIN", e, cfg->tc_bytes ? "the default" : "all");
 	}
 
 	e = getenv("HOARD_STATS");

@@ -390,6 +390,63 @@ static struct hoard_sb *sb_from_os_locked(struct hoard_heap *global)
 }
 
 /*
+ * Giving memory back (not in the paper, whose global heap keeps every
+ * empty superblock): when the global heap holds more than
+ * hoard_cfg.retain bytes of empty superblocks, the pages of the newest
+ * ones past their header page go back to the system (MADV_DONTNEED, so
+ * RSS falls at once; a reused superblock's pages come back zero-filled on
+ * first touch).  Their header stays, so they keep their place in the
+ * global heap, on a list of their own, taken after the resident empty
+ * ones.  Such pages leave A until the superblock is reused.
+ */
+static size_t sb_releasable(void)
+{
+	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page;
+
+	return S > page ? S - page : 0;
+}
+
+/* Gives sb's pages back; sb is empty, off every list, in the global heap. */
+static void sb_release_pages_locked(struct hoard_heap *global, struct hoard_sb *sb)
+{
+	size_t len = sb_releasable();
+
+	if (madvise((char *)sb + hoard_cfg.page, len, MADV_DONTNEED) == 0) {
+		count_allocated(-(ptrdiff_t)len);
+		global->pages_released++;
+		sb->next = global->released;
+		global->released = sb;
+		global->nreleased++;
+	} else {
+		sb_link_locked(global, sb);
+	}
+}
+
+/* Releases the global heap's resident empty superblocks beyond keep
+ * bytes; returns how many. */
+static size_t global_release_locked(struct hoard_heap *global, size_t keep)
+{
+	size_t n = 0;
+
+	if (!sb_releasable())
+		return 0;
+	while (global->empty && global->nempty * hoard_cfg.sb_size > keep) {
+		struct hoard_sb *sb = global->empty;
+
+		sb_unlink_locked(global, sb);
+		sb_release_pages_locked(global, sb);
+		n++;
+	}
+	return n;
+}
+
+static inline void global_retain_locked(struct hoard_heap *global)
+{
+	if (HOARD_UNLIKELY(global->nempty * hoard_cfg.sb_size > hoard_cfg.retain))
+		global_release_locked(global, hoard_cfg.retain);
+}
+
+/*
  * Heap h has no superblock of class c with a free block: take one from the
  * global heap (the fullest of class c, else an empty one re-formatted for
  * c) or from the operating system, and make h its owner.
@@ -414,6 +471,13 @@ static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
 	} else if (global->empty) {
 		sb = global->empty;
 		sb_unlink_locked(global, sb);
+		sb_format(sb, c);
+		global->transfers_from_global++;
+	} else if (global->released) {
+		sb = global->released;
+		global->released = sb->next;
+		global->nreleased--;
+		count_allocated((ptrdiff_t)sb_releasable());
 		sb_format(sb, c);
 		global->transfers_from_global++;
 	} else {
@@ -483,6 +547,7 @@ static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
 		sb_link_locked(global, sb);
 		global->transfers_to_global++;
 	}
+	global_retain_locked(global);
 	hoard_unlock(&global->lock);
 }
 
@@ -561,6 +626,7 @@ static HOARD_ALWAYS_INLINE void free_run_locked(struct hoard_heap *h, struct hoa
 		cl->nsuperblocks--;
 		sb_unlink_locked(h, sb);
 		sb_link_locked(h, sb);
+		global_retain_locked(h);
 	} else {
 		sb_freed_locked(h, sb);
 	}
@@ -843,11 +909,14 @@ static HOARD_NOINLINE void *alloc_small(unsigned c, size_t align)
 	b = alloc_one_locked(h, &h->classes[c], c, &sb);
 	if (b && align > HOARD_ALIGN && ((uintptr_t)b & (align - 1))) {
 		b = (char *)(((uintptr_t)b + align - 1) & ~(uintptr_t)(align - 1));
-		if (!hoard_sb_interior(sb))
+		if (!hoard_sb_interior(sb)) {
+			atomic_fetch_add_explicit(&hoard_count.interior_superblocks, 1,
+						  memory_order_relaxed);
 			atomic_store_explicit(&sb->ident,
 					      atomic_load_explicit(&sb->ident, memory_order_relaxed) |
 						      HOARD_ID_INTERIOR,
 					      memory_order_relaxed);
+		}
 	}
 	hoard_unlock(&h->lock);
 	if (HOARD_UNLIKELY(!b))
@@ -860,20 +929,12 @@ static HOARD_NOINLINE void *alloc_small(unsigned c, size_t align)
  * large objects, classes the cache does not serve, the paper's algorithm
  * with the cache off, and the cache's misses.
  */
-void *hoard_alloc_slow(size_t size)
+/* A block of class c: from the thread cache when the class is cached. */
+static void *alloc_class(unsigned c)
 {
 	struct hoard_tcache *tc = &hoard_tc;
-	unsigned c;
 	void *b;
 
-	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
-	    hoard_init()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (HOARD_UNLIKELY(size > hoard_cfg.max_small))
-		return large_alloc(size, HOARD_ALIGN);
-	c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
 	if (c >= HOARD_TC_CLASSES || !hoard_cfg.tc_cap[c])
 		return alloc_small(c, 0);
 	/* The first call may come here before the tables were ready. */
@@ -891,6 +952,40 @@ void *hoard_alloc_slow(size_t size)
 	return b;
 }
 
+/*
+ * malloc when the fast path (hoard_malloc) found nothing: initialization,
+ * large objects, classes the cache does not serve, the paper's algorithm
+ * with the cache off, and the cache's misses.
+ */
+void *hoard_alloc_slow(size_t size)
+{
+	if (HOARD_UNLIKELY(!atomic_load_explicit(&hoard_ready, memory_order_acquire)) &&
+	    hoard_init()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (HOARD_UNLIKELY(size > hoard_cfg.max_small))
+		return large_alloc(size, HOARD_ALIGN);
+	return alloc_class(hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN]);
+}
+
+/*
+ * The smallest class whose size is a multiple of align (a power of two up
+ * to HOARD_HEADER_SIZE) and holds size bytes: every block of it has that
+ * alignment (config.c, make_classes), so the request needs no offset
+ * inside a block.  The powers of two among the classes bound the search
+ * and the waste (less than 2x).
+ */
+static unsigned aligned_class(size_t size, size_t align)
+{
+	size = (size + align - 1) & ~(align - 1);
+	unsigned c = hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
+
+	while (hoard_cfg.class_size[c] & (align - 1))
+		c++;
+	return c;
+}
+
 void *hoard_alloc(size_t size, size_t align)
 {
 	if (HOARD_LIKELY(align <= HOARD_ALIGN))
@@ -900,14 +995,17 @@ void *hoard_alloc(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/*
-	 * An aligned request takes a block big enough to align inside it:
-	 * blocks are 16-aligned, so at most align - 16 bytes are skipped.  A
-	 * zero size counts as one, or the aligned pointer could be the end of
-	 * its block, which is the start of the next.
-	 */
 	if (size == 0)
 		size = 1;
+	if (align <= HOARD_HEADER_SIZE && size <= hoard_cfg.max_small)
+		return alloc_class(aligned_class(size, align));
+	/*
+	 * Larger alignments: a block big enough to align inside it: blocks
+	 * are 16-aligned, so at most align - 16 bytes are skipped.  A zero
+	 * size counts as one, or the aligned pointer could be the end of its
+	 * block, which is the start of the next.  Such a pointer marks its
+	 * superblock "interior", and frees in it leave the fast path.
+	 */
 	if (size > hoard_cfg.max_small || align - HOARD_ALIGN > hoard_cfg.max_small - size)
 		return large_alloc(size, align);
 	size += align - HOARD_ALIGN;
@@ -1156,6 +1254,9 @@ static void *large_alloc(size_t size, size_t align)
 	hdr->large_pages = large_pages(hdr, p, size);
 	hdr->large_dirty = old_pages != 0;
 	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_live, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, hdr->large_pages,
+				  memory_order_relaxed);
 	count_allocated((ptrdiff_t)hdr->large_pages - (ptrdiff_t)old_pages);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use((ptrdiff_t)size);
@@ -1170,6 +1271,9 @@ static void large_free(struct hoard_sb *hdr, void *p)
 	(void)p;
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use(-(ptrdiff_t)hdr->large_size);
+	atomic_fetch_sub_explicit(&hoard_count.large_live, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&hoard_count.large_live_bytes, hdr->large_pages,
+				  memory_order_relaxed);
 	if (hoard_cfg.large_cache && lc_put(hdr))
 		return;
 	count_allocated(-(ptrdiff_t)hdr->large_pages);
@@ -1206,9 +1310,104 @@ int hoard_large_grow(void *p, size_t size)
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use((ptrdiff_t)size - (ptrdiff_t)hdr->large_size);
 	count_allocated((ptrdiff_t)pages - (ptrdiff_t)hdr->large_pages);
+	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, pages - hdr->large_pages,
+				  memory_order_relaxed);
 	hdr->large_size = size;
 	hdr->large_pages = pages;
 	return 0;
+}
+
+/* ---- malloc_trim -------------------------------------------------------- */
+
+/* Moves h's completely empty superblocks to the global heap; both locked. */
+static void heap_give_empty_locked(struct hoard_heap *h, struct hoard_heap *global)
+{
+	for (unsigned c = 0; c < hoard_cfg.nclasses; c++) {
+		struct hoard_class_lists *cl = &h->classes[c];
+
+		while (cl->list[0]) {
+			struct hoard_sb *sb = cl->list[0];
+
+			sb_unlink_locked(h, sb);
+			cl->held -= sb_capacity_bytes(sb);
+			cl->nsuperblocks--;
+			update_threshold(cl);
+			sb_set_owner(sb, HOARD_GLOBAL);
+			sb_link_locked(global, sb);
+			global->transfers_to_global++;
+		}
+	}
+}
+
+/* mallopt(M_TRIM_THRESHOLD): a new retain, applied at once. */
+void hoard_set_retain(size_t bytes)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+
+	hoard_lock(&global->lock);
+	hoard_cfg.retain = bytes;
+	global_retain_locked(global);
+	hoard_unlock(&global->lock);
+}
+
+/*
+ * malloc_trim: the calling thread's cached blocks go back to their
+ * superblocks, every heap's completely empty superblocks go to the global
+ * heap (taking one out never breaks the emptiness invariant: a falls, u
+ * stays), the global heap's empty superblocks beyond keep bytes give their
+ * pages back, and the kept large mappings are unmapped.  Other threads'
+ * caches are theirs to flush.  Returns 1 when memory went back, else 0.
+ */
+int hoard_trim(size_t keep)
+{
+	struct hoard_tcache *tc = &hoard_tc;
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+	struct lc_node *out = NULL;
+	size_t n;
+
+	if (!atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return 0;
+	if (tc->state == 1) {
+		for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
+			tcache_flush_class(tc, c, 0);
+		remote_flush(tc);
+	}
+	for (unsigned i = 1; i <= hoard_cfg.nheaps; i++) {
+		struct hoard_heap *h = &hoard_heaps[i];
+
+		hoard_lock(&h->lock);
+		hoard_lock(&global->lock);
+		heap_give_empty_locked(h, global);
+		hoard_unlock(&global->lock);
+		hoard_unlock(&h->lock);
+	}
+	hoard_lock(&global->lock);
+	n = global_release_locked(global, keep);
+	hoard_unlock(&global->lock);
+
+	hoard_lock(&lc_lock);
+	for (unsigned b = 0; b <= lc_top; b++) {
+		while (lc_bucket[b]) {
+			struct lc_node *v = lc_bucket[b];
+
+			lc_bucket[b] = v->next;
+			v->next = out;
+			out = v;
+		}
+	}
+	lc_top = 0;
+	lc_bytes = 0;
+	atomic_store_explicit(&hoard_count.large_cached, 0, memory_order_relaxed);
+	hoard_unlock(&lc_lock);
+	while (out) {
+		struct lc_node *v = out;
+
+		out = v->next;
+		count_allocated(-(ptrdiff_t)v->pages);
+		munmap(lc_map(v), v->len);
+		n++;
+	}
+	return n != 0;
 }
 
 /* ---- fork --------------------------------------------------------------- */
@@ -1331,6 +1530,12 @@ int hoard_check(void)
 			if (sb->used != 0 || hoard_sb_owner(sb, memory_order_relaxed) != 0)
 				bad++;
 		if (nempty != h->nempty)
+			bad++;
+		nempty = 0;
+		for (struct hoard_sb *sb = h->released; sb; sb = sb->next, nempty++)
+			if (sb->used != 0 || hoard_sb_owner(sb, memory_order_relaxed) != 0)
+				bad++;
+		if (nempty != h->nreleased)
 			bad++;
 		hoard_unlock(&h->lock);
 	}

@@ -178,6 +178,11 @@ struct hoard_heap {
 	 * (the paper recycles them for any size class). */
 	struct hoard_sb *empty;
 	size_t nempty;
+	/* Global heap only: empty superblocks whose pages past the header
+	 * went back to the system (heap.c), linked through next. */
+	struct hoard_sb *released;
+	size_t nreleased;
+	uint64_t pages_released;	/* superblocks released, in total */
 	/* Statistics, updated under this heap's lock. */
 	uint64_t transfers_to_global;
 	uint64_t transfers_from_global;
@@ -211,6 +216,8 @@ struct hoard_config {
 	uint16_t *class_of;	/* index (size + 15) / 16 -> class */
 	size_t tc_bytes;	/* thread cache budget per class */
 	size_t large_cache;	/* bytes of freed large mappings kept, 0: none */
+	size_t retain;		/* bytes of empty superblocks the global heap
+				 * keeps resident; SIZE_MAX: all (the paper) */
 	uint16_t tc_cap[HOARD_TC_CLASSES]; /* blocks cached per class, 0: none */
 	int stats;		/* statistics requested */
 	char stats_path[4096];
@@ -230,6 +237,9 @@ struct hoard_counters {
 	_Atomic uint64_t os_maps;
 	_Atomic uint64_t large_reuses;	/* large objects served from the cache */
 	_Atomic size_t large_cached;	/* bytes (counted in A) in the cache now */
+	_Atomic size_t large_live;	/* large objects now */
+	_Atomic uint64_t interior_superblocks; /* marked for an offset pointer */
+	_Atomic size_t large_live_bytes; /* their pages (counted in A) */
 };
 extern struct hoard_counters hoard_count;
 
@@ -265,6 +275,8 @@ void hoard_fork_parent(void);
 void hoard_fork_child(void);
 void *hoard_os_map(size_t len);
 int hoard_large_grow(void *p, size_t size);
+int hoard_trim(size_t keep);
+void hoard_set_retain(size_t bytes);
 /* Whether p, from hoard_alloc, may hold old bytes beyond a small block's
  * (a large object in a reused mapping): calloc must clear it then. */
 int hoard_large_dirty(const void *p);
