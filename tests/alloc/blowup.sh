@@ -14,8 +14,8 @@ prog=$top_builddir/tests/alloc/prodcons
 hoard=$top_builddir/allocators/.libs/libhoard.so
 ppheap=$top_builddir/tests/alloc/.libs/libppheap.so
 
-peak() { # LIB ROUNDS -> peak resident kB
-	alloc_run "$1" "" "$prog" "$2" 8192 256 | sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p'
+peak() { # LIB ROUNDS [KNOBS] -> peak resident kB
+	alloc_run "$1" "${3-}" "$prog" "$2" 8192 256 | sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p'
 }
 
 for lib in "$hoard" "$ppheap"; do
@@ -27,19 +27,23 @@ done
 
 g4=$(peak - 4) g32=$(peak - 32)
 h4=$(peak "$hoard" 4) h32=$(peak "$hoard" 32)
+# The paper's algorithm exactly: no thread cache, no memory given back.
+q4=$(peak "$hoard" 4 HOARD_THREAD_CACHE=0) q32=$(peak "$hoard" 32 HOARD_THREAD_CACHE=0)
 p4=$(peak "$ppheap" 4) p32=$(peak "$ppheap" 32)
 # Hoard's own account of the same run: peak A (from the system) and U.
 stats=$(mktemp "${TMPDIR:-/tmp}/ngb-blowup.XXXXXX") || exit 1
 alloc_run "$hoard" "HOARD_STATS=$stats" "$prog" 32 8192 256 > /dev/null
 tap_diag "hoard at 32 rounds: $(grep -E '^(peak_allocated_bytes|peak_in_use_bytes|transfers_to_global|transfers_from_global)=' "$stats" | tr '\n' ' ')"
 rm -f "$stats"
-tap_diag "peak RSS (kB) at 4 and 32 rounds: glibc $g4 $g32, hoard $h4 $h32, pure private heaps $p4 $p32"
+tap_diag "peak RSS (kB) at 4 and 32 rounds: glibc $g4 $g32, hoard $h4 $h32, hoard without the thread cache (the paper) $q4 $q32, pure private heaps $p4 $p32"
 
 [ -n "$h4" ] && [ -n "$h32" ] && [ -n "$p4" ] && [ -n "$p32" ]
 tap_check $? "prodcons ran under hoard and pure private heaps"
 # Bounded: 8 times the rounds, at most a quarter more memory.
 [ -n "$h32" ] && [ "$((h32 * 4))" -le "$((h4 * 5))" ]
 tap_check $? "hoard: peak memory flat from 4 to 32 rounds ($h4 -> $h32 kB)"
+[ -n "$q4" ] && [ -n "$q32" ] && [ "$((q32 * 4))" -le "$((q4 * 5))" ]
+tap_check $? "hoard, HOARD_THREAD_CACHE=0 (the paper): peak memory flat from 4 to 32 rounds ($q4 -> $q32 kB)"
 # Unbounded: 28 more rounds of 2 MiB must show as at least 48 MiB more.
 [ -n "$p32" ] && [ "$((p32 - p4))" -ge 49152 ]
 tap_check $? "pure private heaps: peak memory grows with rounds ($p4 -> $p32 kB)"

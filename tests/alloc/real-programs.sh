@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/alloc/real-programs.sh - large real programs with each allocator of
-# allocators.list preloaded: python3 running a script, sqlite3 running
-# queries and Xalan transforming a document.  Each output must be
-# byte-identical to the one with glibc's malloc.  A program that is not
-# installed is a skip.
+# allocators.list preloaded: python3 running a script (with threads and
+# subprocesses), sqlite3 running queries, Xalan transforming a document,
+# the C compiler compiling a generated file to assembly, and sort sorting
+# 200 000 lines.  Each output must be byte-identical to the one with
+# glibc's malloc.  A program that is not installed is a skip.
 . "$top_srcdir/tests/alloc/alloc-lib.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ngb-real.XXXXXX") || exit 1
@@ -16,6 +17,8 @@ for p in /usr/bin/python3 "$(command -v python3 2>/dev/null)"; do
 done
 sqlite=$(command -v sqlite3 2>/dev/null)
 xalan=$(command -v Xalan 2>/dev/null)
+cc=$(command -v cc 2>/dev/null)
+sort=$(command -v sort 2>/dev/null)
 
 # A catalog of 3000 books, made here so the distribution stays small.
 awk 'BEGIN {
@@ -25,16 +28,30 @@ awk 'BEGIN {
 			i, i % 37, i, (i % 2 ? "ghost" : "bridge"), (i * 7919) % 500, i % 100;
 	print "</catalog>" }' > "$work/catalog.xml"
 
+# A C file of 300 functions and 200 000 lines to sort, made the same way.
+awk 'BEGIN {
+	print "struct node { struct node *next; long v; };";
+	for (i = 0; i < 300; i++) {
+		printf "long f%d(struct node *n, long k) { long s = %d; ", i, i;
+		printf "for (; n; n = n->next) s += n->v * k %% %d; return s; }\n", i + 7
+	} }' > "$work/gen.c"
+awk 'BEGIN { for (i = 0; i < 200000; i++) printf "%08d %s\n", (i * 7919) % 1000003, (i % 3 ? "x" : "yy") }' \
+	> "$work/lines.txt"
+
 # program NAME CMD...: the commands, as functions of the preload.
 run_python() { alloc_run "$1" "$2" "$python" "$top_srcdir/tests/alloc/workload.py"; }
 run_sqlite() { alloc_run "$1" "$2" "$sqlite" :memory: < "$top_srcdir/tests/alloc/queries.sql"; }
 run_xalan() { alloc_run "$1" "$2" "$xalan" "$work/catalog.xml" "$top_srcdir/tests/alloc/catalog.xsl"; }
+run_cc() { alloc_run "$1" "$2" "$cc" -O2 -S -o - "$work/gen.c"; }
+run_sort() { alloc_run "$1" "$2" env LC_ALL=C "$sort" -S 64M "$work/lines.txt"; }
 
 # Reference outputs, with glibc's malloc.
-have_python=0 have_sqlite=0 have_xalan=0
+have_python=0 have_sqlite=0 have_xalan=0 have_cc=0 have_sort=0
 if [ -n "$python" ] && run_python - "" > "$work/python.ref" 2>&1; then have_python=1; fi
 if [ -n "$sqlite" ] && run_sqlite - "" > "$work/sqlite.ref" 2>&1; then have_sqlite=1; fi
 if [ -n "$xalan" ] && run_xalan - "" > "$work/xalan.ref" 2>&1; then have_xalan=1; fi
+if [ -n "$cc" ] && run_cc - "" > "$work/cc.ref" 2>&1; then have_cc=1; fi
+if [ -n "$sort" ] && run_sort - "" > "$work/sort.ref" 2>&1; then have_sort=1; fi
 
 # compare NAME PROGRAM HAVE: runs PROGRAM under the current allocator.
 compare() {
@@ -58,6 +75,8 @@ one_allocator() {
 	compare "$1" python $have_python "$2" "$3"
 	compare "$1" sqlite $have_sqlite "$2" "$3"
 	compare "$1" xalan $have_xalan "$2" "$3"
+	compare "$1" cc $have_cc "$2" "$3"
+	compare "$1" sort $have_sort "$2" "$3"
 }
 
 [ $have_xalan -eq 1 ] && tap_diag "Xalan reference: $(wc -l < "$work/xalan.ref") lines"

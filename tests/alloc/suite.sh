@@ -33,6 +33,7 @@ one_allocator() {
 	run_one "$1" "$2" "$3" torture 4 50000
 	run_one "$1" "$2" "$3" cxx_new
 	run_one "$1" "$2" "$3" hoard_behaviour
+	run_one "$1" "$2" "$3" hoard_memory
 }
 
 alloc_foreach one_allocator

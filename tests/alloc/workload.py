@@ -1,10 +1,14 @@
 # tests/alloc/workload.py - a deterministic Python workload for
 # real-programs.sh: dictionaries, strings, sorting, JSON, regular
-# expressions, big integers and threads.  Its output must be byte-identical
-# under every allocator.
+# expressions, big integers, threads, and subprocesses started while other
+# threads run (fork and exec under the allocator, its fork handlers taken
+# with heaps in use).  Its output must be byte-identical under every
+# allocator.
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import threading
 
 rows = [{"id": i, "name": "item-%05d" % i, "tags": [str(i % 7), str(i % 11)] * (i % 4),
@@ -33,7 +37,20 @@ def work(k):
     results[k] = hashlib.sha256("".join(acc).encode()).hexdigest()
 
 
+children = [None] * 3
+
+
+def spawn(k):
+    # A child Python (the allocator preloaded into it too) that allocates,
+    # started while the work threads allocate in this process.
+    code = "import hashlib; print(hashlib.sha256(str(sorted(range(%d, 0, -1))).encode()).hexdigest())"
+    out = subprocess.run([sys.executable, "-c", code % (50000 + k)],
+                         capture_output=True, text=True, check=True)
+    children[k] = out.stdout.strip()
+
+
 threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+threads += [threading.Thread(target=spawn, args=(k,)) for k in range(3)]
 for t in threads:
     t.start()
 for t in threads:
@@ -43,3 +60,4 @@ print(len(rows), len(back), len(words), sorted(counts.items())[:5])
 print(hashlib.sha256(text.encode()).hexdigest())
 print(hashlib.sha256(hex(big).encode()).hexdigest())
 print(results)
+print(children)
