@@ -1134,6 +1134,23 @@ static char *lc_map(struct lc_node *n)
 	return (char *)n - HOARD_ALIGN;
 }
 
+/* Unmaps kept mappings taken off the cache (no lock held); returns how
+ * many. */
+static size_t lc_unmap(struct lc_node *out)
+{
+	size_t n = 0;
+
+	while (out) {
+		struct lc_node *v = out;
+
+		out = v->next;
+		count_allocated(-(ptrdiff_t)v->pages);
+		munmap(lc_map(v), v->len);
+		n++;
+	}
+	return n;
+}
+
 /* Keeps the mapping of a freed large object; 0 when it does not qualify. */
 static int lc_put(struct hoard_sb *hdr)
 {
@@ -1168,13 +1185,7 @@ static int lc_put(struct hoard_sb *hdr)
 		lc_top = (unsigned)b;
 	atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
 	hoard_unlock(&lc_lock);
-	while (out) {
-		struct lc_node *v = out;
-
-		out = v->next;
-		count_allocated(-(ptrdiff_t)v->pages);
-		munmap(lc_map(v), v->len);
-	}
+	lc_unmap(out);
 	return 1;
 }
 
@@ -1399,15 +1410,7 @@ int hoard_trim(size_t keep)
 	lc_bytes = 0;
 	atomic_store_explicit(&hoard_count.large_cached, 0, memory_order_relaxed);
 	hoard_unlock(&lc_lock);
-	while (out) {
-		struct lc_node *v = out;
-
-		out = v->next;
-		count_allocated(-(ptrdiff_t)v->pages);
-		munmap(lc_map(v), v->len);
-		n++;
-	}
-	return n != 0;
+	return (n + lc_unmap(out)) != 0;
 }
 
 /* ---- fork --------------------------------------------------------------- */
