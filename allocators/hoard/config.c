@@ -15,6 +15,9 @@
  *	HOARD_LARGE_CACHE	bytes of freed large mappings kept for reuse,
  *				default 4M (0 with HOARD_THREAD_CACHE=0);
  *				0: every large free unmaps, as in the paper
+ *	HOARD_RETAIN		bytes of empty superblocks the global heap
+ *				keeps resident before it gives pages back,
+ *				default "all" (never, as in the paper)
  *	HOARD_STATS		file for statistics at exit ("stderr" for fd 2;
  *				"%p" in the name becomes the process id)
  *
