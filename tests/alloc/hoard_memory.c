@@ -308,8 +308,14 @@ int main(void)
 		run_storm();
 	tap_diag("three more: %llu more superblocks",
 		 (unsigned long long)(get_stat("superblocks_created") - created));
-	ok(get_stat("superblocks_created") - created <= 16,
-	   "storms five to seven need (almost) no new superblocks: no blowup");
+	/*
+	 * With many heaps (hoard-wide has 8) a storm's threads can still land
+	 * on heaps that have not seen one, so "none" is too strict; what the
+	 * bound forbids is growth that keeps pace with the storms: three more
+	 * storms must need no more than the first one alone did.
+	 */
+	ok(get_stat("superblocks_created") - created <= (first > 16 ? first : 16),
+	   "storms five to seven need fewer new superblocks than the first: no blowup");
 	expect_int_eq(check_fn(), 0, "hoard_check after seven storms");
 
 	/* 400 superblocks of 64-byte blocks, allocated and freed by a thread
