@@ -389,16 +389,19 @@ static double resample_stat(const double *v, size_t n, double q, double *tmp, ui
 	return ngb_quantile_sorted(tmp, n, q);
 }
 
-int ngb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, double q,
-			double conf, unsigned reps, uint64_t seed, double *ratio,
-			struct ngb_interval *ci)
+/*
+ * The sorted bootstrap distribution of log(stat(b) / stat(a)) into logs
+ * (reps values) and the observed ratio; -EDOM for an empty side.  With one
+ * value on each side there is nothing to resample: *nlogs is 0.
+ */
+static int bootstrap_logs(const double *a, size_t na, const double *b, size_t nb, double q,
+			  unsigned reps, uint64_t seed, double *ratio, double **logs_out)
 {
 	double *sa, *sb, *tmp, *logs;
 	unsigned r;
 
 	*ratio = NAN;
-	ci->lo = ci->hi = NAN;
-	ci->level = 0;
+	*logs_out = NULL;
 	if (na == 0 || nb == 0 || reps < 2)
 		return -EDOM;
 	sa = malloc(na * sizeof(*sa));
@@ -422,10 +425,87 @@ int ngb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, 
 			logs[r] = log(xb / xa);
 		}
 		ngb_sort_doubles(logs, reps);
-		ci->lo = exp(ngb_quantile_sorted(logs, reps, (1 - conf) / 2));
-		ci->hi = exp(ngb_quantile_sorted(logs, reps, (1 + conf) / 2));
-		ci->level = conf;
+		*logs_out = logs;
+		logs = NULL;
 	}
 	free(sa), free(sb), free(tmp), free(logs);
 	return 0;
+}
+
+static void bootstrap_interval(const double *logs, unsigned reps, double conf,
+			       struct ngb_interval *ci)
+{
+	ci->lo = exp(ngb_quantile_sorted(logs, reps, (1 - conf) / 2));
+	ci->hi = exp(ngb_quantile_sorted(logs, reps, (1 + conf) / 2));
+	ci->level = conf;
+}
+
+int ngb_bootstrap_test(const double *a, size_t na, const double *b, size_t nb, double q,
+		       double conf, unsigned reps, uint64_t seed, double *ratio,
+		       struct ngb_interval *ci, double *p)
+{
+	double *logs;
+	unsigned r, below = 0, above = 0;
+	int rc;
+
+	*p = NAN;
+	ci->lo = ci->hi = NAN;
+	ci->level = 0;
+	rc = bootstrap_logs(a, na, b, nb, q, reps, seed, ratio, &logs);
+	if (rc || !logs)
+		return rc;
+	bootstrap_interval(logs, reps, conf, ci);
+	for (r = 0; r < reps; r++) {
+		below += logs[r] <= 0;
+		above += logs[r] >= 0;
+	}
+	/* the smaller tail that reaches 1, doubled; +1 so that no p is 0 */
+	*p = 2.0 * ((below < above ? below : above) + 1) / (reps + 1.0);
+	if (*p > 1)
+		*p = 1;
+	free(logs);
+	return 0;
+}
+
+int ngb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, double q,
+			double conf, unsigned reps, uint64_t seed, double *ratio,
+			struct ngb_interval *ci)
+{
+	double p;
+
+	return ngb_bootstrap_test(a, na, b, nb, q, conf, reps, seed, ratio, ci, &p);
+}
+
+void ngb_holm(const double *p, size_t n, double *adj)
+{
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx)), i, j;
+	double run = 0;
+
+	if (!idx) {
+		/* no memory for the order: Bonferroni, which Holm never exceeds */
+		for (i = 0; i < n; i++)
+			adj[i] = isnan(p[i]) ? NAN : fmin(1, p[i] * (double)n);
+		return;
+	}
+	for (i = 0, j = 0; i < n; i++) {
+		adj[i] = NAN;
+		if (!isnan(p[i]))
+			idx[j++] = i;
+	}
+	n = j;
+	/* insertion sort of the indices by p: n is a comparison's cells */
+	for (i = 1; i < n; i++) {
+		size_t k = idx[i];
+
+		for (j = i; j > 0 && p[idx[j - 1]] > p[k]; j--)
+			idx[j] = idx[j - 1];
+		idx[j] = k;
+	}
+	for (i = 0; i < n; i++) {
+		double v = fmin(1, (double)(n - i) * p[idx[i]]);
+
+		run = fmax(run, v);
+		adj[idx[i]] = run;
+	}
+	free(idx);
 }

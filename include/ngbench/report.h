@@ -99,6 +99,25 @@ int ngb_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb, 
 			double conf, unsigned reps, uint64_t seed, double *ratio,
 			struct ngb_interval *ci);
 
+/*
+ * The same bootstrap as a test: the interval at conf and the two-sided
+ * p-value of "the ratio is 1", twice the share of resampled ratios on the
+ * far side of 1 (counted with +1 so that no p is 0: with 2000 resamples the
+ * smallest is about 0.001).  The interval excludes 1 about when p < 1-conf.
+ */
+int ngb_bootstrap_test(const double *a, size_t na, const double *b, size_t nb, double q,
+		       double conf, unsigned reps, uint64_t seed, double *ratio,
+		       struct ngb_interval *ci, double *p);
+
+/*
+ * Holm's step-down adjustment of n p-values (Holm, "A simple sequentially
+ * rejective multiple test procedure", Scand. J. Statist. 1979): adj[i] <
+ * alpha for exactly the hypotheses Holm rejects at family-wise level alpha,
+ * under any dependence between the tests.  NaN p-values are left out of
+ * the family and get NaN.
+ */
+void ngb_holm(const double *p, size_t n, double *adj);
+
 /* ---- one session's report (reports/load.c) ------------------------------- */
 
 enum ngb_report_format {

@@ -26,7 +26,7 @@ int main(void)
 	struct ngb_mw mw;
 	size_t i;
 
-	tap_plan(35);
+	tap_plan(42);
 	expect_dbl_near(ngb_median(v, 6), 11.5, 1e-12, "median of an even count");
 	expect_dbl_near(ngb_median(v, 5), 11, 1e-12, "median of an odd count");
 	ok(isnan(ngb_median(v, 0)), "median of nothing is NaN");
@@ -99,6 +99,31 @@ int main(void)
 		expect_dbl_near(r1, 5.0 / 9, 1e-12, "ratio of the minima");
 		ok(c1.lo == c2.lo && c1.hi == c2.hi, "same seed, same interval");
 		ok(c1.lo <= r1 && r1 <= c1.hi, "the interval holds the estimate");
+	}
+	/* the bootstrap as a test: p agrees with the interval */
+	{
+		struct ngb_interval c1, c2;
+		double r1, r2, p1, p2;
+
+		ngb_bootstrap_test(base, 6, fast, 6, 0.25, 0.95, 2000, 7, &r1, &c1, &p1);
+		ngb_bootstrap_ratio(base, 6, fast, 6, 0.25, 0.95, 2000, 7, &r2, &c2);
+		ok(c1.lo == c2.lo && c1.hi == c2.hi && r1 == r2, "the test's interval is the bootstrap's");
+		ok(c1.hi < 1 && p1 < 0.05, "an interval below 1 has p < 0.05 (p = %g)", p1);
+		ngb_bootstrap_test(base, 6, base, 6, 0.25, 0.95, 2000, 7, &r1, &c1, &p2);
+		ok(c1.lo <= 1 && c1.hi >= 1 && p2 > 0.5, "a side against itself: p = %g", p2);
+	}
+	/* Holm: R's p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02 */
+	{
+		const double p[] = { 0.01, 0.04, 0.03, 0.005 }, q[] = { 0.01, NAN, 0.02 };
+		double adj[4];
+
+		ngb_holm(p, 4, adj);
+		expect_dbl_near(adj[0], 0.03, 1e-12, "Holm: 0.01 -> 0.03");
+		expect_dbl_near(adj[1], 0.06, 1e-12, "Holm: 0.04 -> 0.06 (monotone)");
+		ok(adj[2] == adj[1] && fabs(adj[3] - 0.02) < 1e-12, "Holm: 0.03 -> 0.06, 0.005 -> 0.02");
+		ngb_holm(q, 3, adj);
+		ok(isnan(adj[1]) && fabs(adj[0] - 0.02) < 1e-12 && fabs(adj[2] - 0.02) < 1e-12,
+		   "Holm: NaN is left out of the family of 2");
 	}
 	return tap_done();
 }
