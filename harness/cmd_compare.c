@@ -17,13 +17,15 @@
 
 static const char compare_usage[] =
 	"usage: ngbench compare [--db=PATH] [--stat=min|p25|median] [--min-effect=PCT]\n"
-	"                       [--format=text|json] A B\n"
+	"                       [--format=text|json|html] [--output=FILE] A B\n"
 	"   or: ngbench compare --baseline-file=FILE [--threshold=PCT] [--force] [OPTIONS]\n"
 	"                       [SESSION]\n"
 	"\n"
 	"Compares session B with session A cell by cell (workload and parameter set x\n"
 	"threads x allocator): the speedup of B over A (> 1: B is better) with a 95%\n"
-	"interval, the two-sided Mann-Whitney U test of all runs, and a verdict:\n"
+	"interval, the two-sided Mann-Whitney U test of all runs, and a verdict, held\n"
+	"across the cells by Holm's correction (the chance that any cell of the\n"
+	"comparison is called faster or slower by noise alone is 5%):\n"
 	"  slower, faster  the interval excludes 1 and the change exceeds the minimum effect\n"
 	"  same            the interval lies within the minimum effect, or the change is\n"
 	"                  real but smaller than it\n"
@@ -48,7 +50,10 @@ static const char compare_usage[] =
 	"                     (Hodges-Lehmann with the Mann-Whitney interval). p25 gave the\n"
 	"                     fewest false alarms here; min the most (reports/README.md)\n"
 	"  --min-effect=PCT   the smallest change that counts, e.g. 5% (default) or 0.05\n"
-	"  --format=FMT       text (default) or json (with a baseline file also markdown)\n"
+	"  --format=FMT       text (default), json or html (a self-contained page: the\n"
+	"                     verdicts as a map, then every cell; with a baseline file\n"
+	"                     text, json or markdown)\n"
+	"  --output=FILE      write there instead of to standard output\n"
 	"  --baseline-file=FILE  judge one session against a baseline file\n"
 	"  --threshold=PCT    with a baseline file: the allowed rise of simulated counts\n"
 	"                     (default 0.5%)\n"
@@ -115,6 +120,7 @@ int cmd_compare(int argc, const char **argv)
 		{ "stat", required_argument, NULL, 's' },
 		{ "min-effect", required_argument, NULL, 'm' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "baseline-file", required_argument, NULL, 'B' },
 		{ "threshold", required_argument, NULL, 'T' },
 		{ "force", no_argument, NULL, 'F' },
@@ -125,7 +131,8 @@ int cmd_compare(int argc, const char **argv)
 	 * measured on this machine (reports/README.md) */
 	struct ngb_compare_options copt = { NGB_STAT_P25, 0.05, 0.95 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
-	const char *db = NULL, *bfile = NULL;
+	const char *db = NULL, *bfile = NULL, *output = NULL;
+	FILE *out = stdout;
 	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 0 };
 	struct ngb_compare *cmp;
 	struct ngb_store *st;
@@ -153,11 +160,12 @@ int cmd_compare(int argc, const char **argv)
 						   optarg);
 			break;
 		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt) ||
-			    (fmt != NGB_FORMAT_TEXT && fmt != NGB_FORMAT_JSON &&
-			     fmt != NGB_FORMAT_MARKDOWN))
-				return usage_error("compare", "unknown format '%s': compare speaks text and json",
-						   optarg);
+			if (ngb_report_format_parse(optarg, &fmt) || fmt == NGB_FORMAT_CSV)
+				return usage_error("compare", "unknown format '%s': compare speaks text, "
+						   "json and html", optarg);
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'B':
 			bfile = optarg;
@@ -177,9 +185,13 @@ int cmd_compare(int argc, const char **argv)
 		}
 	}
 	gopt.stat_given = stat_given;
-	if (bfile)
+	if (bfile) {
+		if (fmt == NGB_FORMAT_HTML || output)
+			return usage_error("compare", "--format=html and --output are for two "
+					   "sessions, not --baseline-file");
 		return compare_with_baseline(db, bfile, argc - optind, argv + optind, &copt, &gopt,
 					     fmt);
+	}
 	if (fmt == NGB_FORMAT_MARKDOWN)
 		return usage_error("compare", "markdown is for --baseline-file; compare speaks text "
 				   "and json");
@@ -193,8 +205,14 @@ int cmd_compare(int argc, const char **argv)
 		return usage_error("compare", "%s", e.msg);
 	}
 	rc = ngb_compare_load(ngb_store_db(st), a, b, &copt, &cmp, &e);
+	if (!rc && output && !(out = fopen(output, "w"))) {
+		rc = error("cannot write '%s': %s", output, strerror(errno)) ? 1 : 1;
+		ngb_compare_free(cmp);
+		ngb_store_close(st);
+		return rc;
+	}
 	if (!rc) {
-		rc = ngb_compare_write(cmp, fmt, stdout, &e);
+		rc = ngb_compare_write(cmp, fmt, out, &e);
 		if (!rc)
 			rc = ngb_compare_count(cmp, NGB_VERDICT_SLOWER) ? 1 : 0;
 		else
@@ -204,6 +222,12 @@ int cmd_compare(int argc, const char **argv)
 		rc = error("%s", e.msg) ? 1 : 1;
 	}
 	ngb_store_close(st);
+	if (out != stdout) {
+		int bad = ferror(out);
+
+		if (fclose(out) || bad)
+			rc = error("cannot write '%s'", output) ? 1 : 1;
+	}
 	if (fflush(stdout))
 		return 1;
 	return rc;

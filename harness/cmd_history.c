@@ -44,7 +44,10 @@ static const char history_usage[] =
 	"      --min-magnitude=PCT the smallest change kept (default 5%)\n"
 	"      --sig-level=P       the permutation test's level (default 0.05)\n"
 	"      --min-segment=N     the fewest points between change points (default 3)\n"
-	"      --format=FMT        text (default), markdown, csv or json\n"
+	"      --format=FMT        text (default), markdown, csv, json or html (a\n"
+	"                          self-contained page: what changed, the change-point\n"
+	"                          plot, the points)\n"
+	"      --output=FILE       write there instead of to standard output\n"
 	"      --plot-dir=DIR      also write history.dat and history.gp there, rendered to\n"
 	"                          SVG and PNG when gnuplot is found\n"
 	"      --db=PATH           the database\n"
@@ -71,6 +74,7 @@ int cmd_history(int argc, const char **argv)
 		{ "mode", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "plot-dir", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'O' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -79,7 +83,8 @@ int cmd_history(int argc, const char **argv)
 	const char *sets[32];      /* --set values, in argv */
 	size_t nsets = 0;
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
-	const char *db = NULL, *plot_dir = NULL;
+	const char *db = NULL, *plot_dir = NULL, *output = NULL;
+	FILE *out = stdout;
 	struct ngb_report_files files = { 0 };
 	struct ngb_history *h;
 	struct ngb_store *st;
@@ -103,6 +108,7 @@ int cmd_history(int argc, const char **argv)
 		case 'm': q.metric = optarg; break;
 		case 'd': db = optarg; break;
 		case 'P': plot_dir = optarg; break;
+		case 'O': output = optarg; break;
 		case 't':
 			if (parse_long_opt("--threads", optarg, 0, 1024, &l))
 				return 2;
@@ -147,9 +153,9 @@ int cmd_history(int argc, const char **argv)
 			q.cp.min_size = (size_t)l;
 			break;
 		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt) || fmt == NGB_FORMAT_HTML)
+			if (ngb_report_format_parse(optarg, &fmt))
 				return usage_error("history", "unknown format '%s': use text, markdown, "
-						   "csv or json", optarg);
+						   "csv, json or html", optarg);
 			break;
 		case 'h':
 			fputs(history_usage, stdout);
@@ -173,7 +179,18 @@ int cmd_history(int argc, const char **argv)
 	ngb_store_close(st);
 	if (rc)
 		return rc == -ENOENT ? usage_error("history", "%s", e.msg) : (error("%s", e.msg), 1);
-	rc = ngb_history_write(h, fmt, stdout, &e) ? (error("%s", e.msg), 1) : 0;
+	if (output && !(out = fopen(output, "w"))) {
+		rc = error("cannot write '%s': %s", output, strerror(errno)) ? 1 : 1;
+		ngb_history_free(h);
+		return rc;
+	}
+	rc = ngb_history_write(h, fmt, out, &e) ? (error("%s", e.msg), 1) : 0;
+	if (out != stdout) {
+		int bad = ferror(out);
+
+		if ((fclose(out) || bad) && !rc)
+			rc = error("cannot write '%s'", output) ? 1 : 1;
+	}
 	if (!rc && plot_dir) {
 		if (ngb_history_plot(h, plot_dir, &files, &e)) {
 			rc = error("%s", e.msg) ? 1 : 1;

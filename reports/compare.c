@@ -33,6 +33,11 @@ struct cmp_cell {
 	struct ngb_interval ci;
 	struct ngb_mw mw;
 	enum ngb_verdict verdict;
+	/* across the cells of the comparison (family_adjust) */
+	double p;                     /* the statistic's own test: bootstrap or Mann-Whitney */
+	double p_holm;                /* Holm-adjusted over the cells compared */
+	double detectable;            /* half the family-level interval's width, relative */
+	enum ngb_verdict verdict_raw; /* before the adjustment */
 };
 
 struct ngb_compare {
@@ -40,6 +45,8 @@ struct ngb_compare {
 	struct ngb_compare_options opt;
 	struct cmp_cell *cells;
 	size_t ncells;
+	size_t family;                /* cells compared (both sides, a test) */
+	size_t demoted;               /* faster or slower on their own, not after Holm */
 };
 
 int ngb_compare_stat_parse(const char *s, enum ngb_compare_stat *st)
@@ -146,6 +153,80 @@ static void compute(struct cmp_cell *cc, const struct ngb_compare_options *o, do
 	cc->ci = r.ci;
 	cc->mw = r.mw;
 	cc->verdict = r.verdict;
+	cc->p = NAN;
+	cc->p_holm = NAN;
+	cc->detectable = NAN;
+	if (isnan(r.speedup) || cc->a->values.n < 2 || cc->b->values.n < 2)
+		return;
+	if (o->stat == NGB_STAT_MEDIAN) {
+		cc->p = r.mw.p;
+	} else {
+		double ratio;
+		struct ngb_interval ci;
+
+		ngb_bootstrap_test(cc->a->values.v, cc->a->values.n, cc->b->values.v,
+				   cc->b->values.n, stat_q(o->stat, cc->a->higher), conf,
+				   BOOTSTRAP_REPS, BOOTSTRAP_SEED, &ratio, &ci, &cc->p);
+	}
+}
+
+/*
+ * One comparison judges many cells; at 5 % each, 49 cells of two identical
+ * sessions would flag one or more most of the time.  Holm's step-down
+ * method keeps the chance of any false faster or slower in the whole
+ * comparison at 1 - conf: a cell keeps its verdict only when its adjusted
+ * p-value is below that, else it is noisy.  Each cell's detectable change
+ * is half the width (in log terms) of its interval at the Bonferroni level
+ * 1 - (1 - conf) / m, the level Holm's first step asks of it: the change
+ * these runs could have told from noise at the comparison's level.
+ */
+static void family_adjust(struct ngb_compare *c)
+{
+	double *p = calloc(c->ncells + 1, sizeof(*p)), *adj = calloc(c->ncells + 1, sizeof(*adj));
+	double alpha = 1 - c->opt.conf, conf_m;
+	size_t i;
+
+	for (i = 0; i < c->ncells; i++) {
+		c->cells[i].verdict_raw = c->cells[i].verdict;
+		if (!c->cells[i].a || !c->cells[i].b)
+			c->cells[i].p = c->cells[i].p_holm = c->cells[i].detectable = NAN;
+		c->family += !isnan(c->cells[i].p);
+	}
+	if (!p || !adj || !c->family) {
+		free(p);
+		free(adj);
+		return;
+	}
+	for (i = 0; i < c->ncells; i++)
+		p[i] = c->cells[i].p;
+	ngb_holm(p, c->ncells, adj);
+	conf_m = 1 - alpha / (double)c->family;
+	for (i = 0; i < c->ncells; i++) {
+		struct cmp_cell *cc = &c->cells[i];
+		const struct cell *a = cc->a, *b = cc->b;
+		struct ngb_interval ci = { NAN, NAN, 0 };
+		double ratio;
+
+		if (isnan(cc->p))
+			continue;
+		cc->p_holm = adj[i];
+		if ((cc->verdict == NGB_VERDICT_FASTER || cc->verdict == NGB_VERDICT_SLOWER) &&
+		    !(cc->p_holm < alpha)) {
+			cc->verdict = NGB_VERDICT_NOISY;
+			c->demoted++;
+		}
+		if (c->opt.stat == NGB_STAT_MEDIAN)
+			ngb_hl_ratio(a->values.v, a->values.n, b->values.v, b->values.n, conf_m,
+				     &ratio, &ci);
+		else
+			ngb_bootstrap_ratio(a->values.v, a->values.n, b->values.v, b->values.n,
+					    stat_q(c->opt.stat, a->higher), conf_m, BOOTSTRAP_REPS,
+					    BOOTSTRAP_SEED, &ratio, &ci);
+		if (ci.level > 0 && ci.lo > 0)
+			cc->detectable = sqrt(ci.hi / ci.lo) - 1;
+	}
+	free(p);
+	free(adj);
 }
 
 static int same_cell(const struct cell *x, const struct cell *y)
@@ -202,6 +283,7 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 			c->cells[c->ncells++].verdict = NGB_VERDICT_ONLY_B;
 		}
 	}
+	family_adjust(c);
 	*out = c;
 	return 0;
 }
@@ -253,6 +335,35 @@ static const char *stat_what(enum ngb_compare_stat st)
 	return "median: Hodges-Lehmann shift with its Mann-Whitney interval";
 }
 
+/* How the verdicts hold over the whole comparison, in words (text and HTML:
+ * nothing in it needs escaping). */
+static void family_note_words(const struct ngb_compare *c, FILE *out)
+{
+	fprintf(out,
+		"Across cells: Holm's step-down method over the %zu cell(s) compared keeps the "
+		"chance of any false faster or slower in this comparison at %.0f%%; a cell is "
+		"faster or slower only when its adjusted p-value of the %s test (P HOLM) is below "
+		"%.2g.", c->family, 100 * (1 - c->opt.conf),
+		c->opt.stat == NGB_STAT_MEDIAN ? "Mann-Whitney" : "bootstrap", 1 - c->opt.conf);
+	if (c->demoted)
+		fprintf(out, " %zu cell(s) beyond the minimum effect at their own %.0f%% level "
+			     "were not after it: noisy.", c->demoted, 100 * c->opt.conf);
+	fputs(" DETECT is the smallest change these runs could tell from noise at that level "
+	      "(half the width of the cell's interval at 1 - 5%/cells); a smaller change, or one "
+	      "below the minimum effect, is not reported.", out);
+}
+
+static void family_note(const struct ngb_compare *c, FILE *out)
+{
+	family_note_words(c, out);
+	fputc('\n', out);
+}
+
+static void family_note_html(const struct ngb_compare *c, FILE *out)
+{
+	family_note_words(c, out);
+}
+
 static int write_text(const struct ngb_compare *c, FILE *out)
 {
 	size_t i, wl = 8, al = 9;
@@ -272,13 +383,13 @@ static int write_text(const struct ngb_compare *c, FILE *out)
 		if (text_width(x->allocator) > al)
 			al = text_width(x->allocator);
 	}
-	fprintf(out, "%-*s  %7s  %-*s  %7s  %10s  %10s  %8s  %-17s  %8s  %s\n", (int)wl, "WORKLOAD",
-		"THREADS", (int)al, "ALLOCATOR", "RUNS", "A", "B", "SPEEDUP", "95% CI", "P (MW)",
-		"VERDICT");
+	fprintf(out, "%-*s  %7s  %-*s  %7s  %10s  %10s  %8s  %-17s  %8s  %8s  %7s  %s\n", (int)wl,
+		"WORKLOAD", "THREADS", (int)al, "ALLOCATOR", "RUNS", "A", "B", "SPEEDUP", "95% CI",
+		"P (MW)", "P HOLM", "DETECT", "VERDICT");
 	for (i = 0; i < c->ncells; i++) {
 		const struct cmp_cell *cc = &c->cells[i];
 		const struct cell *x = cc->a ? cc->a : cc->b;
-		char thr[16], runs[32], sa[32], sb[32], sp[32], ci[64], p[32];
+		char thr[16], runs[32], sa[32], sb[32], sp[32], ci[64], p[32], ph[32], det[32];
 
 		snprintf(thr, sizeof(thr), x->threads ? "%d" : "-", x->threads);
 		snprintf(runs, sizeof(runs), "%zu/%zu", cc->a ? cc->a->values.n : 0,
@@ -292,22 +403,26 @@ static int write_text(const struct ngb_compare *c, FILE *out)
 			else
 				snprintf(ci, sizeof(ci), "none");
 			snprintf(p, sizeof(p), isnan(cc->mw.p) ? "n/a" : "%.3g", cc->mw.p);
+			snprintf(ph, sizeof(ph), isnan(cc->p_holm) ? "n/a" : "%.3g", cc->p_holm);
+			snprintf(det, sizeof(det), isnan(cc->detectable) ? "n/a" : "%.1f%%",
+				 100 * cc->detectable);
 		} else {
 			strcpy(sa, "-"), strcpy(sb, "-"), strcpy(sp, "-"), strcpy(ci, "-"),
-				strcpy(p, "-");
+				strcpy(p, "-"), strcpy(ph, "-"), strcpy(det, "-");
 		}
 		/* names may hold control bytes: written through put_text, padded by width */
 		put_text(out, x->workload);
 		fprintf(out, "%*s  %7s  ", (int)(wl - text_width(x->workload)), "", thr);
 		put_text(out, x->allocator);
-		fprintf(out, "%*s  %7s  %10s  %10s  %8s  %-17s  %8s  %s%s\n",
-			(int)(al - text_width(x->allocator)), "", runs, sa, sb, sp, ci, p,
+		fprintf(out, "%*s  %7s  %10s  %10s  %8s  %-17s  %8s  %8s  %7s  %s%s\n",
+			(int)(al - text_width(x->allocator)), "", runs, sa, sb, sp, ci, p, ph, det,
 			ngb_verdict_name(cc->verdict),
 			cc->a && cc->b && cc->ci.level > 0 && cc->ci.level < c->opt.conf - 1e-9 ?
 				" (small samples)" : "");
 	}
-	fputs("\nSPEEDUP is B over A (> 1: B is better); P is the two-sided Mann-Whitney p-value of "
-	      "all runs.\n", out);
+	fputs("\nSPEEDUP is B over A (> 1: B is better); P (MW) is the two-sided Mann-Whitney p-value "
+	      "of all runs.\n", out);
+	family_note(c, out);
 	fputs("summary:", out);
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		size_t n = ngb_compare_count(c, order[i]);
@@ -354,6 +469,12 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 				  both ? json_num(cc->mw.p) : json_null(), "u",
 				  both ? json_num(cc->mw.u) : json_null(), "p_exact", both && cc->mw.exact,
 				  "verdict", ngb_verdict_name(cc->verdict)));
+		json_object_update_new(json_array_get(cells, json_array_size(cells) - 1),
+				       json_pack("{s:o, s:o, s:o, s:s}", "p_test",
+						 json_num(cc->p), "p_holm", json_num(cc->p_holm),
+						 "detectable", json_num(cc->detectable),
+						 "verdict_uncorrected",
+						 ngb_verdict_name(cc->verdict_raw)));
 	}
 	for (i = 0; i <= NGB_VERDICT_ONLY_B; i++)
 		json_object_set_new(sum, ngb_verdict_name(i),
@@ -362,6 +483,10 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 			 NGB_REPORT_FORMAT_VERSION, "a", jside(c->ra), "b", jside(c->rb), "stat",
 			 ngb_compare_stat_name(c->opt.stat), "min_effect", c->opt.min_effect,
 			 "confidence", c->opt.conf, "cells", cells, "summary", sum);
+	json_object_set_new(root, "multiple_testing",
+			    json_pack("{s:s, s:I, s:f, s:I}", "method", "holm", "cells",
+				      (json_int_t)c->family, "family_alpha", 1 - c->opt.conf,
+				      "demoted", (json_int_t)c->demoted));
 	if (!root)
 		return ngb_err_set(e, -ENOMEM, "cannot build the JSON comparison");
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -370,13 +495,223 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 	return rc || ferror(out) ? ngb_err_set(e, -EIO, "cannot write the comparison") : 0;
 }
 
+/* ---- HTML: the verdicts first, as a map, then every cell ------------------- */
+
+static void html_side(FILE *out, const char *side, const struct ngb_report *r)
+{
+	fprintf(out, "<b>%s</b>: session %lld", side, (long long)r->session_id);
+	if (r->label) {
+		fputs(" <q>", out);
+		put_html(out, r->label);
+		fputs("</q>", out);
+	}
+	fputs(", started ", out);
+	put_html(out, r->started_at);
+	fputs(", ", out);
+	put_html(out, r->host);
+	fputs(", ngbench ", out);
+	put_html(out, r->version);
+	fputs(" (", out);
+	put_html(out, r->commit);
+	fputs(")", out);
+}
+
+static const struct cell *cmp_key(const struct cmp_cell *cc)
+{
+	return cc->a ? cc->a : cc->b;
+}
+
+static int same_row(const struct cell *x, const struct cell *y)
+{
+	return !strcmp(x->workload, y->workload) && x->threads == y->threads;
+}
+
+static void html_map(const struct ngb_compare *c, FILE *out)
+{
+	size_t i, j, k;
+
+	fputs("<table class=\"heat\" id=\"heat\"><thead><tr><th>workload</th>", out);
+	/* the allocators in order of first appearance */
+	for (i = 0; i < c->ncells; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(cmp_key(&c->cells[j])->allocator, cmp_key(&c->cells[i])->allocator))
+				break;
+		if (j < i)
+			continue;
+		fputs("<th>", out);
+		put_html(out, cmp_key(&c->cells[i])->allocator);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (i = 0; i < c->ncells; i++) {
+		const struct cell *row = cmp_key(&c->cells[i]);
+
+		for (j = 0; j < i; j++)
+			if (same_row(cmp_key(&c->cells[j]), row))
+				break;
+		if (j < i)
+			continue;
+		fputs("<tr><th class=\"row\">", out);
+		put_html(out, row->workload);
+		if (row->threads)
+			fprintf(out, ", %d thr", row->threads);
+		fputs("</th>", out);
+		for (j = 0; j < c->ncells; j++) {
+			const struct cell *col = cmp_key(&c->cells[j]);
+			const struct cmp_cell *cc = NULL;
+			char bg[16];
+
+			for (k = 0; k < j; k++)
+				if (!strcmp(cmp_key(&c->cells[k])->allocator, col->allocator))
+					break;
+			if (k < j)
+				continue;
+			for (k = 0; k < c->ncells; k++)
+				if (same_row(cmp_key(&c->cells[k]), row) &&
+				    !strcmp(cmp_key(&c->cells[k])->allocator, col->allocator))
+					cc = &c->cells[k];
+			if (!cc) {
+				fputs("<td class=\"h\">&ndash;</td>", out);
+				continue;
+			}
+			if (cc->verdict == NGB_VERDICT_ONLY_A || cc->verdict == NGB_VERDICT_ONLY_B ||
+			    isnan(cc->speedup)) {
+				fprintf(out, "<td class=\"h v-%s\">%s</td>",
+					cc->verdict == NGB_VERDICT_NOISY ? "noisy" : "same",
+					ngb_verdict_name(cc->verdict));
+				continue;
+			}
+			if (cc->verdict == NGB_VERDICT_FASTER || cc->verdict == NGB_VERDICT_SLOWER) {
+				page_heat_colour(cc->speedup, bg, sizeof(bg));
+				fprintf(out, "<td class=\"h\" style=\"background:%s;color:%s;"
+					     "font-weight:700\"", bg,
+					page_heat_dark(cc->speedup) ? "#fff" : "#111");
+			} else {
+				fprintf(out, "<td class=\"h v-%s\"", ngb_verdict_name(cc->verdict));
+			}
+			fprintf(out, " data-v=\"%.6g\" title=\"%s: %.3fx, interval [%.3f, %.3f], P HOLM "
+				     "%.3g, detectable %.1f%%\">%.2f&times; %s</td>", cc->speedup,
+				ngb_verdict_name(cc->verdict), cc->speedup, cc->ci.lo, cc->ci.hi,
+				cc->p_holm, 100 * cc->detectable, cc->speedup,
+				ngb_verdict_name(cc->verdict));
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table>\n<p class=\"key\"><span style=\"background:#2166ac;color:#fff\">"
+	      "faster</span><span style=\"background:#b35806;color:#fff\">slower</span>"
+	      "<span class=\"v-same\" style=\"background:#eee\">same</span><span style=\""
+	      "background-image:repeating-linear-gradient(135deg,transparent 0 4px,rgba(0,0,0,.14) "
+	      "4px 5px)\">noisy</span> B over A, &gt; 1: B is better; faster and slower in bold "
+	      "colour, shaded by the size of the change.</p>\n", out);
+}
+
+static int write_html(const struct ngb_compare *c, FILE *out)
+{
+	static const enum ngb_verdict order[] = { NGB_VERDICT_SLOWER, NGB_VERDICT_FASTER,
+						  NGB_VERDICT_SAME, NGB_VERDICT_NOISY,
+						  NGB_VERDICT_ONLY_A, NGB_VERDICT_ONLY_B };
+	char title[96];
+	size_t i;
+
+	snprintf(title, sizeof(title), "ngbench compare: session %lld against %lld",
+		 (long long)c->rb->session_id, (long long)c->ra->session_id);
+	page_begin(out, title, NULL);
+	fputs("<section id=\"summary\">\n<p class=\"verdict-counts\">", out);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		size_t n = ngb_compare_count(c, order[i]);
+
+		if (n || i < 4)
+			fprintf(out, "%s<b>%zu</b> %s", i ? " &middot; " : "", n,
+				ngb_verdict_name(order[i]));
+	}
+	fputs(" <small>(cells of B against A)</small></p>\n", out);
+	if (ngb_compare_count(c, NGB_VERDICT_SLOWER))
+		fputs("<div class=\"banner\"><b>Slower.</b> B is slower than A in the cells marked "
+		      "slower, beyond the minimum effect and after Holm's correction: "
+		      "'ngbench compare' exits 1.</div>\n", out);
+	html_map(c, out);
+	fputs("<p class=\"prov\">", out);
+	html_side(out, "A", c->ra);
+	fputs("<br>", out);
+	html_side(out, "B", c->rb);
+	fputs("<br>Statistic: ", out);
+	put_html(out, stat_what(c->opt.stat));
+	fprintf(out, "; minimum effect %g%%; %.0f%% intervals.<br>", 100 * c->opt.min_effect,
+		100 * c->opt.conf);
+	fputs("<span id=\"family\">", out);
+	family_note_html(c, out);
+	fprintf(out, "</span><br>Reproduce: <code>ngbench compare --stat=%s --min-effect=%g%% "
+		     "--format=html %lld %lld</code></p>\n</section>\n",
+		ngb_compare_stat_name(c->opt.stat), 100 * c->opt.min_effect,
+		(long long)c->ra->session_id, (long long)c->rb->session_id);
+	fputs("<h2>Every cell</h2>\n<div class=\"wide\"><table class=\"sortable\" id=\"cells\">"
+	      "<thead><tr>", out);
+	{
+		static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "RUNS", "A",
+						    "B", "SPEEDUP", "95% CI", "P (MW)", "P HOLM",
+						    "DETECT", "VERDICT" };
+
+		for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+			fputs(i > 2 && i != 7 && i != 11 ? "<th class=\"n\" title=\"" : "<th title=\"",
+			      out);
+			put_html(out, column_tip(head[i]));
+			fprintf(out, "\">%s</th>", head[i]);
+		}
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (i = 0; i < c->ncells; i++) {
+		const struct cmp_cell *cc = &c->cells[i];
+		const struct cell *x = cmp_key(cc);
+		char sa[32] = "-", sb[32] = "-";
+		int both = cc->a && cc->b;
+
+		fputs("<tr><td>", out);
+		put_html(out, x->workload);
+		fprintf(out, "</td><td class=\"n\">%d</td><td>", x->threads);
+		put_html(out, x->allocator);
+		fprintf(out, "</td><td class=\"n\">%zu/%zu</td>", cc->a ? cc->a->values.n : 0,
+			cc->b ? cc->b->values.n : 0);
+		if (both) {
+			fmt_num(sa, sizeof(sa), cc->stat_a);
+			fmt_num(sb, sizeof(sb), cc->stat_b);
+		}
+		fprintf(out, "<td class=\"n\">%s</td><td class=\"n\">%s</td>", sa, sb);
+		if (both && !isnan(cc->speedup))
+			fprintf(out, "<td class=\"n\">%.3fx</td>", cc->speedup);
+		else
+			fputs("<td class=\"n\">-</td>", out);
+		if (both && cc->ci.level > 0)
+			fprintf(out, "<td>[%.3f, %.3f]%s</td>", cc->ci.lo, cc->ci.hi,
+				cc->ci.level < c->opt.conf - 1e-9 ? " (small samples)" : "");
+		else
+			fputs("<td>none</td>", out);
+		fprintf(out, both && !isnan(cc->mw.p) ? "<td class=\"n\">%.3g</td>" :
+			"<td class=\"n\">n/a</td>", cc->mw.p);
+		fprintf(out, !isnan(cc->p_holm) ? "<td class=\"n\">%.3g</td>" :
+			"<td class=\"n\">n/a</td>", cc->p_holm);
+		fprintf(out, !isnan(cc->detectable) ? "<td class=\"n\">%.1f%%</td>" :
+			"<td class=\"n\">n/a</td>", 100 * cc->detectable);
+		fprintf(out, "<td class=\"v-%s\">%s</td></tr>\n",
+			cc->verdict == NGB_VERDICT_ONLY_A || cc->verdict == NGB_VERDICT_ONLY_B ?
+			"same" : ngb_verdict_name(cc->verdict), ngb_verdict_name(cc->verdict));
+	}
+	fputs("</tbody></table></div>\n<p>SPEEDUP is B over A (&gt; 1: B is better); P (MW) is "
+	      "the two-sided Mann-Whitney p-value of all runs. Hover over a column's header for "
+	      "what it means.</p>\n", out);
+	page_end(out, "Every number comes from the trials stored in the two sessions; "
+		      "'ngbench export' gives them raw.");
+	return ferror(out) ? -EIO : 0;
+}
+
 int ngb_compare_write(const struct ngb_compare *c, enum ngb_report_format f, FILE *out,
 		      struct ngb_err *e)
 {
 	if (f == NGB_FORMAT_JSON)
 		return write_json(c, out, e);
+	if (f == NGB_FORMAT_HTML)
+		return write_html(c, out) ? ngb_err_set(e, -EIO, "cannot write the comparison") : 0;
 	if (f != NGB_FORMAT_TEXT)
-		return ngb_err_set(e, -EINVAL, "compare speaks text and json, not '%s'",
+		return ngb_err_set(e, -EINVAL, "compare speaks text, json and html, not '%s'",
 				   ngb_report_format_name(f));
 	return write_text(c, out) ? ngb_err_set(e, -EIO, "cannot write the comparison") : 0;
 }

@@ -591,6 +591,252 @@ static int write_json(const struct ngb_history *h, FILE *out)
 	return json_dump_root(root, out);
 }
 
+/* ---- HTML: what changed, the change-point plot (SVG drawn here), the points -- */
+
+static const char *const series_colours[] = { "#0072B2", "#D55E00", "#009E73", "#CC79A7",
+					       "#000000", "#E69F00" };
+
+/* The segment medians of one thread count's points: seg[i] for point i. */
+static void segment_medians(const struct ngb_history *h, int threads, double *seg)
+{
+	double *tmp = malloc((h->n + 1) * sizeof(*tmp));
+	size_t *idx = malloc((h->n + 1) * sizeof(*idx));
+	size_t i, n = 0, start, j;
+
+	if (!tmp || !idx) {
+		free(tmp);
+		free(idx);
+		return;
+	}
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].threads == threads)
+			idx[n++] = i;
+	for (start = 0; start < n; start = j) {
+		for (j = start + 1; j < n && !h->p[idx[j]].change; j++)
+			;
+		for (i = start; i < j; i++)
+			tmp[i - start] = h->p[idx[i]].median;
+		{
+			double med = ngb_median(tmp, j - start);
+
+			for (i = start; i < j; i++)
+				seg[idx[i]] = med;
+		}
+	}
+	free(tmp);
+	free(idx);
+}
+
+static void history_svg(const struct ngb_history *h, FILE *out)
+{
+	const double W = 960, H = 360, L = 80, R = 20, T = 20, B = 50;
+	double lo = INFINITY, hi = -INFINITY, *seg = calloc(h->n + 1, sizeof(*seg));
+	int threads[6];
+	size_t i, k, nthr = 0;
+
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+
+		lo = fmin(lo, p->ci.level > 0 ? p->ci.lo : p->median);
+		hi = fmax(hi, p->ci.level > 0 ? p->ci.hi : p->median);
+		for (k = 0; k < nthr && threads[k] != p->threads; k++)
+			;
+		if (k == nthr && nthr < 6)
+			threads[nthr++] = p->threads;
+	}
+	if (!seg || !h->n || !isfinite(lo) || !isfinite(hi)) {
+		free(seg);
+		return;
+	}
+	if (hi <= lo)
+		hi = lo + fabs(lo) * 0.1 + 1e-9;
+	{
+		double pad = (hi - lo) * 0.08;
+
+		lo -= pad, hi += pad;
+	}
+#define HX(i) (L + ((double)(i) + 0.5) * (W - L - R) / (double)h->n)
+#define HY(v) (T + (hi - (v)) * (H - T - B) / (hi - lo))
+	fprintf(out, "<figure id=\"cpplot\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
+		     "viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\" "
+		     "font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H);
+	fprintf(out, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+		     "stroke=\"#999\"/>\n", L, T, W - L - R, H - T - B);
+	for (k = 0; k <= 4; k++) {
+		double v = lo + (hi - lo) * (double)k / 4;
+		char b[32];
+
+		fmt_num(b, sizeof(b), v);
+		fprintf(out, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>"
+			     "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L, W - R,
+			HY(v), HY(v), L - 6, HY(v) + 4, b);
+	}
+	fprintf(out, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%s (in %s order)</text>\n",
+		(L + W - R) / 2, H - 12, "point", h->q.order && !strcmp(h->q.order, "commit") ?
+		"commit" : "time");
+	fprintf(out, "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">",
+		(T + H - B) / 2);
+	put_html(out, h->metric_name);
+	fprintf(out, " (%s is better)</text>\n", h->higher ? "higher" : "lower");
+	/* change points: a dashed vertical line before the point that starts a segment */
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].change)
+			fprintf(out, "<line class=\"cp\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%g\" y2=\"%g\" "
+				     "stroke=\"#D55E00\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+				     "<text x=\"%.1f\" y=\"%g\" fill=\"#8a3500\">%+.1f%%</text>\n",
+				HX(i) - 0.5 * (W - L - R) / (double)h->n,
+				HX(i) - 0.5 * (W - L - R) / (double)h->n, T, H - B,
+				HX(i) - 0.5 * (W - L - R) / (double)h->n + 4, T + 14,
+				100 * h->p[i].change_rel);
+	for (k = 0; k < nthr; k++) {
+		const char *col = series_colours[k];
+		int first = 1;
+
+		for (i = 0; i < h->n; i++)
+			seg[i] = NAN;
+		segment_medians(h, threads[k], seg);
+		/* the segment medians as steps */
+		fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-opacity=\".45\" "
+			     "stroke-width=\"3\" d=\"", col);
+		for (i = 0; i < h->n; i++) {
+			if (h->p[i].threads != threads[k] || isnan(seg[i]))
+				continue;
+			fprintf(out, "%s%.1f %.1f H%.1f", first ? "M" : " L",
+				HX(i) - 0.4 * (W - L - R) / (double)h->n, HY(seg[i]),
+				HX(i) + 0.4 * (W - L - R) / (double)h->n);
+			first = 0;
+		}
+		fputs("\"/>\n", out);
+		for (i = 0; i < h->n; i++) {
+			const struct hpoint *p = &h->p[i];
+
+			if (p->threads != threads[k])
+				continue;
+			if (p->ci.level > 0)
+				fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+					     "stroke=\"%s\"/>", HX(i), HX(i), HY(p->ci.lo), HY(p->ci.hi),
+					col);
+			fputs("<g><title>", out);
+			put_html(out, p->sessions);
+			fputs(" ", out);
+			put_html(out, p->started_at);
+			fprintf(out, ": median %.6g</title>", p->median);
+			/* a shape per thread count too, for greyscale */
+			if (k % 2)
+				fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
+					     "fill=\"%s\"/></g>\n", HX(i) - 4, HY(p->median) - 4, col);
+			else
+				fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>"
+					     "</g>\n", HX(i), HY(p->median), col);
+		}
+	}
+#undef HX
+#undef HY
+	fputs("</svg>\n<figcaption>Each point is the median of a session's runs (or a commit's), "
+	      "with its interval; the wide pale steps are the medians of the segments between "
+	      "change points; a dashed line marks a change point, with the change of the segment "
+	      "medians.", out);
+	if (nthr > 1) {
+		fputs(" Thread counts:", out);
+		for (k = 0; k < nthr; k++)
+			fprintf(out, " <span style=\"color:%s\">%s %d</span>", series_colours[k],
+				k % 2 ? "&#9632;" : "&#9679;", threads[k]);
+		fputs(".", out);
+	}
+	fputs("</figcaption></figure>\n", out);
+	free(seg);
+}
+
+static int write_html(const struct ngb_history *h, FILE *out)
+{
+	char title[64];
+	size_t i;
+	const struct hpoint *last = h->n ? &h->p[h->n - 1] : NULL;
+
+	snprintf(title, sizeof(title), "ngbench history");
+	page_begin(out, title, NULL);
+	fputs("<section id=\"summary\">\n<p><b>", out);
+	put_html(out, h->metric_name);
+	fprintf(out, "</b> (%s is better", h->higher ? "higher" : "lower");
+	if (h->unit && *h->unit) {
+		fputs(", ", out);
+		put_html(out, h->unit);
+	}
+	fputs(") of <b>", out);
+	put_html(out, h->workload);
+	fputs("</b> under <b>", out);
+	put_html(out, h->allocator);
+	fprintf(out, "</b>: %zu point%s, %zu change point%s.</p>\n", h->n, h->n == 1 ? "" : "s",
+		h->ncps, h->ncps == 1 ? "" : "s");
+	if (h->ncps) {
+		fputs("<ul class=\"verdicts\" id=\"changes\">\n", out);
+		for (i = 0; i < h->n; i++) {
+			const struct hpoint *p = &h->p[i];
+			const char *dir = direction(h, p->change_rel);
+
+			if (!p->change)
+				continue;
+			fprintf(out, "<li class=\"v-%s\">at point %zu (session ",
+				!strcmp(dir, "better") ? "faster" : "slower", i + 1);
+			put_html(out, p->sessions);
+			fputs(", ", out);
+			put_html(out, p->started_at);
+			fputs(", commit ", out);
+			put_html(out, p->commit);
+			fprintf(out, ", %d thread%s): <b>%+.1f%% %s</b> (%s)</li>\n", p->threads,
+				p->threads == 1 ? "" : "s", 100 * p->change_rel, dir,
+				!strcmp(dir, "better") ? "faster" : "slower");
+		}
+		fputs("</ul>\n", out);
+	} else if (last) {
+		fputs("<p>No change point: the metric held within the noise and the minimum "
+		      "magnitude over these points (same, or too noisy to tell).</p>\n", out);
+	}
+	history_svg(h, out);
+	fputs("<p class=\"prov\">", out);
+	rule_line(h, out);
+	fputs(".</p>\n</section>\n<h2>Points</h2>\n<div class=\"wide\"><table class=\"sortable\" "
+	      "id=\"points\"><thead><tr>", out);
+	{
+		static const char *const head[] = { "#", "SESSIONS", "STARTED", "COMMIT", "THREADS",
+						    "RUNS", "MEDIAN", "95% INTERVAL", "CHANGE" };
+
+		for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+			fputs("<th title=\"", out);
+			put_html(out, column_tip(head[i]));
+			fprintf(out, "\">%s</th>", head[i]);
+		}
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (i = 0; i < h->n; i++) {
+		const struct hpoint *p = &h->p[i];
+
+		fprintf(out, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+		put_html(out, p->sessions);
+		fputs("</td><td>", out);
+		put_html(out, p->started_at);
+		fputs("</td><td>", out);
+		put_html(out, p->commit);
+		fprintf(out, "</td><td class=\"n\">%d</td><td class=\"n\">%zu</td>"
+			     "<td class=\"n\">%.6g</td>", p->threads, p->v.n, p->median);
+		if (p->ci.level > 0)
+			fprintf(out, "<td>[%.6g, %.6g]%s</td>", p->ci.lo, p->ci.hi,
+				p->ci.level < 0.95 - 1e-9 ? " (range)" : "");
+		else
+			fputs("<td>-</td>", out);
+		if (p->change)
+			fprintf(out, "<td class=\"v-%s\">%+.1f%% %s</td></tr>\n",
+				!strcmp(direction(h, p->change_rel), "better") ? "faster" : "slower",
+				100 * p->change_rel, direction(h, p->change_rel));
+		else
+			fputs("<td></td></tr>\n", out);
+	}
+	fputs("</tbody></table></div>\n", out);
+	page_end(out, "Every number comes from the trials stored in these sessions; "
+		      "'ngbench export' gives them raw.");
+	return ferror(out) ? -EIO : 0;
+}
+
 int ngb_history_write(const struct ngb_history *h, enum ngb_report_format f, FILE *out,
 		      struct ngb_err *e)
 {
@@ -609,8 +855,11 @@ int ngb_history_write(const struct ngb_history *h, enum ngb_report_format f, FIL
 	case NGB_FORMAT_JSON:
 		rc = write_json(h, out);
 		break;
+	case NGB_FORMAT_HTML:
+		rc = write_html(h, out);
+		break;
 	default:
-		return ngb_err_set(e, -EINVAL, "history speaks text, markdown, csv and json, not '%s'",
+		return ngb_err_set(e, -EINVAL, "history speaks text, markdown, csv, json and html, not '%s'",
 				   ngb_report_format_name(f));
 	}
 	return rc ? ngb_err_set(e, rc, "cannot write the history") : 0;

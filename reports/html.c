@@ -1,9 +1,11 @@
 /*
  * reports/html.c - the HTML report and the report folder.
  *
- * The page is one self-contained file: CSS and the plots' SVG inline, no
- * script, nothing fetched (a Content-Security-Policy of default-src 'none'
- * says so to the browser too).  Every string that came from a user or a
+ * The page is one self-contained file (page.c): CSS, the plots' SVG and
+ * the one small script that sorts and filters the tables inline, nothing
+ * fetched (a Content-Security-Policy of default-src 'none' says so to the
+ * browser too).  It opens with the answer (summary.c: heat map, best per
+ * workload, a verdict per allocator, how sure), then the evidence.  Every string that came from a user or a
  * program goes through put_html(); the SVG comes from gnuplot with
  * plot-safe labels only, and its ids are prefixed per plot so that several
  * plots on one page do not share pattern or marker definitions.
@@ -21,26 +23,6 @@
 
 void report_write_tables_html(const struct ngb_report *r, FILE *out);
 void report_write_header_html(const struct ngb_report *r, FILE *out);
-
-static const char css[] =
-	"body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
-	"margin:2em auto;max-width:1280px;padding:0 1.5em;color:#1a1a1a;line-height:1.45}"
-	"h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.8em;"
-	"border-bottom:1px solid #ccc;padding-bottom:.2em}"
-	"table{border-collapse:collapse;margin:.6em 0;font-size:.9em}"
-	"th,td{border:1px solid #d0d0d0;padding:.25em .6em;text-align:left;vertical-align:top;"
-	"white-space:nowrap}div.wide{overflow-x:auto;max-width:100%}"
-	"th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
-	"tbody tr:nth-child(even){background:#fafafa}"
-	"dl.facts{display:grid;grid-template-columns:max-content auto;gap:.15em 1em}"
-	"dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-word}"
-	"code,pre{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.9em}"
-	"pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}"
-	"figure{margin:1.2em 0;padding:.5em;border:1px solid #e0e0e0}"
-	"figure svg{max-width:100%;height:auto;display:block}"
-	"figcaption{font-size:.9em;color:#333;margin-top:.4em}"
-	".note{background:#fff6dd;border-left:4px solid #E69F00;padding:.4em .8em}"
-	"footer{margin-top:3em;font-size:.8em;color:#666}";
 
 static void fact(FILE *out, const char *name, const char *value)
 {
@@ -164,7 +146,7 @@ static void failure_details(const struct ngb_report *r, FILE *out)
 
 		if (!f->stderr_tail || !*f->stderr_tail)
 			continue;
-		fprintf(out, "<details><summary>#%d ", f->seq);
+		fprintf(out, "<details id=\"stderr-%d\"><summary>#%d ", f->seq, f->seq);
 		put_html(out, f->workload);
 		fputs(" / ", out);
 		put_html(out, f->allocator);
@@ -179,35 +161,16 @@ static void failure_details(const struct ngb_report *r, FILE *out)
 int report_write_html(const struct ngb_report *r, const char *plot_dir,
 		      const struct plot_set *set, const char *plots_note, FILE *out)
 {
-	char now[64], path[4096];
-	time_t t = time(NULL);
-	struct tm tm;
+	char title[64], path[4096];
 	size_t i;
 
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'; img-src data:\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n", out);
-	fprintf(out, "<title>ngbench report: session %lld", (long long)r->session_id);
-	if (r->label) {
-		fputs(" ", out);
-		put_html(out, r->label);
-	}
-	fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-	fprintf(out, "<h1>ngbench report: session %lld", (long long)r->session_id);
-	if (r->label) {
-		fputs(" <q>", out);
-		put_html(out, r->label);
-		fputs("</q>", out);
-	}
-	fputs("</h1>\n", out);
-	report_write_header_html(r, out);
+	snprintf(title, sizeof(title), "ngbench report: session %lld", (long long)r->session_id);
+	page_begin(out, title, r->label);
+	report_write_summary_html(r, out);
 	report_write_tables_html(r, out);
 	failure_details(r, out);
 
-	fputs("<h2>Plots</h2>\n", out);
+	fputs("<h2 id=\"plots\">Plots</h2>\n", out);
 	if (plots_note) {
 		fputs("<p class=\"note\">", out);
 		put_html(out, plots_note);
@@ -228,10 +191,8 @@ int report_write_html(const struct ngb_report *r, const char *plot_dir,
 		fputs(".gp, .dat, .svg, .png)</small></figcaption>\n</figure>\n", out);
 	}
 	facts(r, out);
-	fputs("<footer>Written by ngbench ", out);
-	put_html(out, PACKAGE_VERSION);
-	fprintf(out, " at %s. Every number comes from the trials stored in the session above; "
-		     "'ngbench export' gives them raw.</footer>\n</body>\n</html>\n", now);
+	page_end(out, "Every number comes from the trials stored in the session above; "
+		      "'ngbench export' gives them raw.");
 	return ferror(out) ? -EIO : 0;
 }
 

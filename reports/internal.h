@@ -107,6 +107,7 @@ struct cell {
 	int threads, higher;
 	size_t ntrials, nfailed, nskipped;
 	struct dvec values;          /* metric of the succeeded trials, sorted after load */
+	struct dvec runs;            /* the same in the order they ran (for drift) */
 	struct dvec rss;             /* max RSS (KiB) of the succeeded trials */
 	struct dvec *ev;             /* per session event: counted values (ok/scaled) */
 	struct dvec dv[NGB_NDERIVED];
@@ -272,6 +273,28 @@ void plot_script_loop_end(FILE *f);
 /* The HTML page; plot_dir NULL or plots not rendered: the page says so. */
 int report_write_html(const struct ngb_report *r, const char *plot_dir,
 		      const struct plot_set *set, const char *plots_note, FILE *out);
+
+/* ---- what the HTML pages share (page.c) ------------------------------------ */
+
+/* The head (style, CSP allowing the page's one script by its hash) and
+ * the <h1>: title, then the label quoted when not NULL. */
+void page_begin(FILE *out, const char *title, const char *label);
+/* The footer (what: one sentence on where the numbers come from), the
+ * script that sorts and filters every table.sortable, the end. */
+void page_end(FILE *out, const char *what);
+/* A speedup's background colour (#rrggbb), and whether it needs white text. */
+void page_heat_colour(double speedup, char *buf, size_t len);
+void page_heat_colour_faint(double speedup, int faint, char *buf, size_t len);
+int page_heat_dark(double speedup);
+void page_sha256(const void *data, size_t len, unsigned char out[32]);
+/* out: 4 * ceil(len / 3) + 1 bytes */
+void page_base64(const unsigned char *in, size_t len, char *out);
+/* What a column of the tables means, for its header's tooltip; NULL: none. */
+const char *column_tip(const char *head);
+
+/* The summary at the top of report.html (summary.c): heat map, best per
+ * workload, a verdict per allocator, weak-evidence banner, provenance. */
+void report_write_summary_html(const struct ngb_report *r, FILE *out);
 
 int files_add(struct ngb_report_files *f, const char *path);
 

@@ -217,7 +217,8 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 		c->ntrials++;
 		ok = !strcmp(status, "ok") && sqlite3_column_type(s, 9) != SQLITE_NULL;
 		if (ok) {
-			if (dvec_push(&c->values, sqlite3_column_double(s, 9)))
+			if (dvec_push(&c->values, sqlite3_column_double(s, 9)) ||
+			    dvec_push(&c->runs, sqlite3_column_double(s, 9)))
 				goto oom;
 			if (sqlite3_column_type(s, 10) != SQLITE_NULL &&
 			    dvec_push(&c->rss, sqlite3_column_double(s, 10)))
@@ -675,6 +676,7 @@ void ngb_report_free(struct ngb_report *r)
 		free(c->metric), free(c->unit), free(c->program), free(c->params);
 		free(c->mode);
 		dvec_release(&c->values);
+		dvec_release(&c->runs);
 		dvec_release(&c->rss);
 		for (j = 0; j < r->nevents; j++)
 			dvec_release(&c->ev[j]);

@@ -27,13 +27,38 @@
 
 #include "internal.h"
 
+/*
+ * An allocator's style is fixed by its place in the report's list (the
+ * baseline first), so that it has the same colour, hatch, dash and marker
+ * in every plot, also in those that leave the baseline out.  The order of
+ * the Okabe-Ito colours puts the pale yellow last, and neighbours differ
+ * in lightness as well as hue.
+ */
 static const char *const palette[] = {
-	"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+	"#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442",
 };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 /* gnuplot fill patterns: 3 is solid, the others hatches of different angle and density */
 static const int patterns[] = { 3, 4, 5, 1, 6, 7, 2, 8 };
 #define NPATTERNS (sizeof(patterns) / sizeof(patterns[0]))
+/* gnuplot point types: filled circle, square, triangles up and down, diamond, then open */
+static const int points[] = { 7, 5, 9, 11, 13, 6, 4, 8 };
+#define NPOINTS (sizeof(points) / sizeof(points[0]))
+
+/* The allocators in style order, set by plots_write from the report. */
+struct style_order {
+	char *const *names;
+	size_t n;
+};
+static size_t style_index(const struct style_order *o, const char *name, size_t fallback)
+{
+	size_t i;
+
+	for (i = 0; o && i < o->n; i++)
+		if (!strcmp(o->names[i], name))
+			return i;
+	return fallback;
+}
 
 static int plot_add(struct plot_set *set, const char *name, const char *caption)
 {
@@ -186,8 +211,8 @@ void plot_script_loop_end(FILE *f)
 	script_loop_end(f);
 }
 
-/* Titles of the allocators, for the scripts (plot-safe, single-quoted). */
-static void allocator_titles(FILE *f, char *const *names, size_t n)
+/* Titles of the allocators and their styles, for the scripts (plot-safe). */
+static void allocator_titles(FILE *f, char *const *names, size_t n, const struct style_order *o)
 {
 	size_t i;
 
@@ -204,10 +229,17 @@ static void allocator_titles(FILE *f, char *const *names, size_t n)
 	}
 	fputs("\"\ncolors = \"", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? " " : "", palette[i % NPALETTE]);
+		fprintf(f, "%s%s", i ? " " : "", palette[style_index(o, names[i], i) % NPALETTE]);
 	fputs("\"\npatterns = \"", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s%d", i ? " " : "", patterns[i % NPATTERNS]);
+		fprintf(f, "%s%d", i ? " " : "", patterns[style_index(o, names[i], i) % NPATTERNS]);
+	fputs("\"\npoints = \"", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%d", i ? " " : "", points[style_index(o, names[i], i) % NPOINTS]);
+	/* gnuplot's dash types 1-5 differ; with the markers that is enough */
+	fputs("\"\ndashes = \"", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%zu", i ? " " : "", style_index(o, names[i], i) % 5 + 1);
 	fputs("\"\n", f);
 }
 
@@ -228,6 +260,7 @@ struct bars {
 	double hline;            /* draw y = hline with this title */
 	const char *hline_title; /* NULL: no line */
 	int ylog;
+	const struct style_order *style;
 };
 
 static int write_bars(const struct bars *b, const char *dir, struct ngb_report_files *files,
@@ -276,7 +309,7 @@ static int write_bars(const struct bars *b, const char *dir, struct ngb_report_f
 	if (!f)
 		return e->code;
 	script_head(f, b->name, b->what, w, 520);
-	allocator_titles(f, b->series, b->nseries);
+	allocator_titles(f, b->series, b->nseries, b->style);
 	fprintf(f,
 		"N = %zu; G = %zu; BW = %.4f\n"
 		"set title \"%s\"\n"
@@ -360,6 +393,7 @@ static int speedup_plot(const struct ngb_report *r, const char *dir, struct plot
 			struct ngb_report_files *files, struct ngb_err *e)
 {
 	struct bars b = { .name = "speedup" };
+	struct style_order so = { r->allocators, r->nallocators };
 	char title[512], ylabel[256], caption[512], lab[256];
 	char *base = plot_safe_copy(r->baseline);
 	size_t s, g;
@@ -413,6 +447,7 @@ static int speedup_plot(const struct ngb_report *r, const char *dir, struct plot
 	b.hline = 1;
 	snprintf(lab, sizeof(lab), "%s (baseline)", base);
 	b.hline_title = lab;
+	b.style = &so;
 	rc = write_bars(&b, dir, files, e);
 	snprintf(caption, sizeof(caption),
 		 "Speedup over %s per workload and thread count (> 1: better than the baseline); "
@@ -429,6 +464,7 @@ static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set
 		    struct ngb_report_files *files, struct ngb_err *e)
 {
 	struct bars b = { .name = "maxrss" };
+	struct style_order so = { r->allocators, r->nallocators };
 	size_t s, g;
 	int rc, any = 0;
 
@@ -466,6 +502,7 @@ static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set
 	b.title = "Peak memory: median max RSS (bars: min to max of the runs)";
 	b.ylabel = "max RSS (MiB, lower is better)";
 	b.errorbars = 1;
+	b.style = &so;
 	rc = write_bars(&b, dir, files, e);
 	if (!rc && plot_add(set, "maxrss",
 			    "Median peak resident set size (max RSS from wait4) per allocator; error "
@@ -481,6 +518,7 @@ static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
 {
 	const struct cell *base = find_cell(r, g, r->baseline);
 	struct bars b = { 0 };
+	struct style_order so = { r->allocators, r->nallocators };
 	char name[64], title[512], caption[512], lab[256], glab[256], *bname;
 	size_t s, k, nm = 0, *which;
 	int rc;
@@ -546,6 +584,7 @@ static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
 	b.hline = 1;
 	snprintf(lab, sizeof(lab), "%s = 1", bname);
 	b.hline_title = lab;
+	b.style = &so;
 	rc = write_bars(&b, dir, files, e);
 	snprintf(caption, sizeof(caption),
 		 "Counters for %s: each allocator's median relative to %s's (1: the same; < 1: "
@@ -556,6 +595,110 @@ static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
 	free(bname);
 	free(which);
 	bars_release(&b);
+	return rc;
+}
+
+/*
+ * Every run of every cell, so that a bimodal cell or a drift is seen: per
+ * workload and thread count a slot per allocator, a point per run placed
+ * across the slot in the order the runs ran, its value relative to the
+ * baseline's median in that group (oriented: > 1 is better), log scale.
+ */
+static int runs_plot(const struct ngb_report *r, const char *dir, struct plot_set *set,
+		     struct ngb_report_files *files, struct ngb_err *e)
+{
+	const char *name = "runs";
+	struct style_order so = { r->allocators, r->nallocators };
+	double width = 0.8 / (double)(r->nallocators ? r->nallocators : 1);
+	char path[4096], caption[512], *base = plot_safe_copy(r->baseline);
+	int w = 260 + (int)(r->ngroups * (r->nallocators * 22 + 30));
+	size_t a, g, k;
+	FILE *f;
+	int rc;
+
+	if (!base)
+		return 0;
+	w = w < 860 ? 860 : w > 2400 ? 2400 : w;
+	f = open_in(dir, name, "dat", files, e);
+	if (!f) {
+		free(base);
+		return e->code;
+	}
+	fprintf(f, "# %s.dat - every run, relative to the median of %s in its workload and "
+		   "thread count (> 1: better)\n# written by ngbench report; read by %s.gp\n",
+		name, base, name);
+	for (a = 0; a < r->nallocators; a++) {
+		char *t = plot_safe_copy(r->allocators[a]);
+
+		fprintf(f, "# series %zu: %s\n# x relative run\n", a, t ? t : "?");
+		free(t);
+		for (g = 0; g < r->ngroups; g++) {
+			const struct cell *c = find_cell(r, g, r->allocators[a]);
+			const struct cell *b = find_cell(r, g, r->baseline);
+			double x0 = (double)g + (((double)a + 0.5) * width) - 0.4;
+
+			if (!c || !b || !(b->median > 0))
+				continue;
+			for (k = 0; k < c->runs.n; k++) {
+				double v = c->runs.v[k], rel, jit = 0;
+
+				if (!(v > 0))
+					continue;
+				rel = c->higher ? v / b->median : b->median / v;
+				if (c->runs.n > 1)
+					jit = ((double)k / (double)(c->runs.n - 1) - 0.5) * 0.7 * width;
+				fprintf(f, "%.4f %.6g %zu\n", x0 + jit, rel, k + 1);
+			}
+		}
+		fputs("NaN NaN 0\n\n\n", f);
+	}
+	fputs("# groups: x label (two lines)\n", f);
+	for (g = 0; g < r->ngroups; g++) {
+		char *l1, *l2;
+
+		group_lines(&r->groups[g], &l1, &l2);
+		fprintf(f, "%zu \"%s\" \"%s\"\n", g, l1 ? l1 : "?", l2 ? l2 : "");
+		free(l1), free(l2);
+	}
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
+	rc = close_checked(f, path, e);
+	if (!rc && !(f = open_in(dir, name, "gp", files, e)))
+		rc = e->code;
+	if (rc) {
+		free(base);
+		return rc;
+	}
+	script_head(f, name, "every run of every cell, relative to the baseline's median", w, 520);
+	allocator_titles(f, r->allocators, r->nallocators, &so);
+	fprintf(f,
+		"N = %zu; G = %zu\n"
+		"set title \"Every run, relative to the median of %s (higher is better; a point "
+		"per run, left to right in the order they ran)\"\n"
+		"set ylabel \"run / median of %s (x, log scale)\"\n"
+		"set logscale y 2\n"
+		"set xrange [-0.6:G-0.4]\n"
+		"set xtics scale 0 font \",11\"\n"
+		"set bmargin 5\n",
+		r->nallocators, r->ngroups, base, base);
+	if (r->ngroups > 5)
+		fputs("set xtics rotate by -30 left\n", f);
+	script_loop_begin(f, name);
+	fprintf(f,
+		"  plot for [i=1:N] \"%s.dat\" index (i-1) using 1:2 with points"
+		" lc rgb word(colors, i) pt int(word(points, i)) ps 0.9 title word(titles, i), \\\n"
+		"       1 with lines lc rgb \"#404040\" lw 1.5 dt 2 title \"%s median\", \\\n"
+		"       \"%s.dat\" index N using 1:(NaN):xtic(strcol(2).\"\\n\".strcol(3)) notitle\n",
+		name, base, name);
+	script_loop_end(f);
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
+	rc = close_checked(f, path, e);
+	snprintf(caption, sizeof(caption),
+		 "Every run of every cell relative to the median of %s in the same workload and "
+		 "thread count (> 1: better), left to right in the order the runs ran: two clusters "
+		 "in a slot are a bimodal cell, a slope is drift.", base);
+	free(base);
+	if (!rc && plot_add(set, name, caption))
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -621,7 +764,8 @@ static int scaling_plot(const struct ngb_report *r, const char *workload, size_t
 		return e->code;
 	}
 	script_head(f, name, "thread scaling: speedup over the fewest threads", 820, 520);
-	allocator_titles(f, r->allocators, r->nallocators);
+	allocator_titles(f, r->allocators, r->nallocators,
+			 &(struct style_order){ r->allocators, r->nallocators });
 	fprintf(f,
 		"N = %zu\n"
 		"set title \"Thread scaling of %s (median of each cell)\"\n"
@@ -635,7 +779,8 @@ static int scaling_plot(const struct ngb_report *r, const char *workload, size_t
 	fprintf(f,
 		"  plot x / %d with lines lc rgb \"#909090\" dt 3 lw 1.5 title \"ideal\", \\\n"
 		"       for [i=1:N] \"%s.dat\" index (i-1) using 1:2 with linespoints"
-		" lc rgb word(colors, i) lw 2 dt i pt (i %% 7) + 4 ps 1.3 title word(titles, i)\n",
+		" lc rgb word(colors, i) lw 2 dt int(word(dashes, i)) pt int(word(points, i)) ps 1.3"
+		" title word(titles, i)\n",
 		minthr, name);
 	script_loop_end(f);
 	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
@@ -680,6 +825,7 @@ static int size_plot(const struct ngb_report *r, size_t g, const char *dir, stru
 	const struct prof_group *pg = &p->groups[g];
 	struct group grp = { pg->workload, pg->threads };
 	struct bars b = { 0 };
+	struct style_order so = { r->prof->allocators, r->prof->nallocators };
 	char name[64], title[512], caption[768], lab[64], *wl, *l2 = NULL, *l1 = NULL;
 	size_t *bins = calloc(p->nbins ? p->nbins : 1, sizeof(*bins)), nb = 0, i, s;
 	int rc;
@@ -735,6 +881,7 @@ static int size_plot(const struct ngb_report *r, size_t g, const char *dir, stru
 	b.title = title;
 	b.ylabel = "share of allocation calls (%)";
 	b.xlabel = "requested size (bytes; bin lo-hi holds lo <= size < hi)";
+	b.style = &so;
 	rc = write_bars(&b, dir, files, e);
 	snprintf(caption, sizeof(caption),
 		 "Share of the allocation calls of %s%s%s per requested size (power-of-two bins, "
@@ -791,7 +938,8 @@ static int rss_time_plot(const struct ngb_report *r, size_t g, const char *dir,
 		return rc;
 	}
 	script_head(f, name, "resident set over time, one line per allocator", 860, 480);
-	allocator_titles(f, p->allocators, p->nallocators);
+	allocator_titles(f, p->allocators, p->nallocators,
+			 &(struct style_order){ p->allocators, p->nallocators });
 	fprintf(f,
 		"N = %zu\n"
 		"set title \"Resident memory over time: %s%s%s\\n(each allocator's median-run "
@@ -803,8 +951,10 @@ static int rss_time_plot(const struct ngb_report *r, size_t g, const char *dir,
 		"set yrange [0:*]\n",
 		p->nallocators, l1 ? l1 : "?", l2 && *l2 ? ", " : "", l2 ? l2 : "");
 	script_loop_begin(f, name);
-	fprintf(f, "  plot for [i=1:N] \"%s.dat\" index (i-1) using 1:2 with lines"
-		   " lc rgb word(colors, i) lw 2 dt i title word(titles, i)\n", name);
+	/* markers every few samples, on a white spot (negative interval) */
+	fprintf(f, "  plot for [i=1:N] \"%s.dat\" index (i-1) using 1:2 with linespoints"
+		   " lc rgb word(colors, i) lw 2 dt int(word(dashes, i)) pt int(word(points, i))"
+		   " pi -6 ps 1.2 title word(titles, i)\n", name);
 	script_loop_end(f);
 	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
 	rc = close_checked(f, path, e);
@@ -843,6 +993,8 @@ int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *se
 	if (!r->ncells)
 		return profile_plots(r, dir, set, files, e);
 	rc = speedup_plot(r, dir, set, files, e);
+	if (!rc)
+		rc = runs_plot(r, dir, set, files, e);
 	/* scaling: each workload with at least two thread counts */
 	for (g = 0; !rc && g < r->ngroups; g++) {
 		int first = 1, n = 0;

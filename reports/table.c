@@ -24,7 +24,17 @@ struct tab {
 	char **cells;           /* row-major */
 	size_t nrows;
 	int oom;
+	/* HTML: per row, the id its first cell links to (a failure's standard
+	 * error), or NULL; set with tab_link() before the row's tab_row() */
+	char **links;
+	char *next_link;
 };
+
+static void tab_link(struct tab *t, char *id)
+{
+	free(t->next_link);
+	t->next_link = id;
+}
 
 static void tab_row(struct tab *t, char **vals)
 {
@@ -41,8 +51,21 @@ static void tab_row(struct tab *t, char **vals)
 	t->cells = v;
 	for (i = 0; i < t->ncols; i++)
 		v[t->nrows * t->ncols + i] = vals[i] ? strdup(vals[i]) : strdup("");
+	if (t->next_link || t->links) {
+		char **l = realloc(t->links, (t->nrows + 1) * sizeof(*l));
+
+		if (l) {
+			if (!t->links)
+				memset(l, 0, t->nrows * sizeof(*l));
+			l[t->nrows] = t->next_link;
+			t->next_link = NULL;
+			t->links = l;
+		}
+	}
 	t->nrows++;
 out:
+	free(t->next_link);
+	t->next_link = NULL;
 	for (i = 0; i < t->ncols; i++) {
 		free(vals[i]);
 		vals[i] = NULL;
@@ -55,6 +78,12 @@ static void tab_release(struct tab *t)
 
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
+	for (i = 0; t->links && i < t->nrows; i++)
+		free(t->links[i]);
+	free(t->links);
+	free(t->next_link);
+	t->links = NULL;
+	t->next_link = NULL;
 	free(t->cells);
 	t->cells = NULL;
 	t->nrows = 0;
@@ -121,9 +150,17 @@ static void tab_html(const struct tab *t, FILE *out)
 {
 	size_t r, c;
 
-	fputs("<div class=\"wide\"><table>\n<thead><tr>", out);
+	fputs("<div class=\"wide\"><table class=\"sortable\">\n<thead><tr>", out);
 	for (c = 0; c < t->ncols; c++) {
-		fputs(t->align[c] == 'r' ? "<th class=\"n\">" : "<th>", out);
+		const char *tip = column_tip(t->head[c]);
+
+		fputs(t->align[c] == 'r' ? "<th class=\"n\"" : "<th", out);
+		if (tip) {
+			fputs(" title=\"", out);
+			put_html(out, tip);
+			fputs("\"", out);
+		}
+		fputs(">", out);
 		put_html(out, t->head[c]);
 		fputs("</th>", out);
 	}
@@ -131,9 +168,16 @@ static void tab_html(const struct tab *t, FILE *out)
 	for (r = 0; r < t->nrows; r++) {
 		fputs("<tr>", out);
 		for (c = 0; c < t->ncols; c++) {
+			const char *link = !c && t->links ? t->links[r] : NULL;
+
 			fputs(t->align[c] == 'r' ? "<td class=\"n\">" : "<td>", out);
+			if (link) {
+				fputs("<a href=\"#", out);
+				put_html(out, link);
+				fputs("\" title=\"its standard error, below\">", out);
+			}
 			put_html(out, t->cells[r * t->ncols + c]);
-			fputs("</td>", out);
+			fputs(link ? "</a></td>" : "</td>", out);
 		}
 		fputs("</tr>\n", out);
 	}
@@ -150,6 +194,85 @@ static void tab_render(const struct tab *t, enum tab_kind k, FILE *out)
 		tab_markdown(t, out);
 	else
 		tab_html(t, out);
+}
+
+/* ---- what each column means (the HTML headers' tooltips) ------------------ */
+
+static const struct {
+	const char *head, *tip;
+} column_tips[] = {
+	{ "WORKLOAD", "the workload, with the parameters that tell its parameter sets apart "
+		      "and (sim) for runs under cachegrind" },
+	{ "THREADS", "the thread count the workload ran with (- for none)" },
+	{ "ALLOCATOR", "the malloc implementation preloaded into the workload" },
+	{ "METRIC", "the workload's primary metric: its unit, and whether higher or lower is better" },
+	{ "OK", "trials that succeeded and are counted (warm-up and profile trials left out)" },
+	{ "FAILED", "trials that failed or were skipped: listed below with their reasons" },
+	{ "MEDIAN", "median of the primary metric over the trials that succeeded" },
+	{ "95% CI", "distribution-free interval of the median from order statistics; below 6 runs "
+		    "the range [min, max] with the confidence it has" },
+	{ "BEST", "the best run: the minimum of a time, the maximum of a rate" },
+	{ "SPEEDUP", "performance relative to the baseline allocator (> 1: better), the "
+		     "Hodges-Lehmann estimate of the ratio" },
+	{ "SPEEDUP 95% CI", "the speedup's interval from the Mann-Whitney distribution: when it "
+			    "holds 1 the difference is not established" },
+	{ "MAX RSS", "median peak resident memory (wait4's ru_maxrss)" },
+	{ "GEOMEAN SPEEDUP", "geometric mean of the allocator's speedups over its cells" },
+	{ "CELLS", "workload x thread-count cells in the geometric mean" },
+	{ "#", "the trial's sequence number in the session" },
+	{ "STATUS", "how the trial ended: failed (exit), signal, timeout or skipped" },
+	{ "REASON", "why, as the harness recorded it" },
+	{ "PROFILE TRIALS", "profile trials of every allocator behind these medians" },
+	{ "MAX LIVE", "peak of the requested bytes live at once" },
+	{ "TOTAL REQUESTED", "sum of all requested sizes" },
+	{ "OBJECTS", "allocation calls" },
+	{ "AVERAGE SIZE", "average requested size" },
+	{ "TRIALS", "trials behind the medians of this row" },
+	{ "FRAGMENTATION", "peak memory from the system over the peak of live requested bytes "
+			   "(Hoard paper)" },
+	{ "BLOWUP", "median max RSS over the smallest among the allocators of the same workload "
+		    "(1: the best)" },
+	{ "MALLOC p50", "malloc latency percentiles in ns (every 256th call, time-stamp counter)" },
+	{ "FREE p50", "free latency percentiles in ns (every 256th call, time-stamp counter)" },
+	{ "PEAK RSS", "wait4's maximum resident memory (or the largest sample)" },
+	{ "RSS AT END", "the last resident-memory sample before the program exited" },
+	{ "GIVEN BACK", "share of the peak returned to the system by the end" },
+	{ "task-clock (ns)", "CPU time of the workload's threads (software counter)" },
+	{ "p99", "99th percentile of the sampled latencies, ns" },
+	{ "p99.9", "99.9th percentile of the sampled latencies, ns" },
+	{ "max", "the largest sampled latency, ns" },
+	/* compare */
+	{ "RUNS", "runs that succeeded in A / in B" },
+	{ "A", "the statistic of session A" },
+	{ "B", "the statistic of session B" },
+	{ "P (MW)", "two-sided Mann-Whitney p-value of all runs" },
+	{ "P HOLM", "the statistic's test, Holm-adjusted across the cells of this comparison: "
+		    "below 0.05 for a faster or slower verdict" },
+	{ "DETECT", "the smallest change these runs could tell from noise at the comparison's "
+		    "level (half the width of the interval at 1 - 5%/cells)" },
+	{ "VERDICT", "faster / slower: beyond the minimum effect and significant after Holm; "
+		     "same: within it; noisy: nothing can be told" },
+	/* history */
+	{ "SESSIONS", "the session(s) of this point (pooled by commit with --order=commit)" },
+	{ "STARTED", "when the (first) session started" },
+	{ "COMMIT", "ngbench's git commit when the session ran" },
+	{ "95% INTERVAL", "distribution-free interval of the median ((range) below 6 runs)" },
+	{ "CHANGE", "a change point starts here: the relative change of the segment medians" },
+};
+
+const char *column_tip(const char *head)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(column_tips) / sizeof(column_tips[0]); i++)
+		if (!strcmp(head, column_tips[i].head))
+			return column_tips[i].tip;
+	for (i = 0; i < NGB_NDERIVED; i++)
+		if (!strcmp(head, ngb_derived[i].label))
+			return ngb_derived[i].what;
+	/* the rest are counter events (the counter table's other columns) */
+	return "median of this counter event per trial over the trials that succeeded (n/a: not "
+	       "counted, see the note below the table)";
 }
 
 /* ---- the report's tables -------------------------------------------------- */
@@ -200,7 +323,7 @@ static void main_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
 	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "METRIC", "OK",
 					    "FAILED", "MEDIAN", "95% CI", "BEST", "SPEEDUP",
 					    "SPEEDUP 95% CI", "MAX RSS" };
-	struct tab t = { 12, head, "lrllrrrlrrlr", NULL, 0, 0 };
+	struct tab t = { 12, head, "lrllrrrlrrlr", NULL, 0, 0, NULL, NULL };
 	char *v[12];
 	size_t i;
 
@@ -238,7 +361,7 @@ static void main_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
 static void geo_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
 {
 	static const char *const head[] = { "ALLOCATOR", "GEOMEAN SPEEDUP", "CELLS" };
-	struct tab t = { 3, head, "lrr", NULL, 0, 0 };
+	struct tab t = { 3, head, "lrr", NULL, 0, 0, NULL, NULL };
 	char *v[3];
 	size_t i;
 
@@ -266,7 +389,7 @@ static void counter_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 	size_t ncols = 3 + r->nevents + nderived_shown(r), i, j, col;
 	const char **head = calloc(ncols, sizeof(*head));
 	char *align = calloc(ncols + 1, 1), **v = calloc(ncols, sizeof(*v));
-	struct tab t = { ncols, NULL, NULL, NULL, 0, 0 };
+	struct tab t = { ncols, NULL, NULL, NULL, 0, 0, NULL, NULL };
 
 	if (!head || !align || !v)
 		goto out;
@@ -314,7 +437,7 @@ static void failure_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 {
 	static const char *const head[] = { "#", "WORKLOAD", "THREADS", "ALLOCATOR", "STATUS",
 					    "REASON" };
-	struct tab t = { 6, head, "rlrlll", NULL, 0, 0 };
+	struct tab t = { 6, head, "rlrlll", NULL, 0, 0, NULL, NULL };
 	char *v[6];
 	size_t i;
 
@@ -322,6 +445,8 @@ static void failure_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 		const struct failure *f = &r->failures[i];
 
 		v[0] = xfmt("%d", f->seq);
+		if (f->stderr_tail && *f->stderr_tail)
+			tab_link(&t, xfmt("stderr-%d", f->seq));
 		v[1] = strdup(f->workload);
 		v[2] = threads_str(f->threads);
 		v[3] = strdup(f->allocator);
@@ -538,7 +663,7 @@ static void workload_profile_table(const struct prof *p, enum tab_kind k, FILE *
 {
 	static const char *const head[] = { "WORKLOAD", "THREADS", "PROFILE TRIALS", "MAX LIVE",
 					    "TOTAL REQUESTED", "OBJECTS", "AVERAGE SIZE" };
-	struct tab t = { 7, head, "lrrrrrr", NULL, 0, 0 };
+	struct tab t = { 7, head, "lrrrrrr", NULL, 0, 0, NULL, NULL };
 	char *v[7];
 	size_t i;
 
@@ -563,7 +688,7 @@ static void allocator_profile_table(const struct prof *p, enum tab_kind k, FILE 
 	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
 					    "FRAGMENTATION", "BLOWUP", "MALLOC p50", "p99",
 					    "p99.9", "max", "FREE p50", "p99", "p99.9", "max" };
-	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0 };
+	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0, NULL, NULL };
 	char *v[14];
 	size_t i, j;
 
@@ -590,7 +715,7 @@ static void rss_end_table(const struct prof *p, enum tab_kind k, FILE *out)
 {
 	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
 					    "PEAK RSS", "RSS AT END", "GIVEN BACK" };
-	struct tab t = { 7, head, "lrlrrrr", NULL, 0, 0 };
+	struct tab t = { 7, head, "lrlrrrr", NULL, 0, 0, NULL, NULL };
 	char *v[7];
 	size_t i;
 
