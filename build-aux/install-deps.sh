@@ -7,7 +7,7 @@ packages="
 	libsqlite3-dev sqlite3 libpfm4-dev libjansson-dev libinih-dev libzstd-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	libxalan-c-dev xalan
-	gnuplot-nox valgrind chromium
+	gnuplot-nox valgrind chromium nodejs
 	python3 python3-yaml bsdutils procps file
 	redis-server redis-tools rocksdb-tools lua5.4 ghostscript z3
 "
