@@ -455,7 +455,7 @@ static void heat_map(const struct ngb_report *r, const struct sum_cell *s, size_
 	fprintf(out, "<br>blue: faster than the baseline, orange: slower; <span class=\"mark\" "
 		     "style=\"background-image:repeating-linear-gradient(135deg,transparent 0 3px,"
 		     "rgba(0,0,0,.3) 3px 4px)\"></span>hatched, grey and ?: the %.0f%% interval holds "
-		     "1, or there are too few runs for one; <b>bold</b>: established after Holm's "
+		     "1, or there are too few runs for one; <strong>bold</strong>: established after Holm's "
 		     "correction across the %zu cells (%zu of them).</p></div>\n", 100 * r->conf, ns,
 		nholm);
 }
