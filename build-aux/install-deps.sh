@@ -4,7 +4,7 @@
 set -e
 packages="
 	build-essential autoconf automake libtool pkg-config
-	libsqlite3-dev sqlite3 libpfm4-dev libjansson-dev libinih-dev libzstd-dev
+	libsqlite3-dev sqlite3 libpfm4-dev libjansson-dev libzstd-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	libxalan-c-dev xalan
 	gnuplot-nox valgrind chromium nodejs

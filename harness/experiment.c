@@ -19,27 +19,36 @@
  * warmup and timeout, and for 'ngbench baseline save --experiment' control
  * (the allocator timed cells are divided by) and baseline-repetitions (the
  * repetitions of a saved baseline, which is taken once and judged against
- * many times, so it can afford more runs than each CI session).  Values are checked as the command-line options are;
- * a mistake names the file, the line and the key.  Parsed with libinih.
+ * many times, so it can afford more runs than each CI session).  Values are
+ * checked as the command-line options are; a mistake names the file, the line
+ * and the key.
+ *
+ * Read with ngbench's own INI reader (ngbench/ini.h): lines of any length, no
+ * inline comments, a section or a key given twice is an error naming both
+ * lines ('set' alone repeats), a NUL byte is an error.  'command' is split
+ * into words as a shell would, without running one (split_words() in
+ * parse.c): blanks separate words, '...' keeps everything literally, "..."
+ * keeps blanks and takes \" and \\ as escapes, a \ outside quotes escapes the
+ * next character; no variables, globs, pipes or redirections.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "ngbench/ini.h"
 
 #include "internal.h"
 
 struct loader {
 	struct experiment *x;
 	struct job global;
-	int have[16];        /* which [global] keys were given, by key index */
-	char *error;
-	int line;
 };
 
 static const char *const job_keys[] = {
@@ -111,7 +120,8 @@ static char *job_apply(struct job *j, const char *key, const char *value)
 		strvec_split(&j->workloads, value, ',');
 	} else if (!strcmp(key, "command")) {
 		strvec_clear(&j->command);
-		strvec_split(&j->command, value, ' ');
+		if (split_words(value, &j->command, &why))
+			return why;
 		if (!j->command.n)
 			return xstrdup("needs a program");
 	} else if (!strcmp(key, "preset")) {
@@ -165,110 +175,98 @@ static void job_copy(struct job *dst, const struct job *src, const char *name)
 	dst->cache = src->cache ? xstrdup(src->cache) : NULL;
 }
 
-static int on_entry(void *user, const char *section, const char *key, const char *value)
+/* Reports a bad key or value of a job as "[section] key: why". */
+static int job_error(struct ngb_err *e, const char *section, const char *key, char *why)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (!strncmp(why, "unknown key", 11)) {
+		strbuf_addf(&sb, "[%s] %s; valid keys:", section, why);
+		for (i = 0; i < NJOB_KEYS; i++)
+			strbuf_addf(&sb, " %s", job_keys[i]);
+		if (!strcmp(section, "global"))
+			strbuf_adds(&sb, " description warmup timeout control baseline-repetitions");
+	} else {
+		strbuf_addf(&sb, "[%s] %s: %s", section, key, why);
+	}
+	ngb_err_set(e, -EINVAL, "%s", strbuf_str(&sb));
+	strbuf_release(&sb);
+	free(why);
+	return -EINVAL;
+}
+
+/* [global]'s own keys; 1 when key is not one of them. */
+static int global_key(struct experiment *x, const char *key, const char *value, struct ngb_err *e)
+{
+	long v;
+	double d;
+
+	if (!strcmp(key, "description")) {
+		free(x->description);
+		x->description = xstrdup(value);
+	} else if (!strcmp(key, "warmup")) {
+		if (parse_long(value, &v) || v < 0 || v > 1000)
+			return ngb_err_set(e, -EINVAL, "'warmup' takes a whole number from 0 to 1000, "
+					   "not '%s'", value);
+		x->warmup = v;
+		x->have_warmup = 1;
+	} else if (!strcmp(key, "timeout")) {
+		if (parse_double(value, &d) || d < 0)
+			return ngb_err_set(e, -EINVAL, "'timeout' takes seconds (0 for none), not '%s'",
+					   value);
+		x->timeout_s = d;
+		x->have_timeout = 1;
+	} else if (!strcmp(key, "control")) {
+		if (!*value || strchr(value, ','))
+			return ngb_err_set(e, -EINVAL, "'control' takes one allocator, not '%s'", value);
+		free(x->control);
+		x->control = xstrdup(value);
+	} else if (!strcmp(key, "baseline-repetitions")) {
+		if (parse_long(value, &v) || v < 1 || v > 100000)
+			return ngb_err_set(e, -EINVAL, "'baseline-repetitions' takes a whole number "
+					   "from 1 to 100000, not '%s'", value);
+		x->baseline_reps = v;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+static int on_entry(void *user, const struct ngb_ini_item *it, struct ngb_err *e)
 {
 	struct loader *L = user;
 	struct experiment *x = L->x;
 	struct job *j;
 	char *why;
+	int rc;
 
-	if (L->error)
-		return 0;
-	if (!strcmp(section, "global")) {
-		if (!strcmp(key, "description")) {
-			free(x->description);
-			x->description = xstrdup(value);
-			return 1;
-		}
-		if (!strcmp(key, "warmup")) {
-			long v;
-
-			if (parse_long(value, &v) || v < 0 || v > 1000) {
-				L->error = xasprintf("'warmup' takes a whole number from 0 to 1000, not '%s'",
-						     value);
-				return 0;
-			}
-			x->warmup = v;
-			x->have_warmup = 1;
-			return 1;
-		}
-		if (!strcmp(key, "timeout")) {
-			double v;
-
-			if (parse_double(value, &v) || v < 0) {
-				L->error = xasprintf("'timeout' takes seconds (0 for none), not '%s'", value);
-				return 0;
-			}
-			x->timeout_s = v;
-			x->have_timeout = 1;
-			return 1;
-		}
-		if (!strcmp(key, "control")) {
-			if (!*value || strchr(value, ',')) {
-				L->error = xasprintf("'control' takes one allocator, not '%s'", value);
-				return 0;
-			}
-			free(x->control);
-			x->control = xstrdup(value);
-			return 1;
-		}
-		if (!strcmp(key, "baseline-repetitions")) {
-			long v;
-
-			if (parse_long(value, &v) || v < 1 || v > 100000) {
-				L->error = xasprintf("'baseline-repetitions' takes a whole number from 1 "
-						     "to 100000, not '%s'", value);
-				return 0;
-			}
-			x->baseline_reps = v;
-			return 1;
-		}
-		if (x->njobs) {
-			L->error = xstrdup("[global] must come before the jobs");
+	if (!it->key) {
+		/* a section header: [global] first, then one job per section */
+		if (!strcmp(it->section, "global")) {
+			if (x->njobs)
+				return ngb_err_set(e, -EINVAL, "[global] must come before the jobs");
 			return 0;
 		}
+		x->jobs = xrealloc(x->jobs, (x->njobs + 1) * sizeof(*x->jobs));
+		job_copy(&x->jobs[x->njobs++], &L->global, it->section);
+		return 0;
+	}
+	if (!*it->section)
+		return ngb_err_set(e, -EINVAL, "'%s' is outside any section: put it under [global] "
+				   "or a job", it->key);
+	if (!strcmp(it->section, "global")) {
+		rc = global_key(x, it->key, it->value, e);
+		if (rc <= 0)
+			return rc;
 		j = &L->global;
 	} else {
-		if (!*section) {
-			L->error = xasprintf("'%s' is outside any section: put it under [global] or a job",
-					     key);
-			return 0;
-		}
-		if (!x->njobs || strcmp(x->jobs[x->njobs - 1].name, section)) {
-			size_t i;
-
-			for (i = 0; i < x->njobs; i++)
-				if (!strcmp(x->jobs[i].name, section)) {
-					L->error = xasprintf("job [%s] appears twice", section);
-					return 0;
-				}
-			x->jobs = xrealloc(x->jobs, (x->njobs + 1) * sizeof(*x->jobs));
-			job_copy(&x->jobs[x->njobs++], &L->global, section);
-		}
 		j = &x->jobs[x->njobs - 1];
 	}
-	why = job_apply(j, key, value);
-	if (why) {
-		size_t i;
-		struct strbuf sb = STRBUF_INIT;
-
-		if (!strncmp(why, "unknown key", 11))
-			strbuf_addf(&sb, "[%s] %s", section, why);
-		else
-			strbuf_addf(&sb, "[%s] %s: %s", section, key, why);
-		if (!strncmp(why, "unknown key", 11)) {
-			strbuf_adds(&sb, "; valid keys:");
-			for (i = 0; i < NJOB_KEYS; i++)
-				strbuf_addf(&sb, " %s", job_keys[i]);
-			if (!strcmp(section, "global"))
-				strbuf_adds(&sb, " description warmup timeout control "
-					    "baseline-repetitions");
-		}
-		L->error = strbuf_detach(&sb);
-		free(why);
-		return 0;
-	}
-	return 1;
+	why = job_apply(j, it->key, it->value);
+	if (why)
+		return job_error(e, it->section, it->key, why);
+	return 0;
 }
 
 const char *experiments_dir(void)
@@ -306,19 +304,58 @@ void experiments_list(struct strvec *names)
 	free(ents);
 }
 
+/* Reads a whole regular file into *text; -1 with *why otherwise. */
+static int read_text_file(const char *path, struct strbuf *text, char **why)
+{
+	struct stat st;
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = xstrdup(strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st)) {
+		*why = xstrdup(strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = xstrdup(S_ISDIR(st.st_mode) ? "it is a folder, not a file"
+						   : "it is not a regular file");
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*why = xstrdup(strerror(errno));
+			close(fd);
+			return -1;
+		}
+		strbuf_add(text, buf, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+static const char *const repeatable_keys[] = { "set", NULL };
+
 int experiment_load(const char *spec, struct experiment *x)
 {
+	static const struct ngb_ini_syntax syntax = { ";#", 0, repeatable_keys };
 	struct loader L;
 	struct strbuf text = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f;
+	struct ngb_err e = { 0 };
+	char *why = NULL;
+	size_t len;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
 	x->path = find_experiment(spec);
-	f = fopen(x->path, "r");
-	if (!f) {
+	if (access(x->path, F_OK)) {
 		struct strvec names = STRVEC_INIT;
 		const char *guess;
 		size_t i;
@@ -335,33 +372,30 @@ int experiment_load(const char *spec, struct experiment *x)
 		strvec_clear(&names);
 		return 2;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&text, buf, n);
-	fclose(f);
+	if (read_text_file(x->path, &text, &why)) {
+		error("cannot read experiment '%s': %s", x->path, why);
+		free(why);
+		strbuf_release(&text);
+		return 2;
+	}
+	len = text.len;
 	x->text = strbuf_detach(&text);
 	{
 		const char *base = strrchr(x->path, '/');
-		size_t len;
+		size_t n;
 
 		base = base ? base + 1 : x->path;
-		len = strlen(base);
-		x->name = len > 4 && !strcmp(base + len - 4, ".ini") ? strndup(base, len - 4)
-								     : xstrdup(base);
+		n = strlen(base);
+		x->name = n > 4 && !strcmp(base + n - 4, ".ini") ? strndup(base, n - 4)
+								 : xstrdup(base);
 	}
 
 	memset(&L, 0, sizeof(L));
 	L.x = x;
 	job_init(&L.global, "global");
-	rc = ini_parse_string(x->text, on_entry, &L);
-	if (rc != 0 || L.error) {
-		if (L.error)
-			error("experiment '%s', line %d: %s", x->path, rc > 0 ? rc : 0, L.error);
-		else if (rc > 0)
-			error("experiment '%s', line %d: not INI (expected [section] or key = value)",
-			      x->path, rc);
-		else
-			error("cannot parse experiment '%s'", x->path);
-		free(L.error);
+	rc = ngb_ini_parse(x->text, len, &syntax, on_entry, &L, &e);
+	if (rc) {
+		error("experiment '%s', %s", x->path, e.msg);
 		job_release(&L.global);
 		return 2;
 	}

@@ -77,6 +77,12 @@ int parse_size(const char *s, uint64_t *out);
 /* A CPU list "0,2-3" into a bit mask of at most 1024 CPUs; -1 on bad input. */
 int parse_cpu_list(const char *s, unsigned char mask[128]);
 
+/* Splits a command line into words as a POSIX shell would, without its
+ * expansions: blanks separate words; '...' is literal; "..." keeps blanks and
+ * takes \" and \\ as escapes; a \ outside quotes escapes the next character.
+ * Returns -1 with *why (to free) on an unterminated quote. */
+int split_words(const char *s, struct strvec *out, char **why);
+
 /* A copy of s with each byte that is not valid UTF-8 replaced by U+FFFD,
  * for JSON output (the database keeps the original bytes). */
 char *utf8_sanitize(const char *s);

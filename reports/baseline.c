@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ngbench/ini.h"
 
 const char *ngb_sim_metric_name(enum ngb_sim_metric m)
 {
@@ -864,108 +865,85 @@ static int check_cell(const struct ngb_baseline_cell *c)
 	return 0;
 }
 
+struct baseline_reader {
+	struct ngb_baseline *b;
+	struct ngb_baseline_cell *cur;
+	int format;
+};
+
+static int on_baseline_item(void *user, const struct ngb_ini_item *it, struct ngb_err *e)
+{
+	struct baseline_reader *R = user;
+	struct ngb_baseline *b = R->b;
+	int rc;
+
+	if (!it->key) {
+		struct ngb_baseline_cell *nc;
+
+		if (strcmp(it->section, "cell"))
+			return ngb_err_set(e, -EINVAL, "expected 'key = value' or '[cell]'");
+		if (R->cur && check_cell(R->cur))
+			return ngb_err_set(e, -EINVAL, "the cell before lacks a workload, parameters, "
+					   "allocator, counters, metric or a simulated count");
+		nc = realloc(b->cells, (b->ncells + 1) * sizeof(*nc));
+		if (!nc)
+			return ngb_err_set(e, -ENOMEM, "out of memory");
+		b->cells = nc;
+		R->cur = &b->cells[b->ncells++];
+		memset(R->cur, 0, sizeof(*R->cur));
+		return 0;
+	}
+	rc = R->cur ? cell_key(R->cur, it->key, it->value)
+		    : head_key(b, it->key, it->value, &R->format);
+	if (rc < 0)
+		return ngb_err_set(e, -EINVAL, "bad value of '%s'", it->key);
+	/* an unknown key is an error: a typo must not silently weaken the gate */
+	if (rc > 0)
+		return ngb_err_set(e, -EINVAL, "unknown key '%s'", it->key);
+	if (!R->cur && R->format > NGB_BASELINE_FORMAT_VERSION)
+		return ngb_err_set(e, -EINVAL, "a baseline of format %d; this ngbench reads format "
+				   "%d: update ngbench", R->format, NGB_BASELINE_FORMAT_VERSION);
+	return 0;
+}
+
 int ngb_baseline_parse(const char *text, const char *name, struct ngb_baseline **out,
 		       struct ngb_err *e)
 {
-	struct ngb_baseline *b = calloc(1, sizeof(*b));
-	struct ngb_baseline_cell *cur = NULL;
-	const char *p = text;
-	int format = 0, line = 0, rc = 0;
+	return ngb_baseline_parse_len(text, strlen(text), name, out, e);
+}
+
+int ngb_baseline_parse_len(const char *text, size_t len, const char *name,
+			   struct ngb_baseline **out, struct ngb_err *e)
+{
+	/* the shared INI reader: [cell] repeats, keys do not */
+	static const struct ngb_ini_syntax syntax = { "#", 1, NULL };
+	struct baseline_reader R = { 0 };
 	size_t i;
+	int rc;
 
 	*out = NULL;
-	if (!b)
+	R.b = calloc(1, sizeof(*R.b));
+	if (!R.b)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *eq;
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *l = strndup(p, len), *k, *v, *end;
+	rc = ngb_ini_parse(text, len, &syntax, on_baseline_item, &R, e);
+	if (rc && e) {
+		char msg[sizeof(e->msg)];
 
-		line++;
-		p += len + (nl != NULL);
-		if (!l) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			break;
-		}
-		/* trim */
-		for (k = l; *k == ' ' || *k == '\t'; k++)
-			;
-		for (end = k + strlen(k); end > k && (end[-1] == ' ' || end[-1] == '\t' ||
-						      end[-1] == '\r'); end--)
-			;
-		*end = '\0';
-		if (!*k || *k == '#') {
-			free(l);
-			continue;
-		}
-		if (!strcmp(k, "[cell]")) {
-			struct ngb_baseline_cell *nc;
-
-			if (cur && check_cell(cur)) {
-				rc = ngb_err_set(e, -EINVAL, "'%s' line %d: the cell before lacks a "
-						 "workload, parameters, allocator, counters, metric or a "
-						 "simulated count", name, line);
-				free(l);
-				break;
-			}
-			nc = realloc(b->cells, (b->ncells + 1) * sizeof(*nc));
-			if (!nc) {
-				free(l);
-				rc = ngb_err_set(e, -ENOMEM, "out of memory");
-				break;
-			}
-			b->cells = nc;
-			cur = &b->cells[b->ncells++];
-			memset(cur, 0, sizeof(*cur));
-			free(l);
-			continue;
-		}
-		eq = strchr(k, '=');
-		if (!eq || *k == '[') {
-			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: expected 'key = value' or '[cell]'",
-					 name, line);
-			free(l);
-			break;
-		}
-		v = (char *)eq + 1;
-		for (end = (char *)eq; end > k && end[-1] == ' '; end--)
-			;
-		*end = '\0';
-		while (*v == ' ')
-			v++;
-		rc = cur ? cell_key(cur, k, v) : head_key(b, k, v, &format);
-		if (rc < 0) {
-			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: bad value of '%s'", name, line, k);
-			free(l);
-			break;
-		}
-		/* an unknown key is an error: a typo must not silently weaken the gate */
-		if (rc > 0) {
-			rc = ngb_err_set(e, -EINVAL, "'%s' line %d: unknown key '%s'", name, line, k);
-			free(l);
-			break;
-		}
-		if (!cur && format > NGB_BASELINE_FORMAT_VERSION) {
-			rc = ngb_err_set(e, -EINVAL, "'%s' is a baseline of format %d; this ngbench "
-					 "reads format %d: update ngbench", name, format,
-					 NGB_BASELINE_FORMAT_VERSION);
-			free(l);
-			break;
-		}
-		free(l);
+		memcpy(msg, e->msg, sizeof(msg));
+		ngb_err_set(e, rc, "'%s' %s", name, msg);
 	}
-	if (!rc && format < 1)
+	if (!rc && R.format < 1)
 		rc = ngb_err_set(e, -EINVAL, "'%s' is not an ngbench baseline (no 'format = %d')",
 				 name, NGB_BASELINE_FORMAT_VERSION);
-	if (!rc && cur && check_cell(cur))
+	if (!rc && R.cur && check_cell(R.cur))
 		rc = ngb_err_set(e, -EINVAL, "'%s': the last cell lacks a workload, parameters, "
 				 "allocator, counters, metric or a simulated count", name);
 	if (rc) {
-		ngb_baseline_free(b);
+		ngb_baseline_free(R.b);
 		return rc;
 	}
-	for (i = 0; i < b->ncells; i++) {
-		struct ngb_baseline_cell *c = &b->cells[i];
+	for (i = 0; i < R.b->ncells; i++) {
+		struct ngb_baseline_cell *c = &R.b->cells[i];
 
 		c->have_sim = c->have_sim != 0;
 		if (!c->unit)
@@ -973,7 +951,7 @@ int ngb_baseline_parse(const char *text, const char *name, struct ngb_baseline *
 		if (!c->allocator_version)
 			c->allocator_version = rep_strdup("");
 	}
-	*out = b;
+	*out = R.b;
 	return 0;
 }
 
@@ -988,22 +966,15 @@ int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_er
 	*out = NULL;
 	if (!f)
 		return ngb_err_set(e, -errno, "cannot open baseline '%s': %s", path, strerror(errno));
-	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-		buf[n] = '\0';
-		if (memchr(buf, '\0', n)) {
-			fclose(f);
-			sbuf_release(&sb);
-			return ngb_err_set(e, -EINVAL, "'%s' is not a text file", path);
-		}
-		sbuf_adds(&sb, buf);
-	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sbuf_add(&sb, buf, n);
 	if (ferror(f) || sb.oom) {
 		fclose(f);
 		sbuf_release(&sb);
 		return ngb_err_set(e, -EIO, "cannot read baseline '%s'", path);
 	}
 	fclose(f);
-	rc = ngb_baseline_parse(sbuf_str(&sb), path, out, e);
+	rc = ngb_baseline_parse_len(sb.len ? sb.buf : "", sb.len, path, out, e);
 	sbuf_release(&sb);
 	return rc;
 }

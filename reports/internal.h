@@ -31,6 +31,8 @@ struct sbuf {
 };
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_adds(struct sbuf *sb, const char *s);
+/* Appends n bytes, NUL bytes included (the buffer stays NUL-terminated). */
+void sbuf_add(struct sbuf *sb, const void *data, size_t n);
 const char *sbuf_str(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
 

@@ -301,6 +301,9 @@ int ngb_baseline_write(const struct ngb_baseline *b, FILE *out, struct ngb_err *
 int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_err *e);
 int ngb_baseline_parse(const char *text, const char *name, struct ngb_baseline **out,
 		       struct ngb_err *e);
+/* The same over len bytes: a NUL byte among them is an error. */
+int ngb_baseline_parse_len(const char *text, size_t len, const char *name,
+			   struct ngb_baseline **out, struct ngb_err *e);
 void ngb_baseline_free(struct ngb_baseline *b);
 
 /*
