@@ -345,13 +345,10 @@ static const char *const repeatable_keys[] = { "set", NULL };
 
 int experiment_load(const char *spec, struct experiment *x)
 {
-	static const struct ngb_ini_syntax syntax = { ";#", 0, repeatable_keys };
-	struct loader L;
 	struct strbuf text = STRBUF_INIT;
 	struct ngb_err e = { 0 };
 	char *why = NULL;
 	size_t len;
-	int rc;
 
 	memset(x, 0, sizeof(*x));
 	x->path = find_experiment(spec);
@@ -390,23 +387,31 @@ int experiment_load(const char *spec, struct experiment *x)
 								 : xstrdup(base);
 	}
 
+	if (experiment_parse(x, len, &e)) {
+		error("experiment '%s', %s", x->path, e.msg);
+		return 2;
+	}
+	return 0;
+}
+
+int experiment_parse(struct experiment *x, size_t len, struct ngb_err *e)
+{
+	static const struct ngb_ini_syntax syntax = { ";#", 0, repeatable_keys };
+	struct loader L;
+	int rc;
+
 	memset(&L, 0, sizeof(L));
 	L.x = x;
 	job_init(&L.global, "global");
-	rc = ngb_ini_parse(x->text, len, &syntax, on_entry, &L, &e);
-	if (rc) {
-		error("experiment '%s', %s", x->path, e.msg);
-		job_release(&L.global);
-		return 2;
-	}
-	if (x->njobs == 0) {
+	rc = ngb_ini_parse(x->text, len, &syntax, on_entry, &L, e);
+	if (!rc && x->njobs == 0) {
 		/* a file with [global] only is one job */
 		x->jobs = xcalloc(1, sizeof(*x->jobs));
 		job_copy(&x->jobs[0], &L.global, x->name);
 		x->njobs = 1;
 	}
 	job_release(&L.global);
-	return 0;
+	return rc;
 }
 
 void experiment_release(struct experiment *x)

@@ -197,6 +197,10 @@ void job_release(struct job *j);
 int job_set_threads(struct job *j, const char *list, char **why);
 /* A name (looked up in the experiments folder) or a path; 0, or 2 after an error message. */
 int experiment_load(const char *spec, struct experiment *x);
+/* Parses x->text (len bytes; x->name names a [global]-only file's job):
+ * 0, or a negative errno with "line N: ..." in e.  experiment_release()
+ * frees x either way. */
+int experiment_parse(struct experiment *x, size_t len, struct ngb_err *e);
 void experiment_release(struct experiment *x);
 void experiments_list(struct strvec *names);
 const char *experiments_dir(void);

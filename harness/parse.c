@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ int parse_long(const char *s, long *out)
 	char *end;
 	long v;
 
-	if (!s || !*s || strchr(" \t\n", *s))
+	/* strtol and strtod skip any white space, \v \f \r included */
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -33,7 +35,8 @@ int parse_double(const char *s, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s || strchr(" \t\n", *s))
+	/* strtol and strtod skip any white space, \v \f \r included */
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

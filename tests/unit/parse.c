@@ -19,6 +19,10 @@ static void test_numbers(void)
 	ok(parse_long("42abc", &l) < 0, "trailing text is refused");
 	ok(parse_long("", &l) < 0, "an empty value is refused");
 	ok(parse_long(" 4", &l) < 0, "leading space is refused");
+	/* found by tests/fuzz/size.c */
+	ok(parse_long("\v2", &l) < 0 && parse_long("\f2", &l) < 0 && parse_long("\r2", &l) < 0,
+	   "leading vertical tab, form feed or CR is refused");
+	ok(parse_double("\v2.5", &d) < 0, "by the real numbers too");
 	ok(parse_long("99999999999999999999", &l) < 0, "overflow is refused");
 	ok(parse_double("0.25", &d) == 0 && d == 0.25, "a real number parses");
 	ok(parse_double("nan", &d) < 0, "NaN is refused");
@@ -99,7 +103,7 @@ static void test_strings(void)
 
 int main(void)
 {
-	tap_plan(33);
+	tap_plan(35);
 	test_numbers();
 	test_cpus();
 	test_closest();
