@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 #include "ngbench/store.h"
 
 static const char list_usage[] =
@@ -32,31 +33,18 @@ static const char list_usage[] =
 	"Plugins are searched in $NGBENCH_PLUGIN_PATH (a colon-separated list of folders),\n"
 	"then in ngbench's own allocator folder.\n";
 
-static int print_json(json_t *j)
+/* Prints j; bad says a value could not be built, which is an error rather
+ * than an entry left out. */
+static int print_json(json_t *j, int bad)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = j && !bad ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(j);
 	if (!s)
-		return error("cannot format JSON");
+		return error("cannot format JSON: out of memory");
 	puts(s);
 	free(s);
 	return 0;
-}
-
-/* A JSON string of any bytes (invalid UTF-8 shown as U+FFFD). */
-static json_t *json_text(const char *s)
-{
-	char *clean = utf8_sanitize(s);
-	json_t *j = json_string(clean);
-
-	free(clean);
-	return j;
-}
-
-static json_t *json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 static int list_allocators(int json)
@@ -70,21 +58,25 @@ static int list_allocators(int json)
 	for (i = 0; i < list.load_errors.n; i++)
 		warning("%s", list.load_errors.v[i]);
 	if (json) {
+		int bad = 0;
+
 		arr = json_array();
 		for (i = 0; i < list.n; i++) {
 			struct allocator *a = list.v[i];
 
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
-				"name", a->name, "summary", a->summary, "available", a->available,
-				"version", json_str_or_null(a->version),
-				"library", json_str_or_null(a->library),
-				"served_by", json_str_or_null(a->served_by),
-				"plugin", json_str_or_null(a->plugin_path),
-				"reason", json_str_or_null(a->available ? NULL : a->reason),
-				"fix", json_str_or_null(a->available ? NULL : a->fix)));
+			bad |= json_array_append_new(arr, json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+				"name", ngb_json_text(a->name), "summary", ngb_json_text(a->summary),
+				"available", a->available,
+				"version", ngb_json_text_or_null(a->version),
+				"library", ngb_json_text_or_null(a->library),
+				"served_by", ngb_json_text_or_null(a->served_by),
+				"plugin", ngb_json_text_or_null(a->plugin_path),
+				"reason", ngb_json_text_or_null(a->available ? NULL : a->reason),
+				"fix", ngb_json_text_or_null(a->available ? NULL : a->fix)));
 		}
 		allocator_list_release(&list);
-		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "allocators", arr)) ? 1 : 0;
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "allocators", arr),
+				  bad) ? 1 : 0;
 	}
 	if (!list.n) {
 		allocator_list_release(&list);
@@ -161,6 +153,8 @@ static int list_workloads(int json)
 	char metric[128];
 
 	if (json) {
+		int bad = 0;
+
 		arr = json_array();
 		for (wl = ngb_workloads; wl->name; wl++) {
 			const struct ngb_workload_param *p;
@@ -168,22 +162,23 @@ static int list_workloads(int json)
 			int i, avail = workload_available(wl, NULL);
 
 			for (p = wl->params; p->name; p++)
-				json_array_append_new(params, json_pack("{s:s, s:s, s:o, s:s}",
+				bad |= json_array_append_new(params, json_pack("{s:s, s:s, s:o, s:s}",
 					"name", p->name, "default", p->def,
-					"choices", json_str_or_null(p->choices), "help", p->help));
+					"choices", ngb_json_text_or_null(p->choices), "help", p->help));
 			for (i = 0; i < NGB_PRESET_COUNT; i++)
-				json_object_set_new(presets, ngb_preset_name(i),
+				bad |= json_object_set_new(presets, ngb_preset_name(i),
 						    json_string(wl->presets[i] ? wl->presets[i] : ""));
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:o}",
+			bad |= json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:o}",
 				"name", wl->name, "summary", wl->summary, "available", avail,
-				"threads_param", json_str_or_null(wl->threads_param),
+				"threads_param", ngb_json_text_or_null(wl->threads_param),
 				"metric", wl->metric, "unit", wl->unit,
 				"better", wl->higher_is_better ? "higher" : "lower",
 				"params", params, "presets", presets,
-				"fix", json_str_or_null(avail ? NULL : (wl->unavailable_fix ? wl->unavailable_fix
+				"fix", ngb_json_text_or_null(avail ? NULL : (wl->unavailable_fix ? wl->unavailable_fix
 						: "rebuild ngbench (make)"))));
 		}
-		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "workloads", arr)) ? 1 : 0;
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "workloads", arr),
+				  bad) ? 1 : 0;
 	}
 	for (wl = ngb_workloads; wl->name; wl++) {
 		if (strlen(wl->name) > w)
@@ -215,7 +210,7 @@ static int list_experiments(int json)
 	struct strvec names = STRVEC_INIT;
 	json_t *arr = json_array();
 	size_t i;
-	int rc = 0;
+	int rc = 0, unencoded = 0;
 
 	experiments_list(&names);
 	if (!json)
@@ -227,9 +222,10 @@ static int list_experiments(int json)
 		/* a broken file is listed with its error rather than hidden */
 		bad = experiment_load(names.v[i], &x) != 0;
 		if (json)
-			json_array_append_new(arr, json_pack("{s:s, s:s?, s:s, s:b}", "name", names.v[i],
-				"description", bad ? NULL : x.description, "path", x.path ? x.path : "",
-				"valid", !bad));
+			unencoded |= json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:b}",
+				"name", ngb_json_text(names.v[i]),
+				"description", ngb_json_text_or_null(bad ? NULL : x.description),
+				"path", ngb_json_text(x.path ? x.path : ""), "valid", !bad));
 		else
 			printf("%-16s  %s\n", names.v[i],
 			       bad ? "(invalid: see the error above)"
@@ -239,8 +235,9 @@ static int list_experiments(int json)
 	}
 	strvec_clear(&names);
 	if (json)
-		return print_json(json_pack("{s:i, s:s, s:o}", "format_version", 1, "folder",
-					    experiments_dir(), "experiments", arr)) || rc ? 1 : 0;
+		return print_json(json_pack("{s:i, s:o, s:o}", "format_version", 1, "folder",
+					    ngb_json_text(experiments_dir()), "experiments", arr),
+				  unencoded) || rc ? 1 : 0;
 	json_decref(arr);
 	return rc;
 }
@@ -252,6 +249,7 @@ static int list_sessions(const char *db_opt, int json)
 	struct ngb_err e;
 	sqlite3_stmt *s;
 	json_t *arr = json ? json_array() : NULL;
+	int bad = 0;
 
 	if (ngb_store_open(&st, path, NGB_STORE_READONLY, &e)) {
 		json_decref(arr);
@@ -261,7 +259,7 @@ static int list_sessions(const char *db_opt, int json)
 			       "SELECT s.id, s.started_at, s.status, s.label, s.command_line,"
 			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup),"
 			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup"
-			       "  AND t.status NOT IN ('ok', 'skipped'))"
+			       "  AND t.status NOT IN ('ok', 'skipped', 'interrupted'))"
 			       " FROM sessions s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK) {
 		error("cannot read sessions from '%s': %s", path, sqlite3_errmsg(ngb_store_db(st)));
 		ngb_store_close(st);
@@ -276,24 +274,28 @@ static int list_sessions(const char *db_opt, int json)
 		const char *cmd = (const char *)sqlite3_column_text(s, 4);
 
 		if (json) {
-			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:i, s:i}",
+			bad |= json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i}",
 				"id", (json_int_t)sqlite3_column_int64(s, 0),
-				"started_at", (const char *)sqlite3_column_text(s, 1),
-				"status", (const char *)sqlite3_column_text(s, 2),
-				"label", label ? json_text(label) : json_null(),
-				"command_line", json_text(cmd ? cmd : ""),
+				"started_at", ngb_json_text((const char *)sqlite3_column_text(s, 1)),
+				"status", ngb_json_text((const char *)sqlite3_column_text(s, 2)),
+				"label", label ? ngb_json_text(label) : json_null(),
+				"command_line", ngb_json_text(cmd ? cmd : ""),
 				"trials", sqlite3_column_int(s, 5), "failed", sqlite3_column_int(s, 6)));
 		} else {
-			printf("%5lld  %-24s  %-11s  %6d  %6d  %s\n",
+			/* the label and command are the user's: escaped for the terminal */
+			printf("%5lld  %-24s  %-11s  %6d  %6d  ",
 			       (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
 			       sqlite3_column_text(s, 2), sqlite3_column_int(s, 5),
-			       sqlite3_column_int(s, 6), label ? label : (cmd ? cmd : ""));
+			       sqlite3_column_int(s, 6));
+			ngb_put_text(stdout, label ? label : (cmd ? cmd : ""));
+			putchar('\n');
 		}
 	}
 	sqlite3_finalize(s);
 	ngb_store_close(st);
 	if (json)
-		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "sessions", arr)) ? 1 : 0;
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "sessions", arr),
+				  bad) ? 1 : 0;
 	return 0;
 }
 

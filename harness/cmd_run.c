@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 #include "ngbench/store.h"
 
 static const char run_usage[] =
@@ -214,11 +215,13 @@ static int resolve_allocators(struct job *o, struct allocator_list *plugins,
 		}
 		if (strchr(name, '/')) {
 			struct allocator *a;
+			char *why = NULL;
 
-			if (access(name, R_OK) != 0) {
+			if (library_path_check(name, o->allocators.n > 1, &why)) {
+				usage_error("run", "%s", why);
+				free(why);
 				free(sel);
-				return usage_error("run", "cannot read malloc library '%s': %s", name,
-						   strerror(errno));
+				return 2;
 			}
 			a = allocator_from_library(name);
 			allocator_probe(a);
@@ -473,9 +476,12 @@ static int build_workload_cells(struct job *o, const struct ngb_workload *wl,
 		}
 		pj = json_object();
 		for (i = 0; i < np; i++)
-			json_object_set_new(pj, wl->params[i].name, json_string(values[i]));
+			if (json_object_set_new(pj, wl->params[i].name, ngb_json_text(values[i])))
+				die("out of memory");
 		pjs = json_dumps(pj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_SORT_KEYS);
 		json_decref(pj);
+		if (!pjs)
+			die("out of memory");
 		strbuf_adds(&title, wl->name);
 		if (ti >= 0)
 			strbuf_addf(&title, " threads=%s", values[ti]);
@@ -571,6 +577,7 @@ static char *config_json(const struct run_opts *o, const struct experiment *x,
 	json_t *j, *jobs = json_array();
 	char *s;
 	size_t i, k;
+	int bad = 0;   /* a value jansson could not take: an error, never a key left out */
 
 	for (i = 0; i < x->njobs; i++) {
 		const struct job *jb = &x->jobs[i];
@@ -586,41 +593,41 @@ static char *config_json(const struct run_opts *o, const struct experiment *x,
 			for (m = 0; m < k && !dup; m++)
 				dup = cells[m].job == jb && cells[m].alloc == cells[k].alloc;
 			if (!dup)
-				json_array_append_new(a, json_pack("{s:s, s:s?, s:s?}",
-					"name", cells[k].alloc->name, "version", cells[k].alloc->version,
-					"library", cells[k].alloc->library));
+				bad |= json_array_append_new(a, json_pack("{s:o, s:o, s:o}",
+					"name", ngb_json_text(cells[k].alloc->name),
+					"version", ngb_json_text_or_null(cells[k].alloc->version),
+					"library", ngb_json_text_or_null(cells[k].alloc->library)));
 			for (m = 0, dup = 0; m < k && !dup; m++)
 				dup = cells[m].job == jb && cells[m].wl == cells[k].wl;
 			if (!dup)
-				json_array_append_new(w, json_string(cells[k].wl ? cells[k].wl->name : "command"));
+				bad |= json_array_append_new(w, json_string(cells[k].wl ? cells[k].wl->name
+										     : "command"));
 		}
 		if (jb->counters == NGB_COUNTERS_SIM)
 			ngb_cache_geometry_format(&jb->geometry, geo, sizeof(geo));
-		jj = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:s?, s:s?}", "name", jb->name,
+		jj = json_pack("{s:o, s:i, s:s, s:o, s:o, s:s, s:o, s:s?}", "name", ngb_json_text(jb->name),
 			       "repetitions", (int)jb->repetitions, "preset", ngb_preset_name(jb->preset),
 			       "allocators", a, "workloads", w,
 			       "counters", ngb_counters_mode_name(jb->counters),
-			       "events", jb->counters == NGB_COUNTERS_HW
-					 ? (jb->events ? jb->events : ngb_perfmon_default_events) : NULL,
+			       "events", ngb_json_text_or_null(jb->counters == NGB_COUNTERS_HW
+					 ? (jb->events ? jb->events : ngb_perfmon_default_events) : NULL),
 			       "cache_geometry", geo[0] ? geo : NULL);
-		json_array_append_new(jobs, jj);
+		bad |= json_array_append_new(jobs, jj);
 	}
 	j = json_pack("{s:i, s:f, s:b, s:o}", "warmup", (int)o->warmup, "timeout_s", o->timeout_s,
 		      "pinned", o->have_cpus, "jobs", jobs);
 	if (o->profile)
-		json_object_set_new(j, "profile_trials", json_integer(o->profile));
+		bad |= json_object_set_new(j, "profile_trials", json_integer(o->profile));
 	if (o->experiment) {
-		json_object_set_new(j, "experiment", json_string(x->name));
-		json_object_set_new(j, "experiment_file", json_string(x->path));
-		if (x->text) {
-			char *clean = utf8_sanitize(x->text);
-
-			json_object_set_new(j, "experiment_text", json_string(clean));
-			free(clean);
-		}
+		bad |= json_object_set_new(j, "experiment", ngb_json_text(x->name));
+		bad |= json_object_set_new(j, "experiment_file", ngb_json_text(x->path));
+		if (x->text)
+			bad |= json_object_set_new(j, "experiment_text", ngb_json_text(x->text));
 	}
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = j && !bad ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
+	if (!s)
+		die("cannot encode the session's configuration as JSON: out of memory");
 	return s;
 }
 
@@ -921,12 +928,20 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 				return 2;
 			o->have_timeout = 1;
 			break;
-		case 'C':
+		case 'C': {
+			char *why = NULL;
+
 			if (parse_cpu_list(optarg, o->cpus))
 				return usage_error("run", "option '--cpus' takes a CPU list such as 0 or "
 						   "0,2-3, not '%s'", optarg);
+			if (cpu_list_usable(o->cpus, &why)) {
+				usage_error("run", "option '--cpus=%s': %s", optarg, why);
+				free(why);
+				return 2;
+			}
 			o->have_cpus = 1;
 			break;
+		}
 		case 'S': {
 			long v;
 
@@ -1241,7 +1256,7 @@ int cmd_run(int argc, const char **argv)
 
 	/* Everything checked: now the database. */
 	dbpath = ngb_db_path(o.db);
-	if (make_parent_dir(dbpath)) {
+	if (make_parent_dir(dbpath) || preflight_db(dbpath) || preflight_tmpdir()) {
 		rc = 1;
 		goto out;
 	}

@@ -84,18 +84,27 @@ void job_release(struct job *j)
 int job_set_threads(struct job *j, const char *list, char **why)
 {
 	struct strvec sv = STRVEC_INIT;
+	char num[24];
 	size_t i;
 	long v;
 
-	strvec_split(&sv, list, ',');
 	strvec_clear(&j->threads);
-	if (!sv.n) {
-		*why = xstrdup("needs a list such as 1,2,4");
+	if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,")) {
+		*why = xasprintf("needs a list such as 1,2,4 without empty items, not '%s'", list);
 		return -1;
 	}
+	strvec_split(&sv, list, ',');
 	for (i = 0; i < sv.n; i++) {
 		if (parse_long(sv.v[i], &v) || v < 1 || v > 4096) {
 			*why = xasprintf("takes thread counts from 1 to 4096, not '%s'", sv.v[i]);
+			strvec_clear(&sv);
+			return -1;
+		}
+		/* "1,1" would run one cell twice and report it as two */
+		snprintf(num, sizeof(num), "%ld", v);
+		if (strvec_find(&j->threads, num) >= 0) {
+			*why = xasprintf("lists %ld twice in '%s': give each thread count once", v,
+					 list);
 			strvec_clear(&sv);
 			return -1;
 		}

@@ -76,6 +76,8 @@ int parse_double(const char *s, double *out);
 int parse_size(const char *s, uint64_t *out);
 /* A CPU list "0,2-3" into a bit mask of at most 1024 CPUs; -1 on bad input. */
 int parse_cpu_list(const char *s, unsigned char mask[128]);
+/* Are all CPUs of mask ones this process may run on?  -1 with *why if not. */
+int cpu_list_usable(const unsigned char mask[128], char **why);
 
 /* Splits a command line into words as a POSIX shell would, without its
  * expansions: blanks separate words; '...' is literal; "..." keeps blanks and
@@ -83,8 +85,9 @@ int parse_cpu_list(const char *s, unsigned char mask[128]);
  * Returns -1 with *why (to free) on an unterminated quote. */
 int split_words(const char *s, struct strvec *out, char **why);
 
-/* A copy of s with each byte that is not valid UTF-8 replaced by U+FFFD,
- * for JSON output (the database keeps the original bytes). */
+/* A copy of s with each byte that is not valid UTF-8 (strict: no overlong
+ * forms, surrogates or code points beyond U+10FFFF, ngbench/utf8.h)
+ * replaced by U+FFFD, for JSON output (the database keeps the original bytes). */
 char *utf8_sanitize(const char *s);
 
 /* The closest of names to s by edit distance, or NULL if none is close. */
@@ -106,6 +109,12 @@ const struct ngb_paths *ngb_paths(void);
 const char *ngb_db_path(const char *opt);
 /* Creates the parent folder of a file path if missing. */
 int make_parent_dir(const char *path);
+
+/* ---- what a run needs around it (preflight.c) --------------------------- */
+
+/* 0, or an error printed naming the cause and the fix, and -1. */
+int preflight_tmpdir(void);
+int preflight_db(const char *path);
 
 /* ---- allocator plugins (plugins.c) -------------------------------------- */
 
@@ -143,6 +152,10 @@ struct allocator *allocator_find(struct allocator_list *list, const char *name);
  * is malformed.
  */
 struct allocator *allocator_variant(struct allocator_list *list, const char *spec, char **why);
+/* Can the library at path be preloaded: a readable ELF file whose path
+ * holds no LD_PRELOAD separator?  -1 with *why (saying what to do) if not;
+ * in_list: it came from a comma-separated list (a comma may have cut it). */
+int library_path_check(const char *path, int in_list, char **why);
 /* An allocator for any malloc library given by path. */
 struct allocator *allocator_from_library(const char *path);
 /* Runs ngbench-probe with the allocator preloaded; fills version/availability. */

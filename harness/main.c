@@ -130,6 +130,43 @@ int cmd_help(int argc, const char **argv)
 int ngb_argc;
 const char **ngb_argv;
 
+/*
+ * An option that names a file or folder, given empty ("--db=", or "--db"
+ * followed by ""), is a usage error for every command: it is what a script
+ * with an unset variable writes, and falling back to a default would put
+ * results somewhere the user did not mean.
+ */
+static int check_empty_paths(const char *cmd, int argc, const char **argv)
+{
+	static const char *const longs[] = {
+		"db", "output", "output-dir", "plot-dir", "summary", "junit", "baseline-file",
+		"experiment", "allocator",
+	};
+	static const char shorts[] = "oxa";
+	int i;
+	size_t k;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i];
+		int next_empty = i + 1 < argc && !argv[i + 1][0];
+
+		if (a[0] != '-')
+			continue;
+		for (k = 0; k < sizeof(longs) / sizeof(longs[0]); k++) {
+			size_t n = strlen(longs[k]);
+
+			if (a[1] == '-' && !strncmp(a + 2, longs[k], n) &&
+			    ((a[2 + n] == '=' && !a[3 + n]) || (!a[2 + n] && next_empty)))
+				return usage_error(cmd, "option '--%s' is empty: give a path (is a "
+						   "variable unset?)", longs[k]);
+		}
+		if (a[1] && a[1] != '-' && !a[2] && strchr(shorts, a[1]) && next_empty)
+			return usage_error(cmd, "option '-%c' is empty: give a path or name (is a "
+					   "variable unset?)", a[1]);
+	}
+	return 0;
+}
+
 int main(int argc, const char **argv)
 {
 	const struct command *c;
@@ -153,5 +190,7 @@ int main(int argc, const char **argv)
 	c = find_command(argv[1]);
 	if (!c)
 		return unknown_command(argv[1]);
+	if (check_empty_paths(c->name, argc - 1, argv + 1))
+		return 2;
 	return c->fn(argc - 1, argv + 1);
 }

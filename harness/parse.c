@@ -9,10 +9,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 
 int parse_long(const char *s, long *out)
 {
@@ -126,13 +128,14 @@ int parse_cpu_list(const char *s, unsigned char mask[128])
 		char *end;
 		long a, b;
 
-		if (!strchr("0123456789", *p))
+		/* isdigit, not strchr: strchr("0..9", '\0') finds the terminator */
+		if (!isdigit((unsigned char)*p))
 			return -1;
 		a = strtol(p, &end, 10);
 		b = a;
 		if (*end == '-') {
 			p = end + 1;
-			if (!strchr("0123456789", *p))
+			if (!isdigit((unsigned char)*p))
 				return -1;
 			b = strtol(p, &end, 10);
 		}
@@ -141,57 +144,35 @@ int parse_cpu_list(const char *s, unsigned char mask[128])
 		for (; a <= b; a++)
 			mask[a / 8] |= (unsigned char)(1u << (a % 8));
 		any = 1;
-		if (*end == ',')
+		if (*end == ',') {
 			end++;
-		else if (*end)
+			if (!*end)
+				return -1;   /* "0," : an item is missing */
+		} else if (*end) {
 			return -1;
+		}
 		p = end;
 	}
 	return any ? 0 : -1;
 }
 
-int split_words(const char *s, struct strvec *out, char **why)
+int cpu_list_usable(const unsigned char mask[128], char **why)
 {
-	struct strbuf w = STRBUF_INIT;
-	int in_word = 0;
-	char quote = 0;
+	cpu_set_t set;
+	int cpu;
 
-	for (; *s; s++) {
-		if (quote == '\'') {
-			if (*s == '\'')
-				quote = 0;
-			else
-				strbuf_addch(&w, *s);
-		} else if (quote == '"') {
-			if (*s == '"')
-				quote = 0;
-			else if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-				strbuf_addch(&w, *++s);
-			else
-				strbuf_addch(&w, *s);
-		} else if (*s == ' ' || *s == '\t') {
-			if (in_word)
-				strvec_push(out, strbuf_str(&w));
-			strbuf_release(&w);
-			in_word = 0;
-		} else {
-			in_word = 1;
-			if (*s == '\'' || *s == '"')
-				quote = *s;
-			else if (*s == '\\' && s[1])
-				strbuf_addch(&w, *++s);
-			else
-				strbuf_addch(&w, *s);
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;   /* cannot tell: let the trial say */
+	for (cpu = 0; cpu < 1024; cpu++) {
+		if (!(mask[cpu / 8] & (1u << (cpu % 8))))
+			continue;
+		if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) {
+			*why = xasprintf("CPU %d is not one this process may run on (%d of them: "
+					 "see 'nproc' and 'taskset -p $$')", cpu, CPU_COUNT(&set));
+			return -1;
 		}
 	}
-	if (quote) {
-		strbuf_release(&w);
-		*why = xasprintf("has an unterminated %s quote", quote == '"' ? "double" : "single");
-		return -1;
-	}
-	if (in_word)
-		strvec_push(out, strbuf_str(&w));
-	strbuf_release(&w);
 	return 0;
 }
 
@@ -247,30 +228,9 @@ const char *closest_name(const char *s, const char *const *names, size_t n)
 
 char *utf8_sanitize(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	struct strbuf sb = STRBUF_INIT;
+	char *v = ngb_utf8_valid_copy(s);
 
-	while (*p) {
-		int n = 0, i;
-
-		if (*p < 0x80)
-			n = 1;
-		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			n = 2;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 3;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			n = 4;
-		for (i = 1; i < n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
-		if (n) {
-			strbuf_add(&sb, p, (size_t)n);
-			p += n;
-		} else {
-			strbuf_adds(&sb, "\xef\xbf\xbd");
-			p++;
-		}
-	}
-	return strbuf_detach(&sb);
+	if (!v)
+		die("out of memory");
+	return v;
 }

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,46 @@ struct allocator *allocator_find(struct allocator_list *list, const char *name)
 	return NULL;
 }
 
+int library_path_check(const char *path, int in_list, char **why)
+{
+	struct stat st;
+	unsigned char magic[4];
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st)) {
+		*why = xasprintf("cannot read malloc library '%s': %s%s", path, strerror(errno),
+				 in_list ? " (--allocator splits its list at commas, so a library "
+					   "path cannot hold one: link it from a path without)" : "");
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*why = xasprintf("'%s' is a folder: give the path of a malloc library (.so)", path);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = xasprintf("cannot read malloc library '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\177ELF", 4)) {
+		*why = xasprintf("'%s' is not a shared library (no ELF header): give the path of "
+				 "a malloc library (.so)", path);
+		return -1;
+	}
+	/* ld.so splits LD_PRELOAD at spaces and colons (elf/rtld.c) */
+	if (strpbrk(path, " :")) {
+		*why = xasprintf("'%s' holds a %s, which separates libraries in LD_PRELOAD, so "
+				 "it cannot be preloaded: link it from a path without "
+				 "(ln -s '%s' /tmp/lib.so)", path, strchr(path, ' ') ? "space" : "colon",
+				 path);
+		return -1;
+	}
+	return 0;
+}
+
 struct allocator *allocator_from_library(const char *path)
 {
 	struct allocator *a = xcalloc(1, sizeof(*a));
@@ -351,9 +392,20 @@ void allocator_probe(struct allocator *a)
 	a->probed = 1;
 	a->available = 1;
 	if (a->library && stat(a->library, &st) != 0) {
-		set_unavailable(a, xasprintf("'%s' not found", a->library),
-				a->plugin_path ? xstrdup("rebuild and reinstall ngbench (make install)")
-					       : xstrdup("give the path of an existing library"));
+		const char *own = paths->allocator_dir;
+		char *fix;
+
+		if (!a->plugin_path)
+			fix = xstrdup("give the path of an existing library");
+		else if (!strncmp(a->plugin_path, own, strlen(own)) && a->plugin_path[strlen(own)] == '/')
+			fix = xstrdup("rebuild and reinstall ngbench (make install)");
+		else if (a->package)
+			fix = xasprintf("install the package '%s', or correct the plugin '%s'",
+					a->package, a->plugin_path);
+		else
+			fix = xasprintf("install that library, or correct the plugin '%s' that names it",
+					a->plugin_path);
+		set_unavailable(a, xasprintf("'%s' not found", a->library), fix);
 		return;
 	}
 	if (access(paths->probe, X_OK) != 0) {

@@ -56,6 +56,16 @@ void runner_install_signal_handlers(void)
 	sa.sa_flags = 0; /* no SA_RESTART: the wait loop must see EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * A dropped SSH session (SIGHUP) and a reader that went away
+	 * ('ngbench run --show-output | head': SIGPIPE) end the run as Ctrl-C
+	 * does: the trial's group is killed, its temporary files removed, the
+	 * session marked interrupted.  Their default action would kill ngbench
+	 * on the spot and leave all three behind.  Writes to the closed pipe
+	 * then fail with EPIPE and are dropped.
+	 */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 const char *trial_status_name(enum trial_status s)
@@ -345,6 +355,7 @@ static void child_exec(char **argv, char **envp, const struct trial_spec *spec, 
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
 	sigaction(SIGPIPE, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

@@ -10,12 +10,26 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 
+/*
+ * Messages often echo what the user gave (a label, a path, a line of a
+ * file): control bytes in them are shown as \xNN so that an escape
+ * sequence, a CR or a BEL cannot act on the terminal.  A newline or tab
+ * the message itself holds stays.
+ */
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
 	fflush(stdout);
 	fprintf(stderr, "ngbench: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(cannot format the message)\n", stderr);
+		return;
+	}
+	ngb_put_text_lines(stderr, msg);
+	free(msg);
 	fputc('\n', stderr);
 }
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 
 struct names {
 	char **v;
@@ -75,7 +76,7 @@ static json_t *jcol(sqlite3_stmt *s, int i)
 	case SQLITE_NULL:
 		return json_null();
 	default: {
-		char *v = utf8_valid_copy((const char *)sqlite3_column_text(s, i));
+		char *v = ngb_utf8_valid_copy((const char *)sqlite3_column_text(s, i));
 		json_t *j = v ? json_string(v) : NULL;
 
 		free(v);

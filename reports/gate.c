@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 
 struct gate_cell {
 	const struct ngb_baseline_cell *base, *cur;   /* either may be NULL */
@@ -524,7 +525,7 @@ int ngb_gate_write(const struct ngb_gate *g, enum ngb_report_format f, FILE *out
 /* XML text: valid UTF-8, the five entities, control bytes as pictures (put_html) */
 static void put_xml(FILE *out, const char *s)
 {
-	char *v = utf8_valid_copy(s ? s : "");
+	char *v = ngb_utf8_valid_copy(s ? s : "");
 
 	put_html(out, v ? v : "");
 	free(v);

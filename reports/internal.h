@@ -48,8 +48,6 @@ void put_markdown(FILE *out, const char *s);
 void put_csv(FILE *out, const char *s);
 /* Terminal text: control bytes shown as \xNN, so a label cannot move the cursor. */
 void put_text(FILE *out, const char *s);
-/* A copy with invalid UTF-8 replaced by U+FFFD (for JSON). */
-char *utf8_valid_copy(const char *s);
 /* A copy fit for a gnuplot label or data string: [A-Za-z0-9 ._,:/+()=-] only. */
 char *plot_safe_copy(const char *s);
 /* The display width of s in a terminal (UTF-8 code points, \xNN for controls). */

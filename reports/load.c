@@ -178,6 +178,10 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 		const char *status = (const char *)sqlite3_column_text(s, 8);
 		int threads = sqlite3_column_int(s, 2), ok;
 
+		/* a trial cut short by Ctrl-C, SIGTERM or SIGHUP measured nothing and
+		 * failed in nothing: it is neither a trial of its cell nor a failure */
+		if (!strcmp(status, "interrupted"))
+			continue;
 		if (strcmp(status, "ok") && add_failure(r, s))
 			goto oom;
 		if (sqlite3_column_int(s, 16) || !sqlite3_column_int(s, 17))

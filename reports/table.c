@@ -958,11 +958,12 @@ static json_t *jprofile(const struct prof *p)
 {
 	json_t *o, *wl = json_array(), *al = json_array(), *rss = json_array(), *bins = json_array();
 	size_t i, j;
+	int bad = 0;   /* a value that could not be built fails the whole profile */
 
 	for (i = 0; i < p->ngroups; i++) {
 		const struct prof_group *g = &p->groups[i];
 
-		json_array_append_new(wl, json_pack("{s:o, s:i, s:I, s:o, s:o, s:o, s:o}", "workload",
+		bad |= json_array_append_new(wl, json_pack("{s:o, s:i, s:I, s:o, s:o, s:o, s:o}", "workload",
 						    json_text(g->workload), "threads", g->threads,
 						    "profile_trials", (json_int_t)g->ntrials,
 						    "peak_live_bytes", json_num(g->peak_live),
@@ -971,19 +972,19 @@ static json_t *jprofile(const struct prof *p)
 						    "avg_request_bytes", json_num(g->avg_size)));
 	}
 	for (i = 0; i < p->nbins; i++)
-		json_array_append_new(bins, json_pack("[o, o]", json_num(p->bin_lo[i]),
+		bad |= json_array_append_new(bins, json_pack("[o, o]", json_num(p->bin_lo[i]),
 						      json_num(p->bin_hi[i])));
 	for (i = 0; i < p->ncells; i++) {
 		const struct prof_cell *c = &p->cells[i];
 		json_t *m = json_object(), *f = json_object(), *sz = json_array();
 
 		for (j = 0; j < PROF_NLAT; j++) {
-			json_object_set_new(m, prof_lat_keys[j], json_num(c->malloc_ns[j]));
-			json_object_set_new(f, prof_lat_keys[j], json_num(c->free_ns[j]));
+			bad |= json_object_set_new(m, prof_lat_keys[j], json_num(c->malloc_ns[j]));
+			bad |= json_object_set_new(f, prof_lat_keys[j], json_num(c->free_ns[j]));
 		}
 		for (j = 0; j < p->nbins; j++)
-			json_array_append_new(sz, json_num(c->size_count[j]));
-		json_array_append_new(al, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+			bad |= json_array_append_new(sz, json_num(c->size_count[j]));
+		bad |= json_array_append_new(al, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
 						    "workload", json_text(c->workload), "threads",
 						    c->threads, "allocator", json_text(c->allocator),
 						    "profile_trials", (json_int_t)c->ntrials,
@@ -994,7 +995,7 @@ static json_t *jprofile(const struct prof *p)
 	for (i = 0; i < p->nrss; i++) {
 		const struct rss_cell *c = &p->rss[i];
 
-		json_array_append_new(rss, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:I}",
+		bad |= json_array_append_new(rss, json_pack("{s:o, s:i, s:o, s:I, s:o, s:o, s:o, s:I}",
 						     "workload", json_text(c->workload), "threads",
 						     c->threads, "allocator", json_text(c->allocator),
 						     "trials", (json_int_t)c->ntrials, "peak_rss_kb",
@@ -1005,6 +1006,10 @@ static json_t *jprofile(const struct prof *p)
 	}
 	o = json_pack("{s:o, s:o, s:o, s:o}", "workloads", wl, "size_bins", bins, "allocators", al,
 		      "rss", rss);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -1013,19 +1018,19 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 	json_t *root, *cells = json_array(), *geo = json_array(), *fails = json_array();
 	json_t *notes = json_array();
 	size_t i, j;
-	int rc;
+	int rc, bad = 0;   /* a value that could not be built: an error, not a gap */
 
 	for (i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		json_t *ctr = json_object(), *der = json_object(), *vals = json_array(), *cell;
 
 		for (j = 0; j < r->nevents; j++)
-			json_object_set_new(ctr, r->events[j], json_num(c->ev_med[j]));
+			bad |= json_object_set_new(ctr, r->events[j], json_num(c->ev_med[j]));
 		for (j = 0; j < NGB_NDERIVED; j++)
 			if (r->derived_any[j])
-				json_object_set_new(der, ngb_derived[j].id, json_num(c->dv_med[j]));
+				bad |= json_object_set_new(der, ngb_derived[j].id, json_num(c->dv_med[j]));
 		for (j = 0; j < c->values.n; j++)
-			json_array_append_new(vals, json_real(c->values.v[j]));
+			bad |= json_array_append_new(vals, json_real(c->values.v[j]));
 		cell = json_pack("{s:o, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I,"
 				 " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				 "workload", json_text(c->workload), "program", json_text(c->program),
@@ -1041,15 +1046,15 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 				 c->has_speedup ? json_num(c->speedup) : json_null(), "speedup_ci",
 				 jinterval(&c->speedup_ci), "maxrss_kb_median", json_num(c->rss_median),
 				 "counters", ctr, "derived", der, "values", vals);
-		json_array_append_new(cells, cell);
+		bad |= json_array_append_new(cells, cell);
 	}
 	for (i = 0; i < r->ngeo; i++)
-		json_array_append_new(geo, json_pack("{s:o, s:o, s:I}", "allocator",
+		bad |= json_array_append_new(geo, json_pack("{s:o, s:o, s:I}", "allocator",
 						     json_text(r->geo[i].allocator), "speedup",
 						     json_num(r->geo[i].value), "cells",
 						     (json_int_t)r->geo[i].ncells));
 	for (i = 0; i < r->nnotes; i++)
-		json_array_append_new(notes, json_pack("{s:o, s:o, s:o, s:I}", "event",
+		bad |= json_array_append_new(notes, json_pack("{s:o, s:o, s:o, s:I}", "event",
 						       json_text(r->notes[i].event), "status",
 						       json_text(r->notes[i].status), "reason",
 						       json_text(r->notes[i].reason), "trials",
@@ -1057,7 +1062,7 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 	for (i = 0; i < r->nfailures; i++) {
 		const struct failure *f = &r->failures[i];
 
-		json_array_append_new(fails,
+		bad |= json_array_append_new(fails,
 			json_pack("{s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "seq", f->seq,
 				  "workload", json_text(f->workload), "threads", f->threads, "allocator",
 				  json_text(f->allocator), "status", json_text(f->status), "reason",
@@ -1071,8 +1076,10 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 			 json_text(r->baseline), "baseline_note", json_text(r->baseline_note), "confidence",
 			 r->conf, "cells", cells, "geomean", geo, "not_counted", notes, "failures",
 			 fails);
-	if (!root)
+	if (!root || bad) {
+		json_decref(root);
 		return ngb_err_set(e, -ENOMEM, "cannot build the JSON report");
+	}
 	/* only when there is something: a session without profiles reports as before */
 	if (r->prof && json_object_set_new(root, "profile", jprofile(r->prof))) {
 		json_decref(root);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "ngbench/utf8.h"
 
 int dvec_push(struct dvec *d, double x)
 {
@@ -193,14 +194,7 @@ void put_csv(FILE *out, const char *s)
 
 void put_text(FILE *out, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
-	}
+	ngb_put_text(out, s);
 }
 
 size_t text_width(const char *s)
@@ -219,56 +213,6 @@ size_t text_width(const char *s)
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-char *utf8_valid_copy(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	char *out = malloc(3 * strlen((const char *)p) + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		size_t n = utf8_seq(p);
-
-		if (n) {
-			memcpy(o, p, n);
-			o += n;
-			p += n;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *plot_safe_copy(const char *s)
 {
 	char *out = strdup(s ? s : ""), *p;
@@ -330,13 +274,6 @@ json_t *json_num(double v)
 
 json_t *json_text(const char *s)
 {
-	char *v;
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	v = utf8_valid_copy(s);
-	j = v ? json_string(v) : NULL;
-	free(v);
-	return j ? j : json_null();
+	/* NULL when out of memory: json_pack then fails and the emitter says so */
+	return ngb_json_text_or_null(s);
 }

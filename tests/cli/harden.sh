@@ -2,7 +2,7 @@
 # Hostile input: nothing read is silently changed or dropped.  Experiment
 # files of long lines, duplicates, NUL bytes and folders; command quoting.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 16
+plan 21
 err=$SCRATCH/err
 out=$SCRATCH/out
 
@@ -57,4 +57,31 @@ is "$(cat "$SCRATCH/args" 2>/dev/null)" "two words|it's|" "'command' keeps quote
 printf '[a]\ncommand = /bin/echo "open\n' >"$SCRATCH/open.ini"
 "$NGBENCH" run -n -x "$SCRATCH/open.ini" >/dev/null 2>"$err"
 contains "$err" "unterminated double quote" "an unterminated quote is an error"
+
+# strict UTF-8: a surrogate, an overlong form and a code point above
+# U+10FFFF in a label and an experiment are kept in the JSON as U+FFFD
+bad=$(printf 'l-\355\240\200-\340\200\257-\364\220\200\200')
+printf '[global]\ndescription = %s\n[%s]\ncommand = /bin/true\nrepetitions = 1\nallocators = ptmalloc2\ncounters = none\n' "$bad" "$bad" >"$SCRATCH/utf.ini"
+"$NGBENCH" run -x "$SCRATCH/utf.ini" --label="$bad" >/dev/null 2>&1
+"$NGBENCH" list sessions --format=json >"$out" 2>"$err"; ok $? "list sessions --format=json with a bad label"
+python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+s = [x for x in d["sessions"] if x["label"] and x["label"].startswith("l-")]
+assert len(s) == 1 and "\ufffd" in s[0]["label"], d
+' "$out"; ok $? "keeps the session, its label shown with U+FFFD"
+sql "SELECT config FROM sessions WHERE label LIKE 'l-%'" | python3 -c '
+import json,sys
+c = json.load(sys.stdin)
+assert "experiment_text" in c and "\ufffd" in c["experiment_text"], c
+assert len(c["jobs"]) == 1 and c["jobs"][0]["name"].startswith("l-"), c
+'; ok $? "the stored configuration keeps the experiment text and its job"
+
+# control bytes from the user reach the terminal escaped
+esc=$(printf 'x\033[2J\007\rz')
+"$NGBENCH" run -a ptmalloc2 -r 1 --counters=none --label="$esc" -- /bin/true >/dev/null 2>&1
+"$NGBENCH" list sessions >"$out" 2>&1
+grep -q 'x\\x1b\[2J\\x07\\x0dz' "$out" && ! grep -q "$(printf '\033')" "$out"; ok $? "list sessions shows a label's control bytes as \\xNN"
+"$NGBENCH" run -a "$esc" -r 1 -- /bin/true >/dev/null 2>"$err"
+grep -q 'x\\x1b\[2J' "$err" && ! grep -q "$(printf '\033')" "$err"; ok $? "so does an error that echoes the input"
 done_testing

@@ -41,7 +41,8 @@ static void test_cpus(void)
 	ok(parse_cpu_list("3-1", m) < 0, "a backwards range is refused");
 	ok(parse_cpu_list("a", m) < 0, "letters are refused");
 	ok(parse_cpu_list("", m) < 0, "an empty list is refused");
-	ok(parse_cpu_list("1,", m) == 0 && m[0] == 0x02, "a trailing comma is tolerated");
+	ok(parse_cpu_list("1,", m) < 0, "a trailing comma is refused (an item is missing)");
+	ok(parse_cpu_list("0-", m) < 0, "so is an open range");
 }
 
 static void test_closest(void)
@@ -99,11 +100,25 @@ static void test_strings(void)
 	s = utf8_sanitize("ok \xc3\xa9 \xff end");
 	expect_str_eq(s, "ok \xc3\xa9 \xef\xbf\xbd end", "invalid UTF-8 becomes U+FFFD, valid stays");
 	free(s);
+	/* strict: what jansson refuses never passes (each bad byte is one U+FFFD) */
+#define FFFD "\xef\xbf\xbd"
+	s = utf8_sanitize("a\xed\xa0\x80" "b");
+	expect_str_eq(s, "a" FFFD FFFD FFFD "b", "a UTF-16 surrogate (U+D800) is replaced");
+	free(s);
+	s = utf8_sanitize("\xe0\x80\xaf|\xc0\xaf|\xf0\x80\x80\xaf");
+	expect_str_eq(s, FFFD FFFD FFFD "|" FFFD FFFD "|" FFFD FFFD FFFD FFFD, "overlong forms are replaced");
+	free(s);
+	s = utf8_sanitize("\xf4\x90\x80\x80 \xf5\x80\x80\x80");
+	expect_str_eq(s, FFFD FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD, "code points above U+10FFFF are replaced");
+	free(s);
+	s = utf8_sanitize("\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80");
+	expect_str_eq(s, "\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80", "U+10FFFF, U+D7FF and U+E000 stay");
+	free(s);
 }
 
 int main(void)
 {
-	tap_plan(35);
+	tap_plan(40);
 	test_numbers();
 	test_cpus();
 	test_closest();

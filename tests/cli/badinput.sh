@@ -1,0 +1,66 @@
+#!/bin/sh
+# Bad input is refused with what is wrong and what to do: empty path
+# options, CPU and thread lists, libraries that cannot be preloaded, a
+# missing TMPDIR, a folder the database cannot be written in.
+. "$top_srcdir/tests/cli/lib.sh"
+plan 29
+err=$SCRATCH/err
+run() { "$NGBENCH" run -a ptmalloc2 -r 1 --counters=none "$@" -- /bin/true >/dev/null 2>"$err"; }
+
+# an empty path is what an unset variable gives: never the default database
+"$NGBENCH" run --db= -a ptmalloc2 -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "--db= is a usage error"
+contains "$err" "option '--db' is empty" "naming the option"
+"$NGBENCH" run --db "" -a ptmalloc2 -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "so is --db ''"
+"$NGBENCH" report --db= >/dev/null 2>"$err"; is $? 2 "for every command"
+"$NGBENCH" run -x "" >/dev/null 2>"$err"; is $? 2 "-x '' too"
+test ! -e "$DB"; ok $? "and nothing was written to the default database"
+
+for c in 0- 0, 99 1023; do
+	run --cpus=$c; is $? 2 "--cpus=$c is refused"
+done
+contains "$err" "CPU 1023 is not one this process may run on" "a CPU beyond the machine is named"
+
+"$NGBENCH" run -n -w larson -a ptmalloc2 --threads=1,1 >/dev/null 2>"$err"; is $? 2 "--threads=1,1 is refused"
+contains "$err" "lists 1 twice" "saying which count is twice"
+"$NGBENCH" run -n -w larson -a ptmalloc2 --threads=1,,2 >/dev/null 2>"$err"; is $? 2 "--threads=1,,2 is refused"
+contains "$err" "without empty items" "saying why"
+
+run -a /etc/passwd; is $? 2 "-a on a text file is refused"
+contains "$err" "'/etc/passwd' is not a shared library (no ELF header)" "as not a library"
+mkdir "$SCRATCH/folder"
+"$NGBENCH" run -a "$SCRATCH/folder/" -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "-a on a folder is refused"
+contains "$err" "is a folder" "as a folder"
+lib=$(ls /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/*/libc.so.6 2>/dev/null | head -1)
+ln -s "$lib" "$SCRATCH/my lib.so"
+"$NGBENCH" run -a "$SCRATCH/my lib.so" -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "a library path with a space is refused"
+contains "$err" "holds a space, which separates libraries in LD_PRELOAD" "with the reason"
+ln -s "$lib" "$SCRATCH/my:lib.so"
+"$NGBENCH" run -a "$SCRATCH/my:lib.so" -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "a library path with a colon is refused"
+contains "$err" "holds a colon" "with the reason"
+ln -s "$lib" "$SCRATCH/my,lib.so"
+"$NGBENCH" run -a "$SCRATCH/my,lib.so" -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "a library path with a comma is refused"
+contains "$err" "splits its list at commas" "saying the comma cut it"
+
+TMPDIR=/nonexistent-ngbench "$NGBENCH" run -a ptmalloc2 -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 1 "a missing TMPDIR stops the run"
+contains "$err" "TMPDIR='/nonexistent-ngbench' cannot be used" "and is blamed"
+
+# a folder the database cannot be written in (as an unprivileged user: root
+# writes anywhere)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	ro=$(mktemp -d /tmp/ngbench-ro.XXXXXX); chmod 755 "$ro"; mkdir "$ro/ro"; chmod 555 "$ro/ro"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$NGBENCH" run \
+		--db="$ro/ro/x.db" -a ptmalloc2 -r 1 -- /bin/true >/dev/null 2>"$err"
+	is $? 1 "a read-only folder stops the run"
+	contains "$err" "cannot write in folder '$ro/ro'" "naming the folder"
+	rm -rf "$ro"
+elif [ "$(id -u)" != 0 ]; then
+	ro=$SCRATCH/ro; mkdir "$ro"; chmod 555 "$ro"
+	"$NGBENCH" run --db="$ro/x.db" -a ptmalloc2 -r 1 -- /bin/true >/dev/null 2>"$err"
+	is $? 1 "a read-only folder stops the run"
+	contains "$err" "cannot write in folder '$ro'" "naming the folder"
+	chmod 755 "$ro"
+else
+	skip "root without setpriv: cannot make a folder it cannot write"
+	skip "root without setpriv"
+fi
+done_testing
