@@ -1209,6 +1209,11 @@ int cmd_run(int argc, const char **argv)
 		job_release(&o.cli);
 		return rc < 0 ? 0 : rc;
 	}
+	/* before the first probe, which would fail and blame the allocator */
+	if (preflight_tmpdir()) {
+		job_release(&o.cli);
+		return 1;
+	}
 	rc = load_jobs(&o, &x);
 	if (rc)
 		goto out;
@@ -1256,7 +1261,7 @@ int cmd_run(int argc, const char **argv)
 
 	/* Everything checked: now the database. */
 	dbpath = ngb_db_path(o.db);
-	if (make_parent_dir(dbpath) || preflight_db(dbpath) || preflight_tmpdir()) {
+	if (make_parent_dir(dbpath) || preflight_db(dbpath)) {
 		rc = 1;
 		goto out;
 	}

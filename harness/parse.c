@@ -176,6 +176,51 @@ int cpu_list_usable(const unsigned char mask[128], char **why)
 	return 0;
 }
 
+int split_words(const char *s, struct strvec *out, char **why)
+{
+	struct strbuf w = STRBUF_INIT;
+	int in_word = 0;
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (quote == '\'') {
+			if (*s == '\'')
+				quote = 0;
+			else
+				strbuf_addch(&w, *s);
+		} else if (quote == '"') {
+			if (*s == '"')
+				quote = 0;
+			else if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				strbuf_addch(&w, *++s);
+			else
+				strbuf_addch(&w, *s);
+		} else if (*s == ' ' || *s == '\t') {
+			if (in_word)
+				strvec_push(out, strbuf_str(&w));
+			strbuf_release(&w);
+			in_word = 0;
+		} else {
+			in_word = 1;
+			if (*s == '\'' || *s == '"')
+				quote = *s;
+			else if (*s == '\\' && s[1])
+				strbuf_addch(&w, *++s);
+			else
+				strbuf_addch(&w, *s);
+		}
+	}
+	if (quote) {
+		strbuf_release(&w);
+		*why = xasprintf("has an unterminated %s quote", quote == '"' ? "double" : "single");
+		return -1;
+	}
+	if (in_word)
+		strvec_push(out, strbuf_str(&w));
+	strbuf_release(&w);
+	return 0;
+}
+
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
