@@ -84,7 +84,48 @@ static const char *const migrations[] = {
 	" trial_id INTEGER NOT NULL REFERENCES trials(id),"
 	" name TEXT NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, count INTEGER NOT NULL,"
 	" PRIMARY KEY (trial_id, name, lo)) WITHOUT ROWID;",
+
+	/*
+	 * 5: a session's identity across databases (uuid, the digest of what it
+	 * runs, how many shards it was cut into), each trial's provenance (host,
+	 * shard, machine fingerprint, the allocator knobs in its environment),
+	 * the machines by fingerprint, and each shard's run.  Sessions stored
+	 * before get a random identity; their trials the session's host.
+	 */
+	"ALTER TABLE sessions ADD COLUMN uuid TEXT;"
+	"ALTER TABLE sessions ADD COLUMN plan TEXT;"
+	"ALTER TABLE sessions ADD COLUMN shard_count INTEGER;"
+	"UPDATE sessions SET uuid = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2)))"
+	" || '-4' || substr(lower(hex(randomblob(2))), 2) || '-'"
+	" || substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2)"
+	" || '-' || lower(hex(randomblob(6))) WHERE uuid IS NULL;"
+	"CREATE INDEX sessions_uuid ON sessions(uuid);"
+	"ALTER TABLE trials ADD COLUMN host TEXT;"
+	"ALTER TABLE trials ADD COLUMN shard INTEGER;"
+	"ALTER TABLE trials ADD COLUMN machine TEXT;"
+	"ALTER TABLE trials ADD COLUMN env_knobs TEXT;"
+	"UPDATE trials SET host = (SELECT host FROM sessions WHERE sessions.id = trials.session_id);"
+	"CREATE TABLE machines ("
+	" fingerprint TEXT PRIMARY KEY,"
+#define X(name_, label_) " " #name_ " TEXT,"
+	NGB_MACHINE_FIELDS(X)
+#undef X
+	" first_host TEXT);"
+	"CREATE TABLE session_shards ("
+	" session_id INTEGER NOT NULL REFERENCES sessions(id),"
+	" shard INTEGER NOT NULL, shard_count INTEGER NOT NULL,"
+	" host TEXT, machine TEXT, status TEXT NOT NULL,"
+	" started_at TEXT, finished_at TEXT, planned INTEGER, trials INTEGER,"
+	" origin TEXT,"
+	" PRIMARY KEY (session_id, shard));",
 };
+
+#define X(name_, label_) #name_,
+const char *const ngb_machine_columns[NGB_MACHINE_NFIELDS] = { NGB_MACHINE_FIELDS(X) };
+#undef X
+#define X(name_, label_) label_,
+const char *const ngb_machine_labels[NGB_MACHINE_NFIELDS] = { NGB_MACHINE_FIELDS(X) };
+#undef X
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -369,8 +410,8 @@ int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info 
 {
 	static const char sql[] =
 		"INSERT INTO sessions (started_at, host, cpu_model, cores, kernel, os, libc,"
-		" ngbench_version, git_commit, command_line, label, seed, config)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" ngbench_version, git_commit, command_line, label, seed, config, uuid, plan,"
+		" shard_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -389,6 +430,12 @@ int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info 
 	bind_text(s, 11, si->label);
 	sqlite3_bind_int64(s, 12, (sqlite3_int64)si->seed);
 	bind_text(s, 13, si->config_json);
+	bind_text(s, 14, si->uuid);
+	bind_text(s, 15, si->plan);
+	if (si->shard_count > 0)
+		sqlite3_bind_int(s, 16, si->shard_count);
+	else
+		sqlite3_bind_null(s, 16);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -550,8 +597,8 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 		" allocator_version, allocator_library, served_by, workload, params, threads,"
 		" argv, status, reason, exit_code, signal, wall_s, user_s, sys_s, maxrss_kb,"
 		" minflt, majflt, nvcsw, nivcsw, metric, metric_value, metric_unit,"
-		" higher_is_better, stderr_tail, started_at, kind)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" higher_is_better, stderr_tail, started_at, kind, host, shard, machine, env_knobs)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int64_t id;
 	int rc, i = 1;
@@ -609,6 +656,13 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 	bind_text(s, i++, t->stderr_tail);
 	bind_text(s, i++, t->started_at);
 	bind_text(s, i++, t->kind ? t->kind : "timing");
+	bind_text(s, i++, t->host);
+	if (t->shard > 0)
+		sqlite3_bind_int(s, i++, t->shard);
+	else
+		sqlite3_bind_null(s, i++);
+	bind_text(s, i++, t->machine);
+	bind_text(s, i++, t->env_knobs);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -636,6 +690,64 @@ int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t, int
 rollback:
 	exec_sql(st, "ROLLBACK", NULL);
 	return rc;
+}
+
+int ngb_store_machine_add(struct ngb_store *st, const struct ngb_machine *m, const char *host,
+			  struct ngb_err *e)
+{
+	char q[1024];
+	sqlite3_stmt *s;
+	size_t len;
+	int i, rc;
+
+	/* the columns come from the field list, never from input */
+	len = (size_t)snprintf(q, sizeof(q), "INSERT OR IGNORE INTO machines (fingerprint");
+	for (i = 0; i < NGB_MACHINE_NFIELDS; i++)
+		len += (size_t)snprintf(q + len, sizeof(q) - len, ", %s",
+					ngb_machine_columns[i]);
+	len += (size_t)snprintf(q + len, sizeof(q) - len, ", first_host) VALUES (?");
+	for (i = 0; i <= NGB_MACHINE_NFIELDS; i++)
+		len += (size_t)snprintf(q + len, sizeof(q) - len, ",?");
+	snprintf(q + len, sizeof(q) - len, ")");
+	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the machine");
+	bind_text(s, 1, m->fingerprint);
+	for (i = 0; i < NGB_MACHINE_NFIELDS; i++)
+		bind_text(s, i + 2, m->field[i]);
+	bind_text(s, NGB_MACHINE_NFIELDS + 2, host);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot write the machine");
+	return 0;
+}
+
+int ngb_store_shard_record(struct ngb_store *st, const struct ngb_shard_row *r, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO session_shards (session_id, shard, shard_count,"
+			       " host, machine, status, started_at, finished_at, planned, trials, origin)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the shard");
+	sqlite3_bind_int64(s, 1, r->session_id);
+	sqlite3_bind_int(s, 2, r->shard);
+	sqlite3_bind_int(s, 3, r->shard_count);
+	bind_text(s, 4, r->host);
+	bind_text(s, 5, r->machine);
+	bind_text(s, 6, r->status);
+	bind_text(s, 7, r->started_at);
+	bind_text(s, 8, r->finished_at);
+	sqlite3_bind_int(s, 9, r->planned);
+	sqlite3_bind_int(s, 10, r->trials);
+	bind_text(s, 11, r->origin);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot write the shard");
+	return 0;
 }
 
 int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *session_id,

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <gnu/libc-version.h>
@@ -61,6 +62,11 @@ static const char run_usage[] =
 	"                         (default 600; 0 for none)\n"
 	"      --cpus=LIST        pin the children to these CPUs, e.g. 0 or 0-1\n"
 	"      --seed=N           seed of the trial order (default: from the clock; stored)\n"
+	"      --shard=K/N        run only shard K of N of the session (cell groups g with\n"
+	"                         g mod N = K-1); every shard needs the same --seed or\n"
+	"                         --session-id; 'ngbench merge' joins them (docs/scale-out.md)\n"
+	"      --session-id=UUID  the session's identity across databases (default: derived\n"
+	"                         from the plan and seed with --shard, else random)\n"
 	"      --show-output      copy each trial's output to ours after it ends\n"
 	"      --profile[=N]      also N profile trials per cell (default 1), interleaved\n"
 	"                         with the rest: the allocation profiler is preloaded in\n"
@@ -93,6 +99,9 @@ static const char run_usage[] =
 	"  ngbench run -a jemalloc,mimalloc -w xalanc --preset=standard --label=nightly\n"
 	"  ngbench run -a all -r 3 -- python3 -c 'x = [str(i) for i in range(10**6)]'\n";
 
+/* Long options without a letter. */
+enum { OPT_SHARD = 0x100, OPT_SESSION_ID };
+
 /* The options of the command line: session-wide ones, and one job (or an experiment). */
 struct run_opts {
 	struct job cli;             /* the job the command line describes */
@@ -112,6 +121,9 @@ struct run_opts {
 	long profile;               /* profile trials per cell (0: none) */
 	int quiet;
 	int dry_run;
+	int shard_k, shard_n;       /* --shard=K/N; 0/0 when not sharded */
+	const char *session_id;
+	struct machine_fp fp;       /* recorded with every trial */
 };
 
 struct cell {
@@ -704,15 +716,16 @@ static void judge(const struct cell *c, struct trial_outcome *out, int prof)
 	}
 }
 
-static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, int seq,
-		       int round, int rep, int warm, int prof, const char *started,
-		       struct trial_outcome *out)
+static int store_trial(const struct run_opts *o, struct ngb_store *st, int64_t sid,
+		       const struct cell *c, int seq, int round, int rep, int warm, int prof,
+		       const char *started, struct trial_outcome *out)
 {
 	struct ngb_trial_row t;
 	struct ngb_result_pair *res;
 	struct ngb_err e;
 	struct strbuf argv_text = STRBUF_INIT;
 	int nres = 0, i, rc;
+	char *knobs;
 	size_t k;
 
 	memset(&t, 0, sizeof(t));
@@ -834,7 +847,12 @@ static int store_trial(struct ngb_store *st, int64_t sid, const struct cell *c, 
 		t.hist = bins;
 		t.nhist = (int)out->profile.nbins;
 	}
+	t.host = o->fp.host;
+	t.shard = o->shard_k;
+	t.machine = o->fp.id;
+	t.env_knobs = knobs = env_knobs(&c->alloc->env);
 	rc = ngb_store_trial_add(st, &t, NULL, &e);
+	free(knobs);
 	free((void *)t.counters);
 	free((void *)t.hist);
 	if (rc)
@@ -869,6 +887,8 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		{ "cache", required_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "session-id", required_argument, NULL, OPT_SESSION_ID },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -987,6 +1007,23 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		case 'n':
 			o->dry_run = 1;
 			break;
+		case OPT_SHARD: {
+			char *why = NULL;
+
+			if (shard_parse(optarg, &o->shard_k, &o->shard_n, &why)) {
+				usage_error("run", "option '--shard' %s", why);
+				free(why);
+				return 2;
+			}
+			break;
+		}
+		case OPT_SESSION_ID:
+			if (!session_id_valid(optarg))
+				return usage_error("run", "option '--session-id' takes a UUID such as "
+						   "0b8e6f1c-3f7a-4c2e-9a51-5d2f0c7e8b14 (uuidgen makes "
+						   "one), not '%s'", optarg);
+			o->session_id = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -998,6 +1035,9 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 	}
 	for (; optind < argc; optind++)
 		strvec_push(&j->command, argv[optind]);
+	if (o->shard_n && !o->have_seed && !o->session_id)
+		return usage_error("run", "with --shard every shard must order its trials alike: "
+				   "give each the same --seed=N or --session-id=UUID");
 	if (o->experiment) {
 		if (j->workloads.n || j->command.n || j->sets.n || j->threads.n || o->have_preset ||
 		    o->have_counters || j->events || j->cache)
@@ -1160,7 +1200,7 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	if (rc == 0) {
 		judge(c, out, prof);
 		/* a trial that cannot be kept stops the session rather than lose more */
-		rc = store_trial(st, sid, c, seq, round, rep, warm, prof, tstart, out);
+		rc = store_trial(o, st, sid, c, seq, round, rep, warm, prof, tstart, out);
 		if (rc == 0 && out->status != TRIAL_OK && out->status != TRIAL_INTERRUPTED) {
 			progress_clear(prog);
 			fprintf(stderr, "ngbench: trial %d %s %s: %s\n", seq, title,
@@ -1181,12 +1221,101 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	return rc;
 }
 
+/*
+ * Which shard each cell belongs to (shard.c): its group is the job and the
+ * program with its parameters, so all allocators of a workload stay in one
+ * shard.  NULL without --shard; exit status 2 when N exceeds the groups.
+ */
+static int assign_shards(const struct run_opts *o, const struct cell *cells, size_t ncells,
+			 int **shard_of)
+{
+	const char **keys;
+	size_t i, ngroups;
+
+	*shard_of = NULL;
+	if (!o->shard_n)
+		return 0;
+	keys = xcalloc(ncells + 1, sizeof(*keys));
+	for (i = 0; i < ncells; i++)
+		keys[i] = xasprintf("%s\x1f%s\x1f%s", cells[i].job->name,
+				    cells[i].wl ? cells[i].wl->name : cells[i].argv.v[0],
+				    cells[i].params_json);
+	*shard_of = xcalloc(ncells + 1, sizeof(**shard_of));
+	ngroups = shard_assign(keys, ncells, o->shard_n, *shard_of);
+	for (i = 0; i < ncells; i++)
+		free((char *)keys[i]);
+	free(keys);
+	if ((size_t)o->shard_n > ngroups) {
+		free(*shard_of);
+		*shard_of = NULL;
+		return usage_error("run", "--shard=%d/%d: this session has %zu cell group%s (a "
+				   "workload with its parameters and thread count, all allocators "
+				   "together), so at most %zu shards", o->shard_k, o->shard_n,
+				   ngroups, ngroups == 1 ? "" : "s", ngroups);
+	}
+	return 0;
+}
+
+/* The digest of what the whole session runs, the same in each of its shards. */
+static char *plan_digest(const struct run_opts *o, const struct cell *cells, size_t ncells)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, k;
+	char *out;
+
+	for (i = 0; i < ncells; i++) {
+		strbuf_addf(&sb, "%s\x1f%s\x1f%s\x1f%s\x1f%ld", cells[i].job->name,
+			    cells[i].alloc->name, cells[i].wl ? cells[i].wl->name : "command",
+			    cells[i].params_json, cells[i].job->repetitions);
+		for (k = 0; !cells[i].wl && k < cells[i].argv.n; k++)
+			strbuf_addf(&sb, "\x1f%s", cells[i].argv.v[k]);
+		strbuf_addch(&sb, '\n');
+	}
+	strbuf_addf(&sb, "warmup=%ld profile=%ld seed=%llu", o->warmup, o->profile,
+		    (unsigned long long)o->seed);
+	out = xasprintf("%016llx", (unsigned long long)hash64(sb.buf, sb.len, 0));
+	strbuf_release(&sb);
+	return out;
+}
+
+/* Writes this shard's row of session_shards (a no-op when not sharded). */
+static int record_shard(const struct run_opts *o, struct ngb_store *st, int64_t sid,
+			const char *status, const char *started, const char *finished,
+			int planned, int stored)
+{
+	struct ngb_shard_row r;
+	struct ngb_err e;
+	char *origin;
+	int rc;
+
+	if (!o->shard_n)
+		return 0;
+	origin = xasprintf("%s:%s session %lld", o->fp.host, ngb_store_path(st), (long long)sid);
+	memset(&r, 0, sizeof(r));
+	r.session_id = sid;
+	r.shard = o->shard_k;
+	r.shard_count = o->shard_n;
+	r.host = o->fp.host;
+	r.machine = o->fp.id;
+	r.status = status;
+	r.started_at = started;
+	r.finished_at = finished;
+	r.planned = planned;
+	r.trials = stored;
+	r.origin = origin;
+	rc = ngb_store_shard_record(st, &r, &e);
+	free(origin);
+	if (rc)
+		return error("%s", e.msg);
+	return 0;
+}
+
 int cmd_run(int argc, const char **argv)
 {
 	struct run_opts o;
 	struct experiment x;
 	struct allocator_list plugins;
-	size_t ncells = 0, nslots, i;
+	size_t ncells = 0, nslots, i, nshown = 0;
 	struct cell *cells = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_session_info si;
@@ -1195,7 +1324,8 @@ int cmd_run(int argc, const char **argv)
 	struct progress prog;
 	int64_t sid = 0;
 	int rc, round, nrounds, seq = 0, nok = 0, nfailed = 0, nskipped = 0, total = 0;
-	int *order = NULL, stop = 0, failed_to_run = 0;
+	int *order = NULL, stop = 0, failed_to_run = 0, *shard_of = NULL, nstored = 0;
+	char *plan = NULL, *uuid = NULL;
 	long maxreps = 0;
 	char *cmdline = NULL, *cpu = NULL, *os = NULL, *started = NULL, *cfg = NULL, *kernel = NULL;
 	const char *dbpath;
@@ -1243,10 +1373,17 @@ int cmd_run(int argc, const char **argv)
 		if (x.jobs[i].repetitions > maxreps)
 			maxreps = x.jobs[i].repetitions;
 	}
+	rc = assign_shards(&o, cells, ncells, &shard_of);
+	if (rc)
+		goto out;
 	for (i = 0; i < ncells; i++)
-		total += (int)(o.warmup + cells[i].job->repetitions + o.profile);
+		if (!shard_of || shard_of[i] == o.shard_k)
+			total += (int)(o.warmup + cells[i].job->repetitions + o.profile);
 	if (o.dry_run) {
 		for (i = 0; i < ncells; i++) {
+			if (shard_of && shard_of[i] != o.shard_k)
+				continue;
+			nshown++;
 			printf("%-14s %-52s %3ld x  %s", cells[i].job->name, cells[i].title,
 			       o.warmup + cells[i].job->repetitions,
 			       ngb_counters_mode_name(cells[i].job->counters));
@@ -1254,8 +1391,10 @@ int cmd_run(int argc, const char **argv)
 				printf(" + %ld x profile", o.profile);
 			printf("\n");
 		}
-		printf("%zu cells, %d trials (%ld warm-up rounds%s); nothing was run\n", ncells,
-		       total, o.warmup, o.profile ? ", profile trials included" : "");
+		if (shard_of)
+			printf("shard %d of %d: ", o.shard_k, o.shard_n);
+		printf("%zu cells, %d trials (%ld warm-up rounds%s); nothing was run\n",
+		       nshown, total, o.warmup, o.profile ? ", profile trials included" : "");
 		goto out;
 	}
 
@@ -1268,6 +1407,21 @@ int cmd_run(int argc, const char **argv)
 	if (ngb_store_open(&st, dbpath, NGB_STORE_CREATE, &e)) {
 		rc = error("%s", e.msg) ? 1 : 1;
 		goto out;
+	}
+	machine_fingerprint(&o.fp);
+	{
+		struct ngb_machine m;
+
+		machine_fp_view(&o.fp, &m);
+		if (ngb_store_machine_add(st, &m, o.fp.host, &e)) {
+			rc = error("%s", e.msg) ? 1 : 1;
+			goto out;
+		}
+	}
+	if (!o.have_seed && o.session_id) {
+		/* the shards of one session id agree on the order without a --seed */
+		o.seed = seed_from_session_id(o.session_id);
+		o.have_seed = 1;
 	}
 	if (!o.have_seed) {
 		struct timespec ts;
@@ -1298,8 +1452,23 @@ int cmd_run(int argc, const char **argv)
 	si.label = o.label;
 	si.seed = o.seed;
 	si.config_json = cfg;
+	plan = plan_digest(&o, cells, ncells);
+	if (o.session_id) {
+		uuid = xstrdup(o.session_id);
+		for (i = 0; uuid[i]; i++)
+			uuid[i] = (char)tolower((unsigned char)uuid[i]);
+	} else {
+		uuid = o.shard_n ? session_id_derive(plan, o.seed) : session_id_random();
+	}
+	si.uuid = uuid;
+	si.plan = plan;
+	si.shard_count = o.shard_n;
 	if (ngb_store_session_begin(st, &si, &sid, &e)) {
 		rc = error("%s", e.msg) ? 1 : 1;
+		goto out;
+	}
+	if (record_shard(&o, st, sid, "running", started, NULL, total, 0)) {
+		rc = 1;
 		goto out;
 	}
 
@@ -1331,10 +1500,15 @@ int cmd_run(int argc, const char **argv)
 				continue;
 			if (!prof && !warm && rep > c->job->repetitions)
 				continue; /* this job has fewer repetitions */
+			if (shard_of && shard_of[(size_t)order[i] % ncells] != o.shard_k) {
+				seq++; /* another shard's: numbered as in the whole session */
+				continue;
+			}
 			if (run_one(&o, c, st, sid, ++seq, round, rep, warm, prof, &prog, &out)) {
 				failed_to_run = 1;
 				break;
 			}
+			nstored++;
 			if (out.status == TRIAL_INTERRUPTED)
 				stop = out.interrupted_by ? out.interrupted_by : SIGINT;
 			else if (!warm && out.status == TRIAL_OK)
@@ -1357,11 +1531,16 @@ int cmd_run(int argc, const char **argv)
 
 		if (ngb_store_session_end(st, sid, finished, status, &e))
 			rc = error("%s", e.msg) ? 1 : 1;
+		if (record_shard(&o, st, sid, status, started, finished, total, nstored))
+			rc = 1;
 		free(finished);
 		printf("session %lld %s: %d trial%s in %.1f s: %d ok, %d failed, %d skipped%s\n",
 		       (long long)sid, status, nok + nfailed + nskipped,
 		       nok + nfailed + nskipped == 1 ? "" : "s", monotonic_seconds() - t0, nok,
 		       nfailed, nskipped, o.warmup ? " (warm-up trials not counted)" : "");
+		if (o.shard_n)
+			printf("shard %d of %d of session %s (seed %llu)\n", o.shard_k, o.shard_n, uuid,
+			       (unsigned long long)o.seed);
 		printf("database: %s\n", ngb_store_path(st));
 		printf("report:   ngbench report %lld%s%s\n", (long long)sid,
 		       o.db ? " --db=" : "", o.db ? o.db : "");
@@ -1378,6 +1557,10 @@ int cmd_run(int argc, const char **argv)
 
 out:
 	free(order);
+	free(shard_of);
+	free(plan);
+	free(uuid);
+	machine_fp_release(&o.fp);
 	free(cmdline);
 	free(cpu);
 	free(os);

@@ -13,6 +13,7 @@
 #include "ngbench/allocator.h"
 #include "ngbench/error.h"
 #include "ngbench/perfmon.h"
+#include "ngbench/store.h"
 #include "ngbench/workload.h"
 
 /* ---- messages (util.c) -------------------------------------------------- */
@@ -333,11 +334,43 @@ void result_record_release(struct result_record *r);
 
 /* ---- machine facts (machine.c) ------------------------------------------ */
 
+/* This machine's fingerprint (see machine.c for what it holds). */
+struct machine_fp {
+	char *field[NGB_MACHINE_NFIELDS];
+	char id[17];                /* 16 hex digits of a hash of the fields */
+	char *host;                 /* not part of the fingerprint */
+};
+void machine_fingerprint(struct machine_fp *m);
+void machine_fp_view(const struct machine_fp *m, struct ngb_machine *out);
+void machine_fp_release(struct machine_fp *m);
+/* Is "NAME=VALUE" an allocator knob (MALLOC_*, MIMALLOC_*, GLIBC_TUNABLES, ...)? */
+int env_is_allocator_knob(const char *name_value);
+/* The allocator knobs a child gets: extra (may be NULL) over ours, sorted,
+ * shell-quoted, space-separated ("" when none). */
+char *env_knobs(const struct strvec *extra);
+/* FNV-1a over n bytes, continuing from h (0: start). */
+uint64_t hash64(const void *data, size_t n, uint64_t h);
+
 char *machine_cpu_model(void);
 char *machine_os(void);
 char *now_iso8601(void);
 double monotonic_seconds(void);
 const char *ngb_git_commit(void);
+
+/* ---- one session cut into shards (shard.c) ----------------------------- */
+
+/* "K/N" with 1 <= K <= N; 0, or -1 with *why (to free). */
+int shard_parse(const char *s, int *k, int *n, char **why);
+/* Is s a UUID (8-4-4-4-12 hexadecimal digits)? */
+int session_id_valid(const char *s);
+char *session_id_random(void);
+/* The identity shards of one plan and seed agree on. */
+char *session_id_derive(const char *plan, uint64_t seed);
+/* The seed shards given only a session id agree on. */
+uint64_t seed_from_session_id(const char *uuid);
+/* Cells with equal keys form a group; group g goes to shard g mod N + 1.
+ * Fills shard_of[i] for each cell; returns the number of groups. */
+size_t shard_assign(const char *const *keys, size_t n, int nshards, int *shard_of);
 
 /* ---- progress (progress.c) ---------------------------------------------- */
 

@@ -38,6 +38,44 @@ void ngb_store_close(struct ngb_store *st);
 sqlite3 *ngb_store_db(struct ngb_store *st);
 const char *ngb_store_path(const struct ngb_store *st);
 
+/*
+ * A machine's fingerprint: what decides how fast an allocator runs on it, as
+ * text (a fact that could not be read says "unavailable: why").  Two hosts
+ * with the same fingerprint are the same kind of machine; the host name is
+ * not part of it.  The fingerprint id is a hash of the fields.
+ */
+#define NGB_MACHINE_FIELDS(X) \
+	X(cpu_model, "CPU model") \
+	X(microcode, "microcode") \
+	X(cores, "cores online") \
+	X(smt, "SMT") \
+	X(numa_nodes, "NUMA nodes") \
+	X(kernel, "kernel") \
+	X(thp, "transparent huge pages") \
+	X(governor, "CPU frequency governor") \
+	X(libc, "libc") \
+	X(glibc_tunables, "GLIBC_TUNABLES") \
+	X(malloc_env, "allocator knobs in the environment")
+
+enum {
+#define X(name_, label_) NGB_MACHINE_##name_,
+	NGB_MACHINE_FIELDS(X)
+#undef X
+	NGB_MACHINE_NFIELDS
+};
+/* The column of each field in the machines table, and its label for people. */
+extern const char *const ngb_machine_columns[NGB_MACHINE_NFIELDS];
+extern const char *const ngb_machine_labels[NGB_MACHINE_NFIELDS];
+
+struct ngb_machine {
+	const char *fingerprint;    /* 16 hex digits */
+	const char *field[NGB_MACHINE_NFIELDS];
+};
+
+/* Records a machine once (by fingerprint); host is where it was first seen. */
+int ngb_store_machine_add(struct ngb_store *st, const struct ngb_machine *m, const char *host,
+			  struct ngb_err *e);
+
 struct ngb_session_info {
 	const char *started_at;     /* ISO 8601, UTC */
 	const char *host;
@@ -52,6 +90,9 @@ struct ngb_session_info {
 	const char *label;          /* may be NULL */
 	uint64_t seed;
 	const char *config_json;    /* repetitions, warm-up, timeout, ... */
+	const char *uuid;           /* the session's identity across databases */
+	const char *plan;           /* digest of the trials the whole session runs */
+	int shard_count;            /* N of --shard=K/N, 0 when not sharded */
 };
 
 int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info *si,
@@ -128,11 +169,49 @@ struct ngb_trial_row {
 	const char *kind;
 	const struct ngb_hist_bin *hist;
 	int nhist;
+	/* provenance */
+	const char *host;
+	int shard;                     /* K of --shard=K/N, 0 when not sharded */
+	const char *machine;           /* fingerprint id (machines table) */
+	const char *env_knobs;         /* allocator knobs in the child's environment */
 };
 
 /* Writes the trial with its results and counters in one transaction. */
 int ngb_store_trial_add(struct ngb_store *st, const struct ngb_trial_row *t,
 			int64_t *trial_id, struct ngb_err *e);
+
+/* One shard's run of a session: written when it starts and when it ends. */
+struct ngb_shard_row {
+	int64_t session_id;
+	int shard, shard_count;
+	const char *host, *machine;
+	const char *status;           /* running, complete, interrupted, failed */
+	const char *started_at, *finished_at;
+	int planned;                  /* trials of this shard */
+	int trials;                   /* trials stored */
+	const char *origin;           /* where it was run: "HOST:DB session N" */
+};
+int ngb_store_shard_record(struct ngb_store *st, const struct ngb_shard_row *r, struct ngb_err *e);
+
+/*
+ * Merges databases into out: shards of one session (same uuid) become one
+ * session, other sessions keep their identity; a trial present twice is
+ * taken once, two different trials with the same place in one session are
+ * an error naming both.  Everything is checked before out is written, and
+ * written in one transaction (a new out is built beside it and renamed):
+ * on any error out is as it was.  notes gets one line per thing worth
+ * telling (sessions merged, duplicates, superseded runs, missing shards).
+ */
+struct ngb_merge_result {
+	char **notes;
+	size_t nnotes;
+	int sessions_added, sessions_extended;
+	long trials_added, trials_duplicate;
+	int incomplete;               /* some session lacks a complete run of a shard */
+};
+int ngb_store_merge(const char *out, const char *const *in, size_t nin,
+		    struct ngb_merge_result *res, struct ngb_err *e);
+void ngb_merge_result_release(struct ngb_merge_result *res);
 
 /*
  * Resolves a session selector: a number (session id), "latest", or a label
