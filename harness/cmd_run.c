@@ -1290,7 +1290,13 @@ static int record_shard(const struct run_opts *o, struct ngb_store *st, int64_t 
 
 	if (!o->shard_n)
 		return 0;
-	origin = xasprintf("%s:%s session %lld", o->fp.host, ngb_store_path(st), (long long)sid);
+	{
+		char *abs = realpath(ngb_store_path(st), NULL);
+
+		origin = xasprintf("%s:%s session %lld", o->fp.host,
+				   abs ? abs : ngb_store_path(st), (long long)sid);
+		free(abs);
+	}
 	memset(&r, 0, sizeof(r));
 	r.session_id = sid;
 	r.shard = o->shard_k;

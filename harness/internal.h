@@ -408,6 +408,7 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	     const struct ngb_gate_options *gopt, int fmt, const char *summary,
 	     const char *junit, const char *suite);
 int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g);
+int cmd_merge(int argc, const char **argv);
 int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
 int cmd_trace(int argc, const char **argv);
 int cmd_reproduce(int argc, const char **argv);

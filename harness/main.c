@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "compare", cmd_compare, "compare two sessions cell by cell, with a verdict" },
 	{ "baseline", cmd_baseline, "save a session as a baseline file for CI (in git)" },
 	{ "ci", cmd_ci, "run an experiment and gate it against a baseline file" },
+	{ "merge", cmd_merge, "merge databases: the shards of a session into one" },
 	{ "history", cmd_history, "a metric over sessions, with its change points" },
 	{ "export", cmd_export, "write raw trials and counters as CSV or JSON" },
 	{ "reproduce", cmd_reproduce, "run an experiment and write its report folder" },

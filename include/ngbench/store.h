@@ -199,12 +199,14 @@ int ngb_store_shard_record(struct ngb_store *st, const struct ngb_shard_row *r, 
  * taken once, two different trials with the same place in one session are
  * an error naming both.  Everything is checked before out is written, and
  * written in one transaction (a new out is built beside it and renamed):
- * on any error out is as it was.  notes gets one line per thing worth
- * telling (sessions merged, duplicates, superseded runs, missing shards).
+ * on any error out is as it was.  The result tells what was done and which
+ * shards are still missing.
  */
 struct ngb_merge_result {
-	char **notes;
+	char **notes;                 /* what was done */
 	size_t nnotes;
+	char **missing;               /* shards missing or incomplete, with what to do */
+	size_t nmissing;
 	int sessions_added, sessions_extended;
 	long trials_added, trials_duplicate;
 	int incomplete;               /* some session lacks a complete run of a shard */
