@@ -204,6 +204,7 @@ int cmd_compare(int argc, const char **argv)
 		ngb_store_close(st);
 		return usage_error("compare", "%s", e.msg);
 	}
+	warn_machine_difference(ngb_store_db(st), a, b);
 	rc = ngb_compare_load(ngb_store_db(st), a, b, &copt, &cmp, &e);
 	if (!rc && output && !(out = fopen(output, "w"))) {
 		rc = error("cannot write '%s': %s", output, strerror(errno)) ? 1 : 1;

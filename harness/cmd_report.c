@@ -36,10 +36,20 @@ static const char report_usage[] =
 	"  --output-dir=DIR   also write DIR/report.{txt,md,csv,json,html}, the plots'\n"
 	"                     data and gnuplot scripts with their SVG and PNG renders in\n"
 	"                     DIR/plots, and list the files written\n"
+	"  --machine=NAME     only the trials of one machine (a host name or the first\n"
+	"                     digits of a fingerprint) of a session that ran on several\n"
+	"  --pool             one machine per fingerprint: pool the hosts that are\n"
+	"                     identical by fingerprint (never different machines)\n"
 	"  -h, --help         show this help\n"
 	"\n"
+	"A session merged from shards run apart may hold trials of several machines: its\n"
+	"text and markdown report is split into one report per machine (host, or with\n"
+	"--pool fingerprint), saying what differs; the other formats and --output-dir\n"
+	"hold one table and are refused unless --machine picks one.\n"
+	"\n"
 	"Exit status: 0, 1 when the database cannot be read or written, 2 for bad usage\n"
-	"(an unknown session, label, baseline or format).\n";
+	"(an unknown session, label, baseline, format or machine, or a mixed session in a\n"
+	"one-table format).\n";
 
 int cmd_open_session(const char *cmd, const char *db, const char *selector, struct ngb_store **st,
 		     int64_t *sid)
@@ -63,6 +73,41 @@ int cmd_open_session(const char *cmd, const char *db, const char *selector, stru
 	return 0;
 }
 
+/* Loads and writes one report (of the machine the connection is confined to). */
+static int report_one(struct ngb_store *st, int64_t sid, const struct ngb_report_options *ropt,
+		      enum ngb_report_format fmt, const char *outdir, struct ngb_err *ep)
+{
+	struct ngb_report_files files;
+	struct ngb_report *r;
+	struct ngb_err e;
+	size_t i;
+	int rc;
+
+	rc = ngb_report_load(ngb_store_db(st), sid, ropt, &r, &e);
+	if (rc) {
+		*ep = e;
+		return rc == -EINVAL ? rc : -EIO;
+	}
+	rc = ngb_report_write(r, fmt, stdout, &e);
+	if (!rc && outdir) {
+		rc = ngb_report_write_dir(r, outdir, &files, &e);
+		if (!rc) {
+			printf("\nreport files:\n");
+			for (i = 0; i < files.n; i++)
+				printf("  %s\n", files.paths[i]);
+			if (files.plots_note)
+				warning("%s", files.plots_note);
+		}
+		ngb_report_files_release(&files);
+	}
+	ngb_report_free(r);
+	if (rc) {
+		*ep = e;
+		return -EIO;
+	}
+	return 0;
+}
+
 int cmd_report(int argc, const char **argv)
 {
 	static const struct option opts[] = {
@@ -70,19 +115,21 @@ int cmd_report(int argc, const char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "pool", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *selector = "latest", *outdir = NULL;
+	const char *db = NULL, *selector = "latest", *outdir = NULL, *machine = NULL;
+	struct ngb_machine_group *groups = NULL;
+	size_t ngroups = 0, gi;
+	int pool = 0;
 	struct ngb_report_options ropt = { 0 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
-	struct ngb_report_files files;
-	struct ngb_report *r;
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t sid;
 	int c, rc;
-	size_t i;
 
 	optind = 0;
 	opterr = 0;
@@ -107,6 +154,15 @@ int cmd_report(int argc, const char **argv)
 				return usage_error("report", "option '--output-dir' needs a folder");
 			outdir = optarg;
 			break;
+		case 'm':
+			if (!*optarg)
+				return usage_error("report", "option '--machine' needs a host name or "
+						   "fingerprint");
+			machine = optarg;
+			break;
+		case 'P':
+			pool = 1;
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
@@ -123,27 +179,33 @@ int cmd_report(int argc, const char **argv)
 	rc = cmd_open_session("report", db, selector, &st, &sid);
 	if (rc)
 		return rc;
-	rc = ngb_report_load(ngb_store_db(st), sid, &ropt, &r, &e);
+	rc = report_machine_groups(ngb_store_db(st), sid, pool, machine,
+				   !outdir && (fmt == NGB_FORMAT_TEXT || fmt == NGB_FORMAT_MARKDOWN),
+				   &groups, &ngroups);
 	if (rc) {
 		ngb_store_close(st);
-		if (rc == -EINVAL)
-			return usage_error("report", "%s", e.msg);
-		return error("%s", e.msg) ? 1 : 1;
+		return rc;
 	}
-	rc = ngb_report_write(r, fmt, stdout, &e);
-	if (!rc && outdir) {
-		rc = ngb_report_write_dir(r, outdir, &files, &e);
-		if (!rc) {
-			printf("\nreport files:\n");
-			for (i = 0; i < files.n; i++)
-				printf("  %s\n", files.paths[i]);
-			if (files.plots_note)
-				warning("%s", files.plots_note);
+	/* one report per machine; the whole session when it ran on one */
+	for (gi = 0; gi < (ngroups > 1 || machine ? ngroups : 1) && !rc; gi++) {
+		if (ngroups > 1 || machine) {
+			rc = ngb_machine_scope(ngb_store_db(st), &groups[gi], &e);
+			if (rc)
+				break;
+			if (ngroups > 1)
+				printf("%s== machine %d of %zu: %s %s, fingerprint %s, %ld trials ==\n\n",
+				       gi ? "\n" : "", (int)gi + 1, ngroups,
+				       groups[gi].pooled ? "hosts" : "host", groups[gi].hosts,
+				       groups[gi].fingerprint ? groups[gi].fingerprint : "not recorded",
+				       groups[gi].trials);
 		}
-		ngb_report_files_release(&files);
+		rc = report_one(st, sid, &ropt, fmt, outdir, &e);
 	}
-	ngb_report_free(r);
+	ngb_machine_scope_end(ngb_store_db(st));
+	ngb_machine_groups_free(groups, ngroups);
 	ngb_store_close(st);
+	if (rc == -EINVAL)
+		return usage_error("report", "%s", e.msg);
 	if (rc)
 		return error("%s", e.msg) ? 1 : 1;
 	return fflush(stdout) ? 1 : 0;

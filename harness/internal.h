@@ -417,6 +417,13 @@ int cmd_reproduce(int argc, const char **argv);
 struct ngb_store;
 int cmd_open_session(const char *cmd, const char *db, const char *selector,
 		     struct ngb_store **st, int64_t *sid);
+/* Machines kept apart (report_machines.c): the machine groups of a session
+ * to report one by one (0), or the exit status after saying why not; and a
+ * warning when two sessions ran on different machines. */
+struct ngb_machine_group;
+int report_machine_groups(sqlite3 *db, int64_t sid, int pool, const char *pick, int can_split,
+			  struct ngb_machine_group **out, size_t *nout);
+void warn_machine_difference(sqlite3 *db, int64_t a, int64_t b);
 int cmd_help(int argc, const char **argv);
 int cmd_perfmon(int argc, const char **argv);   /* perfmon's, in harness/cmd_perfmon.c */
 

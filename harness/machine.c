@@ -196,7 +196,7 @@ static int cmp_str(const void *a, const void *b)
 
 extern char **environ;
 
-char *env_knobs(const struct strvec *extra)
+static char *knobs_of(const struct strvec *extra, int with_tunables)
 {
 	struct strvec all = STRVEC_INIT;
 	struct strbuf sb = STRBUF_INIT;
@@ -211,7 +211,8 @@ char *env_knobs(const struct strvec *extra)
 		size_t nl = strcspn(*e, "=");
 		int shadowed = 0;
 
-		if (!env_is_allocator_knob(*e))
+		if (!env_is_allocator_knob(*e) ||
+		    (!with_tunables && !strncmp(*e, "GLIBC_TUNABLES=", 15)))
 			continue;
 		for (k = 0; extra && k < extra->n && !shadowed; k++)
 			shadowed = !strncmp(extra->v[k], *e, nl + 1);
@@ -227,6 +228,11 @@ char *env_knobs(const struct strvec *extra)
 	}
 	strvec_clear(&all);
 	return strbuf_detach(&sb);
+}
+
+char *env_knobs(const struct strvec *extra)
+{
+	return knobs_of(extra, 1);
 }
 
 uint64_t hash64(const void *data, size_t n, uint64_t h)
@@ -273,7 +279,8 @@ void machine_fingerprint(struct machine_fp *m)
 	m->field[NGB_MACHINE_governor] = governor();
 	m->field[NGB_MACHINE_libc] = xasprintf("glibc %s", gnu_get_libc_version());
 	m->field[NGB_MACHINE_glibc_tunables] = xstrdup(tun ? tun : "none");
-	m->field[NGB_MACHINE_malloc_env] = env_knobs(NULL);
+	/* GLIBC_TUNABLES has its own field */
+	m->field[NGB_MACHINE_malloc_env] = knobs_of(NULL, 0);
 	if (!*m->field[NGB_MACHINE_malloc_env]) {
 		free(m->field[NGB_MACHINE_malloc_env]);
 		m->field[NGB_MACHINE_malloc_env] = xstrdup("none");

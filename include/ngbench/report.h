@@ -174,6 +174,28 @@ int ngb_report_write_dir(const struct ngb_report *r, const char *dir,
 /* The first plain table, kept for callers of the first version. */
 int ngb_report_session_text(sqlite3 *db, int64_t session_id, FILE *out, struct ngb_err *e);
 
+/* ---- the machines of a session (reports/machines.c) ----------------------- */
+
+/* Trials of a session that ran on one machine: one host (or, pooled, every
+ * host with one fingerprint). */
+struct ngb_machine_group {
+	char *hosts;              /* the host; pooled: the hosts, comma-separated */
+	char *fingerprint;        /* NULL: not recorded (stored before fingerprints) */
+	long trials;              /* measured trials */
+	int pooled;
+};
+/* The machine groups of a session's measured trials, in the order they ran:
+ * by host and fingerprint, or with pool by fingerprint alone. */
+int ngb_session_machines(sqlite3 *db, int64_t sid, int pool, struct ngb_machine_group **out,
+			 size_t *n, struct ngb_err *e);
+void ngb_machine_groups_free(struct ngb_machine_group *g, size_t n);
+/* What tells fingerprint a from b, field by field, for people (to free). */
+char *ngb_machine_diff(sqlite3 *db, const char *a, const char *b);
+/* Confines what the connection's report, export and compare queries see to
+ * one group's trials, until ngb_machine_scope_end(). */
+int ngb_machine_scope(sqlite3 *db, const struct ngb_machine_group *g, struct ngb_err *e);
+void ngb_machine_scope_end(sqlite3 *db);
+
 /* ---- comparing two sessions (reports/compare.c) -------------------------- */
 
 enum ngb_compare_stat {
