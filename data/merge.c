@@ -399,6 +399,7 @@ static int plan_session(struct merge *m, struct msession *ms, struct ngb_err *e)
 	qsort(ms->trials, ms->ntrials, sizeof(*ms->trials), cmp_trial);
 	for (i = 0; i < ms->ntrials; i = j) {
 		struct mtrial *first = &ms->trials[i];
+		int dup = 0;
 
 		first->take = !m->dbs[m->units[first->unit].db].is_out;
 		for (j = i + 1; j < ms->ntrials && ms->trials[j].seq == first->seq; j++) {
@@ -415,9 +416,9 @@ static int plan_session(struct merge *m, struct msession *ms, struct ngb_err *e)
 						   where_of(m, &m->units[first->unit], a, sizeof(a)),
 						   where_of(m, &m->units[t->unit], b, sizeof(b)));
 			}
-			if (!m->dbs[m->units[first->unit].db].is_out || !m->dbs[m->units[t->unit].db].is_out)
-				m->res->trials_duplicate++;
+			dup |= !m->dbs[m->units[t->unit].db].is_out;
 		}
+		m->res->trials_duplicate += dup;
 	}
 	return 0;
 }

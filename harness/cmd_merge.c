@@ -82,10 +82,9 @@ int cmd_merge(int argc, const char **argv)
 		warning("%s", res.missing[i]);
 	if (!quiet)
 		printf("merged into %s: %d new session%s, %d extended, %ld trial%s added, %ld "
-		       "duplicate%s taken once\n", argv[optind], res.sessions_added,
+		       "met more than once and taken once\n", argv[optind], res.sessions_added,
 		       res.sessions_added == 1 ? "" : "s", res.sessions_extended, res.trials_added,
-		       res.trials_added == 1 ? "" : "s", res.trials_duplicate,
-		       res.trials_duplicate == 1 ? "" : "s");
+		       res.trials_added == 1 ? "" : "s", res.trials_duplicate);
 	c = res.incomplete ? 1 : 0;
 	ngb_merge_result_release(&res);
 	return fflush(stdout) ? 1 : c;

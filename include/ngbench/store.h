@@ -208,7 +208,8 @@ struct ngb_merge_result {
 	char **missing;               /* shards missing or incomplete, with what to do */
 	size_t nmissing;
 	int sessions_added, sessions_extended;
-	long trials_added, trials_duplicate;
+	long trials_added;
+	long trials_duplicate;        /* trials met more than once, taken once */
 	int incomplete;               /* some session lacks a complete run of a shard */
 };
 int ngb_store_merge(const char *out, const char *const *in, size_t nin,
