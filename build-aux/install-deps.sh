@@ -10,6 +10,7 @@ packages="
 	gnuplot-nox valgrind chromium nodejs
 	python3 python3-yaml bsdutils procps file
 	redis-server redis-tools rocksdb-tools lua5.4 ghostscript z3
+	parallel slurm-wlm munge
 "
 missing=
 for p in $packages; do
