@@ -767,7 +767,9 @@ int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *
 	else if (numeric)
 		sql = "SELECT id FROM sessions WHERE id = ?";
 	else
-		sql = "SELECT id FROM sessions WHERE label = ? ORDER BY id DESC LIMIT 1";
+		/* a label, or a session's uuid (its identity across databases) */
+		sql = "SELECT id FROM sessions WHERE label = ?1 OR uuid = lower(?1)"
+		      " ORDER BY label = ?1 DESC, id DESC LIMIT 1";
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return sql_err(st, e, "cannot look up the session");
 	if (numeric)

@@ -217,8 +217,9 @@ int ngb_store_merge(const char *out, const char *const *in, size_t nin,
 void ngb_merge_result_release(struct ngb_merge_result *res);
 
 /*
- * Resolves a session selector: a number (session id), "latest", or a label
- * (the newest session with that label).  -ENOENT with a message when none.
+ * Resolves a session selector: a number (session id), "latest", a label
+ * (the newest session with that label) or a session's uuid.  -ENOENT with
+ * a message when none.
  */
 int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *session_id,
 			   struct ngb_err *e);

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/scale/lib.sh"
 command -v parallel >/dev/null || skip_all "GNU parallel is needed (apt-get install parallel)"
-plan 23
+plan 24
 
 x=$SCRATCH/tiny.ini
 experiment "$x"
@@ -35,6 +35,9 @@ is "$(cells "$SCRATCH/merged.db")" "$(cells "$SCRATCH/whole.db")" \
 	"its report has the cells of the unsharded session with their trial counts"
 is "$(trials "$SCRATCH/merged.db")" "$(trials "$SCRATCH/whole.db")" \
 	"and its trials are those of the unsharded session, each in its place"
+uuid=$(q "$SCRATCH/shard-2.db" "SELECT uuid FROM sessions")
+"$NGBENCH" report --db="$SCRATCH/merged.db" "$uuid" >/dev/null 2>&1
+ok $? "the merged session is found by its uuid"
 is "$(q "$SCRATCH/merged.db" "SELECT count(*) FROM trials WHERE host IS NULL OR shard IS NULL OR machine IS NULL")" \
 	0 "every trial keeps its host, shard and machine"
 is "$(q "$SCRATCH/merged.db" "SELECT group_concat(shard || ':' || status || ':' || trials, ' ') FROM session_shards")" \
