@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,9 +60,38 @@ static void test_migration(void)
 
 	expect_int_eq(ngb_store_create_at_version(p, 1, &e), 0, "a version-1 database can be made");
 	expect_int_eq(user_version(p), 1, "it is at schema 1");
+	{
+		/* a session and a trial stored before sessions had an identity */
+		sqlite3 *db;
+
+		sqlite3_open(p, &db);
+		sqlite3_exec(db, "INSERT INTO sessions (started_at, host, command_line)"
+			     " VALUES ('2026-01-01T00:00:00Z', 'old-host', 'ngbench run');"
+			     "INSERT INTO trials (session_id, seq, round, repetition, allocator,"
+			     " workload, argv, status) VALUES (1, 1, 1, 1, 'a', 'w', 'w', 'ok')",
+			     NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
 	expect_int_eq(ngb_store_open(&st, p, 0, &e), 0, "opening it for writing migrates it");
 	expect_int_eq(user_version(p), ngb_store_schema_version(), "to the latest schema");
 	ok(has_table(st, "counters"), "migration 2 added the counters table");
+	ok(has_table(st, "machines") && has_table(st, "session_shards"),
+	   "the machines and shard runs have their tables");
+	{
+		sqlite3_stmt *s;
+		char uuid[64] = "", host[64] = "";
+
+		if (sqlite3_prepare_v2(ngb_store_db(st), "SELECT s.uuid, t.host FROM sessions s"
+				       " JOIN trials t ON t.session_id = s.id", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW) {
+			snprintf(uuid, sizeof(uuid), "%s", (const char *)sqlite3_column_text(s, 0));
+			snprintf(host, sizeof(host), "%s", (const char *)sqlite3_column_text(s, 1));
+		}
+		sqlite3_finalize(s);
+		ok(strlen(uuid) == 36 && uuid[8] == '-' && uuid[14] == '4' && uuid[23] == '-',
+		   "an old session gets a random identity (%s)", uuid);
+		expect_str_eq(host, "old-host", "and its trials the session's host");
+	}
 	ngb_store_close(st);
 }
 
@@ -185,7 +215,7 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		tap_skip_all("cannot make a temporary folder");
-	tap_plan(30);
+	tap_plan(33);
 	test_migration();
 	test_session_and_trial();
 	test_refusals();
