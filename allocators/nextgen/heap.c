@@ -42,6 +42,7 @@ struct span {
 	struct span *next, *prev;	/* partial list, or free-run list */
 	char *start;
 	uint16_t *stack;		/* free block indices */
+	uint64_t *freemap;		/* bit i: block i is free (double frees) */
 	uint16_t cls;
 	uint16_t granules;
 	uint16_t bump;			/* blocks [bump, nobj) never handed out */
@@ -64,6 +65,7 @@ static struct span *free_runs[NGM_RUN_LISTS];
 static struct span *free_descs;
 static char *meta_cur, *meta_end;
 static struct ngm_heap_stats hstats;
+static unsigned hflags;			/* NGM_HEAP_THP, NGM_HEAP_PREFAULT */
 
 /* Large blocks: key = address, 0 = empty slot. */
 struct large {
@@ -99,6 +101,11 @@ static void *meta_alloc(size_t n)
 	p = meta_cur;
 	meta_cur += n;
 	return p;
+}
+
+void ngm_heap_set_flags(unsigned flags)
+{
+	hflags = flags;
 }
 
 int ngm_heap_init(size_t max_bytes)
@@ -163,6 +170,10 @@ static struct span *span_new(unsigned cls)
 			if (mprotect(ngm_region_base + committed, want - committed,
 				     PROT_READ | PROT_WRITE))
 				return NULL;
+			/* THP in madvise mode: the commit steps are 2 MiB aligned */
+			if (hflags & NGM_HEAP_THP)
+				madvise(ngm_region_base + committed, want - committed,
+					MADV_HUGEPAGE);
 			hstats.bytes_mapped += want - committed;
 			committed = want;
 		}
@@ -180,15 +191,21 @@ static struct span *span_new(unsigned cls)
 	}
 	if (s->stack_cap < k->nobj) {
 		uint16_t *st = meta_alloc(k->nobj * sizeof(uint16_t));
+		uint64_t *fm = meta_alloc(((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
 
-		if (!st) {
+		if (!st || !fm) {
 			s->next = free_runs[rl];
 			free_runs[rl] = s;
 			return NULL;
 		}
 		s->stack = st;
+		s->freemap = fm;
 		s->stack_cap = k->nobj;
 	}
+	memset(s->freemap, 0, ((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
+	/* the server faults the pages in, not the client that gets the blocks */
+	if (hflags & NGM_HEAP_PREFAULT)
+		madvise(s->start, (size_t)s->granules << NGM_GRANULE_SHIFT, NGM_MADV_POPULATE_WRITE);
 	s->cls = (uint16_t)cls;
 	s->bump = 0;
 	s->top = 0;
@@ -262,8 +279,12 @@ unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n)
 		}
 		if (s->inuse == 0 && spare[cls])
 			spare[cls]--;
-		while (got < n && s->top)
-			out[got++] = s->start + (size_t)s->stack[--s->top] * k->size;
+		while (got < n && s->top) {
+			uint16_t i = s->stack[--s->top];
+
+			s->freemap[i >> 6] &= ~((uint64_t)1 << (i & 63));
+			out[got++] = s->start + (size_t)i * k->size;
+		}
 		while (got < n && s->bump < k->nobj)
 			out[got++] = s->start + (size_t)s->bump++ * k->size;
 		s->inuse = (uint16_t)(k->nobj - s->top - (k->nobj - s->bump));
@@ -273,23 +294,30 @@ unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n)
 	return got;
 }
 
-void ngm_heap_free(void *p)
+int ngm_heap_free(void *p)
 {
 	size_t off = (uintptr_t)p - (uintptr_t)ngm_region_base;
 	struct span *s = span_of[off >> NGM_GRANULE_SHIFT];
 	size_t size, idx, in_span;
+	uint64_t bit;
 
 	if (!s) {
 		hstats.invalid_frees++;
-		return;
+		return -EINVAL;
 	}
 	size = ngm_classes[s->cls].size;
 	in_span = (uintptr_t)p - (uintptr_t)s->start;
 	idx = in_span / size;
-	if (idx * size != in_span || idx >= s->bump || s->inuse == 0) {
+	if (idx * size != in_span || idx >= s->bump) {
 		hstats.invalid_frees++;
-		return;
+		return -EINVAL;
 	}
+	bit = (uint64_t)1 << (idx & 63);
+	if ((s->freemap[idx >> 6] & bit) || s->inuse == 0) {
+		hstats.double_frees++;
+		return -EALREADY;
+	}
+	s->freemap[idx >> 6] |= bit;
 	s->stack[s->top++] = (uint16_t)idx;
 	s->inuse--;
 	if (!s->on_list)
@@ -303,6 +331,7 @@ void ngm_heap_free(void *p)
 			spare[s->cls]++;
 		}
 	}
+	return 0;
 }
 
 size_t ngm_heap_free_blocks(unsigned cls)

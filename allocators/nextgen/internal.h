@@ -20,6 +20,8 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* data of the library that the tests link directly too: no GOT access */
+#define NGM_HIDDEN __attribute__((visibility("hidden")))
 
 /*
  * Size classes.  Spacing 16 up to 128 bytes, then four classes per power of
@@ -46,8 +48,8 @@ struct ngm_class {
 	uint16_t nobj;		/* blocks per span */
 };
 
-extern const struct ngm_class ngm_classes[NGM_NCLASSES + 1];
-extern const uint8_t ngm_class_small[65];
+extern NGM_HIDDEN const struct ngm_class ngm_classes[NGM_NCLASSES + 1];
+extern NGM_HIDDEN const uint8_t ngm_class_small[65];
 
 /* The class for a request of n bytes, 0 when n > NGM_SMALL_MAX. */
 static inline unsigned ngm_size_class(size_t n)
@@ -76,6 +78,7 @@ struct ngm_heap_stats {
 	uint64_t large_allocs;
 	uint64_t large_frees;
 	uint64_t invalid_frees;
+	uint64_t double_frees;
 	uint64_t bytes_mapped;
 };
 
@@ -85,9 +88,9 @@ struct ngm_heap_stats {
  * the owner before the blocks are handed out, so a client that received a
  * block through a release store sees its class.
  */
-extern char *ngm_region_base;
-extern size_t ngm_region_size;
-extern _Atomic uint8_t *ngm_class_of;
+extern NGM_HIDDEN char *ngm_region_base;
+extern NGM_HIDDEN size_t ngm_region_size;
+extern NGM_HIDDEN _Atomic uint8_t *ngm_class_of;
 
 static inline bool ngm_in_region(const void *p)
 {
@@ -105,7 +108,19 @@ static inline unsigned ngm_class_of_ptr(const void *p)
 int ngm_heap_init(size_t max_bytes);
 /* Up to n blocks of class cls into out; returns how many. */
 unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n);
-void ngm_heap_free(void *p);
+/* 0, -EINVAL for a pointer that is not a block (counted, ignored), or
+ * -EALREADY for a block that is free already (a double free). */
+int ngm_heap_free(void *p);
+/* Huge pages for the region (madvise mode of THP), pages of new spans
+ * faulted in by the owner; set before the first allocation. */
+#define NGM_HEAP_THP 1u
+#define NGM_HEAP_PREFAULT 2u
+void ngm_heap_set_flags(unsigned flags);
+#ifndef MADV_POPULATE_WRITE
+#define NGM_MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#else
+#define NGM_MADV_POPULATE_WRITE MADV_POPULATE_WRITE
+#endif
 /* Blocks larger than NGM_SMALL_MAX or aligned beyond a class: own mapping. */
 void *ngm_large_alloc(size_t n, size_t align);
 /* 0 when p is a large block (and unmaps it), -1 when it is not. */

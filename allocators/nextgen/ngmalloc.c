@@ -83,12 +83,33 @@
  * (a cross-core round trip is ~0.5 us here, a wake-up from the futex tens
  * of microseconds).
  */
-#define STOCK_HORIZON_NS 100000ull
+#define STOCK_HORIZON_NS 2000000ull
+/* Without a spare core the server may be off its CPU for a time slice or
+ * more (4 ms ticks): stocks are sized to last that long. */
+#define STOCK_HORIZON_NOSPARE_NS 8000000ull
+/*
+ * Local reuse: each client keeps the blocks it freed recently in a stack
+ * per class, in its own memory (nothing is written into the blocks), and
+ * malloc takes them back before the stock.  At most LC_BYTES per class and
+ * cfg.local entries with a spare core; without one (the server shares a
+ * core with the program) up to LC_BYTES_NOSPARE per class, so that a
+ * thread recycles its own frees and rarely needs the server.  A full stack
+ * hands its older half to the server in one batch.
+ */
+#define LC_CAP 65536u
+#define LC_BYTES (64u * 1024u)
+#define LC_BYTES_NOSPARE (1024u * 1024u)
+/* The server counts clients active in the last ACTIVE_NS; it is starved
+ * when a pass of its loop took longer than STARVED_GAP_NS (it was off its
+ * CPU), and stays in the no-spare mode for NOSPARE_HOLD_NS after that. */
+#define ACTIVE_NS 20000000ull
+#define STARVED_GAP_NS 2000000ull
+#define NOSPARE_HOLD_NS 200000000ull
 /* A client on another core than the server spins this long for an answer
  * (about 20 cross-core round trips) before it sleeps on a futex. */
 #define CLIENT_SPIN_NS 10000ull
 
-enum { MODE_ASYNC, MODE_SYNC };
+enum { MODE_ASYNC, MODE_SYNC, MODE_PAPER };
 enum { BASE_OWN, BASE_GLIBC };
 enum { ST_NONE, ST_HEAP, ST_STARTING, ST_RUNNING, ST_FAILED };
 enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL };
@@ -108,11 +129,15 @@ struct client {
 	_Alignas(NGM_LINE) _Atomic uint32_t stock_head[NGM_NCLASSES + 1];
 
 	_Alignas(NGM_LINE) struct {
-		uint8_t use_stock, async_free;
+		uint8_t use_stock, async_free, kick_each, shared;
+		uint32_t fq_mask;	/* publish when (tail & fq_mask) == 0 */
 		uint32_t seq;
+		uint32_t epoch;		/* g_epoch when lc[].max was set */
 		struct ngm_ring_prod fq;
+		uint64_t local_hits;
+		struct { uint32_t n, max; } lc[NGM_NCLASSES + 1];
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
-		uint64_t waits, wait_ns, stalls, stall_ns, kicks;
+		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes;
 	} own;
 
 	_Alignas(NGM_LINE) _Atomic uint32_t resp_seq;	/* futex word */
@@ -129,18 +154,22 @@ struct client {
 		uint32_t target[NGM_NCLASSES + 1];
 		uint32_t last_head[NGM_NCLASSES + 1];	/* at the last refill */
 		uint64_t last_refill[NGM_NCLASSES + 1];
+		uint64_t last_active;
 	} srv;
 	struct client *inext;		/* g_incoming link, set before the push */
 
 	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
 	_Alignas(NGM_LINE) void *stock[NGM_NCLASSES + 1][STOCK_CAP];
+	/* local reuse: touched only as far as it is used (MAP_NORESERVE) */
+	_Alignas(NGM_LINE) void *lcs[NGM_NCLASSES + 1][LC_CAP];
 };
 
 static struct {
 	int mode, base, cpu;
-	unsigned stock_init;
-	bool use_stock, async_free, adapt;
-	uint64_t spin_ns, yield_ns;
+	unsigned stock_init, local;
+	bool use_stock, async_free, adapt, thp, prefault;
+	int nospare;		/* -1: detect, 0: never, 1: always */
+	uint64_t spin_ns;
 	const char *stats_path;
 } cfg;
 
@@ -160,6 +189,10 @@ static pid_t g_pid;
 static size_t (*real_usable)(void *);
 static int g_server_cpu = -1;		/* where the server is pinned */
 static uint64_t g_direct_ops;		/* under g_heap_mtx */
+/* Bumped by the server at each switch of mode; odd: no spare core.  Clients
+ * read it on their slow paths only. */
+static _Atomic uint32_t g_epoch;
+static int g_ncpus = 1;			/* CPUs the process may run on */
 
 static TLS struct client *t_client;
 static TLS unsigned t_flags;
@@ -168,9 +201,11 @@ static TLS unsigned t_flags;
 static struct client *s_list;
 static struct {
 	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps;
-	uint64_t busy_ns, idle_ns;
+	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
+	uint64_t dead_local, dead_flushes, local_unused;
 } S;
+static uint64_t s_nospare_since, s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
 static bool s_busy;
 
@@ -230,6 +265,8 @@ static void config_read(void)
 	s = getenv("NGMALLOC_MODE");
 	if (s && !strcmp(s, "sync"))
 		cfg.mode = MODE_SYNC;
+	else if (s && !strcmp(s, "paper"))
+		cfg.mode = MODE_PAPER;
 	s = getenv("NGMALLOC_BASE");
 	cfg.base = s && !strcmp(s, "glibc") ? BASE_GLIBC : BASE_OWN;
 	s = getenv("NGMALLOC_CPU");
@@ -238,10 +275,20 @@ static void config_read(void)
 	if (cfg.stock_init < 1)
 		cfg.stock_init = 1;
 	cfg.use_stock = cfg.mode == MODE_ASYNC && env_num("NGMALLOC_PREALLOC", 1);
-	cfg.async_free = cfg.mode == MODE_ASYNC && env_num("NGMALLOC_ASYNC_FREE", 1);
+	cfg.async_free = cfg.mode != MODE_SYNC &&
+			 (cfg.mode == MODE_PAPER || env_num("NGMALLOC_ASYNC_FREE", 1));
+	cfg.local = cfg.mode == MODE_ASYNC && cfg.async_free ?
+		    (unsigned)env_num("NGMALLOC_LOCAL", 64) : 0;
+	if (cfg.local > LC_CAP)
+		cfg.local = LC_CAP;
 	cfg.adapt = env_num("NGMALLOC_ADAPT", 1) != 0;
-	cfg.spin_ns = env_num("NGMALLOC_SPIN_US", 10) * 1000;
-	cfg.yield_ns = env_num("NGMALLOC_YIELD_US", 1000) * 1000;
+	cfg.thp = env_num("NGMALLOC_THP", 1) != 0;
+	cfg.prefault = env_num("NGMALLOC_PREFAULT", 1) != 0;
+	s = getenv("NGMALLOC_NOSPARE");
+	cfg.nospare = s && !strcmp(s, "0") ? 0 : s && !strcmp(s, "1") ? 1 : -1;
+	if (cfg.mode != MODE_ASYNC)
+		cfg.nospare = 0;	/* the paper's protocols as they are */
+	cfg.spin_ns = env_num("NGMALLOC_SPIN_US", 50) * 1000;
 	s = getenv("NGMALLOC_STATS");
 	cfg.stats_path = s && *s ? s : NULL;
 }
@@ -252,9 +299,45 @@ static void heap_ready_locked(void)
 	if (atomic_load_explicit(&g_state, memory_order_relaxed) != ST_NONE)
 		return;
 	config_read();
+	ngm_heap_set_flags((cfg.thp ? NGM_HEAP_THP : 0) | (cfg.prefault ? NGM_HEAP_PREFAULT : 0));
 	if (cfg.base == BASE_OWN && ngm_heap_init((size_t)64 << 30))
 		cfg.base = BASE_GLIBC;	/* no address space: glibc it is */
 	atomic_store_explicit(&g_state, ST_HEAP, memory_order_release);
+}
+
+/* The configuration before the first use of cfg (memalign may come first). */
+static void cfg_ready(void)
+{
+	if (likely(atomic_load_explicit(&g_state, memory_order_acquire) != ST_NONE))
+		return;
+	pthread_mutex_lock(&g_heap_mtx);
+	heap_ready_locked();
+	pthread_mutex_unlock(&g_heap_mtx);
+}
+
+/*
+ * A double free, as glibc reports it: a message on standard error and
+ * abort().  No stdio (it may allocate): the digits are written by hand.
+ */
+static _Noreturn __attribute__((cold)) void die_double_free(const void *p, const char *where)
+{
+	char buf[160], *s = buf;
+	const char *m = "ngmalloc: free(): double free of 0x";
+	uintptr_t v = (uintptr_t)p;
+	int i;
+
+	while (*m)
+		*s++ = *m++;
+	for (i = (int)sizeof(v) * 2 - 1; i >= 0; i--)
+		*s++ = "0123456789abcdef"[(v >> (i * 4)) & 15];
+	*s++ = ' ';
+	while (*where && s < buf + sizeof(buf) - 2)
+		*s++ = *where++;
+	*s++ = '\n';
+	if (write(2, buf, (size_t)(s - buf)) < 0) {
+		/* nothing else to do: we abort anyway */
+	}
+	abort();
 }
 
 /* ---- the base allocator, run by the heap's owner ---- */
@@ -299,9 +382,10 @@ static void base_free(void *p)
 {
 	if (!p)
 		return;
-	if (ngm_region_base && ngm_in_region(p))
-		ngm_heap_free(p);
-	else if (cfg.base == BASE_GLIBC)
+	if (ngm_region_base && ngm_in_region(p)) {
+		if (ngm_heap_free(p) == -EALREADY)
+			die_double_free(p, "(detected by the allocator core)");
+	} else if (cfg.base == BASE_GLIBC)
 		__libc_free(p);
 	else
 		ngm_large_free(p);	/* a foreign pointer is counted and ignored */
@@ -413,7 +497,10 @@ static void refill(struct client *c, unsigned cls, bool dry)
 
 		/* the first request of a class finds it empty anyway */
 		if (c->srv.last_refill[cls]) {
-			want_t = dt ? used * STOCK_HORIZON_NS / dt : max;
+			uint64_t horizon = atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1 ?
+					   STOCK_HORIZON_NOSPARE_NS : STOCK_HORIZON_NS;
+
+			want_t = dt ? used * horizon / dt : max;
 			if (dry && want_t < 2 * (uint64_t)target)
 				want_t = 2 * (uint64_t)target;
 			target = want_t < 2 ? 2 : want_t > max ? max : (uint32_t)want_t;
@@ -516,7 +603,13 @@ static void reclaim(struct client *c)
 		S.unused += t - h;
 		for (; h != t; h++)
 			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
+		/* the dead thread's local reuse stack: blocks it freed */
+		S.local_unused += c->own.lc[cls].n;
+		for (h = 0; h < c->own.lc[cls].n; h++)
+			base_free(c->lcs[cls][h]);
 	}
+	S.dead_local += STAT_GET(c->own.local_hits);
+	S.dead_flushes += STAT_GET(c->own.flushes);
 	S.dead_waits += STAT_GET(c->own.waits);
 	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
 	S.dead_stalls += STAT_GET(c->own.stalls);
@@ -531,7 +624,7 @@ static void reclaim(struct client *c)
 	munmap(c, sizeof(*c));
 }
 
-static unsigned serve_client(struct client *c)
+static unsigned serve_client(struct client *c, uint64_t now)
 {
 	unsigned n = drain_frees(c);
 	uint32_t seq = atomic_load_explicit(&c->bell.req_seq, memory_order_acquire);
@@ -551,8 +644,10 @@ static unsigned serve_client(struct client *c)
 	}
 	if (atomic_load_explicit(&c->bell.dead, memory_order_acquire)) {
 		reclaim(c);
-		n++;
+		return n + 1;
 	}
+	if (n)
+		c->srv.last_active = now;
 	return n;
 }
 
@@ -593,19 +688,34 @@ static void server_park(void)
 	s_phase_start = now_ns();
 }
 
-static void pin_server(void)
+static cpu_set_t s_allowed;		/* the process's CPUs, at the start */
+
+/*
+ * The server's CPU, chosen per process: one of the allowed CPUs picked by
+ * the process id (so that the servers of concurrent processes spread over
+ * the machine instead of all sharing the last CPU), skipping the CPU the
+ * starting thread runs on when there is another.  NGMALLOC_CPU names one;
+ * -1 leaves the server unpinned.
+ */
+static void pin_server(int starter_cpu)
 {
 	cpu_set_t set;
-	int cpu = cfg.cpu, i;
+	int cpu = cfg.cpu, i, n = 0, pick;
+	short list[CPU_SETSIZE];
 
-	if (cpu == -1)
+	if (sched_getaffinity(0, sizeof(s_allowed), &s_allowed))
+		CPU_ZERO(&s_allowed);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &s_allowed))
+			list[n++] = (short)i;
+	g_ncpus = n > 0 ? n : 1;
+	if (cpu == -1 || n == 0)
 		return;
 	if (cpu == INT_MIN) {
-		if (sched_getaffinity(0, sizeof(set), &set))
-			return;
-		for (i = CPU_SETSIZE - 1; i >= 0 && !CPU_ISSET(i, &set); i--)
-			;
-		cpu = i;
+		pick = (int)((unsigned)getpid() % (unsigned)n);
+		if (list[pick] == starter_cpu && n > 1)
+			pick = (pick + 1) % n;
+		cpu = list[pick];
 	}
 	if (cpu < 0 || cpu >= CPU_SETSIZE)
 		return;
@@ -616,18 +726,72 @@ static void pin_server(void)
 }
 
 /*
- * Spin, then yield, then sleep on a futex: on a machine with fewer cores
- * than threads a server that only spins would take a core from the program.
+ * The mode without a spare core: clients recycle more locally, stocks last
+ * longer, the server sleeps as soon as it has nothing to do and runs
+ * wherever the kernel finds room (unpinned).  Entered when at least as many
+ * clients were active in the last ACTIVE_NS as the process has CPUs, or
+ * when the server found itself starved; left NOSPARE_HOLD_NS after neither
+ * was seen.
+ */
+static void mode_update(uint64_t now, bool starved)
+{
+	uint32_t e = atomic_load_explicit(&g_epoch, memory_order_relaxed);
+	bool was = e & 1, want;
+	unsigned active = 0;
+	struct client *c;
+
+	if (cfg.nospare >= 0) {
+		want = cfg.nospare;
+	} else {
+		for (c = s_list; c; c = c->srv.next)
+			if (c->srv.last_active && now - c->srv.last_active < ACTIVE_NS)
+				active++;
+		if (active > S.active_max)
+			S.active_max = active;
+		if (starved) {
+			S.starved++;
+			s_starved_at = now;
+		}
+		want = (int)active >= g_ncpus ||
+		       (s_starved_at && now - s_starved_at < NOSPARE_HOLD_NS);
+		if (!want && was && now - s_nospare_since < NOSPARE_HOLD_NS)
+			want = true;	/* hold the mode a while: no flapping */
+	}
+	if (want && (int)active >= g_ncpus)
+		s_nospare_since = now;
+	if (want == was)
+		return;
+	if (want) {
+		s_nospare_since = s_nospare_enter = now;
+		S.nospare_switches++;
+		if (g_server_cpu >= 0)
+			sched_setaffinity(0, sizeof(s_allowed), &s_allowed);
+	} else {
+		S.nospare_ns += now - s_nospare_enter;
+		if (g_server_cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(g_server_cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
+	}
+	atomic_store_explicit(&g_epoch, e + 1, memory_order_release);
+}
+
+/*
+ * Spin a little, then sleep on a futex: on a machine with fewer cores than
+ * threads a server that spins or keeps calling sched_yield takes a core
+ * from the program.  Without a spare core it sleeps at once.
  */
 static void *server_main(void *arg)
 {
-	uint64_t idle_start = 0;
+	uint64_t idle_start = 0, last = 0, last_mode = 0;
 	unsigned idle = 0;
 
-	(void)arg;
 	t_flags |= F_SERVER;
 	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
-	pin_server();
+	pin_server((int)(intptr_t)arg);
 	/* a thread looping on direct calls would win the mutex again and again
 	 * (it is not fair): g_takeover makes them wait for us instead */
 	atomic_store(&g_takeover, 1);
@@ -637,28 +801,37 @@ static void *server_main(void *arg)
 	atomic_store_explicit(&g_state, ST_RUNNING, memory_order_release);
 	atomic_store(&g_takeover, 0);
 	pthread_mutex_unlock(&g_heap_mtx);
-	s_phase_start = now_ns();
+	s_phase_start = last = now_ns();
 	s_busy = true;
 	for (;;) {
 		unsigned did;
 		struct client *c, *next;
 		uint64_t t;
+		bool starved;
 
 		if (atomic_load_explicit(&g_park_req, memory_order_acquire))
 			server_park();
 		did = adopt_incoming();
+		t = idle == 0 || !(idle & 63) ? now_ns() : last;
+		/* a pass that took this long: we were off the CPU */
+		starved = t - last > STARVED_GAP_NS;
+		last = t;
 		for (c = s_list; c; c = next) {
 			next = c->srv.next;
-			did += serve_client(c);
+			did += serve_client(c, t);
+		}
+		if (starved || t - last_mode > 1000000) {
+			mode_update(t, starved);
+			last_mode = t;
 		}
 		if (did) {
 			if (!s_busy)
-				phase_switch(true, now_ns());
+				phase_switch(true, t);
 			idle = 0;
 			continue;
 		}
 		if (idle++ == 0) {
-			idle_start = now_ns();
+			idle_start = t;
 			if (s_busy)
 				phase_switch(false, idle_start);
 		}
@@ -666,23 +839,20 @@ static void *server_main(void *arg)
 			cpu_relax();
 			continue;
 		}
-		t = now_ns();
-		if (t - idle_start < cfg.spin_ns)
+		if (!(atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1) &&
+		    t - idle_start < cfg.spin_ns)
 			continue;
-		if (t - idle_start < cfg.spin_ns + cfg.yield_ns) {
-			sched_yield();
-			continue;
-		}
 		atomic_store(&g_sleeping, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!any_work()) {
-			struct timespec ts = { 1, 0 };
+			struct timespec ts = { 0, 100000000 };
 
 			S.sleeps++;
 			futex(&g_sleeping, FUTEX_WAIT_PRIVATE, 1, &ts);
 		}
 		atomic_store(&g_sleeping, 0);
 		idle = 0;
+		last = now_ns();	/* a sleep is not starvation */
 	}
 	return NULL;
 }
@@ -717,7 +887,8 @@ static int ensure_server(void)
 	if (!rc) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		rc = pthread_create(&tid, &attr, server_main, NULL);
+		rc = pthread_create(&tid, &attr, server_main,
+				    (void *)(intptr_t)sched_getcpu());
 		pthread_attr_destroy(&attr);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -730,15 +901,40 @@ static int ensure_server(void)
 
 /* ---- clients ---- */
 
-static struct client *client_new(void)
+/* The local reuse limits of a client for the current mode. */
+static void lc_limits(struct client *c)
+{
+	uint32_t e = atomic_load_explicit(&g_epoch, memory_order_acquire);
+	unsigned cls;
+
+	c->own.epoch = e;
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		uint32_t size = ngm_classes[cls].size, m;
+
+		if (c->own.shared || !cfg.local)
+			m = 0;
+		else if (e & 1)
+			m = LC_BYTES_NOSPARE / size;
+		else
+			m = LC_BYTES / size < cfg.local ? LC_BYTES / size : cfg.local;
+		c->own.lc[cls].max = m > LC_CAP ? LC_CAP : m;
+	}
+}
+
+static struct client *client_new(bool shared)
 {
 	struct client *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (c == MAP_FAILED)
 		return NULL;
 	c->own.use_stock = cfg.use_stock;
 	c->own.async_free = cfg.async_free;
+	c->own.shared = shared;
+	/* the paper's free: each one published (and the server woken) at once */
+	c->own.fq_mask = cfg.mode == MODE_PAPER ? 0 : FQ_BATCH - 1;
+	c->own.kick_each = cfg.mode == MODE_PAPER;
+	lc_limits(c);
 	return c;
 }
 
@@ -749,7 +945,7 @@ static struct client *client_register(void)
 	if (!g_key_ok)
 		return NULL;
 	t_flags |= F_REGISTERING;	/* pthread_setspecific may allocate */
-	c = client_new();
+	c = client_new(false);
 	if (c && pthread_setspecific(g_key, c)) {
 		munmap(c, sizeof(*c));
 		c = NULL;
@@ -786,6 +982,9 @@ static void client_orphan(struct client *c)
 
 		for (h = atomic_load(&c->stock_head[cls]); h != t; h++)
 			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
+		for (h = 0; h < c->own.lc[cls].n; h++)
+			base_free(c->lcs[cls][h]);
+		c->own.lc[cls].n = 0;
 	}
 	pthread_mutex_unlock(&g_heap_mtx);
 	atomic_store(&c->bell.dead, 1);
@@ -902,7 +1101,7 @@ static uintptr_t other_call(unsigned op, uint64_t a0, uint64_t a1)
 		if (atomic_load(&g_state) != ST_RUNNING) {
 			heap_ready_locked();
 			if (!g_shared)
-				g_shared = client_new();
+				g_shared = client_new(true);
 			r = base_op(op, a0, a1);
 			g_direct_ops++;
 			pthread_mutex_unlock(&g_heap_mtx);
@@ -921,18 +1120,22 @@ static uintptr_t ngm_call(unsigned op, uint64_t a0, uint64_t a1)
 
 /* ---- async fast paths ---- */
 
-static void stock_low(struct client *c, unsigned cls, uint32_t head)
+/* The stock fell to its low watermark: ask for a refill; returns p (a
+ * tail call of the fast path, which thus needs no stack frame). */
+static __attribute__((noinline, cold)) void *stock_low(struct client *c, unsigned cls,
+							uint32_t head, void *p)
 {
 	uint32_t t = atomic_load_explicit(&c->stock_tail[cls], memory_order_acquire);
 
 	c->own.sc[cls].tail = t;
 	c->own.sc[cls].low = atomic_load_explicit(&c->stock_low[cls], memory_order_relaxed);
 	if (t - head > c->own.sc[cls].low)
-		return;		/* the server refilled meanwhile */
+		return p;	/* the server refilled meanwhile */
 	if (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, REFILL_TAG(cls)))
-		return;		/* queue full: the empty stock will ask */
+		return p;	/* queue full: the empty stock will ask */
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 	server_kick(c);
+	return p;
 }
 
 static inline void *stock_take(struct client *c, unsigned cls)
@@ -950,42 +1153,13 @@ static inline void *stock_take(struct client *c, unsigned cls)
 			return NULL;
 	}
 	p = c->stock[cls][h & (STOCK_CAP - 1)];
+	/* the next line of the stock, which the server wrote: fetch it early */
+	__builtin_prefetch(&c->stock[cls][(h + 8) & (STOCK_CAP - 1)]);
 	h++;
 	atomic_store_explicit(&c->stock_head[cls], h, memory_order_release);
 	if (unlikely(t - h == c->own.sc[cls].low))
-		stock_low(c, cls, h);
+		return stock_low(c, cls, h, p);
 	return p;
-}
-
-/* n: the size to ask of the base when there is no stock (the class size
- * when the class was chosen for its alignment). */
-static void *alloc_class_slow(unsigned cls, size_t n)
-{
-	struct client *c = get_client();
-	void *p;
-
-	if (!c)
-		return (void *)other_call(OP_MALLOC, n, 0);
-	if (c->own.use_stock) {
-		p = stock_take(c, cls);
-		if (p)
-			return p;
-		return (void *)client_call(c, OP_REFILL, cls, 0);
-	}
-	return (void *)client_call(c, OP_MALLOC, n, 0);
-}
-
-static inline void *alloc_class(unsigned cls)
-{
-	struct client *c = t_client;
-	void *p;
-
-	if (likely(c != NULL) && likely(c->own.use_stock)) {
-		p = stock_take(c, cls);
-		if (likely(p != NULL))
-			return p;
-	}
-	return alloc_class_slow(cls, ngm_classes[cls].size);
 }
 
 static void *enomem(void *p)
@@ -995,10 +1169,115 @@ static void *enomem(void *p)
 	return p;
 }
 
-static void free_slow(void *p)
+/* More than half the queue waits: make sure the server is awake. */
+static void fq_half(struct client *c)
+{
+	c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
+	if (c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2)
+		server_kick(c);
+}
+
+/* Queues v (a block, or a refill request) for the server. */
+static void fq_push(struct client *c, uintptr_t v)
+{
+	uint64_t t0;
+
+	if (likely(ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, v))) {
+		if ((c->own.fq.tail & c->own.fq_mask) == 0) {
+			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+			if (c->own.kick_each)
+				server_kick(c);
+			else if (unlikely(c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2))
+				fq_half(c);
+		}
+		return;
+	}
+	/* the queue is full: the server is behind, wait for room */
+	t0 = now_ns();
+	STAT_ADD(c->own.stalls, 1);
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	server_kick(c);
+	while (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, v)) {
+		if (now_ns() - t0 > CLIENT_SPIN_NS) {
+			server_kick(c);
+			sched_yield();
+		} else {
+			cpu_relax();
+		}
+	}
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	STAT_ADD(c->own.stall_ns, now_ns() - t0);
+}
+
+/*
+ * The local stack of class cls is full (or over its limit after the mode
+ * changed): its older entries go to the server in one batch, the newer
+ * half (the blocks most likely still in this core's cache) stays.
+ */
+static void lc_flush(struct client *c, unsigned cls)
+{
+	uint32_t n = c->own.lc[cls].n, keep = c->own.lc[cls].max / 2, i;
+	void **st = c->lcs[cls];
+
+	if (keep > n)
+		keep = n;
+	for (i = 0; i < n - keep; i++)
+		fq_push(c, (uintptr_t)st[i]);
+	memmove(st, st + (n - keep), keep * sizeof(*st));
+	c->own.lc[cls].n = keep;
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	STAT_ADD(c->own.flushes, 1);
+}
+
+/* The server switched modes: new local limits, excess handed back. */
+static void client_mode(struct client *c)
+{
+	unsigned cls;
+
+	if (likely(atomic_load_explicit(&g_epoch, memory_order_relaxed) == c->own.epoch))
+		return;
+	lc_limits(c);
+	for (cls = 1; cls <= NGM_NCLASSES; cls++)
+		if (c->own.lc[cls].n > c->own.lc[cls].max)
+			lc_flush(c, cls);
+}
+
+/* Everything malloc's fast path does not: large, unregistered, empty. */
+static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls)
+{
+	struct client *c = get_client();
+	void *p;
+
+	if (!cls)
+		return enomem((void *)ngm_call(OP_MALLOC, n, 0));
+	if (!c)
+		return enomem((void *)other_call(OP_MALLOC, n, 0));
+	client_mode(c);
+	if (c->own.lc[cls].n) {
+		STAT_ADD(c->own.local_hits, 1);
+		return c->lcs[cls][--c->own.lc[cls].n];
+	}
+	if (c->own.use_stock) {
+		p = stock_take(c, cls);
+		if (p)
+			return p;
+		return enomem((void *)client_call(c, OP_REFILL, cls, 0));
+	}
+	return enomem((void *)client_call(c, OP_MALLOC, n, 0));
+}
+
+/* Is p a block the server maps for itself (large), to be unmapped soon? */
+static bool is_large(void *p)
+{
+	if (cfg.base == BASE_OWN)
+		return !(ngm_region_base && ngm_in_region(p));
+	/* glibc's chunk header: IS_MMAPPED */
+	return !(ngm_region_base && ngm_in_region(p)) && (((size_t *)p)[-1] & 2);
+}
+
+static __attribute__((noinline, cold)) void free_slow(void *p)
 {
 	struct client *c;
-	uint64_t t0;
 
 	if (!p)
 		return;
@@ -1011,77 +1290,112 @@ static void free_slow(void *p)
 		client_call(c, OP_FREE, (uintptr_t)p, 0);
 		return;
 	}
-	if (ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, (uintptr_t)p)) {
-		/* it was only the cached index that said full */
-		if ((c->own.fq.tail & (FQ_BATCH - 1)) == 0)
-			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	client_mode(c);
+	if (ngm_region_base && ngm_in_region(p)) {
+		unsigned cls = ngm_class_of_ptr(p);
+		uint32_t n = c->own.lc[cls].n;
+
+		if (n && c->lcs[cls][n - 1] == p)
+			die_double_free(p, "(the thread freed it last)");
+		if (cls && c->own.lc[cls].max) {
+			if (n >= c->own.lc[cls].max)
+				lc_flush(c, cls);
+			n = c->own.lc[cls].n;
+			c->lcs[cls][n] = p;
+			c->own.lc[cls].n = n + 1;
+			return;
+		}
+		fq_push(c, (uintptr_t)p);
 		return;
 	}
-	/* the queue is full: the server is behind, wait for room */
-	t0 = now_ns();
-	STAT_ADD(c->own.stalls, 1);
-	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
-	server_kick(c);
-	while (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, (uintptr_t)p)) {
-		if (now_ns() - t0 > CLIENT_SPIN_NS) {
-			server_kick(c);
-			sched_yield();
-		} else {
-			cpu_relax();
-		}
-	}
-	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
-	STAT_ADD(c->own.stall_ns, now_ns() - t0);
-}
-
-/* More than half the queue waits: make sure the server is awake. */
-static void fq_half(struct client *c)
-{
-	c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
-	if (c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2)
+	fq_push(c, (uintptr_t)p);
+	/* a large block is memory given back: publish it now, not with the
+	 * next seven frees, which an idle thread may never make */
+	if (is_large(p)) {
+		ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 		server_kick(c);
+	}
 }
 
 /* ---- the API ---- */
 
+/*
+ * The fast paths: no stack frame, no lock, no read-modify-write; the local
+ * stack first (blocks this thread freed), then the stock the server fills.
+ */
 API void *malloc(size_t n)
 {
 	struct client *c = t_client;
 
-	if (likely(c != NULL) && likely(c->own.use_stock) && likely(n <= NGM_SMALL_MAX)) {
-		void *p = stock_take(c, ngm_size_class(n));
+	if (likely(c != NULL) && likely(n <= 1024)) {
+		unsigned cls = ngm_class_small[(n + 15) >> 4];
+		uint32_t k = c->own.lc[cls].n;
 
-		if (likely(p != NULL))
-			return p;
+		if (likely(k != 0)) {
+			c->own.lc[cls].n = k - 1;
+			STAT_ADD(c->own.local_hits, 1);
+			return c->lcs[cls][k - 1];
+		}
+		if (likely(c->own.use_stock)) {
+			uint32_t h = atomic_load_explicit(&c->stock_head[cls],
+							  memory_order_relaxed);
+			uint32_t t = c->own.sc[cls].tail;
+
+			if (likely(h != t)) {
+				void *p = c->stock[cls][h & (STOCK_CAP - 1)];
+
+				__builtin_prefetch(&c->stock[cls][(h + 8) & (STOCK_CAP - 1)]);
+				atomic_store_explicit(&c->stock_head[cls], h + 1,
+						      memory_order_release);
+				if (unlikely(t - (h + 1) == c->own.sc[cls].low))
+					return stock_low(c, cls, h + 1, p);
+				return p;
+			}
+		}
+		return malloc_slow(n, cls);
 	}
-	if (n <= NGM_SMALL_MAX)
-		return enomem(alloc_class_slow(ngm_size_class(n), n));
-	return enomem((void *)ngm_call(OP_MALLOC, n, 0));
+	return malloc_slow(n, ngm_size_class(n));
 }
 
 API void free(void *p)
 {
 	struct client *c = t_client;
+	uintptr_t off = (uintptr_t)p - (uintptr_t)ngm_region_base;
 
-	if (likely(c != NULL) && likely(c->own.async_free) && likely(p != NULL)) {
-		uint32_t t = c->own.fq.tail;
+	if (likely(c != NULL) && likely(off < ngm_region_size)) {
+		unsigned cls = ngm_class_of_ptr(p);
+		uint32_t n = c->own.lc[cls].n;
 
-		if (likely(t - c->own.fq.head_cache < FQ_CAP)) {
-			c->fq[t & (FQ_CAP - 1)] = (uintptr_t)p;
-			c->own.fq.tail = ++t;
-			if ((t & (FQ_BATCH - 1)) == 0) {
-				ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
-				if (unlikely(t - c->own.fq.head_cache > FQ_CAP / 2))
-					fq_half(c);
-			}
+		/* a block freed twice in a row is caught here, others on the server */
+		if (likely(n < c->own.lc[cls].max) && likely(n == 0 || c->lcs[cls][n - 1] != p)) {
+			c->lcs[cls][n] = p;
+			c->own.lc[cls].n = n + 1;
 			return;
 		}
 	}
 	free_slow(p);
 }
 
+static void *alloc_class(unsigned cls)
+{
+	struct client *c = t_client;
+	void *p;
+
+	if (likely(c != NULL) && c->own.lc[cls].n) {
+		STAT_ADD(c->own.local_hits, 1);
+		return c->lcs[cls][--c->own.lc[cls].n];
+	}
+	if (likely(c != NULL) && likely(c->own.use_stock)) {
+		p = stock_take(c, cls);
+		if (likely(p != NULL))
+			return p;
+	}
+	return malloc_slow(ngm_classes[cls].size, cls);
+}
+
 static size_t usable(void *p)
 {
+	cfg_ready();
 	if (ngm_region_base && ngm_in_region(p)) {
 		unsigned cls = ngm_class_of_ptr(p);
 
@@ -1162,6 +1476,8 @@ API void *memalign(size_t align, size_t n)
 	}
 	if (align <= 16)
 		return malloc(n);
+	/* memalign may be the process's first call: cfg.base is read below */
+	cfg_ready();
 	if (cfg.base == BASE_OWN && (cls = ngm_aligned_class(align, n)))
 		return enomem(alloc_class(cls));
 	return enomem((void *)ngm_call(OP_MEMALIGN, align, n));
@@ -1271,11 +1587,11 @@ static char *put_line(char *s, const char *key, uint64_t v)
 static uint64_t stats_activity(const char *text)
 {
 	static const char *const keys[] = { "requests_served=", "prealloc_blocks=",
-					     "direct_ops=" };
+					     "direct_ops=", "local_reuses=" };
 	uint64_t sum = 0;
 	unsigned k;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		const char *p = text;
 		size_t len = strlen(keys[k]);
 
@@ -1291,6 +1607,7 @@ static uint64_t stats_activity(const char *text)
 /*
  * Processes of one trial (a wrapper such as timeout or sh, the program, its
  * children) all inherit NGMALLOC_STATS: the busiest process's statistics
+ * (requests served, blocks pre-allocated, direct calls and local reuses)
  * are kept, so that a wrapper exiting last does not replace the program's.
  */
 static void stats_store(const char *buf, size_t len)
@@ -1316,7 +1633,7 @@ static void stats_store(const char *buf, size_t len)
 static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
-	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused;
+	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached;
 	char buf[2048], *s = buf;
 	struct client *c;
 	bool parked;
@@ -1334,9 +1651,16 @@ static void stats_write(void)
 	stall_ns = S.dead_stall_ns;
 	kicks = S.dead_kicks;
 	unused = S.unused;
+	local = S.dead_local;
+	flushes = S.dead_flushes;
+	cached = S.local_unused;
 	for (c = s_list; c; c = c->srv.next) {
 		unsigned cls;
 
+		local += STAT_GET(c->own.local_hits);
+		flushes += STAT_GET(c->own.flushes);
+		for (cls = 1; cls <= NGM_NCLASSES; cls++)
+			cached += STAT_GET(c->own.lc[cls].n);
 		waits += STAT_GET(c->own.waits);
 		wait_ns += STAT_GET(c->own.wait_ns);
 		stalls += STAT_GET(c->own.stalls);
@@ -1347,6 +1671,7 @@ static void stats_write(void)
 	}
 	ngm_heap_get_stats(&hs);
 	s = put_line(s, "mode_async", cfg.mode == MODE_ASYNC);
+	s = put_line(s, "mode_paper", cfg.mode == MODE_PAPER);
 	s = put_line(s, "base_glibc", cfg.base == BASE_GLIBC);
 	s = put_line(s, "threads", S.threads);
 	s = put_line(s, "requests", S.requests);
@@ -1355,6 +1680,9 @@ static void stats_write(void)
 	s = put_line(s, "requests_served", S.requests + S.refills + S.frees);
 	s = put_line(s, "prealloc_blocks", S.prealloc);
 	s = put_line(s, "prealloc_unused", unused);
+	s = put_line(s, "local_reuses", local);
+	s = put_line(s, "local_flushes", flushes);
+	s = put_line(s, "local_cached", cached);
 	s = put_line(s, "client_waits", waits);
 	s = put_line(s, "client_wait_ns", wait_ns);
 	s = put_line(s, "ring_full_stalls", stalls);
@@ -1363,6 +1691,13 @@ static void stats_write(void)
 	s = put_line(s, "server_sleeps", S.sleeps);
 	s = put_line(s, "server_busy_ns", S.busy_ns);
 	s = put_line(s, "server_idle_ns", S.idle_ns);
+	s = put_line(s, "server_starved", S.starved);
+	s = put_line(s, "active_clients_max", S.active_max);
+	s = put_line(s, "nospare_switches", S.nospare_switches);
+	s = put_line(s, "nospare_ns", S.nospare_ns + ((atomic_load(&g_epoch) & 1) ?
+						       now_ns() - s_nospare_enter : 0));
+	if (g_server_cpu >= 0)	/* absent when the server is not pinned */
+		s = put_line(s, "server_cpu", (uint64_t)g_server_cpu);
 	s = put_line(s, "direct_ops", g_direct_ops);
 	s = put_line(s, "spans_created", hs.spans_created);
 	s = put_line(s, "spans_released", hs.spans_released);
@@ -1382,7 +1717,7 @@ __attribute__((constructor)) static void ngm_init(void)
 	pthread_mutex_lock(&g_heap_mtx);
 	heap_ready_locked();
 	if (!g_shared)
-		g_shared = client_new();
+		g_shared = client_new(true);
 	pthread_mutex_unlock(&g_heap_mtx);
 	/* these may allocate: served directly, the server is not running */
 	real_usable = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");

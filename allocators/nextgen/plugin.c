@@ -1,10 +1,10 @@
 /*
  * allocators/nextgen/plugin.c - the ngbench plugins of libnextgen.
  *
- * One source, built three times: NGM_PLUGIN_VARIANT selects the protocol
+ * One source, built four times: NGM_PLUGIN_VARIANT selects the protocol
  * and base of the allocator that the descriptor names (see the README).
- * The library is the same for all three; the environment picks the
- * variant, so that the three appear side by side in reports.
+ * The library is the same for all four; the environment picks the
+ * variant, so that they appear side by side in reports.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -16,15 +16,16 @@
 #define NGM_ASYNC_OWN 1
 #define NGM_SYNC_OWN 2
 #define NGM_ASYNC_GLIBC 3
+#define NGM_PAPER_OWN 4
 
 #if NGM_PLUGIN_VARIANT == NGM_ASYNC_OWN
 #define NGM_NAME "nextgen"
-#define NGM_SUMMARY "NextGen-Malloc offload: async free, pre-allocated stocks, own segregated heap"
+#define NGM_SUMMARY "NextGen-Malloc offload: local reuse, pre-allocated stocks, batched frees, own heap"
 #define NGM_MODE "async"
 #define NGM_BASE "own"
 #elif NGM_PLUGIN_VARIANT == NGM_SYNC_OWN
 #define NGM_NAME "nextgen-sync"
-#define NGM_SUMMARY "NextGen-Malloc offload: the paper's synchronous handshake, own segregated heap"
+#define NGM_SUMMARY "NextGen-Malloc offload, fully synchronous: malloc and free both wait (own heap)"
 #define NGM_MODE "sync"
 #define NGM_BASE "own"
 #elif NGM_PLUGIN_VARIANT == NGM_ASYNC_GLIBC
@@ -32,8 +33,13 @@
 #define NGM_SUMMARY "NextGen-Malloc offload with glibc's malloc on the server thread (MMT)"
 #define NGM_MODE "async"
 #define NGM_BASE "glibc"
+#elif NGM_PLUGIN_VARIANT == NGM_PAPER_OWN
+#define NGM_NAME "nextgen-paper"
+#define NGM_SUMMARY "NextGen-Malloc's protocol as published: malloc waits, free is asynchronous (own heap)"
+#define NGM_MODE "paper"
+#define NGM_BASE "own"
 #else
-#error "NGM_PLUGIN_VARIANT must be 1, 2 or 3"
+#error "NGM_PLUGIN_VARIANT must be 1 to 4"
 #endif
 
 static const char *const env[] = {

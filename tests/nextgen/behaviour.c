@@ -9,6 +9,13 @@
  *                        more threads than cores finish; a fork child gets a
  *                        server of its own
  *   behaviour pairs N    N malloc/free pairs, for the statistics file
+ *   behaviour double-free last|other
+ *                        frees a block twice, right after the first free
+ *                        (last) or after freeing others in between (other):
+ *                        the allocator must abort; exits 0 if it did not
+ *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
+ *                        large ones, frees them all and then idles: the
+ *                        process's resident memory must come back down
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +178,114 @@ static int pairs(long n)
 	return 0;
 }
 
+/* volatile: the compiler must not see (and warn about) the second free */
+static void *volatile victim;
+
+static int double_free(const char *how)
+{
+	void *others[64];
+	struct timespec ts = { 0, 20000000 };
+
+	victim = malloc(64);
+	memset(victim, 1, 64);
+	free(victim);
+	if (!strcmp(how, "other"))
+		for (int i = 0; i < 64; i++)
+			free(others[i] = malloc(64));
+	free(victim);
+	/* the allocator core finds it asynchronously: give it time */
+	for (int i = 0; i < 100; i++) {
+		free(malloc(64));
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static pthread_mutex_t idle_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
+static int idle_stage;
+
+static void *burst_then_idle(void *arg)
+{
+	enum { SMALL = 65536, LARGE = 4 };
+	char **small = mmap(NULL, SMALL * sizeof(char *), PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *large[LARGE];
+
+	(void)arg;
+	for (int i = 0; i < SMALL; i++) {
+		small[i] = malloc(1000);
+		memset(small[i], 3, 1000);
+	}
+	for (int i = 0; i < LARGE; i++) {
+		large[i] = malloc((size_t)8 << 20);
+		memset(large[i], 4, (size_t)8 << 20);
+	}
+	pthread_mutex_lock(&idle_mtx);
+	idle_stage = 1;		/* the peak */
+	pthread_cond_broadcast(&idle_cv);
+	while (idle_stage == 1)
+		pthread_cond_wait(&idle_cv, &idle_mtx);
+	pthread_mutex_unlock(&idle_mtx);
+	for (int i = 0; i < SMALL; i++)
+		free(small[i]);
+	for (int i = 0; i < LARGE; i++)
+		free(large[i]);
+	munmap(small, SMALL * sizeof(char *));
+	pthread_mutex_lock(&idle_mtx);
+	idle_stage = 3;		/* freed; now idle until told to end */
+	pthread_cond_broadcast(&idle_cv);
+	while (idle_stage == 3)
+		pthread_cond_wait(&idle_cv, &idle_mtx);
+	pthread_mutex_unlock(&idle_mtx);
+	return NULL;
+}
+
+static void idle_wait(int stage)
+{
+	pthread_mutex_lock(&idle_mtx);
+	while (idle_stage != stage)
+		pthread_cond_wait(&idle_cv, &idle_mtx);
+	pthread_mutex_unlock(&idle_mtx);
+}
+
+static void idle_set(int stage)
+{
+	pthread_mutex_lock(&idle_mtx);
+	idle_stage = stage;
+	pthread_cond_broadcast(&idle_cv);
+	pthread_mutex_unlock(&idle_mtx);
+}
+
+static int idle_rss(void)
+{
+	long base, peak, after = 0;
+	pthread_t t;
+
+	free(malloc(1000));
+	base = rss_kib();
+	pthread_create(&t, NULL, burst_then_idle, NULL);
+	idle_wait(1);
+	peak = rss_kib();
+	idle_set(2);
+	idle_wait(3);
+	/* the thread now idles; the allocator core has up to 1 s */
+	for (int i = 0; i < 20; i++) {
+		sleep_ms(50);
+		after = rss_kib();
+		if (after - base < 8192)
+			break;
+	}
+	idle_set(4);
+	pthread_join(t, NULL);
+	tap_plan(2);
+	ok(peak - base > 90000, "the burst was resident (RSS %ld -> %ld KiB)", base, peak);
+	ok(after - base < 8192,
+	   "an idle thread's freed memory goes back (RSS %ld at peak, %ld after, %ld before, KiB)",
+	   peak, after, base);
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *cpu = getenv("NGMALLOC_CPU");
@@ -181,6 +297,10 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "pairs"))
 		return pairs(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "double-free"))
+		return double_free(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "idle-rss"))
+		return idle_rss();
 	if (!dlsym(RTLD_DEFAULT, "ngmalloc_version"))
 		tap_skip_all("libnextgen is not preloaded");
 

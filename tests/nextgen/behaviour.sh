@@ -1,9 +1,11 @@
 #!/bin/sh
-# tests/nextgen/behaviour.sh - libnextgen in each protocol (sync, async) and
-# base (own, glibc): the behaviour program (server thread, pinning, idle
-# sleep, thread exit, oversubscription, fork), and the statistics file,
-# whose counts must show the protocol: in sync mode every call waits for
-# the server, in async mode almost none does.
+# tests/nextgen/behaviour.sh - libnextgen in each protocol (sync, paper,
+# async) and base (own, glibc): the behaviour program (server thread,
+# pinning, idle sleep, thread exit, oversubscription, fork, an idle thread's
+# memory), and the statistics file, whose counts must show the protocol: in
+# sync mode every call waits for the server, in the paper's protocol every
+# malloc and no free does, in async mode almost none does, and with the own
+# heap a freed block is reused by its thread without the server.
 : "${top_builddir:?top_builddir must be set (make check sets it)}"
 lib=$top_builddir/allocators/.libs/libnextgen.so
 prog=$top_builddir/tests/nextgen/behaviour
@@ -21,7 +23,7 @@ diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 stat() { sed -n "s/^$1=//p" "$work/stats"; }
 
 pairs=200000
-for mode in sync async; do
+for mode in sync paper async; do
 	for base in own glibc; do
 		v="$mode/$base"
 		# the behaviour program: pinned to CPU 0 in the own base, default
@@ -39,6 +41,39 @@ for mode in sync async; do
 			diag "$out"
 		fi
 
+		# an idle thread's freed memory, large blocks included, goes back
+		# (own heap: glibc's malloc on the server keeps what glibc keeps)
+		[ $base = own ] && out=$(NGMALLOC_MODE=$mode NGMALLOC_BASE=$base LD_PRELOAD=$lib timeout 120 \
+			"$prog" idle-rss 2>&1)
+		st=$?
+		if [ $base = glibc ]; then
+			:
+		elif [ $st -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok'; then
+			ok "$v: idle thread: $(printf '%s\n' "$out" | sed -n 's/^ok 2 - //p')"
+		else
+			not_ok "$v: idle thread's memory goes back (exit $st)"
+			diag "$out"
+		fi
+
+		# double frees abort with a message: freed twice in a row (the
+		# thread's local stack sees it), and with others in between when
+		# every free goes to the allocator core (NGMALLOC_LOCAL=0)
+		if [ $base = own ]; then
+			for how in last other; do
+				loc=; [ $how = other ] && loc=0
+				NGMALLOC_MODE=$mode NGMALLOC_BASE=$base NGMALLOC_LOCAL=$loc \
+					LD_PRELOAD=$lib timeout 60 "$prog" double-free $how \
+					>"$work/df.out" 2>"$work/df.err"
+				st=$?
+				if [ $st -eq 134 ] && grep -q 'double free of 0x' "$work/df.err"; then
+					ok "$v: a double free ($how) aborts: $(head -n 1 "$work/df.err")"
+				else
+					not_ok "$v: a double free ($how) aborts (exit $st)"
+					diag "$(cat "$work/df.err")"
+				fi
+			done
+		fi
+
 		rm -f "$work/stats"
 		NGMALLOC_MODE=$mode NGMALLOC_BASE=$base NGMALLOC_STATS=$work/stats \
 			LD_PRELOAD=$lib timeout 120 "$prog" pairs $pairs
@@ -49,6 +84,7 @@ for mode in sync async; do
 		fi
 		bad=$(grep -cv '^[a-z0-9_.]*=[0-9][0-9]*$' "$work/stats")
 		if [ "$bad" -eq 0 ] && [ "$(stat mode_async)" = $([ $mode = async ] && echo 1 || echo 0) ] &&
+		   [ "$(stat mode_paper)" = $([ $mode = paper ] && echo 1 || echo 0) ] &&
 		   [ "$(stat base_glibc)" = $([ $base = glibc ] && echo 1 || echo 0) ]; then
 			ok "$v: statistics are key=number lines naming the variant"
 		else
@@ -67,16 +103,29 @@ for mode in sync async; do
 			else
 				not_ok "$v: each of $pairs pairs waited twice ($waits waits, $served served, $direct direct)"
 			fi
+		elif [ $mode = paper ]; then
+			# malloc waits for the server; free is queued, never waited for
+			frees=$(stat frees_served) direct=$(stat direct_ops)
+			if [ $((waits + direct)) -ge $pairs ] && [ "$waits" -lt $((pairs + pairs / 50)) ] &&
+			   [ $((frees + direct)) -ge $((pairs - 8)) ] && [ "$(stat local_reuses)" -eq 0 ]; then
+				ok "$v: each of $pairs mallocs waited, no free did ($waits waits, $frees frees served)"
+			else
+				not_ok "$v: each of $pairs mallocs waited, no free did ($waits waits, $frees frees served)"
+				diag "$(cat "$work/stats")"
+			fi
 		else
 			pre=$(stat prealloc_blocks) frees=$(stat frees_served) direct=$(stat direct_ops)
-			# 64-byte blocks from the stock; frees queued, served later;
-			# calls made before the server ran are served directly
+			loc=$(stat local_reuses)
+			# 64-byte blocks from the thread's own frees (own heap) or the
+			# stock; frees kept or queued, served later; calls made before
+			# the server ran are served directly
 			if [ "$waits" -lt $((pairs / 50)) ] &&
-			   [ $((pre + direct)) -ge $((pairs - pairs / 50)) ] &&
-			   [ $((frees + direct)) -ge $((pairs - 4096)) ]; then
-				ok "$v: $pairs pairs, $waits waits, $pre blocks pre-allocated, $frees frees served"
+			   [ $((pre + loc + direct)) -ge $((pairs - pairs / 50)) ] &&
+			   [ $((frees + loc + direct)) -ge $((pairs - 4096)) ] &&
+			   { [ $base = glibc ] || [ $((loc + direct)) -ge $((pairs - pairs / 50)) ]; }; then
+				ok "$v: $pairs pairs, $waits waits, $loc reused locally, $pre blocks pre-allocated, $frees frees served"
 			else
-				not_ok "$v: $pairs pairs, $waits waits, $pre blocks pre-allocated, $frees frees served"
+				not_ok "$v: $pairs pairs, $waits waits, $loc reused locally, $pre blocks pre-allocated, $frees frees served"
 				diag "$(cat "$work/stats")"
 			fi
 		fi
