@@ -61,6 +61,7 @@ static size_t next_granule;		/* bump pointer, in granules */
 static size_t committed;		/* bytes accessible from the base */
 static struct span *partial[NGM_NCLASSES + 1];
 static unsigned spare[NGM_NCLASSES + 1];	/* empty spans on the list */
+static unsigned class_spans[NGM_NCLASSES + 1];	/* spans made, for prefaulting */
 static struct span *free_runs[NGM_RUN_LISTS];
 static struct span *free_descs;
 static char *meta_cur, *meta_end;
@@ -203,8 +204,10 @@ static struct span *span_new(unsigned cls)
 		s->stack_cap = k->nobj;
 	}
 	memset(s->freemap, 0, ((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
-	/* the server faults the pages in, not the client that gets the blocks */
-	if (hflags & NGM_HEAP_PREFAULT)
+	/* the server faults the pages in, not the client that gets the blocks;
+	 * only for a class that is growing (its second span and on), so that
+	 * a small program does not pay resident memory for a span per class */
+	if ((hflags & NGM_HEAP_PREFAULT) && class_spans[cls]++)
 		madvise(s->start, (size_t)s->granules << NGM_GRANULE_SHIFT, NGM_MADV_POPULATE_WRITE);
 	s->cls = (uint16_t)cls;
 	s->bump = 0;

@@ -97,12 +97,13 @@
  * hands its older half to the server in one batch.
  */
 #define LC_CAP 65536u
+/* Classes up to 512 bytes get a stock when their thread registers. */
+#define PREFILL_CLASSES 16u
 #define LC_BYTES (64u * 1024u)
 #define LC_BYTES_NOSPARE (1024u * 1024u)
-/* The server counts clients active in the last ACTIVE_NS; it is starved
- * when a pass of its loop took longer than STARVED_GAP_NS (it was off its
- * CPU), and stays in the no-spare mode for NOSPARE_HOLD_NS after that. */
-#define ACTIVE_NS 20000000ull
+/* Detecting the lack of a spare core: see mode_update. */
+#define ACTIVE_NS 5000000ull
+#define OVERSUB_NS 10000000ull
 #define STARVED_GAP_NS 2000000ull
 #define NOSPARE_HOLD_NS 200000000ull
 /* A client on another core than the server spins this long for an answer
@@ -137,7 +138,8 @@ struct client {
 		uint64_t local_hits;
 		struct { uint32_t n, max; } lc[NGM_NCLASSES + 1];
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
-		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes;
+		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows;
+		uint8_t asked[NGM_NCLASSES + 1];	/* a refill is on its way */
 	} own;
 
 	_Alignas(NGM_LINE) _Atomic uint32_t resp_seq;	/* futex word */
@@ -203,9 +205,9 @@ static struct {
 	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps;
 	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
-	uint64_t dead_local, dead_flushes, local_unused;
+	uint64_t dead_local, dead_flushes, dead_borrows, local_unused;
 } S;
-static uint64_t s_nospare_since, s_nospare_enter, s_starved_at;
+static uint64_t s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
 static bool s_busy;
 
@@ -568,6 +570,11 @@ static void adopt_one(struct client *c)
 								       : max_target(cls);
 		c->srv.last_refill[cls] = 0;
 	}
+	/* the small classes' stocks filled ahead of the first call: a thread's
+	 * first malloc of a size need not wait (the blocks are not touched) */
+	if (cfg.use_stock && !c->own.shared)
+		for (cls = 1; cls <= PREFILL_CLASSES; cls++)
+			refill(c, cls, false);
 	c->srv.prev = NULL;
 	c->srv.next = s_list;
 	if (s_list)
@@ -610,6 +617,7 @@ static void reclaim(struct client *c)
 	}
 	S.dead_local += STAT_GET(c->own.local_hits);
 	S.dead_flushes += STAT_GET(c->own.flushes);
+	S.dead_borrows += STAT_GET(c->own.borrows);
 	S.dead_waits += STAT_GET(c->own.waits);
 	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
 	S.dead_stalls += STAT_GET(c->own.stalls);
@@ -726,55 +734,64 @@ static void pin_server(int starter_cpu)
 }
 
 /*
- * The mode without a spare core: clients recycle more locally, stocks last
- * longer, the server sleeps as soon as it has nothing to do and runs
- * wherever the kernel finds room (unpinned).  Entered when at least as many
- * clients were active in the last ACTIVE_NS as the process has CPUs, or
- * when the server found itself starved; left NOSPARE_HOLD_NS after neither
- * was seen.
+ * Without a spare core.  Two signals, seen by the server:
+ *  - oversubscribed: at least as many clients needed the server in the
+ *    last ACTIVE_NS as the process has CPUs, for OVERSUB_NS in a row; the
+ *    server then sleeps as soon as it has nothing to do and runs unpinned,
+ *    wherever the kernel finds room;
+ *  - starved: a pass of the server's loop took longer than STARVED_GAP_NS
+ *    (it was off its CPU: other processes, or the program's threads).
+ * Either one makes the clients batch harder (g_epoch odd: bigger local
+ * stacks, stocks sized for a longer absence).  Each is held for
+ * NOSPARE_HOLD_NS after it was last seen, so that the mode does not flap.
  */
+static bool s_oversub;
+static uint64_t s_oversub_first, s_oversub_last;
+
 static void mode_update(uint64_t now, bool starved)
 {
 	uint32_t e = atomic_load_explicit(&g_epoch, memory_order_relaxed);
-	bool was = e & 1, want;
+	bool was = e & 1, want, over;
 	unsigned active = 0;
 	struct client *c;
 
-	if (cfg.nospare >= 0) {
-		want = cfg.nospare;
-	} else {
-		for (c = s_list; c; c = c->srv.next)
-			if (c->srv.last_active && now - c->srv.last_active < ACTIVE_NS)
-				active++;
-		if (active > S.active_max)
-			S.active_max = active;
-		if (starved) {
-			S.starved++;
-			s_starved_at = now;
-		}
-		want = (int)active >= g_ncpus ||
-		       (s_starved_at && now - s_starved_at < NOSPARE_HOLD_NS);
-		if (!want && was && now - s_nospare_since < NOSPARE_HOLD_NS)
-			want = true;	/* hold the mode a while: no flapping */
+	for (c = s_list; c; c = c->srv.next)
+		if (c->srv.last_active && now - c->srv.last_active < ACTIVE_NS)
+			active++;
+	if (active > S.active_max)
+		S.active_max = active;
+	if (starved) {
+		S.starved++;
+		s_starved_at = now;
 	}
-	if (want && (int)active >= g_ncpus)
-		s_nospare_since = now;
+	if ((int)active >= g_ncpus) {
+		if (!s_oversub_first)
+			s_oversub_first = now;
+		if (now - s_oversub_first >= OVERSUB_NS)
+			s_oversub_last = now;
+	} else {
+		s_oversub_first = 0;
+	}
+	over = s_oversub_last && now - s_oversub_last < NOSPARE_HOLD_NS;
+	want = over || (s_starved_at && now - s_starved_at < NOSPARE_HOLD_NS);
+	if (cfg.nospare >= 0)
+		want = over = cfg.nospare;
+	if (over != s_oversub && g_server_cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(g_server_cpu, &set);
+		sched_setaffinity(0, over ? sizeof(s_allowed) : sizeof(set),
+				  over ? &s_allowed : &set);
+	}
+	s_oversub = over;
 	if (want == was)
 		return;
 	if (want) {
-		s_nospare_since = s_nospare_enter = now;
+		s_nospare_enter = now;
 		S.nospare_switches++;
-		if (g_server_cpu >= 0)
-			sched_setaffinity(0, sizeof(s_allowed), &s_allowed);
 	} else {
 		S.nospare_ns += now - s_nospare_enter;
-		if (g_server_cpu >= 0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(g_server_cpu, &set);
-			sched_setaffinity(0, sizeof(set), &set);
-		}
 	}
 	atomic_store_explicit(&g_epoch, e + 1, memory_order_release);
 }
@@ -839,8 +856,7 @@ static void *server_main(void *arg)
 			cpu_relax();
 			continue;
 		}
-		if (!(atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1) &&
-		    t - idle_start < cfg.spin_ns)
+		if (!s_oversub && t - idle_start < cfg.spin_ns)
 			continue;
 		atomic_store(&g_sleeping, 1);
 		atomic_thread_fence(memory_order_seq_cst);
@@ -1151,6 +1167,7 @@ static inline void *stock_take(struct client *c, unsigned cls)
 							  memory_order_relaxed);
 		if (h == t)
 			return NULL;
+		c->own.asked[cls] = 0;	/* the refill came */
 	}
 	p = c->stock[cls][h & (STOCK_CAP - 1)];
 	/* the next line of the stock, which the server wrote: fetch it early */
@@ -1175,6 +1192,12 @@ static void fq_half(struct client *c)
 	c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
 	if (c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2)
 		server_kick(c);
+}
+
+/* Queues v when there is room, without waiting; false when full. */
+static bool fq_try(struct client *c, uintptr_t v)
+{
+	return ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, v);
 }
 
 /* Queues v (a block, or a refill request) for the server. */
@@ -1258,9 +1281,34 @@ static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls)
 		return c->lcs[cls][--c->own.lc[cls].n];
 	}
 	if (c->own.use_stock) {
+		unsigned k;
+
 		p = stock_take(c, cls);
 		if (p)
 			return p;
+		/*
+		 * Empty: rather than wait for the server (which may be off its
+		 * CPU), ask for a refill and take a block of one of the next
+		 * classes (at most about twice the size), from the local stack
+		 * or the stock; its class stays what its address says.
+		 */
+		if (!c->own.asked[cls] && fq_try(c, REFILL_TAG(cls))) {
+			c->own.asked[cls] = 1;
+			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+			server_kick(c);
+		}
+		for (k = cls + 1; k <= NGM_NCLASSES && k <= cls + 4; k++) {
+			if (c->own.lc[k].n) {
+				STAT_ADD(c->own.local_hits, 1);
+				STAT_ADD(c->own.borrows, 1);
+				return c->lcs[k][--c->own.lc[k].n];
+			}
+			if ((p = stock_take(c, k))) {
+				STAT_ADD(c->own.borrows, 1);
+				return p;
+			}
+		}
+		c->own.asked[cls] = 0;
 		return enomem((void *)client_call(c, OP_REFILL, cls, 0));
 	}
 	return enomem((void *)client_call(c, OP_MALLOC, n, 0));
@@ -1633,7 +1681,7 @@ static void stats_store(const char *buf, size_t len)
 static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
-	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached;
+	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached, borrows;
 	char buf[2048], *s = buf;
 	struct client *c;
 	bool parked;
@@ -1653,12 +1701,14 @@ static void stats_write(void)
 	unused = S.unused;
 	local = S.dead_local;
 	flushes = S.dead_flushes;
+	borrows = S.dead_borrows;
 	cached = S.local_unused;
 	for (c = s_list; c; c = c->srv.next) {
 		unsigned cls;
 
 		local += STAT_GET(c->own.local_hits);
 		flushes += STAT_GET(c->own.flushes);
+		borrows += STAT_GET(c->own.borrows);
 		for (cls = 1; cls <= NGM_NCLASSES; cls++)
 			cached += STAT_GET(c->own.lc[cls].n);
 		waits += STAT_GET(c->own.waits);
@@ -1682,6 +1732,7 @@ static void stats_write(void)
 	s = put_line(s, "prealloc_unused", unused);
 	s = put_line(s, "local_reuses", local);
 	s = put_line(s, "local_flushes", flushes);
+	s = put_line(s, "borrowed_blocks", borrows);
 	s = put_line(s, "local_cached", cached);
 	s = put_line(s, "client_waits", waits);
 	s = put_line(s, "client_wait_ns", wait_ns);
