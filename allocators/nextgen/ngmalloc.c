@@ -737,15 +737,15 @@ static void pin_server(int starter_cpu)
  * Without a spare core.  Two signals, seen by the server:
  *  - oversubscribed: at least as many clients needed the server in the
  *    last ACTIVE_NS as the process has CPUs, for OVERSUB_NS in a row; the
- *    server then sleeps as soon as it has nothing to do and runs unpinned,
- *    wherever the kernel finds room;
+ *    server then sleeps as soon as it has nothing to do;
  *  - starved: a pass of the server's loop took longer than STARVED_GAP_NS
  *    (it was off its CPU: other processes, or the program's threads).
  * Either one makes the clients batch harder (g_epoch odd: bigger local
- * stacks, stocks sized for a longer absence).  Each is held for
+ * stacks, stocks sized for a longer absence) and unpins the server, so
+ * that the kernel can move it off a CPU it shares.  Each is held for
  * NOSPARE_HOLD_NS after it was last seen, so that the mode does not flap.
  */
-static bool s_oversub;
+static bool s_oversub, s_unpinned;
 static uint64_t s_oversub_first, s_oversub_last;
 
 static void mode_update(uint64_t now, bool starved)
@@ -776,13 +776,15 @@ static void mode_update(uint64_t now, bool starved)
 	want = over || (s_starved_at && now - s_starved_at < NOSPARE_HOLD_NS);
 	if (cfg.nospare >= 0)
 		want = over = cfg.nospare;
-	if (over != s_oversub && g_server_cpu >= 0) {
+	/* off its CPU, or sharing it: let the kernel place the server */
+	if (want != s_unpinned && g_server_cpu >= 0) {
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
 		CPU_SET(g_server_cpu, &set);
-		sched_setaffinity(0, over ? sizeof(s_allowed) : sizeof(set),
-				  over ? &s_allowed : &set);
+		sched_setaffinity(0, want ? sizeof(s_allowed) : sizeof(set),
+				  want ? &s_allowed : &set);
+		s_unpinned = want;
 	}
 	s_oversub = over;
 	if (want == was)
