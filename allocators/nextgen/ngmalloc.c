@@ -1268,7 +1268,9 @@ static void client_mode(struct client *c)
 }
 
 /* Everything malloc's fast path does not: large, unregistered, empty. */
-static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls)
+/* borrow: a bigger class's block will do (not when cls was chosen for an
+ * alignment, which the bigger classes need not have) */
+static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls, bool borrow)
 {
 	struct client *c = get_client();
 	void *p;
@@ -1299,7 +1301,7 @@ static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls)
 			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 			server_kick(c);
 		}
-		for (k = cls + 1; k <= NGM_NCLASSES && k <= cls + 4; k++) {
+		for (k = cls + 1; borrow && k <= NGM_NCLASSES && k <= cls + 4; k++) {
 			if (c->own.lc[k].n) {
 				STAT_ADD(c->own.local_hits, 1);
 				STAT_ADD(c->own.borrows, 1);
@@ -1402,9 +1404,9 @@ API void *malloc(size_t n)
 				return p;
 			}
 		}
-		return malloc_slow(n, cls);
+		return malloc_slow(n, cls, true);
 	}
-	return malloc_slow(n, ngm_size_class(n));
+	return malloc_slow(n, ngm_size_class(n), true);
 }
 
 API void free(void *p)
@@ -1440,7 +1442,7 @@ static void *alloc_class(unsigned cls)
 		if (likely(p != NULL))
 			return p;
 	}
-	return malloc_slow(ngm_classes[cls].size, cls);
+	return malloc_slow(ngm_classes[cls].size, cls, false);
 }
 
 static size_t usable(void *p)
