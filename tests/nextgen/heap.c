@@ -2,9 +2,10 @@
  * tests/nextgen/heap.c - the own heap of libnextgen, used single-threaded
  * as its owner uses it: blocks are aligned, disjoint and found by the span
  * table; freed blocks come back; empty spans are released; foreign and
- * interior pointers are refused; large blocks are mapped, aligned,
- * remapped and unmapped.
+ * interior pointers are refused; a double free is found by the span's
+ * free bitmap; large blocks are mapped, aligned, remapped and unmapped.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "../tap.h"
@@ -63,10 +64,20 @@ int main(void)
 	ngm_heap_free(p);
 	ngm_heap_alloc_batch(4, &q, 1);
 	ok(p == q, "the last freed block of a class is reused first");
-	ngm_heap_free((char *)q + 16);
+	expect_int_eq(ngm_heap_free((char *)q + 16), -EINVAL, "an interior pointer is refused");
 	ngm_heap_free(ngm_region_base + ((size_t)512 << 20));
 	ngm_heap_get_stats(&st);
 	expect_u64_eq(st.invalid_frees, 2, "interior and unmapped pointers are refused");
+	/* a second block of the span keeps it in use: the bitmap, not the
+	 * span's emptiness, must see the double free */
+	ngm_heap_alloc_batch(4, &p, 1);
+	expect_int_eq(ngm_heap_free(q), 0, "a block is freed");
+	expect_int_eq(ngm_heap_free(q), -EALREADY, "freeing it again is a double free");
+	ngm_heap_get_stats(&st);
+	expect_u64_eq(st.double_frees, 1, "the double free is counted");
+	ngm_heap_alloc_batch(4, &q, 1);
+	ok(q != p, "a block freed twice is handed out once (%p, %p)", q, p);
+	ngm_heap_free(p);
 	ngm_heap_free(q);
 
 	p = ngm_large_alloc(1000000, 0);
