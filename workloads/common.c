@@ -140,6 +140,11 @@ const struct ngb_workload *wl_init(int argc, char **argv, const char *workload,
 		}
 		set_param(i, val);
 	}
+	for (int i = 0; wl_self->params[i].name; i++)
+		if (!strcmp(wl_self->params[i].name, "check"))
+			wl_check_level = !strcmp(wl_text[i], "full") ? WL_CHECK_FULL
+					 : !strcmp(wl_text[i], "none") ? WL_CHECK_NONE
+									: WL_CHECK_LIGHT;
 	return wl_self;
 }
 
@@ -252,7 +257,7 @@ unsigned char wl_pattern_byte(const void *p, size_t n, size_t i)
 	return (unsigned char)(w >> (8 * (i % 8)));
 }
 
-void wl_fill(void *p, size_t n)
+static void full_fill(void *p, size_t n)
 {
 	unsigned char *b = p;
 	uint64_t w = pattern_seed(p, n);
@@ -264,7 +269,17 @@ void wl_fill(void *p, size_t n)
 		b[i] = (unsigned char)(w >> (8 * (i % 8)));
 }
 
-void wl_check(const void *p, size_t n)
+static __attribute__((noreturn)) void report_mismatch(const void *p, size_t n, size_t i,
+						      unsigned char want)
+{
+	const unsigned char *b = p;
+
+	wl_fail("self-check failed: block %p (size %zu) corrupted at offset %zu "
+		"(address %p): expected 0x%02x, found 0x%02x",
+		p, n, i, (const void *)(b + i), want, b[i]);
+}
+
+static void full_check(const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	uint64_t w = pattern_seed(p, n), got;
@@ -279,10 +294,34 @@ void wl_check(const void *p, size_t n)
 		unsigned char want = wl_pattern_byte(p, n, i);
 
 		if (b[i] != want)
-			wl_fail("self-check failed: block %p (size %zu) corrupted at offset %zu "
-				"(address %p): expected 0x%02x, found 0x%02x",
-				p, n, i, (const void *)(b + i), want, b[i]);
+			report_mismatch(p, n, i, want);
 	}
+}
+
+enum wl_check_level wl_check_level = WL_CHECK_LIGHT;
+
+/* The light check's slow path: small blocks get the full pattern; a
+ * canary that does not hold is reported with its first wrong byte. */
+void wl_fill_slow(void *p, size_t n)
+{
+	if (wl_check_level != WL_CHECK_NONE)
+		full_fill(p, n);
+}
+
+void wl_check_slow(const void *p, size_t n)
+{
+	if (wl_check_level != WL_CHECK_NONE)
+		full_check(p, n);
+}
+
+void wl_light_mismatch(const void *p, size_t n, size_t off, uint64_t want)
+{
+	const unsigned char *b = p;
+
+	for (size_t j = 0; j < 8; j++)
+		if (b[off + j] != (unsigned char)(want >> (8 * j)))
+			report_mismatch(p, n, off + j, (unsigned char)(want >> (8 * j)));
+	wl_fail("self-check failed: block %p (size %zu) canary at offset %zu changed", p, n, off);
 }
 
 static __attribute__((noreturn)) void vreport(int code, const char *fmt, va_list ap)

@@ -10,7 +10,10 @@
  * derived from the block's start address and size, and checked just before
  * it is freed.  A block that another live block overlaps, or that the
  * allocator scribbled on, no longer holds its pattern: the program prints
- * the block's address and exits 1 instead of reporting a time.
+ * the block's address and exits 1 instead of reporting a time.  Its level
+ * is the parameter 'check': light (the default: 16-byte canaries at both
+ * ends and a word per 4 KiB page, so the check costs a small fraction of
+ * an operation), full (every byte), none (to measure the check's cost).
  *
  * Exit codes (include/ngbench/workload.h): 0 success, 1 failure, 2 bad
  * usage, 77 cannot run here.
@@ -63,11 +66,88 @@ uint64_t wl_rng_next(struct wl_rng *r);
 /* Uniform in [lo, hi] (inclusive). */
 uint64_t wl_rng_range(struct wl_rng *r, uint64_t lo, uint64_t hi);
 
+/* The level of wl_fill()/wl_check(), set by wl_init() from the parameter
+ * 'check' when the workload has one. */
+enum wl_check_level { WL_CHECK_LIGHT, WL_CHECK_FULL, WL_CHECK_NONE };
+extern enum wl_check_level wl_check_level;
+
 /* Fills [p, p+n) with the pattern of a block that starts at p and is n bytes
- * long; wl_check() verifies it and, on a mismatch, reports the block and
- * exits 1.  Byte-wise safe for any alignment. */
-void wl_fill(void *p, size_t n);
-void wl_check(const void *p, size_t n);
+ * long (at the level of wl_check_level: light writes the canaries only);
+ * wl_check() verifies it and, on a mismatch, reports the block and exits 1.
+ * Safe for any alignment.
+ *
+ * The light check writes only where a wrong block shows first: 16 bytes at
+ * each end (an allocator's header or free-list pointer, the next block of a
+ * block that is too small, a block placed over another's tail all land
+ * there) and one 8-byte word at every 4 KiB boundary inside, so that a
+ * block placed inside a large one is caught too.  The words derive from a
+ * key, (address ^ size << 48) times an odd constant, so two blocks with
+ * different addresses or sizes write different words.  Blocks of up to
+ * WL_LIGHT_ALL bytes are covered whole by the two ends: they get the full
+ * pattern.  Inline, so that the check costs a few instructions per block
+ * (workloads/README.md has the measured cost). */
+#define WL_LIGHT_ALL 32
+#define WL_LIGHT_PAGE 4096
+#define WL_LIGHT_MUL 0x9e3779b97f4a7c15ULL
+#define WL_LIGHT_W1 0x5851f42d4c957f2dULL
+#define WL_LIGHT_W2 0x14057b7ef767814fULL
+#define WL_LIGHT_W3 0x2545f4914f6cdd1dULL
+
+void wl_fill_slow(void *p, size_t n);
+void wl_check_slow(const void *p, size_t n);
+void wl_light_mismatch(const void *p, size_t n, size_t off, uint64_t want)
+	__attribute__((noreturn));
+
+static inline uint64_t wl_light_key(const void *p, size_t n)
+{
+	return ((uint64_t)(uintptr_t)p ^ ((uint64_t)n << 48)) * WL_LIGHT_MUL;
+}
+
+static inline void wl_light_put(void *p, size_t off, uint64_t w)
+{
+	__builtin_memcpy((unsigned char *)p + off, &w, 8);
+}
+
+static inline void wl_light_get(const void *p, size_t n, size_t off, uint64_t want)
+{
+	uint64_t got;
+
+	__builtin_memcpy(&got, (const unsigned char *)p + off, 8);
+	if (__builtin_expect(got != want, 0))
+		wl_light_mismatch(p, n, off, want);
+}
+
+static inline void wl_fill(void *p, size_t n)
+{
+	if (wl_check_level != WL_CHECK_LIGHT || n <= WL_LIGHT_ALL) {
+		wl_fill_slow(p, n);
+		return;
+	}
+	uint64_t k = wl_light_key(p, n);
+
+	wl_light_put(p, 0, k);
+	wl_light_put(p, 8, k ^ WL_LIGHT_W1);
+	wl_light_put(p, n - 16, k ^ WL_LIGHT_W2);
+	wl_light_put(p, n - 8, k ^ WL_LIGHT_W3);
+	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
+		wl_light_put(p, off, k + off);
+}
+
+static inline void wl_check(const void *p, size_t n)
+{
+	if (wl_check_level != WL_CHECK_LIGHT || n <= WL_LIGHT_ALL) {
+		wl_check_slow(p, n);
+		return;
+	}
+	uint64_t k = wl_light_key(p, n);
+
+	wl_light_get(p, n, 0, k);
+	wl_light_get(p, n, 8, k ^ WL_LIGHT_W1);
+	wl_light_get(p, n, n - 16, k ^ WL_LIGHT_W2);
+	wl_light_get(p, n, n - 8, k ^ WL_LIGHT_W3);
+	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
+		wl_light_get(p, n, off, k + off);
+}
 /* The pattern byte at offset i of a block that starts at p, n bytes long. */
 unsigned char wl_pattern_byte(const void *p, size_t n, size_t i);
 

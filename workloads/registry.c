@@ -27,14 +27,25 @@
 #define THREADS_PARAM(def, what) \
 	{ "threads", NGB_PARAM_INT, def, 1, 1024, NULL, what }
 
+/* Every program checks its own blocks; "light" is cheap enough for timed
+ * runs (workloads/README.md has what each level costs), "full" is what the
+ * self-check tests run, "none" exists to measure what the check costs. */
+#define CHECK_PARAM(what) \
+	{ "check", NGB_PARAM_STRING, "light", 0, 0, "light|full|none", what }
+#define BLOCK_CHECK_PARAM                                                          \
+	CHECK_PARAM("self-check of every block: light (16-byte canaries at both ends "   \
+		    "and a word per 4 KiB page, keyed by address and size), full (every " \
+		    "byte), none (only to measure what the check costs)")
+
 static const struct ngb_workload_param xalanc_params[] = {
 	THREADS_PARAM("1", "threads, each parsing and transforming its own copy of the document"),
 	{ "size", NGB_PARAM_SIZE, "1M", 1024, 1024.0 * 1024 * 1024, NULL,
 	  "approximate size of the generated XML document" },
 	{ "iterations", NGB_PARAM_INT, "2", 1, 100000, NULL,
 	  "times each thread parses the document and runs all stylesheets over it" },
-	{ "check-blocks", NGB_PARAM_INT, "1", 0, 1, NULL,
-	  "1: Xerces/Xalan allocate through a guard that checks each block's bounds; 0: plain operator new" },
+	CHECK_PARAM("light and none: Xalan's own allocations, output checksum only; full: "
+		    "Xerces/Xalan allocate through a guard that adds 32 bytes to each block "
+		    "and checks its bounds"),
 	{ "expect", NGB_PARAM_STRING, "", 0, 0, NULL,
 	  "expected output checksum (16 hex digits); empty: only check that iterations and threads agree" },
 	SEED_PARAM,
@@ -51,6 +62,7 @@ static const struct ngb_workload_param xmalloc_params[] = {
 	  "largest object size (equal to min-size: fixed size)" },
 	{ "batch", NGB_PARAM_INT, "256", 1, 1000000, NULL,
 	  "objects handed over at once" },
+	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
 };
@@ -64,6 +76,7 @@ static const struct ngb_workload_param larson_params[] = {
 	{ "blocks", NGB_PARAM_INT, "5000", 1, 1e9, NULL, "live blocks per thread" },
 	{ "rounds", NGB_PARAM_INT, "10", 1, 1e9, NULL,
 	  "rounds (each replaces 'blocks' random blocks) before a thread hands over to its successor" },
+	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
 };
@@ -74,6 +87,7 @@ static const struct ngb_workload_param larson_params[] = {
 	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024, NULL, "object size" },       \
 	{ "writes", NGB_PARAM_INT, "1000", 1, 1e9, NULL,                              \
 	  "times each byte of an object is written before it is freed" },            \
+	BLOCK_CHECK_PARAM,                                                           \
 	SEED_PARAM,                                                                  \
 	{ NULL }
 
@@ -93,6 +107,7 @@ static const struct ngb_workload_param threadtest_params[] = {
 	{ "objects", NGB_PARAM_INT, "100000", 1, 1e10, NULL,
 	  "objects in a batch, in total over all threads" },
 	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
+	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
 };
@@ -102,6 +117,7 @@ static const struct ngb_workload_param blowup_params[] = {
 	{ "rounds", NGB_PARAM_INT, "32", 1, 1e6, NULL, "producer-consumer rounds" },
 	{ "objects", NGB_PARAM_INT, "16384", 1, 1e9, NULL, "objects the producer allocates per round" },
 	{ "size", NGB_PARAM_SIZE, "64", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
+	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
 };

@@ -1,13 +1,14 @@
 #!/bin/sh
 # tests/workloads/args.sh - every workload validates its arguments: --help
-# works, non-numeric and out-of-range values and unknown options are
+# works, non-numeric and out-of-range values, a check level that does not
+# exist and unknown options are
 # refused with exit 2 and the option named.
 . "$top_srcdir/tests/workloads/lib.sh"
 
-echo "1..$(( $(echo $WORKLOADS | wc -w) * 7 ))"
+echo "1..$(( $(echo $WORKLOADS | wc -w) * 8 ))"
 for w in $WORKLOADS; do
 	if [ ! -x "$W/$w" ]; then
-		for i in 1 2 3 4 5 6 7; do tap_skip "$w is not built"; done
+		for i in 1 2 3 4 5 6 7 8; do tap_skip "$w is not built"; done
 		continue
 	fi
 	"$W/$w" --help >"$TMP/out" 2>&1
@@ -29,6 +30,7 @@ for w in $WORKLOADS; do
 	check_refused threads 0 "out of range"
 	check_refused threads 100000 "out of range"
 	check_refused seed -1 "out of range"
+	check_refused check fast "not a check level"
 	"$W/$w" --no-such-option=1 >/dev/null 2>"$TMP/err"
 	rc=$?
 	grep -q -- "--no-such-option" "$TMP/err"

@@ -17,6 +17,12 @@
  *     workloads fill and check their blocks byte-wise.
  * A 1-byte block cannot partly overlap anything, so it gets fresh memory.
  *
+ * With OVERLAP_MODE=short in the environment it is instead an allocator
+ * whose blocks are too small: main-program blocks are packed one after the
+ * other, each given room for fewer bytes than asked - n rounded up to 8,
+ * less 8 (short by 1 to 8 bytes) above 8 bytes, half of n at or below - so
+ * the next block starts inside the last bytes of the previous one.
+ *
  * Never built with sanitizers: it is preloaded into other programs.
  */
 #include "config.h"
@@ -26,6 +32,7 @@
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -40,7 +47,7 @@ static char *sane_base, *sane_top, *over_base, *over_top;
 static char *prev_start, *prev_end;
 static void *free_list[CLASSES];
 static uintptr_t exe_lo, exe_hi;
-static int ready;
+static int ready, too_small;
 
 static void take(void)
 {
@@ -92,6 +99,9 @@ static int init_locked(void)
 	sane_base = sane_top = a;
 	over_base = over_top = b;
 	find_exe();
+	/* getenv neither allocates nor locks: safe inside malloc. */
+	const char *mode = getenv("OVERLAP_MODE");
+	too_small = mode && !strcmp(mode, "short");
 	ready = 1;
 	return 0;
 }
@@ -120,13 +130,24 @@ static void *sane_alloc_locked(size_t n)
 	return h + HDR;
 }
 
+/* Room given to a block of n bytes in the too-small mode (see the top). */
+static size_t short_room(size_t n)
+{
+	size_t room = n > 8 ? ((n + 7) & ~(size_t)7) - 8 : n / 2;
+
+	return room ? room : 1;
+}
+
 static void *overlap_alloc_locked(size_t n)
 {
 	char *p;
 
 	if (n == 0)
 		n = 1;
-	if (!prev_start || n == 1) {
+	if (too_small) {
+		p = prev_start ? prev_start + short_room((size_t)(prev_end - prev_start))
+			       : (char *)round16((uintptr_t)over_top);
+	} else if (!prev_start || n == 1) {
 		p = (char *)round16((uintptr_t)over_top);
 	} else {
 		char *tail = (char *)(((uintptr_t)prev_end - 8) & ~(uintptr_t)15);
