@@ -1,22 +1,25 @@
 /*
  * workloads/active-false.c - allocator-induced active false sharing (the
- * Hoard paper's active-false); the body is in false-sharing.c.
+ * Hoard paper's active-false, Hoard's cache-thrash); the body is in
+ * false-sharing.c.
  */
 #include "config.h"
 
 #include "false-sharing.h"
 
 static const char notes[] =
-	"How this differs from Hoard's active-false: the clock starts when all\n"
-	"threads wait at the start line (each already holding its first object,\n"
-	"so that the first objects of all threads are live at once) and stops\n"
-	"when the last is joined; objects are allocated with malloc and freed\n"
-	"with free (the original freed new[] with delete); every object is\n"
-	"filled with an address-derived pattern and checked before it is freed;\n"
-	"the result counts the cache lines that held objects of two or more\n"
-	"threads (shared_lines), so false sharing is seen, not guessed from\n"
-	"timing.  With one thread only one object is live at a time.  --seed has\n"
-	"no effect: nothing is random.";
+	"How this differs from Hoard's cache-thrash (\"cache-thrash THREADS\n"
+	"ITERATIONS SIZE REPETITIONS P\" = --threads --iterations --size\n"
+	"--writes): malloc/free rather than new[]/delete[]; the bytes written\n"
+	"are the object's self-check pattern instead of their index, so the\n"
+	"pattern can be checked before the free; the clock runs from before the\n"
+	"first thread is created to the last join (the original is timed as a\n"
+	"whole process); the result counts the cache lines that held objects of\n"
+	"two or more threads (shared_lines), so false sharing is seen, not\n"
+	"guessed from timing.  --start=together (not in the original) gives\n"
+	"every thread its first object before a common start line, so that the\n"
+	"first objects of all threads are live at once.  With one thread only\n"
+	"one object is live at a time.  --seed has no effect: nothing is random.";
 
 int main(int argc, char **argv)
 {

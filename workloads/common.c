@@ -472,3 +472,39 @@ double wl_run_threads(int n, void (*setup)(void *), void (*run)(void *), void *a
 	wl_meta_free(tid, sizeof(*tid) * n);
 	return t1 - t0;
 }
+
+struct as_created {
+	void (*run)(void *);
+	void *arg;
+};
+
+static void *as_created_main(void *p)
+{
+	struct as_created *a = p;
+
+	a->run(a->arg);
+	return NULL;
+}
+
+double wl_run_threads_as_created(int n, void (*run)(void *), void *arg_base, size_t arg_size)
+{
+	pthread_t *tid = wl_meta_alloc(sizeof(*tid) * n);
+	struct as_created *a = wl_meta_alloc(sizeof(*a) * n);
+	double t0, t1;
+	int err;
+
+	t0 = wl_now();
+	for (int i = 0; i < n; i++) {
+		a[i].run = run;
+		a[i].arg = (char *)arg_base + (size_t)i * arg_size;
+		err = pthread_create(&tid[i], NULL, as_created_main, &a[i]);
+		if (err)
+			wl_skip("cannot create thread %d of %d: %s", i + 1, n, strerror(err));
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	t1 = wl_now();
+	wl_meta_free(a, sizeof(*a) * n);
+	wl_meta_free(tid, sizeof(*tid) * n);
+	return t1 - t0;
+}

@@ -187,6 +187,14 @@ void wl_result(const char *metric, double value, const char *unit, int higher,
 double wl_run_threads(int n, void (*setup)(void *), void (*run)(void *), void *arg_base,
 		      size_t arg_size);
 
+/*
+ * Starts @n threads that call @run(arg_i) at once, with no start line, as
+ * programs that time their whole run do; returns the seconds from before
+ * the first thread was created until the last was joined.  Exits 77 when a
+ * thread cannot be created.
+ */
+double wl_run_threads_as_created(int n, void (*run)(void *), void *arg_base, size_t arg_size);
+
 #ifdef __cplusplus
 }
 #endif

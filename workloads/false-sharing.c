@@ -2,16 +2,26 @@
  * workloads/false-sharing.c - the Hoard paper's active-false and
  * passive-false benchmarks (Berger et al., ASPLOS 2000, section 5).
  *
- * active-false: each thread repeatedly allocates a small object, writes
- * every byte of it 'writes' times and frees it.  An allocator that serves
- * concurrent requests of different threads from one cache line makes the
- * threads' writes ping-pong that line between cores.
- *
- * passive-false: main first allocates one small object per thread and
- * hands them out (they are likely to share a line: program-induced); each
- * thread frees its object and then goes on as in active-false.  An
- * allocator that lets a thread reuse the piece it just freed keeps the
+ * As mimalloc-bench runs them (Hoard's cache-thrash and cache-scratch,
+ * "cache-thrash T 1000 1 2000000 P"): each thread allocates 'iterations'
+ * objects of 'size' bytes one after the other; into each it writes every
+ * byte and reads it back 'writes' / threads times, then frees it.  An
+ * allocator that serves different threads from one cache line makes the
+ * threads' writes ping-pong that line between cores (active-false,
+ * cache-thrash).  passive-false (cache-scratch): main first allocates one
+ * object per thread and hands them out (they are likely to share a line:
+ * the program's own false sharing); each thread frees its object first.
+ * An allocator that lets a thread reuse the piece it just freed keeps the
  * program's false sharing alive (passive).
+ *
+ * start=created (the default, as the originals): each thread runs as soon
+ * as it is created, so the first thread's first object is usually taken
+ * before the second thread exists; the clock runs from before the first
+ * thread is created to the last join.  start=together: every thread
+ * allocates its first object, then all wait at a start line, so that the
+ * first objects of all threads are live at once - where an allocator puts
+ * concurrent requests of different threads on one line (tcmalloc does) it
+ * shows here, and the originals do not see it.
  *
  * Timing alone often cannot show false sharing on 2 cores, so the result
  * also counts the cache lines that held objects of two or more threads
@@ -42,8 +52,9 @@ struct worker {
 	int id;
 	long long iterations;
 	size_t size;
-	long long writes;
-	unsigned char *first;  /* active: allocated before the start line; passive: handed */
+	long long writes;      /* this thread's share */
+	unsigned char *first;  /* active, together: allocated before the start line; passive: handed */
+	unsigned char *image;  /* what the object holds after wl_fill (bookkeeping memory) */
 	struct line_set lines;
 } __attribute__((aligned(64)));
 
@@ -82,17 +93,21 @@ static void record(struct line_set *s, const void *p, size_t n)
 		set_add(s, l);
 }
 
-/* Writes every byte @writes times (a read and a write each, as in the
- * paper), then undoes the net change so that the pattern can be checked. */
-static void hammer(unsigned char *p, size_t n, long long writes)
+/* Writes every byte and reads it back @writes times, as the originals do
+ * (obj[k] = k; volatile char ch = obj[k]; ch++), storing the bytes the
+ * object already holds so that its self-check pattern survives. */
+static void hammer(struct worker *w, unsigned char *p)
 {
 	volatile unsigned char *v = p;
+	const unsigned char *img = w->image;
 
-	for (long long r = 0; r < writes; r++)
-		for (size_t k = 0; k < n; k++)
-			v[k]++;
-	for (size_t k = 0; k < n; k++)
-		p[k] = (unsigned char)(p[k] - (unsigned char)writes);
+	memcpy(w->image, p, w->size);
+	for (long long r = 0; r < w->writes; r++)
+		for (size_t k = 0; k < w->size; k++) {
+			v[k] = img[k];
+			volatile unsigned char ch = v[k];
+			ch++;
+		}
 }
 
 static unsigned char *get(struct worker *w)
@@ -116,9 +131,8 @@ static void active_setup(void *arg)
 {
 	struct worker *w = arg;
 
-	/* Allocated before the start line, so that the first objects of all
-	 * threads are live at once: when an allocator puts concurrent
-	 * requests on one line, it shows here. */
+	/* start=together: allocated before the start line, so that the
+	 * first objects of all threads are live at once. */
 	if (w->iterations > 0)
 		w->first = get(w);
 }
@@ -128,9 +142,9 @@ static void active_run(void *arg)
 	struct worker *w = arg;
 
 	for (long long i = 0; i < w->iterations; i++) {
-		unsigned char *p = i == 0 ? w->first : get(w);
+		unsigned char *p = i == 0 && w->first ? w->first : get(w);
 
-		hammer(p, w->size, w->writes);
+		hammer(w, p);
 		put(w, p);
 	}
 }
@@ -140,12 +154,8 @@ static void passive_run(void *arg)
 	struct worker *w = arg;
 
 	put(w, w->first);
-	for (long long i = 0; i < w->iterations; i++) {
-		unsigned char *p = get(w);
-
-		hammer(p, w->size, w->writes);
-		put(w, p);
-	}
+	w->first = NULL;
+	active_run(w);
 }
 
 /* Lines that hold objects of two or more threads, over all threads' sets. */
@@ -194,6 +204,8 @@ int false_sharing_main(int argc, char **argv, const char *name, int passive,
 	wl_init(argc, argv, name, notes);
 	int threads = (int)wl_int("threads");
 	long long iterations = wl_int("iterations");
+	long long writes = wl_int("writes");
+	int together = !strcmp(wl_str("start"), "together");
 	struct worker *w = wl_meta_alloc(sizeof(*w) * threads);
 	long long handed_shared = 0, shared, distinct;
 	int overflow = 0;
@@ -201,9 +213,10 @@ int false_sharing_main(int argc, char **argv, const char *name, int passive,
 
 	for (int t = 0; t < threads; t++) {
 		w[t].id = t;
-		w[t].iterations = iterations / threads + (t < iterations % threads);
+		w[t].iterations = iterations;
 		w[t].size = wl_size("size");
-		w[t].writes = wl_int("writes");
+		w[t].writes = writes / threads;
+		w[t].image = wl_meta_alloc(w[t].size);
 		w[t].lines.slot = wl_meta_alloc(sizeof(uintptr_t) * SET_SLOTS);
 	}
 	if (passive) {
@@ -222,22 +235,26 @@ int false_sharing_main(int argc, char **argv, const char *name, int passive,
 			w[t].lines.used = 0;
 		}
 	}
-	secs = wl_run_threads(threads, passive ? NULL : active_setup,
-			      passive ? passive_run : active_run, w, sizeof(*w));
+	if (together)
+		secs = wl_run_threads(threads, passive ? NULL : active_setup,
+				      passive ? passive_run : active_run, w, sizeof(*w));
+	else
+		secs = wl_run_threads_as_created(threads, passive ? passive_run : active_run, w,
+						 sizeof(*w));
 	shared = count_shared(w, threads, &distinct);
 	for (int t = 0; t < threads; t++)
 		overflow |= w[t].lines.overflow;
 	if (passive)
 		wl_result("seconds", secs, "s", 0,
-			  " threads=%d iterations=%lld size=%zu writes=%lld shared_lines=%lld"
+			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s shared_lines=%lld"
 			  " distinct_lines=%lld lines_complete=%d handed_shared_lines=%lld",
-			  threads, iterations, wl_size("size"), wl_int("writes"), shared, distinct,
-			  !overflow, handed_shared);
+			  threads, iterations, wl_size("size"), writes, wl_str("start"), shared,
+			  distinct, !overflow, handed_shared);
 	else
 		wl_result("seconds", secs, "s", 0,
-			  " threads=%d iterations=%lld size=%zu writes=%lld shared_lines=%lld"
+			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s shared_lines=%lld"
 			  " distinct_lines=%lld lines_complete=%d",
-			  threads, iterations, wl_size("size"), wl_int("writes"), shared, distinct,
-			  !overflow);
+			  threads, iterations, wl_size("size"), writes, wl_str("start"), shared,
+			  distinct, !overflow);
 	return WL_EXIT_OK;
 }

@@ -10,6 +10,11 @@
  * array and exits, so blocks are freed by threads other than the ones that
  * allocated them (the "bleeding" Larson and Krishnan saw in servers).
  *
+ * Main first allocates every block, deals them to the chains in a random
+ * order and replaces four times as many at random (the original's
+ * warm-up, not timed).  Each thread writes the self-check's canaries into
+ * its blocks (the original writes two bytes).
+ *
  * Invariants: one thread at a time works on a chain (the successor starts
  * after its predecessor's last operation); every thread is joined exactly
  * once, by its successor or, for the last of a chain, by main; every block
@@ -26,15 +31,17 @@
 #include "common.h"
 
 static const char notes[] =
-	"How this differs from the well-known larson program: the clock covers\n"
-	"the steady state only - from the moment every first thread waits at the\n"
-	"start line (after the warm-up that fills all arrays) until the last\n"
-	"thread of every chain has stopped - instead of a sleep in main; every\n"
-	"thread is joined (by its successor, or by main for the last one) rather\n"
-	"than left running; sizes, slots and the seed come from a per-chain\n"
-	"xoshiro256** stream; every block is filled with an address-derived\n"
-	"pattern and checked before it is freed.  ops_per_sec counts malloc and\n"
-	"free calls.  How many operations fit in 'seconds' depends on timing;\n"
+	"How this differs from mimalloc-bench's larson (\"larson SECONDS MIN MAX\n"
+	"BLOCKS ROUNDS SEED THREADS\" = --seconds --min-size --max-size --blocks\n"
+	"--rounds --seed --threads): the clock runs from the start line (every\n"
+	"first thread created) until the last thread of every chain has stopped\n"
+	"and been joined, not from before thread creation; sizes are uniform in\n"
+	"[min-size, max-size] (the original's in [min, max-1]) and sizes, slots\n"
+	"and the warm-up come from seeded xoshiro256** streams; each block gets\n"
+	"the self-check's canaries (16 bytes at each end, the full pattern up to\n"
+	"32 bytes), checked before its free, where the original writes two\n"
+	"bytes.  ops_per_sec counts malloc and free calls (twice the original's\n"
+	"throughput).  How many operations fit in 'seconds' depends on timing;\n"
 	"the self-check does not.";
 
 struct chain {
@@ -126,15 +133,40 @@ int main(int argc, char **argv)
 	rounds = wl_int("rounds");
 	wl_require_le("min-size", "max-size");
 
-	/* Warm-up, not timed: main allocates every block, so the first frees
-	 * of each chain are already cross-thread. */
+	/* Warm-up, not timed, as the original's: main allocates every block,
+	 * deals them out to the chains in a random order and then replaces
+	 * four times as many random blocks, so that the chains start from a
+	 * fragmented heap and their first frees are cross-thread. */
+	size_t all = nblocks * (size_t)threads;
+	void **slot = wl_meta_alloc(sizeof(void *) * all);
+	size_t *len = wl_meta_alloc(sizeof(size_t) * all);
+	struct wl_rng warm;
+
+	wl_rng_seed(&warm, (uint64_t)wl_int("seed"), (uint64_t)threads);
+	for (size_t i = 0; i < all; i++)
+		slot[i] = new_block(&warm, &len[i]);
+	for (size_t i = all; i > 1; i--) {
+		size_t j = (size_t)wl_rng_range(&warm, 0, i - 1);
+		void *p = slot[j];
+		size_t n = len[j];
+
+		slot[j] = slot[i - 1];
+		len[j] = len[i - 1];
+		slot[i - 1] = p;
+		len[i - 1] = n;
+	}
+	for (size_t k = 0; k < 4 * all; k++) {
+		size_t i = (size_t)wl_rng_range(&warm, 0, all - 1);
+
+		wl_check(slot[i], len[i]);
+		free(slot[i]);
+		slot[i] = new_block(&warm, &len[i]);
+	}
 	for (int t = 0; t < threads; t++) {
 		c[t].id = t;
-		c[t].slot = wl_meta_alloc(sizeof(void *) * nblocks);
-		c[t].len = wl_meta_alloc(sizeof(size_t) * nblocks);
+		c[t].slot = slot + (size_t)t * nblocks;
+		c[t].len = len + (size_t)t * nblocks;
 		wl_rng_seed(&c[t].rng, (uint64_t)wl_int("seed"), (uint64_t)t);
-		for (size_t i = 0; i < nblocks; i++)
-			c[t].slot[i] = new_block(&c[t].rng, &c[t].len[i]);
 	}
 
 	pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);

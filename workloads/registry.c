@@ -53,15 +53,15 @@ static const struct ngb_workload_param xalanc_params[] = {
 };
 
 static const struct ngb_workload_param xmalloc_params[] = {
-	THREADS_PARAM("2", "threads in a ring: each frees what its predecessor allocated"),
+	THREADS_PARAM("2", "producers, and as many consumers (xmalloc-test's -w)"),
 	{ "objects", NGB_PARAM_INT, "1000000", 1, 1e12, NULL,
-	  "objects each thread allocates (and its successor frees)" },
-	{ "min-size", NGB_PARAM_SIZE, "16", 1, 1024.0 * 1024 * 1024, NULL,
+	  "objects each producer allocates (rounded up to whole batches)" },
+	{ "min-size", NGB_PARAM_SIZE, "64", 1, 1024.0 * 1024 * 1024, NULL,
 	  "smallest object size" },
-	{ "max-size", NGB_PARAM_SIZE, "256", 1, 1024.0 * 1024 * 1024, NULL,
-	  "largest object size (equal to min-size: fixed size)" },
-	{ "batch", NGB_PARAM_INT, "256", 1, 1000000, NULL,
-	  "objects handed over at once" },
+	{ "max-size", NGB_PARAM_SIZE, "64", 1, 1024.0 * 1024 * 1024, NULL,
+	  "largest object size (equal to min-size: fixed size, xmalloc-test's -s)" },
+	{ "batch", NGB_PARAM_INT, "4096", 1, 1000000, NULL,
+	  "objects handed over at once (xmalloc-test: 4096)" },
 	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
@@ -74,31 +74,36 @@ static const struct ngb_workload_param larson_params[] = {
 	{ "min-size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "smallest block size" },
 	{ "max-size", NGB_PARAM_SIZE, "1000", 1, 1024.0 * 1024 * 1024, NULL, "largest block size" },
 	{ "blocks", NGB_PARAM_INT, "5000", 1, 1e9, NULL, "live blocks per thread" },
-	{ "rounds", NGB_PARAM_INT, "10", 1, 1e9, NULL,
+	{ "rounds", NGB_PARAM_INT, "100", 1, 1e9, NULL,
 	  "rounds (each replaces 'blocks' random blocks) before a thread hands over to its successor" },
 	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
 };
 
-#define FALSE_SHARING_PARAMS(iter)                                                   \
-	{ "iterations", NGB_PARAM_INT, iter, 1, 1e12, NULL,                           \
-	  "objects allocated, written and freed, in total over all threads" },       \
-	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024, NULL, "object size" },       \
-	{ "writes", NGB_PARAM_INT, "1000", 1, 1e9, NULL,                              \
-	  "times each byte of an object is written before it is freed" },            \
+/* Hoard's cache-thrash and cache-scratch as mimalloc-bench runs them:
+ * "cache-thrash T 1000 1 2000000 P" = threads T, iterations 1000, size 1,
+ * writes 2000000. */
+#define FALSE_SHARING_PARAMS                                                         \
+	THREADS_PARAM("2", "threads, each allocating 'iterations' objects"),           \
+	{ "iterations", NGB_PARAM_INT, "1000", 1, 1e12, NULL,                         \
+	  "objects each thread allocates, writes and frees, one after the other" },    \
+	{ "size", NGB_PARAM_SIZE, "1", 1, 1024.0 * 1024, NULL, "object size" },       \
+	{ "writes", NGB_PARAM_INT, "2000000", 1, 1e12, NULL,                          \
+	  "times each byte of an object is written and read, divided among the threads" }, \
+	{ "start", NGB_PARAM_STRING, "created", 0, 0, "created|together",            \
+	  "created: each thread runs as soon as it is created (the originals); "      \
+	  "together: all first objects allocated, then a common start line" },       \
 	BLOCK_CHECK_PARAM,                                                           \
 	SEED_PARAM,                                                                  \
 	{ NULL }
 
 static const struct ngb_workload_param active_false_params[] = {
-	THREADS_PARAM("2", "threads; the iterations are divided among them"),
-	FALSE_SHARING_PARAMS("100000"),
+	FALSE_SHARING_PARAMS,
 };
 
 static const struct ngb_workload_param passive_false_params[] = {
-	THREADS_PARAM("2", "threads; the iterations are divided among them"),
-	FALSE_SHARING_PARAMS("100000"),
+	FALSE_SHARING_PARAMS,
 };
 
 static const struct ngb_workload_param threadtest_params[] = {
@@ -250,7 +255,7 @@ const struct ngb_workload ngb_workloads[] = {
 	},
 	{
 		.name = "xmalloc",
-		.summary = "producer-consumer allocation with cross-thread frees (after Lever & Boreham)",
+		.summary = "producers allocate batches that consumers free (Lever & Boreham's xmalloc test)",
 		.program = "xmalloc",
 		.params = xmalloc_params,
 		.presets = { "objects=6000000", "objects=60000000", "objects=360000000" },
@@ -272,10 +277,10 @@ const struct ngb_workload ngb_workloads[] = {
 	},
 	{
 		.name = "active-false",
-		.summary = "allocator-induced active false sharing (Hoard, ASPLOS 2000)",
+		.summary = "allocator-induced active false sharing (Hoard's cache-thrash, ASPLOS 2000)",
 		.program = "active-false",
 		.params = active_false_params,
-		.presets = { "iterations=250000", "iterations=2500000", "iterations=15000000" },
+		.presets = { "writes=500000", "writes=5000000", "writes=30000000" },
 		.threads_param = "threads",
 		.metric = "seconds",
 		.unit = "s",
@@ -283,10 +288,10 @@ const struct ngb_workload ngb_workloads[] = {
 	},
 	{
 		.name = "passive-false",
-		.summary = "allocator-induced passive false sharing (Hoard, ASPLOS 2000)",
+		.summary = "allocator-induced passive false sharing (Hoard's cache-scratch, ASPLOS 2000)",
 		.program = "passive-false",
 		.params = passive_false_params,
-		.presets = { "iterations=250000", "iterations=2500000", "iterations=15000000" },
+		.presets = { "writes=500000", "writes=5000000", "writes=30000000" },
 		.threads_param = "threads",
 		.metric = "seconds",
 		.unit = "s",

@@ -28,8 +28,8 @@ tiny_args() {
 	case $1 in
 	threadtest) echo "--iterations=3 --objects=2000" ;;
 	larson) echo "--seconds=0.05 --blocks=500 --rounds=2" ;;
-	xmalloc) echo "--objects=20000" ;;
-	active-false|passive-false) echo "--iterations=2000 --writes=10 --size=24" ;;
+	xmalloc) echo "--objects=20000 --batch=256 --min-size=16 --max-size=256" ;;
+	active-false|passive-false) echo "--iterations=2000 --writes=20 --size=24" ;;
 	blowup) echo "--rounds=4 --objects=2000" ;;
 	xalanc) echo "--size=16K --iterations=2" ;;
 	esac
