@@ -1,0 +1,213 @@
+#!/bin/sh
+# bench/peers.sh - do ngbench's workloads agree with the field's reference
+# programs?  Builds the reference programs from a mimalloc-bench checkout
+# that the user supplies (and Hoard's threadtest from a Hoard checkout, if
+# given), runs them and ngbench's workload programs side by side under
+# every available allocator, interleaved (every round runs every program,
+# thread count and allocator once, in a shuffled order), and prints per
+# cell each allocator's speed relative to glibc from the reference and
+# from ngbench, and their quotient.  Not part of CI: no package provides
+# mimalloc-bench.
+#
+# Usage: bench/peers.sh [OPTIONS] MIMALLOC_BENCH_DIR
+#   -b DIR        build the reference programs here (default: a temporary
+#                 folder, removed at the end); never inside this repository
+#   -H DIR        a Hoard checkout: adds threadtest (benchmarks/threadtest)
+#   -w DIR        ngbench's workload programs (default: workloads/ of the
+#                 build tree this script sits in)
+#   -p LIST       programs, comma-separated (default: all available of
+#                 larson,xmalloc,cache-thrash,cache-scratch,threadtest)
+#   -t LIST       thread counts (default: 1,2)
+#   -a LIST       allocators as NAME=LIBRARY, comma-separated (default:
+#                 glibc and those of jemalloc, tcmalloc, mimalloc and this
+#                 project's hoard that exist; glibc is always the base)
+#   -r N          rounds (default 5)
+#   -d SECONDS    run time of larson and xmalloc, whole seconds (bench.sh: 5;
+#                 default 5)
+#   -o FILE       also write every measurement as TSV (round, program,
+#                 threads, allocator, side, value)
+#
+# Speed relative to glibc: throughput / glibc's throughput, or glibc's
+# time / time, from the medians of the rounds; above 1 is faster than
+# glibc.  The quotient is ngbench's ratio over the reference's: 1 means the
+# two programs give the same verdict.  The command lines (bench.sh's, the
+# threads given by -t):
+#   larson T 8 1000 5000 100 4141 T  (bench.sh: larson 5 ...)   = larson --seconds=D --min-size=8
+#       --max-size=1000 --blocks=5000 --rounds=100 --seed=4141 --threads=T
+#   xmalloc-test -w T -t D -s 64                                 = xmalloc --threads=T
+#       --min-size=64 --max-size=64 --objects=(D x 4,000,000)
+#   cache-thrash T 1000 1 2000000 T                              = active-false --threads=T
+#       --iterations=1000 --size=1 --writes=2000000
+#   cache-scratch T 1000 1 2000000 T                             = passive-false (same)
+#   threadtest T 200 100000 0 1                                  = threadtest --threads=T
+#       --iterations=200 --objects=100000 --size=8
+set -u
+
+die() { echo "peers.sh: $*" >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv=
+while getopts b:H:w:p:t:a:r:d:o:h opt; do
+	case $opt in
+	b) build=$OPTARG ;;
+	H) hoard_src=$OPTARG ;;
+	w) wl=$OPTARG ;;
+	p) programs=$OPTARG ;;
+	t) threads=$OPTARG ;;
+	a) allocs=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	d) secs=$OPTARG ;;
+	o) tsv=$OPTARG ;;
+	h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown option (see -h)" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || die "give the mimalloc-bench checkout: bench/peers.sh [OPTIONS] DIR (see -h)"
+mb=$1
+[ -f "$mb/bench/larson/larson.cpp" ] ||
+	die "'$mb' is not a mimalloc-bench checkout (no bench/larson/larson.cpp); clone https://github.com/daanx/mimalloc-bench"
+case $rounds in ''|*[!0-9]*) die "-r '$rounds' is not a number of rounds" ;; esac
+case $secs in ''|0|*[!0-9]*) die "-d '$secs' is not a whole number of seconds (larson takes whole seconds)" ;; esac
+[ -x "$wl/larson" ] || die "no ngbench workload programs in '$wl' (build ngbench first, or give -w)"
+
+if [ -z "$build" ]; then
+	build=$(mktemp -d "${TMPDIR:-/tmp}/ngb-peers.XXXXXX") || exit 1
+	trap 'rm -rf "$build"' EXIT
+fi
+case $(cd "$build" && pwd)/ in
+"$here"/*) die "build folder '$build' is inside this repository: the reference programs stay outside it" ;;
+esac
+mkdir -p "$build" || exit 1
+
+# --- build the reference programs (mimalloc-bench's flags: -O3, warnings off)
+cc=${CC:-cc} cxx=${CXX:-c++}
+build_one() { # NAME COMPILER SOURCE FLAGS...
+	name=$1 comp=$2 src=$3; shift 3
+	[ -x "$build/$name" ] && return 0
+	$comp -O3 -w -DNDEBUG "$@" "$src" -o "$build/$name" -lpthread 2>"$build/$name.log" ||
+		{ echo "peers.sh: cannot build $name (see $build/$name.log)" >&2; return 1; }
+}
+build_one larson "$cxx" "$mb/bench/larson/larson.cpp" -DCPP=1 || exit 1
+build_one xmalloc-test "$cc" "$mb/bench/xmalloc-test/xmalloc-test.c" || exit 1
+build_one cache-thrash "$cxx" "$mb/bench/cache-thrash/cache-thrash.cpp" || exit 1
+build_one cache-scratch "$cxx" "$mb/bench/cache-scratch/cache-scratch.cpp" || exit 1
+have_threadtest=0
+if [ -n "$hoard_src" ]; then
+	tt="$hoard_src/benchmarks/threadtest/threadtest.cpp"
+	[ -f "$tt" ] || die "'$hoard_src' is not a Hoard checkout (no benchmarks/threadtest/threadtest.cpp)"
+	build_one threadtest "$cxx" "$tt" -std=c++17 -I"$hoard_src/src/Heap-Layers" && have_threadtest=1
+fi
+[ -n "$programs" ] || programs=larson,xmalloc,cache-thrash,cache-scratch$([ $have_threadtest = 1 ] && echo ,threadtest)
+
+# --- allocators
+if [ -z "$allocs" ]; then
+	allocs=glibc=
+	for a in jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
+		 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 \
+		 mimalloc=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \
+		 hoard="$here/allocators/.libs/libhoard.so"; do
+		[ -e "${a#*=}" ] && allocs="$allocs,$a"
+	done
+else
+	case ",$allocs," in *,glibc=*) ;; *) allocs="glibc=,$allocs" ;; esac
+fi
+
+# --- one measurement: prints the value (higher is better for throughput,
+# seconds otherwise) or nothing when the run failed
+now() { date +%s.%N; }
+ref_run() { # PROGRAM THREADS LIB
+	p=$1 t=$2 lib=$3
+	case $p in
+	larson) LD_PRELOAD=$lib "$build/larson" "$secs" 8 1000 5000 100 4141 "$t" 2>/dev/null |
+		sed -n 's/^Throughput = *\([0-9.]*\) operations per second.*/\1/p' ;;
+	xmalloc) LD_PRELOAD=$lib "$build/xmalloc-test" -w "$t" -t "$secs" -s 64 2>/dev/null |
+		sed -n 's/.*free\/sec: *\([0-9.]*\) M.*/\1/p' ;;
+	cache-thrash|cache-scratch)
+		t0=$(now)
+		LD_PRELOAD=$lib "$build/$p" "$t" 1000 1 2000000 "$t" >/dev/null 2>&1 &&
+			echo "$t0 $(now)" | awk '{ printf "%.6f\n", $2 - $1 }' ;;
+	threadtest) LD_PRELOAD=$lib "$build/threadtest" "$t" 200 100000 0 1 2>/dev/null |
+		sed -n 's/^Time elapsed = *\([0-9.e+-]*\).*/\1/p' ;;
+	esac
+}
+ngb_run() { # PROGRAM THREADS LIB
+	p=$1 t=$2 lib=$3
+	case $p in
+	larson) set -- larson --seconds="$secs" --min-size=8 --max-size=1000 --blocks=5000 \
+		--rounds=100 --seed=4141 ;;
+	xmalloc) set -- xmalloc --min-size=64 --max-size=64 \
+		--objects="$(awk -v s="$secs" 'BEGIN { printf "%d", s * 4000000 }')" ;;
+	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
+	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
+	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 ;;
+	esac
+	prog=$1; shift
+	LD_PRELOAD=$lib "$wl/$prog" --threads="$t" "$@" 2>/dev/null |
+		sed -n 's/^ngbench-result: .* value=\([^ ]*\) .*/\1/p'
+}
+higher_better() { case $1 in larson|xmalloc) return 0 ;; esac; return 1; }
+
+raw=$(mktemp "${TMPDIR:-/tmp}/ngb-peers-raw.XXXXXX") || exit 1
+trap 'rm -f "$raw"; case "$build" in "${TMPDIR:-/tmp}"/ngb-peers.*) rm -rf "$build" ;; esac' EXIT
+
+echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s" >&2
+echo "# allocators: $(echo "$allocs" | tr , ' ')" >&2
+r=1
+while [ $r -le "$rounds" ]; do
+	# Every (program, threads, allocator, side) once, in a shuffled order.
+	for p in $(echo "$programs" | tr , ' '); do
+		for t in $(echo "$threads" | tr , ' '); do
+			for a in $(echo "$allocs" | tr , ' '); do
+				for side in ref ngb; do echo "$p $t $a $side"; done
+			done
+		done
+	done | shuf >"$raw.order"
+	while read -r p t a side; do
+		name=${a%%=*} lib=${a#*=}
+		v=$(${side}_run "$p" "$t" "$lib" </dev/null | tail -1)
+		[ -n "$v" ] || { echo "# round $r: $p t=$t $name $side failed" >&2; continue; }
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$p" "$t" "$name" "$side" "$v" >>"$raw"
+	done <"$raw.order"
+	echo "# round $r of $rounds done at $(date -u +%H:%M:%S)" >&2
+	r=$((r + 1))
+done
+rm -f "$raw.order"
+[ -n "$tsv" ] && cp "$raw" "$tsv"
+
+# --- the table: medians per cell, speed relative to glibc, quotient
+awk -F'\t' -v progs="$programs" -v thr="$threads" -v als="$allocs" '
+function median(key,    n, i, j, t, a) {
+	n = split(vals[key], a, " ")
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	if (n == 0) return ""
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ k = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5; vals[k] = vals[k] " " $6; cnt[k]++ }
+END {
+	np = split(progs, P, ","); nt = split(thr, T, ","); na = split(als, A, ",")
+	printf "| program | threads | allocator | reference / glibc | ngbench / glibc | quotient | runs | within [0.9, 1.1] |\n"
+	printf "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n"
+	for (i = 1; i <= np; i++) for (j = 1; j <= nt; j++) {
+		p = P[i]; t = T[j]
+		hb = (p == "larson" || p == "xmalloc")
+		for (s = 1; s <= 2; s++) { side = s == 1 ? "ref" : "ngb"; base[side] = median(p SUBSEP t SUBSEP "glibc" SUBSEP side) }
+		for (k = 1; k <= na; k++) {
+			split(A[k], nm, "="); name = nm[1]
+			if (name == "glibc") continue
+			for (s = 1; s <= 2; s++) {
+				side = s == 1 ? "ref" : "ngb"
+				m = median(p SUBSEP t SUBSEP name SUBSEP side)
+				ratio[side] = (m == "" || base[side] == "" || m + 0 == 0 || base[side] + 0 == 0) ? "" : (hb ? m / base[side] : base[side] / m)
+			}
+			n = cnt[p SUBSEP t SUBSEP name SUBSEP "ref"] + 0; n2 = cnt[p SUBSEP t SUBSEP name SUBSEP "ngb"] + 0
+			if (n2 < n) n = n2
+			if (ratio["ref"] == "" || ratio["ngb"] == "") {
+				printf "| %s | %s | %s | %s | %s | - | %d | no data |\n", p, t, name, ratio["ref"] == "" ? "-" : sprintf("%.2f", ratio["ref"]), ratio["ngb"] == "" ? "-" : sprintf("%.2f", ratio["ngb"]), n
+				continue
+			}
+			q = ratio["ngb"] / ratio["ref"]
+			printf "| %s | %s | %s | %.2f | %.2f | %.2f | %d | %s |\n", p, t, name, ratio["ref"], ratio["ngb"], q, n, (q >= 0.9 && q <= 1.1) ? "yes" : "no"
+		}
+	}
+}' "$raw"
