@@ -47,7 +47,14 @@ static const char run_usage[] =
 	"                         thread parameter)\n"
 	"  -s, --set NAME=VALUE   set a workload parameter (repeatable); checked against the\n"
 	"                         registry ('ngbench list workloads --format=json')\n"
-	"  -- COMMAND [ARGS...]   run any program instead; its metric is wall seconds\n"
+	"  -- COMMAND [ARGS...]   run any program instead; its metric is wall seconds,\n"
+	"                         or what --metric reads from its output:\n"
+	"      --metric=REGEX     for a command: a POSIX extended regular expression whose\n"
+	"                         first group is the metric, matched against each line of\n"
+	"                         its standard output; the last match counts; no match or\n"
+	"                         not a number fails the trial\n"
+	"      --better=higher|lower, --unit=UNIT, --metric-name=NAME (default 'metric')\n"
+	"                         go with --metric; --better is required\n"
 	"  -x, --experiment=NAME  run an experiment file: a name from 'ngbench list\n"
 	"                         experiments' or the path of an INI file (see the README);\n"
 	"                         --allocator and --repetitions may narrow it\n"
@@ -97,7 +104,9 @@ static const char run_usage[] =
 	"Examples:\n"
 	"  ngbench run -w larson,xmalloc -t 1,2 -r 5\n"
 	"  ngbench run -a jemalloc,mimalloc -w xalanc --preset=standard --label=nightly\n"
-	"  ngbench run -a all -r 3 -- python3 -c 'x = [str(i) for i in range(10**6)]'\n";
+	"  ngbench run -a all -r 3 -- python3 -c 'x = [str(i) for i in range(10**6)]'\n"
+	"  ngbench run -a glibc,mimalloc --metric='Throughput = *([0-9.]+)' --better=higher \\\n"
+	"      --unit=ops/s -- ./larson 5 8 1000 5000 100 4141 2\n";
 
 /* Long options without a letter. */
 enum { OPT_SHARD = 0x100, OPT_SESSION_ID };
@@ -701,6 +710,13 @@ static void judge(const struct cell *c, struct trial_outcome *out, int prof)
 		out->status = TRIAL_PRELOAD_FAILED;
 		return;
 	}
+	if (out->status == TRIAL_OK && !c->wl && c->job->metric.pattern &&
+	    !out->has_cmd_metric) {
+		out->status = TRIAL_FAILED;
+		free(out->reason);
+		out->reason = xstrdup(out->cmd_metric_error ? out->cmd_metric_error
+							    : "the command's metric was not read");
+	}
 	if (out->status != TRIAL_OK || !c->wl)
 		return;
 	if (!out->record.present) {
@@ -796,6 +812,14 @@ static int store_trial(const struct run_opts *o, struct ngb_store *st, int64_t s
 			t.has_metric_value = 1;
 			t.metric_value = out->record.value;
 		}
+	} else if (c->job->metric.pattern) {
+		t.metric = c->job->metric.name ? c->job->metric.name : "metric";
+		t.metric_unit = c->job->metric.unit ? c->job->metric.unit : "";
+		t.higher_is_better = c->job->metric.better;
+		if (out->status == TRIAL_OK && out->has_cmd_metric) {
+			t.has_metric_value = 1;
+			t.metric_value = out->cmd_metric_value;
+		}
 	} else {
 		t.metric = "wall";
 		t.metric_unit = "s";
@@ -889,6 +913,10 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "session-id", required_argument, NULL, OPT_SESSION_ID },
+		{ "metric", required_argument, NULL, 'M' },
+		{ "better", required_argument, NULL, 'B' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "metric-name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1024,6 +1052,18 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 						   "one), not '%s'", optarg);
 			o->session_id = optarg;
 			break;
+		case 'M': case 'B': case 'U': case 'N': {
+			char *why = cmd_metric_option(&j->metric, c == 'M' ? "metric" : c == 'B' ? "better"
+								  : c == 'U' ? "unit" : "metric-name",
+						      optarg);
+
+			if (why) {
+				usage_error("run", "%s", why);
+				free(why);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -1040,7 +1080,8 @@ static int parse_run_options(int argc, const char **argv, struct run_opts *o)
 				   "give each the same --seed=N or --session-id=UUID");
 	if (o->experiment) {
 		if (j->workloads.n || j->command.n || j->sets.n || j->threads.n || o->have_preset ||
-		    o->have_counters || j->events || j->cache)
+		    o->have_counters || j->events || j->cache || j->metric.pattern ||
+		    j->metric.better >= 0 || j->metric.unit || j->metric.name)
 			return usage_error("run", "with --experiment, the experiment file says what to run; "
 					   "only --allocator and --repetitions may narrow it");
 		return 0;
@@ -1066,6 +1107,12 @@ static int expand_job(struct job *j, struct allocator_list *plugins, struct cell
 	if (j->command.n && (j->sets.n || j->threads.n))
 		return usage_error("run", "%s: set and threads apply to registered workloads, not "
 				   "to a command", j->name);
+	char *metric_why = cmd_metric_check(j);
+	if (metric_why) {
+		usage_error("run", "%s", metric_why);
+		free(metric_why);
+		return 2;
+	}
 	if (j->command.n && j->workloads.n)
 		return usage_error("run", "%s: give either workloads or a command, not both", j->name);
 	if (!j->command.n && !j->workloads.n)
@@ -1190,6 +1237,7 @@ static int run_one(struct run_opts *o, struct cell *c, struct ngb_store *st, int
 	spec.cpus = o->have_cpus ? o->cpus : NULL;
 	spec.stats_env = c->alloc->stats_env ? xstrdup(c->alloc->stats_env) : NULL;
 	spec.show_output = o->show_output;
+	spec.metric = !c->wl && c->job->metric.pattern ? &c->job->metric : NULL;
 	/* a profile trial is perturbed by the shim: no counters (principle 2) */
 	spec.pm = !prof && c->job->counters == NGB_COUNTERS_HW ? c->job->pm : NULL;
 	spec.sim = !prof && c->job->counters == NGB_COUNTERS_SIM ? &c->job->geometry : NULL;

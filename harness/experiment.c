@@ -53,7 +53,7 @@ struct loader {
 
 static const char *const job_keys[] = {
 	"allocators", "workloads", "command", "preset", "threads", "set", "repetitions",
-	"counters", "events", "cache",
+	"counters", "events", "cache", "metric", "better", "unit", "metric-name",
 };
 #define NJOB_KEYS (sizeof(job_keys) / sizeof(job_keys[0]))
 
@@ -64,6 +64,7 @@ void job_init(struct job *j, const char *name)
 	j->preset = NGB_PRESET_QUICK;
 	j->repetitions = 5;
 	j->counters = NGB_COUNTERS_HW;
+	j->metric.better = -1;
 }
 
 void job_release(struct job *j)
@@ -77,6 +78,9 @@ void job_release(struct job *j)
 	free(j->events);
 	free(j->cache);
 	ngb_perfmon_free(j->pm);
+	cmd_metric_release(&j->metric);
+	free(j->metric.name);
+	free(j->metric.unit);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -115,6 +119,52 @@ int job_set_threads(struct job *j, const char *list, char **why)
 }
 
 /* Applies one key to a job; NULL, or why the value is bad. */
+/*
+ * Splits a command at spaces into @argv, replacing each ${NAME} by the
+ * environment variable NAME, so that an experiment can run programs whose
+ * place only the user knows (data/experiments/mimalloc-bench.ini).  NULL,
+ * or the message (to free) when NAME is not set.
+ */
+static char *expand_env(const char *value, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = value;
+
+	while (*p) {
+		const char *open = strstr(p, "${"), *close;
+		char *name;
+		const char *v;
+
+		if (!open) {
+			strbuf_adds(&sb, p);
+			break;
+		}
+		close = strchr(open, '}');
+		if (!close) {
+			strbuf_release(&sb);
+			return xasprintf("'${' without '}' in '%s'", value);
+		}
+		strbuf_add(&sb, p, (size_t)(open - p));
+		name = xasprintf("%.*s", (int)(close - open - 2), open + 2);
+		v = getenv(name);
+		if (!v || !*v) {
+			char *why = xasprintf("uses ${%s}, which is not set: set %s in the "
+					      "environment (the experiment's comments say to what)",
+					      name, name);
+
+			free(name);
+			strbuf_release(&sb);
+			return why;
+		}
+		free(name);
+		strbuf_adds(&sb, v);
+		p = close + 1;
+	}
+	*out = xstrdup(strbuf_str(&sb));
+	strbuf_release(&sb);
+	return NULL;
+}
+
 static char *job_apply(struct job *j, const char *key, const char *value)
 {
 	struct ngb_err e;
@@ -128,8 +178,14 @@ static char *job_apply(struct job *j, const char *key, const char *value)
 		strvec_clear(&j->workloads);
 		strvec_split(&j->workloads, value, ',');
 	} else if (!strcmp(key, "command")) {
+		char *expanded = NULL;
+
 		strvec_clear(&j->command);
-		if (split_words(value, &j->command, &why))
+		why = expand_env(value, &expanded);
+		if (!why && split_words(expanded, &j->command, &why))
+			why = why ? why : xstrdup("cannot be split into words");
+		free(expanded);
+		if (why)
 			return why;
 		if (!j->command.n)
 			return xstrdup("needs a program");
@@ -156,6 +212,9 @@ static char *job_apply(struct job *j, const char *key, const char *value)
 	} else if (!strcmp(key, "cache")) {
 		free(j->cache);
 		j->cache = xstrdup(value);
+	} else if (!strcmp(key, "metric") || !strcmp(key, "better") || !strcmp(key, "unit") ||
+		   !strcmp(key, "metric-name")) {
+		return cmd_metric_option(&j->metric, key, value);
 	} else {
 		return xasprintf("unknown key '%s'", key);
 	}
@@ -182,6 +241,7 @@ static void job_copy(struct job *dst, const struct job *src, const char *name)
 	dst->counters = src->counters;
 	dst->events = src->events ? xstrdup(src->events) : NULL;
 	dst->cache = src->cache ? xstrdup(src->cache) : NULL;
+	cmd_metric_copy(&dst->metric, &src->metric);
 }
 
 /* Reports a bad key or value of a job as "[section] key: why". */

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <regex.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -177,6 +178,28 @@ int workload_available(const struct ngb_workload *wl, char **path_out);
 /* ---- jobs and experiments (experiment.c) ------------------------------- */
 
 /* What one job runs: the command line is one job, an experiment file has several. */
+struct job;
+
+/* A command's own metric, read from its output (metric.c). */
+struct cmd_metric {
+	char *pattern;              /* NULL: none (the metric is wall seconds) */
+	regex_t re;
+	int compiled;
+	char *name, *unit;          /* default "metric" and "" */
+	int better;                 /* 1 higher, 0 lower, -1 not given */
+};
+int cmd_metric_compile(struct cmd_metric *m, const char *pattern, char *err, size_t errlen);
+void cmd_metric_release(struct cmd_metric *m);
+/* Applies option @key (metric, better, unit, metric-name) with @value;
+ * NULL, or the message (to free) of a bad value. */
+char *cmd_metric_option(struct cmd_metric *m, const char *key, const char *value);
+void cmd_metric_copy(struct cmd_metric *dst, const struct cmd_metric *src);
+/* NULL, or why the job's metric options do not fit together (to free). */
+char *cmd_metric_check(const struct job *j);
+/* The first group of the last match in the output file @fd; 0, or -1 with
+ * *reason (to free): no match, or not a number. */
+int cmd_metric_scan_fd(const struct cmd_metric *m, int fd, double *value, char **reason);
+
 struct job {
 	char *name;
 	struct strvec allocators;   /* names, "all", or library paths */
@@ -191,6 +214,7 @@ struct job {
 	char *cache;                /* for sim */
 	struct ngb_cache_geometry geometry; /* parsed from cache */
 	struct ngb_perfmon *pm;     /* opened for the session when counters is hw */
+	struct cmd_metric metric;   /* for a command: its own metric, or none */
 };
 
 struct experiment {
@@ -236,6 +260,7 @@ struct trial_spec {
 	const struct ngb_cache_geometry *sim;      /* run under cachegrind with this geometry */
 	int sample_rss;             /* sample the child's resident memory while it runs */
 	int profile;                /* the profiling shim is preloaded: collect its file */
+	const struct cmd_metric *metric; /* read the command's metric from its output */
 };
 
 /* The child's resident memory over time (ms since fork, KiB). */
@@ -318,6 +343,9 @@ struct trial_outcome {
 	struct profile profile;     /* with spec->profile, when the shim wrote its file */
 	char *profile_error;        /* why not */
 	int interrupted_by;         /* signal that interrupted the session, or 0 */
+	int has_cmd_metric;         /* with spec->metric: the value was read */
+	double cmd_metric_value;
+	char *cmd_metric_error;     /* with spec->metric: why it was not */
 };
 
 /* Set by the signal handler: SIGINT or SIGTERM asked the session to stop. */

@@ -702,6 +702,9 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 	if (wit_fd >= 0)
 		read_witness(wit_fd, out);
 	parse_record_fd(out_fd, &out->record);
+	if (spec->metric)
+		out->has_cmd_metric = cmd_metric_scan_fd(spec->metric, out_fd, &out->cmd_metric_value,
+							 &out->cmd_metric_error) == 0;
 	if (spec->keep_stdout)
 		out->stdout_text = read_all_fd(out_fd, 65536, NULL);
 	if (stats_path)
@@ -780,6 +783,7 @@ void trial_outcome_release(struct trial_outcome *o)
 	free(o->served_by);
 	free(o->stderr_tail);
 	free(o->stdout_text);
+	free(o->cmd_metric_error);
 	free(o->counters);
 	free(o->rss.t_ms);
 	free(o->rss.kb);
