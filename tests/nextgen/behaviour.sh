@@ -125,7 +125,7 @@ for mode in sync paper async; do
 			   { [ $base = glibc ] || [ $((loc + direct)) -ge $((pairs - pairs / 50)) ]; }; then
 				ok "$v: $pairs pairs, $waits waits, $loc reused locally, $pre blocks pre-allocated, $frees frees served"
 			else
-				not_ok "$v: $pairs pairs, $waits waits, $loc reused locally, $pre blocks pre-allocated, $frees frees served"
+				not_ok "$v: $pairs pairs, $waits waits, $loc reused locally, $pre blocks pre-allocated, $frees frees served, $direct direct"
 				diag "$(cat "$work/stats")"
 			fi
 		fi

@@ -110,7 +110,7 @@ for how in INT HUP KILL timeout; do
 	wait_for "$M/slowclient.sh"
 	[ $how = timeout ] || kill -$how $pid
 	wait $pid
-	i=0; while [ "$(left)" = yes ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	i=0; while [ "$(left)" = yes ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 	is "$(left)" no "no server or client left running after $how"
 done
 pkill -f "$M/" 2>/dev/null
