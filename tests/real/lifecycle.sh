@@ -32,7 +32,7 @@ cat >"$M/sleeper.sh" <<'SH'
 sleep 1000; :
 SH
 left() { if pgrep -f "$M/" >"$SCRATCH/left"; then pgrep -af "$M/" | sed "s/^/# left: /" >&2; echo yes; else echo no; fi; }
-wait_for() { i=0; while ! pgrep -f "$1" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_for() { i=0; while ! pgrep -f "$1" >/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; }
 
 # 1. fails to start
 "$SERVER" --start="sh,-c,echo boom-at-startup >&2; exit 3" --ready=file:{dir}/ready \

@@ -183,6 +183,15 @@ void rp_init(const char *prog)
 	prog_name = prog;
 	/* the harness dying must not leave a server behind */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * A harness killed between our fork and the prctl above sends no
+	 * signal: we were handed to init already, so stop before starting
+	 * anything (a subreaper other than init is not detected).
+	 */
+	if (getppid() == 1) {
+		fprintf(stderr, "%s: the process that started it is gone; nothing started\n", prog);
+		_exit(1);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
 	sigemptyset(&sa.sa_mask);
