@@ -194,15 +194,17 @@ static int read_sessions(struct merge *m, size_t dbi, struct ngb_err *e)
 			if ((plan && ms->plan && strcmp(plan, ms->plan)) ||
 			    nshards != ms->shard_count) {
 				char a[512];
+				/* uuid belongs to the statement: format before finalizing */
+				int r = ngb_err_set(e, -EINVAL,
+						    "session %s: %s and '%s' session %lld run different "
+						    "plans (cells, repetitions, seed or shard count) under "
+						    "one identity: give each study its own --session-id",
+						    uuid, where_of(m, first, a, sizeof(a)), d->path,
+						    (long long)sid);
 
 				sqlite3_finalize(sh);
 				sqlite3_finalize(s);
-				return ngb_err_set(e, -EINVAL,
-						   "session %s: %s and '%s' session %lld run different "
-						   "plans (cells, repetitions, seed or shard count) under "
-						   "one identity: give each study its own --session-id",
-						   uuid, where_of(m, first, a, sizeof(a)), d->path,
-						   (long long)sid);
+				return r;
 			}
 		}
 		if (d->is_out && !ms->out_sid)

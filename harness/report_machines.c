@@ -102,13 +102,14 @@ int report_machine_groups(sqlite3 *db, int64_t sid, int pool, const char *pick, 
 			ngb_machine_groups_free(g, n);
 			return 2;
 		}
-		if (at)
-			memmove(&g[0], &g[at], sizeof(*g));
-		for (i = 1; i < n; i++)
+		/* keep the picked group as g[0]; free every other one */
+		for (i = 0; i < n; i++)
 			if (i != at) {
 				free(g[i].hosts);
 				free(g[i].fingerprint);
 			}
+		if (at)
+			memmove(&g[0], &g[at], sizeof(*g));
 		*out = g;
 		*nout = 1;
 		return 0;
