@@ -134,19 +134,6 @@ int ngb_store_schema_version(void)
 	return NMIGRATIONS;
 }
 
-int ngb_err_set(struct ngb_err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		e->code = code;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 static int sql_err(struct ngb_store *st, struct ngb_err *e, const char *what)
 {
 	return ngb_err_set(e, -EIO, "%s in database '%s': %s", what, st->path,

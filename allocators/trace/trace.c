@@ -51,22 +51,6 @@
 #define META_MAX 4000                    /* text a converter is given */
 #define META_AREA 4096                   /* bytes a writer reserves for the text */
 
-static int err(struct ngb_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int err(struct ngb_err *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		e->code = code;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* ---- kinds ----------------------------------------------------------------- */
 
 static const char *const kind_names[] = {
@@ -329,23 +313,23 @@ static int writer_open(struct writer *w, const char *path, int compress, uint32_
 	memset(w, 0, sizeof(*w));
 #ifndef HAVE_ZSTD
 	if (compress)
-		return err(e, -ENOTSUP, "this ngbench was built without zstd: cannot compress '%s'",
+		return ngb_err_set(e, -ENOTSUP, "this ngbench was built without zstd: cannot compress '%s'",
 			   path);
 #endif
 	w->compress = compress;
 	w->nthreads = nthreads;
 	w->th = calloc(nthreads ? nthreads : 1, sizeof(*w->th));
 	if (!w->th)
-		return err(e, -ENOMEM, "out of memory");
+		return ngb_err_set(e, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < nthreads; i++) {
 		w->th[i].serial = serials ? serials[i] : i + 1;
 		w->th[i].buf = malloc(BLOCK_PAYLOAD_MAX + 128);
 		if (!w->th[i].buf)
-			return err(e, -ENOMEM, "out of memory");
+			return ngb_err_set(e, -ENOMEM, "out of memory");
 	}
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0)
-		return err(e, -errno, "cannot create '%s': %s", path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot create '%s': %s", path, strerror(errno));
 	/* the header, the metadata's area and the thread table are written at the end */
 	w->offset = NGB_TRACE_HEADER_BYTES + META_AREA + (uint64_t)nthreads * THREAD_ENTRY_BYTES;
 	return 0;
@@ -379,10 +363,10 @@ static int writer_finish(struct writer *w, const char *path, struct ngb_trace_su
 	memset(area, 0, sizeof(area));
 	memcpy(area, meta ? meta : "", meta_len);
 	if ((rc = write_at(w->fd, area, sizeof(area), NGB_TRACE_HEADER_BYTES)) < 0)
-		return err(e, rc, "cannot write '%s': %s", path, strerror(-rc));
+		return ngb_err_set(e, rc, "cannot write '%s': %s", path, strerror(-rc));
 	for (uint32_t t = 0; t < w->nthreads; t++)
 		if ((rc = flush_block(w, t)) < 0)
-			return err(e, rc, "cannot write '%s': %s", path, strerror(-rc));
+			return ngb_err_set(e, rc, "cannot write '%s': %s", path, strerror(-rc));
 	for (uint32_t t = 0; t < w->nthreads; t++) {
 		unsigned char ent[THREAD_ENTRY_BYTES];
 
@@ -391,7 +375,7 @@ static int writer_finish(struct writer *w, const char *path, struct ngb_trace_su
 		put64(ent + 8, w->th[t].nevents);
 		if ((rc = write_at(w->fd, ent, sizeof(ent), NGB_TRACE_HEADER_BYTES + META_AREA +
 							 (uint64_t)t * THREAD_ENTRY_BYTES)) < 0)
-			return err(e, rc, "cannot write '%s': %s", path, strerror(-rc));
+			return ngb_err_set(e, rc, "cannot write '%s': %s", path, strerror(-rc));
 	}
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, NGB_TRACE_MAGIC, 8);
@@ -406,9 +390,9 @@ static int writer_finish(struct writer *w, const char *path, struct ngb_trace_su
 	put32(hdr + 52, META_AREA);
 	put64(hdr + 56, s->dropped_frees);
 	if ((rc = write_at(w->fd, hdr, sizeof(hdr), 0)) < 0)
-		return err(e, rc, "cannot write '%s': %s", path, strerror(-rc));
+		return ngb_err_set(e, rc, "cannot write '%s': %s", path, strerror(-rc));
 	if (fsync(w->fd) < 0 && errno != EINVAL)
-		return err(e, -errno, "cannot write '%s': %s", path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot write '%s': %s", path, strerror(errno));
 	s->version = NGB_TRACE_VERSION;
 	s->flags = w->compress ? NGB_TRACE_ZSTD : 0;
 	s->nthreads = w->nthreads;
@@ -885,9 +869,9 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 	c.w.fd = -1;
 	memset(sum, 0, sizeof(*sum));
 	if (fd < 0)
-		return err(e, -errno, "cannot open '%s': %s", raw_path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot open '%s': %s", raw_path, strerror(errno));
 	if (fstat(fd, &stt) < 0) {
-		rc = err(e, -errno, "cannot read '%s': %s", raw_path, strerror(errno));
+		rc = ngb_err_set(e, -errno, "cannot read '%s': %s", raw_path, strerror(errno));
 		goto out;
 	}
 	size = (size_t)stt.st_size;
@@ -895,7 +879,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED) {
 			map = NULL;
-			rc = err(e, -errno, "cannot map '%s': %s", raw_path, strerror(errno));
+			rc = ngb_err_set(e, -errno, "cannot map '%s': %s", raw_path, strerror(errno));
 			goto out;
 		}
 	}
@@ -925,7 +909,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 				struct raw_thread *n = realloc(th, (nth + 1) * sizeof(*th));
 
 				if (!n) {
-					rc = err(e, -ENOMEM, "out of memory");
+					rc = ngb_err_set(e, -ENOMEM, "out of memory");
 					goto out;
 				}
 				th = n;
@@ -937,7 +921,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 				const unsigned char **n = realloc(th[i].chunks, cap * sizeof(*n));
 
 				if (!n) {
-					rc = err(e, -ENOMEM, "out of memory");
+					rc = ngb_err_set(e, -ENOMEM, "out of memory");
 					goto out;
 				}
 				th[i].chunks = n;
@@ -948,7 +932,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 		off += len;
 	}
 	if (nth > MAX_THREADS) {
-		rc = err(e, -E2BIG, "'%s' has %u threads; the format holds at most %u", raw_path, nth,
+		rc = ngb_err_set(e, -E2BIG, "'%s' has %u threads; the format holds at most %u", raw_path, nth,
 			 MAX_THREADS);
 		goto out;
 	}
@@ -956,7 +940,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 	serials = malloc((nth + 1) * sizeof(*serials));
 	heap = malloc((nth + 1) * sizeof(*heap));
 	if (!serials || !heap) {
-		rc = err(e, -ENOMEM, "out of memory");
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (uint32_t i = 0; i < nth; i++)
@@ -966,7 +950,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 		struct raw_thread *sorted = malloc((nth + 1) * sizeof(*sorted));
 
 		if (!sorted) {
-			rc = err(e, -ENOMEM, "out of memory");
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
 			goto out;
 		}
 		for (uint32_t i = 0; i < nth; i++)
@@ -981,7 +965,7 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 	if ((rc = conv_init(&c, nth)) < 0 ||
 	    (rc = writer_open(&c.w, out, compress, nth, serials, e)) < 0) {
 		if (rc == -ENOMEM)
-			err(e, rc, "out of memory");
+			ngb_err_set(e, rc, "out of memory");
 		goto out;
 	}
 	/* pass 2: the records of all threads in the global order (a binary heap) */
@@ -1005,10 +989,10 @@ int ngb_trace_from_raw(const char *raw_path, const char *out, int compress, cons
 
 		if ((rc = conv_record(&c, t, r, us)) < 0) {
 			if (rc == -EINVAL)
-				err(e, rc, "'%s': a record of thread %u has an unknown call kind %u",
+				ngb_err_set(e, rc, "'%s': a record of thread %u has an unknown call kind %u",
 				    raw_path, rt->serial, (unsigned)(r->kind_seq >> 56));
 			else
-				err(e, rc, "cannot convert '%s' into '%s': %s", raw_path, out,
+				ngb_err_set(e, rc, "cannot convert '%s' into '%s': %s", raw_path, out,
 				    strerror(-rc));
 			goto out;
 		}
@@ -1071,10 +1055,10 @@ int ngb_trace_from_mtrace(const char *path, const char *out, int compress, const
 	c.w.fd = -1;
 	memset(sum, 0, sizeof(*sum));
 	if (!f)
-		return err(e, -errno, "cannot open '%s': %s", path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot open '%s': %s", path, strerror(errno));
 	if ((rc = conv_init(&c, 1)) < 0 || (rc = writer_open(&c.w, out, compress, 1, NULL, e)) < 0) {
 		if (rc == -ENOMEM)
-			err(e, rc, "out of memory");
+			ngb_err_set(e, rc, "out of memory");
 		goto out;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -1090,7 +1074,7 @@ int ngb_trace_from_mtrace(const char *path, const char *out, int compress, const
 		if (!n || tok[0][0] == '=')
 			continue;
 		if (strcmp(tok[0], "@")) {
-			rc = err(e, -EINVAL, "'%s' line %llu: not a line of mtrace output "
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %llu: not a line of mtrace output "
 				 "(it should start with '@' or '=')", path, lineno);
 			goto out;
 		}
@@ -1098,26 +1082,26 @@ int ngb_trace_from_mtrace(const char *path, const char *out, int compress, const
 		for (i = 1; i < n && !(strlen(tok[i]) == 1 && strchr("+-<>", tok[i][0])); i++)
 			;
 		if (i >= n || i + 1 >= n) {
-			rc = err(e, -EINVAL, "'%s' line %llu: no '+', '-', '<' or '>' with an address",
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %llu: no '+', '-', '<' or '>' with an address",
 				 path, lineno);
 			goto out;
 		}
 		errno = 0;
 		addr = strtoull(tok[i + 1], &end, 16);
 		if (errno || *end) {
-			rc = err(e, -EINVAL, "'%s' line %llu: '%s' is not a hexadecimal address",
+			rc = ngb_err_set(e, -EINVAL, "'%s' line %llu: '%s' is not a hexadecimal address",
 				 path, lineno, tok[i + 1]);
 			goto out;
 		}
 		if (tok[i][0] == '+' || tok[i][0] == '>') {
 			if (i + 2 >= n) {
-				rc = err(e, -EINVAL, "'%s' line %llu: an allocation without a size",
+				rc = ngb_err_set(e, -EINVAL, "'%s' line %llu: an allocation without a size",
 					 path, lineno);
 				goto out;
 			}
 			size = strtoull(tok[i + 2], &end, 16);
 			if (errno || *end) {
-				rc = err(e, -EINVAL, "'%s' line %llu: '%s' is not a hexadecimal size",
+				rc = ngb_err_set(e, -EINVAL, "'%s' line %llu: '%s' is not a hexadecimal size",
 					 path, lineno, tok[i + 2]);
 				goto out;
 			}
@@ -1162,7 +1146,7 @@ int ngb_trace_from_mtrace(const char *path, const char *out, int compress, const
 	rc = conv_finish(&c, out, sum, meta, e);
 	goto out;
 conv_failed:
-	err(e, rc, "cannot convert '%s' into '%s': %s", path, out, strerror(-rc));
+	ngb_err_set(e, rc, "cannot convert '%s' into '%s': %s", path, out, strerror(-rc));
 out:
 	conv_free(&c);
 	fclose(f);
@@ -1214,32 +1198,32 @@ static int read_head(int fd, const char *path, uint64_t fsize, struct file_head 
 
 	memset(h, 0, sizeof(*h));
 	if (fsize == 0)
-		return err(e, -ENODATA, "'%s' is empty, not a trace (offset 0)", path);
+		return ngb_err_set(e, -ENODATA, "'%s' is empty, not a trace (offset 0)", path);
 	if (fsize < 8 || (rc = read_exact(fd, b, 8, 0)) < 0 || memcmp(b, NGB_TRACE_MAGIC, 8))
-		return err(e, -EINVAL, "'%s' is not an ngbench trace (offset 0: no '%s' magic)", path,
+		return ngb_err_set(e, -EINVAL, "'%s' is not an ngbench trace (offset 0: no '%s' magic)", path,
 			   NGB_TRACE_MAGIC);
 	if (fsize < NGB_TRACE_HEADER_BYTES)
-		return err(e, -EINVAL, "'%s' is truncated at offset %llu: the header needs %d bytes",
+		return ngb_err_set(e, -EINVAL, "'%s' is truncated at offset %llu: the header needs %d bytes",
 			   path, (unsigned long long)fsize, NGB_TRACE_HEADER_BYTES);
 	if ((rc = read_exact(fd, b, sizeof(b), 0)) < 0)
-		return err(e, rc, "cannot read '%s': %s", path, strerror(-rc));
+		return ngb_err_set(e, rc, "cannot read '%s': %s", path, strerror(-rc));
 	h->s.version = get32(b + 8);
 	if (h->s.version > NGB_TRACE_VERSION)
-		return err(e, -EPROTONOSUPPORT,
+		return ngb_err_set(e, -EPROTONOSUPPORT,
 			   "'%s' is a trace of format version %u; this ngbench reads version %d and "
 			   "older: use a newer ngbench (offset 8)", path, h->s.version, NGB_TRACE_VERSION);
 	if (h->s.version == 0)
-		return err(e, -EINVAL, "'%s': format version 0 is not valid (offset 8)", path);
+		return ngb_err_set(e, -EINVAL, "'%s': format version 0 is not valid (offset 8)", path);
 	hb = get32(b + 12);
 	if (hb != NGB_TRACE_HEADER_BYTES)
-		return err(e, -EINVAL, "'%s': header size %u, expected %d (offset 12)", path, hb,
+		return ngb_err_set(e, -EINVAL, "'%s': header size %u, expected %d (offset 12)", path, hb,
 			   NGB_TRACE_HEADER_BYTES);
 	h->s.flags = get32(b + 16);
 	if (h->s.flags & ~(uint32_t)NGB_TRACE_ZSTD)
-		return err(e, -EINVAL, "'%s': unknown flags 0x%x (offset 16)", path, h->s.flags);
+		return ngb_err_set(e, -EINVAL, "'%s': unknown flags 0x%x (offset 16)", path, h->s.flags);
 #ifndef HAVE_ZSTD
 	if (h->s.flags & NGB_TRACE_ZSTD)
-		return err(e, -ENOTSUP, "'%s' is compressed with zstd and this ngbench was built "
+		return ngb_err_set(e, -ENOTSUP, "'%s' is compressed with zstd and this ngbench was built "
 			   "without it: install libzstd-dev and re-run configure, or record with "
 			   "--no-compress", path);
 #endif
@@ -1251,37 +1235,37 @@ static int read_head(int fd, const char *path, uint64_t fsize, struct file_head 
 	meta_len = get32(b + 52);
 	h->s.dropped_frees = get64(b + 56);
 	if (h->s.nthreads > MAX_THREADS)
-		return err(e, -EINVAL, "'%s': %u threads, at most %d (offset 20)", path,
+		return ngb_err_set(e, -EINVAL, "'%s': %u threads, at most %d (offset 20)", path,
 			   h->s.nthreads, MAX_THREADS);
 	if (h->s.nslots >= UINT32_MAX)
-		return err(e, -EINVAL, "'%s': %llu slots is too many (offset 32)", path,
+		return ngb_err_set(e, -EINVAL, "'%s': %llu slots is too many (offset 32)", path,
 			   (unsigned long long)h->s.nslots);
 	if (meta_len > 1024 * 1024)
-		return err(e, -EINVAL, "'%s': a metadata area of %u bytes, at most 1 MiB (offset 52)",
+		return ngb_err_set(e, -EINVAL, "'%s': a metadata area of %u bytes, at most 1 MiB (offset 52)",
 			   path, meta_len);
 	h->data_off = NGB_TRACE_HEADER_BYTES + (uint64_t)meta_len +
 		      (uint64_t)h->s.nthreads * THREAD_ENTRY_BYTES;
 	if (h->data_off > fsize)
-		return err(e, -EINVAL, "'%s' is truncated at offset %llu: the header and thread "
+		return ngb_err_set(e, -EINVAL, "'%s' is truncated at offset %llu: the header and thread "
 			   "table need %llu bytes", path, (unsigned long long)fsize,
 			   (unsigned long long)h->data_off);
 	if (meta_len && (rc = read_exact(fd, h->s.meta, meta_len < sizeof(h->s.meta) ? meta_len :
 						       sizeof(h->s.meta) - 1, NGB_TRACE_HEADER_BYTES)) < 0)
-		return err(e, rc, "cannot read '%s': %s", path, strerror(-rc));
+		return ngb_err_set(e, rc, "cannot read '%s': %s", path, strerror(-rc));
 	h->serials = calloc(h->s.nthreads + 1, sizeof(*h->serials));
 	h->counts = calloc(h->s.nthreads + 1, sizeof(*h->counts));
 	if (!h->serials || !h->counts)
-		return err(e, -ENOMEM, "out of memory");
+		return ngb_err_set(e, -ENOMEM, "out of memory");
 	for (uint32_t t = 0; t < h->s.nthreads; t++) {
 		unsigned char ent[THREAD_ENTRY_BYTES];
 		uint64_t at = NGB_TRACE_HEADER_BYTES + meta_len + (uint64_t)t * THREAD_ENTRY_BYTES;
 
 		if ((rc = read_exact(fd, ent, sizeof(ent), at)) < 0)
-			return err(e, rc, "cannot read '%s': %s", path, strerror(-rc));
+			return ngb_err_set(e, rc, "cannot read '%s': %s", path, strerror(-rc));
 		h->serials[t] = get32(ent);
 		h->counts[t] = get64(ent + 8);
 		if (h->counts[t] > UINT32_MAX - 1)
-			return err(e, -EINVAL, "'%s': thread %u has %llu events, at most %u (offset %llu)",
+			return ngb_err_set(e, -EINVAL, "'%s': thread %u has %llu events, at most %u (offset %llu)",
 				   path, t, (unsigned long long)h->counts[t], UINT32_MAX - 1,
 				   (unsigned long long)at + 8);
 	}
@@ -1301,9 +1285,9 @@ int ngb_trace_read_summary(const char *path, struct ngb_trace_summary *s, struct
 	struct file_head h;
 
 	if (fd < 0)
-		return err(e, -errno, "cannot open '%s': %s", path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = err(e, -errno, "cannot read '%s': %s", path, strerror(errno));
+		rc = ngb_err_set(e, -errno, "cannot read '%s': %s", path, strerror(errno));
 		close(fd);
 		return rc;
 	}
@@ -1440,7 +1424,7 @@ static int simulate(struct ngb_trace *t, const char *path, const struct block_po
 	int rc = 0;
 
 	if (!pos || !live) {
-		rc = err(e, -ENOMEM, "out of memory");
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (uint32_t i = 0; i < nth; i++) {
@@ -1451,7 +1435,7 @@ static int simulate(struct ngb_trace *t, const char *path, const struct block_po
 			if (!(x->flags & NGB_TF_WAIT))
 				continue;
 			if (x->wait_thread == i || x->wait_index > t->threads[x->wait_thread].nevents) {
-				rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u event %llu "
+				rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u event %llu "
 					 "waits for event %u of thread %u, which %s", path,
 					 (unsigned long long)offset_of(bp, nb, i, j), i,
 					 (unsigned long long)j, x->wait_index, x->wait_thread,
@@ -1501,7 +1485,7 @@ static int simulate(struct ngb_trace *t, const char *path, const struct block_po
 						live[x->slot] = 0;
 				}
 				if (bad) {
-					rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u event "
+					rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u event "
 						 "%llu (%s) %s", path,
 						 (unsigned long long)offset_of(bp, nb, i, pos[i]), i,
 						 (unsigned long long)pos[i], ngb_trace_kind_name(k), bad);
@@ -1516,7 +1500,7 @@ static int simulate(struct ngb_trace *t, const char *path, const struct block_po
 
 			for (i = 0; i < nth && pos[i] == t->threads[i].nevents; i++)
 				;
-			rc = err(e, -EDEADLK, "'%s': the waits cannot be honoured: thread %u event %llu "
+			rc = ngb_err_set(e, -EDEADLK, "'%s': the waits cannot be honoured: thread %u event %llu "
 				 "(offset %llu) waits in a cycle", path, i, (unsigned long long)pos[i],
 				 (unsigned long long)offset_of(bp, nb, i, pos[i]));
 			goto out;
@@ -1542,9 +1526,9 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 	memset(t, 0, sizeof(*t));
 	memset(&h, 0, sizeof(h));
 	if (fd < 0)
-		return err(e, -errno, "cannot open '%s': %s", path, strerror(errno));
+		return ngb_err_set(e, -errno, "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = err(e, -errno, "cannot read '%s': %s", path, strerror(errno));
+		rc = ngb_err_set(e, -errno, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	fsize = (uint64_t)st.st_size;
@@ -1558,7 +1542,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 	stored = malloc(BLOCK_STORED_MAX);
 	raw = malloc(BLOCK_STORED_MAX);
 	if (!t->threads || !filled || !last_us || !last_slot || !stored || !raw) {
-		rc = err(e, -ENOMEM, "out of memory");
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	{
@@ -1567,7 +1551,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 		for (uint32_t i = 0; i < h.s.nthreads; i++)
 			sum += h.counts[i];
 		if (sum != h.s.nevents) {
-			rc = err(e, -EINVAL, "'%s' is corrupt at offset 24: the header says %llu events, "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset 24: the header says %llu events, "
 				 "the thread table %llu", path, (unsigned long long)h.s.nevents,
 				 (unsigned long long)sum);
 			goto out;
@@ -1582,7 +1566,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 		if (opts & NGB_TRACE_LOAD_TIMES)
 			th->time_us = map_anon(th->nevents * sizeof(*th->time_us));
 		if (!th->ev || ((opts & NGB_TRACE_LOAD_TIMES) && !th->time_us)) {
-			rc = err(e, -ENOMEM, "out of memory for %llu events",
+			rc = ngb_err_set(e, -ENOMEM, "out of memory for %llu events",
 				 (unsigned long long)th->nevents);
 			goto out;
 		}
@@ -1595,12 +1579,12 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 		const char *why = NULL;
 
 		if (fsize - off < BLOCK_HEADER_BYTES) {
-			rc = err(e, -EINVAL, "'%s' is truncated at offset %llu: a block header is cut off",
+			rc = ngb_err_set(e, -EINVAL, "'%s' is truncated at offset %llu: a block header is cut off",
 				 path, (unsigned long long)off);
 			goto out;
 		}
 		if ((rc = read_exact(fd, bh, sizeof(bh), off)) < 0) {
-			rc = err(e, rc, "cannot read '%s': %s", path, strerror(-rc));
+			rc = ngb_err_set(e, rc, "cannot read '%s': %s", path, strerror(-rc));
 			goto out;
 		}
 		th_i = get32(bh + 4);
@@ -1608,35 +1592,35 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 		slen = get32(bh + 12);
 		rlen = get32(bh + 16);
 		if (get32(bh) != BLOCK_MAGIC) {
-			rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: no block starts there",
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: no block starts there",
 				 path, (unsigned long long)off);
 			goto out;
 		}
 		if (th_i >= h.s.nthreads || slen > BLOCK_STORED_MAX || rlen > BLOCK_STORED_MAX ||
 		    n == 0 || n > rlen || (!(h.s.flags & NGB_TRACE_ZSTD) && slen != rlen)) {
-			rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: a block header with "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: a block header with "
 				 "impossible values (thread %u, %u events, %u/%u bytes)", path,
 				 (unsigned long long)off, th_i, n, slen, rlen);
 			goto out;
 		}
 		if (filled[th_i] + n > t->threads[th_i].nevents) {
-			rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u has more events "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: thread %u has more events "
 				 "than its %llu in the thread table", path, (unsigned long long)off,
 				 th_i, (unsigned long long)t->threads[th_i].nevents);
 			goto out;
 		}
 		if (fsize - off - BLOCK_HEADER_BYTES < slen) {
-			rc = err(e, -EINVAL, "'%s' is truncated at offset %llu: the block at offset %llu "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is truncated at offset %llu: the block at offset %llu "
 				 "needs %u more bytes", path, (unsigned long long)fsize,
 				 (unsigned long long)off, slen);
 			goto out;
 		}
 		if ((rc = read_exact(fd, stored, slen, off + BLOCK_HEADER_BYTES)) < 0) {
-			rc = err(e, rc, "cannot read '%s': %s", path, strerror(-rc));
+			rc = ngb_err_set(e, rc, "cannot read '%s': %s", path, strerror(-rc));
 			goto out;
 		}
 		if (checksum(stored, slen) != get32(bh + 20)) {
-			rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: the block's checksum does "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: the block's checksum does "
 				 "not match its %u bytes", path, (unsigned long long)off, slen);
 			goto out;
 		}
@@ -1645,7 +1629,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 			size_t z = ZSTD_decompress(raw, BLOCK_STORED_MAX, stored, slen);
 
 			if (ZSTD_isError(z) || z != rlen) {
-				rc = err(e, -EINVAL, "'%s' is corrupt at offset %llu: the block does not "
+				rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt at offset %llu: the block does not "
 					 "decompress to its %u bytes", path, (unsigned long long)off, rlen);
 				goto out;
 			}
@@ -1657,7 +1641,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 			struct block_pos *nbp = realloc(bp, cap * sizeof(*nbp));
 
 			if (!nbp) {
-				rc = err(e, -ENOMEM, "out of memory");
+				rc = ngb_err_set(e, -ENOMEM, "out of memory");
 				goto out;
 			}
 			bp = nbp;
@@ -1671,7 +1655,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 				   t->threads[th_i].time_us ? t->threads[th_i].time_us + filled[th_i] : NULL,
 				   &last_us[th_i], &last_slot[th_i], &why);
 		if (bad) {
-			rc = err(e, -EINVAL, "'%s' is corrupt in the block at offset %llu (byte %zu of "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is corrupt in the block at offset %llu (byte %zu of "
 				 "its %s payload): %s", path, (unsigned long long)off, bad - 1,
 				 h.s.flags & NGB_TRACE_ZSTD ? "decompressed" : "", why);
 			goto out;
@@ -1681,7 +1665,7 @@ int ngb_trace_load(const char *path, unsigned opts, struct ngb_trace *t, struct 
 	}
 	for (uint32_t i = 0; i < h.s.nthreads; i++)
 		if (filled[i] != t->threads[i].nevents) {
-			rc = err(e, -EINVAL, "'%s' is truncated at offset %llu: thread %u has %llu of its "
+			rc = ngb_err_set(e, -EINVAL, "'%s' is truncated at offset %llu: thread %u has %llu of its "
 				 "%llu events", path, (unsigned long long)fsize, i,
 				 (unsigned long long)filled[i],
 				 (unsigned long long)t->threads[i].nevents);
