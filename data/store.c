@@ -118,6 +118,19 @@ static const char *const migrations[] = {
 	" started_at TEXT, finished_at TEXT, planned INTEGER, trials INTEGER,"
 	" origin TEXT,"
 	" PRIMARY KEY (session_id, shard));",
+
+	/*
+	 * 6: who runs a session: the ngbench process (pid, its start time in
+	 * clock ticks since boot, so that a reused pid is told apart), its host
+	 * and boot, so that a 'running' session whose process is gone is known
+	 * to be abandoned; and the options it was run with, so that it can be
+	 * finished (ngbench run --resume).
+	 */
+	"ALTER TABLE sessions ADD COLUMN runner_host TEXT;"
+	"ALTER TABLE sessions ADD COLUMN runner_pid INTEGER;"
+	"ALTER TABLE sessions ADD COLUMN runner_start INTEGER;"
+	"ALTER TABLE sessions ADD COLUMN runner_boot TEXT;"
+	"ALTER TABLE sessions ADD COLUMN run_options TEXT;",
 };
 
 #define X(name_, label_) #name_,
@@ -398,7 +411,8 @@ int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info 
 	static const char sql[] =
 		"INSERT INTO sessions (started_at, host, cpu_model, cores, kernel, os, libc,"
 		" ngbench_version, git_commit, command_line, label, seed, config, uuid, plan,"
-		" shard_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" shard_count, runner_host, runner_pid, runner_start, runner_boot, run_options)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -423,6 +437,13 @@ int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info 
 		sqlite3_bind_int(s, 16, si->shard_count);
 	else
 		sqlite3_bind_null(s, 16);
+	if (si->runner) {
+		bind_text(s, 17, si->runner->host);
+		sqlite3_bind_int64(s, 18, si->runner->pid);
+		sqlite3_bind_int64(s, 19, (sqlite3_int64)si->runner->start);
+		bind_text(s, 20, si->runner->boot);
+	}
+	bind_text(s, 21, si->run_options);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -778,4 +799,157 @@ int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *
 			   numeric ? "no session '%s' in database '%s': 'ngbench list sessions' shows them"
 				   : "no session labelled '%s' in database '%s': 'ngbench list sessions' shows them",
 			   selector, st->path);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? strdup(v) : NULL;
+}
+
+int ngb_store_session_get(struct ngb_store *st, int64_t session_id, struct ngb_session_state *out,
+			  struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT status, seed, plan, config, run_options, uuid, label,"
+			       " runner_host, runner_pid, runner_start, runner_boot, shard_count"
+			       " FROM sessions WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot read the session");
+	sqlite3_bind_int64(s, 1, session_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = session_id;
+		out->status = col_dup(s, 0);
+		out->seed = (uint64_t)sqlite3_column_int64(s, 1);
+		out->plan = col_dup(s, 2);
+		out->config = col_dup(s, 3);
+		out->run_options = col_dup(s, 4);
+		out->uuid = col_dup(s, 5);
+		out->label = col_dup(s, 6);
+		out->runner_host = col_dup(s, 7);
+		out->runner.host = out->runner_host;
+		out->runner.pid = sqlite3_column_int64(s, 8);
+		out->runner.start = (uint64_t)sqlite3_column_int64(s, 9);
+		out->runner_boot = col_dup(s, 10);
+		out->runner.boot = out->runner_boot;
+		out->shard_count = sqlite3_column_int(s, 11);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot read the session");
+	return ngb_err_set(e, -ENOENT, "no session %lld in '%s'", (long long)session_id, st->path);
+}
+
+void ngb_session_state_release(struct ngb_session_state *s)
+{
+	free(s->status);
+	free(s->plan);
+	free(s->config);
+	free(s->run_options);
+	free(s->uuid);
+	free(s->label);
+	free(s->runner_host);
+	free(s->runner_boot);
+	memset(s, 0, sizeof(*s));
+}
+
+int ngb_store_session_claim(struct ngb_store *st, int64_t session_id,
+			    const struct ngb_session_runner *was,
+			    const struct ngb_session_runner *now, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* only if nobody took it since it was read: two resumes, one winner */
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE sessions SET runner_host = ?, runner_pid = ?, runner_start = ?,"
+			       " runner_boot = ?, finished_at = NULL WHERE id = ? AND status = 'running'"
+			       " AND runner_pid IS ? AND runner_start IS ?", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot prepare the session update");
+	bind_text(s, 1, now->host);
+	sqlite3_bind_int64(s, 2, now->pid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now->start);
+	bind_text(s, 4, now->boot);
+	sqlite3_bind_int64(s, 5, session_id);
+	sqlite3_bind_int64(s, 6, was->pid);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)was->start);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, e, "cannot take over the session");
+	if (sqlite3_changes(st->db) != 1)
+		return ngb_err_set(e, -EBUSY, "session %lld was taken over by another ngbench "
+				   "meanwhile", (long long)session_id);
+	return 0;
+}
+
+int ngb_store_session_trials(struct ngb_store *st, int64_t session_id,
+			     struct ngb_trial_key **out, size_t *n, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	struct ngb_trial_key *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT seq, round, repetition, warmup, kind, allocator, workload, params"
+			       " FROM trials WHERE session_id = ? ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sql_err(st, e, "cannot read the session's trials");
+	sqlite3_bind_int64(s, 1, session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ngb_trial_key *t;
+
+		if (!(k & (k - 1))) {
+			struct ngb_trial_key *nv = realloc(v, (k ? 2 * k : 1) * sizeof(*v));
+
+			if (!nv) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		t = &v[k++];
+		t->seq = sqlite3_column_int(s, 0);
+		t->round = sqlite3_column_int(s, 1);
+		t->repetition = sqlite3_column_int(s, 2);
+		t->warmup = sqlite3_column_int(s, 3);
+		t->kind = col_dup(s, 4);
+		t->allocator = col_dup(s, 5);
+		t->workload = col_dup(s, 6);
+		t->params = col_dup(s, 7);
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	*n = k;
+	if (rc != SQLITE_DONE) {
+		ngb_trial_keys_free(v, k);
+		*out = NULL;
+		*n = 0;
+		return sql_err(st, e, "cannot read the session's trials");
+	}
+	return 0;
+}
+
+void ngb_trial_keys_free(struct ngb_trial_key *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].kind);
+		free(v[i].allocator);
+		free(v[i].workload);
+		free(v[i].params);
+	}
+	free(v);
 }

@@ -76,6 +76,18 @@ struct ngb_machine {
 int ngb_store_machine_add(struct ngb_store *st, const struct ngb_machine *m, const char *host,
 			  struct ngb_err *e);
 
+/*
+ * The ngbench process that runs a session: its host, pid, start time (clock
+ * ticks since boot, /proc/PID/stat field 22: a pid reused by another
+ * process has another start time) and boot id.
+ */
+struct ngb_session_runner {
+	const char *host;
+	int64_t pid;
+	uint64_t start;
+	const char *boot;
+};
+
 struct ngb_session_info {
 	const char *started_at;     /* ISO 8601, UTC */
 	const char *host;
@@ -93,10 +105,38 @@ struct ngb_session_info {
 	const char *uuid;           /* the session's identity across databases */
 	const char *plan;           /* digest of the trials the whole session runs */
 	int shard_count;            /* N of --shard=K/N, 0 when not sharded */
+	const struct ngb_session_runner *runner; /* may be NULL */
+	const char *run_options;    /* the run's options as JSON, for --resume */
 };
 
 int ngb_store_session_begin(struct ngb_store *st, const struct ngb_session_info *si,
 			    int64_t *session_id, struct ngb_err *e);
+/* What a resume needs of a stored session (strings owned, to release). */
+struct ngb_session_state {
+	int64_t id;
+	char *status, *plan, *config, *run_options, *uuid, *label;
+	uint64_t seed;
+	int shard_count;
+	struct ngb_session_runner runner;   /* points into the two below */
+	char *runner_host, *runner_boot;
+};
+int ngb_store_session_get(struct ngb_store *st, int64_t session_id, struct ngb_session_state *out,
+			  struct ngb_err *e);
+void ngb_session_state_release(struct ngb_session_state *s);
+/* Makes now the session's runner if was still is and the session is
+ * running; -EBUSY when another process took it meanwhile. */
+int ngb_store_session_claim(struct ngb_store *st, int64_t session_id,
+			    const struct ngb_session_runner *was,
+			    const struct ngb_session_runner *now, struct ngb_err *e);
+/* Where a stored trial sits in its session's plan. */
+struct ngb_trial_key {
+	int seq, round, repetition, warmup;
+	char *kind, *allocator, *workload, *params;
+};
+int ngb_store_session_trials(struct ngb_store *st, int64_t session_id,
+			     struct ngb_trial_key **out, size_t *n, struct ngb_err *e);
+void ngb_trial_keys_free(struct ngb_trial_key *v, size_t n);
+
 /* status: "complete", "interrupted", "failed" */
 int ngb_store_session_end(struct ngb_store *st, int64_t session_id, const char *finished_at,
 			  const char *status, struct ngb_err *e);
