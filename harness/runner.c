@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -342,6 +343,9 @@ static char **child_environment(const struct trial_spec *spec, int witness_fd,
 	return strvec_argv(store);
 }
 
+/* The ngbench that forks the trial, for the child to check it is still there. */
+static pid_t runner_parent;
+
 static void child_exec(char **argv, char **envp, const struct trial_spec *spec, int out_fd,
 		       int err_fd, int witness_fd, int gate, int errpipe)
 {
@@ -350,6 +354,11 @@ static void child_exec(char **argv, char **envp, const struct trial_spec *spec, 
 	struct sigaction dfl;
 
 	setpgid(0, 0);
+	/* an ngbench killed outright (kill -9) takes its trial with it: an
+	 * orphan would run on beside the trials of a resumed session */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != runner_parent)
+		_exit(127);   /* it died before the line above */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigaction(SIGINT, &dfl, NULL);
@@ -647,6 +656,7 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 	fflush(stdout);
 	fflush(stderr);
 	start = monotonic_seconds();
+	runner_parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		rc = error("cannot fork: %s", strerror(errno));
