@@ -11,14 +11,12 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <gnu/libc-version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
@@ -66,39 +64,42 @@ static const char baseline_usage[] =
 int ci_run_experiment(const char *cmd, const char *experiment, const char *label, const char *db,
 		      const char *reps, const char *allocs, const char *cpus, int quiet)
 {
-	struct strvec run = STRVEC_INIT;
-	int rc;
+	struct run_config cfg;
+	int rc = 0;
 
-	strvec_push(&run, "run");
-	strvec_pushf(&run, "--experiment=%s", experiment);
-	strvec_pushf(&run, "--label=%s", label);
+	run_config_init(&cfg, cmd);
+	cfg.experiment = experiment;
+	cfg.label = label;
+	cfg.db = db;
+	cfg.quiet = quiet;
 	if (reps)
-		strvec_pushf(&run, "--repetitions=%s", reps);
-	if (allocs)
-		strvec_pushf(&run, "--allocator=%s", allocs);
-	if (cpus)
-		strvec_pushf(&run, "--cpus=%s", cpus);
-	if (db)
-		strvec_pushf(&run, "--db=%s", db);
-	if (quiet)
-		strvec_push(&run, "--quiet");
-	(void)cmd;
-	rc = cmd_run((int)run.n, (const char **)run.v);
-	strvec_clear(&run);
+		rc = run_config_repetitions(&cfg, reps);
+	if (!rc && allocs)
+		rc = run_config_allocators(&cfg, allocs);
+	if (!rc && cpus)
+		rc = run_config_cpus(&cfg, cpus);
+	if (!rc)
+		rc = engine_run(&cfg);
+	run_config_release(&cfg);
 	return rc;
 }
 
-/* This machine's fingerprint, as 'ngbench run' stores it in a session. */
+/* This machine, as 'ngbench run' records it (machine_fingerprint()), in the
+ * terms of a baseline file. */
 void ci_machine_fingerprint(struct ngb_baseline *here)
 {
-	struct utsname un;
+	struct machine_fp fp;
+	struct ngb_session_info si;
 
+	machine_fingerprint(&fp);
+	machine_session_facts(&fp, &si);
 	memset(here, 0, sizeof(*here));
-	here->cpu_model = machine_cpu_model();
-	here->os = machine_os();
-	here->kernel = uname(&un) ? xstrdup("") : xasprintf("%s %s", un.sysname, un.release);
-	here->libc = xstrdup(gnu_get_libc_version());
-	here->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	here->cpu_model = xstrdup(si.cpu_model);
+	here->os = xstrdup(si.os);
+	here->kernel = xstrdup(si.kernel);
+	here->libc = xstrdup(si.libc);
+	here->cores = si.cores;
+	machine_fp_release(&fp);
 }
 
 /*

@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "engine.h"
 #include "ngbench/utf8.h"
 #include "ngbench/store.h"
 
@@ -22,7 +23,9 @@ static const char list_usage[] =
 	"              unavailable one, the reason and what to do about it\n"
 	"  workloads   the registered workloads, their thread parameter and metric\n"
 	"  experiments the experiment files shipped with ngbench (ngbench run -x NAME)\n"
-	"  sessions    the sessions stored in the database\n"
+	"  sessions    the sessions stored in the database; a session still 'running'\n"
+	"              whose ngbench is gone from this host is 'abandoned' (finish it\n"
+	"              with 'ngbench run --resume=ID')\n"
 	"\n"
 	"Options:\n"
 	"  --format=FMT   text (default) or json (stable, for scripts)\n"
@@ -249,6 +252,8 @@ static int list_sessions(const char *db_opt, int json)
 	struct ngb_err e;
 	sqlite3_stmt *s;
 	json_t *arr = json ? json_array() : NULL;
+	struct utsname un;
+	const char *host = uname(&un) ? NULL : un.nodename;
 	int bad = 0;
 
 	if (ngb_store_open(&st, path, NGB_STORE_READONLY, &e)) {
@@ -259,7 +264,8 @@ static int list_sessions(const char *db_opt, int json)
 			       "SELECT s.id, s.started_at, s.status, s.label, s.command_line,"
 			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup),"
 			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup"
-			       "  AND t.status NOT IN ('ok', 'skipped', 'interrupted'))"
+			       "  AND t.status NOT IN ('ok', 'skipped', 'interrupted')),"
+			       " s.runner_host, s.runner_pid, s.runner_start, s.runner_boot"
 			       " FROM sessions s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK) {
 		error("cannot read sessions from '%s': %s", path, sqlite3_errmsg(ngb_store_db(st)));
 		ngb_store_close(st);
@@ -272,12 +278,21 @@ static int list_sessions(const char *db_opt, int json)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *label = (const char *)sqlite3_column_text(s, 3);
 		const char *cmd = (const char *)sqlite3_column_text(s, 4);
+		const char *status = (const char *)sqlite3_column_text(s, 2);
+		struct ngb_session_runner r = {
+			(const char *)sqlite3_column_text(s, 7), sqlite3_column_int64(s, 8),
+			(uint64_t)sqlite3_column_int64(s, 9), (const char *)sqlite3_column_text(s, 10),
+		};
+
+		/* 'running' with its ngbench gone from this host: it never ends by itself */
+		if (status && !strcmp(status, "running") && session_runner_alive(&r, host) == 0)
+			status = "abandoned";
 
 		if (json) {
 			bad |= json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i}",
 				"id", (json_int_t)sqlite3_column_int64(s, 0),
 				"started_at", ngb_json_text((const char *)sqlite3_column_text(s, 1)),
-				"status", ngb_json_text((const char *)sqlite3_column_text(s, 2)),
+				"status", ngb_json_text(status),
 				"label", label ? ngb_json_text(label) : json_null(),
 				"command_line", ngb_json_text(cmd ? cmd : ""),
 				"trials", sqlite3_column_int(s, 5), "failed", sqlite3_column_int(s, 6)));
@@ -285,7 +300,7 @@ static int list_sessions(const char *db_opt, int json)
 			/* the label and command are the user's: escaped for the terminal */
 			printf("%5lld  %-24s  %-11s  %6d  %6d  ",
 			       (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
-			       sqlite3_column_text(s, 2), sqlite3_column_int(s, 5),
+			       status, sqlite3_column_int(s, 5),
 			       sqlite3_column_int(s, 6));
 			ngb_put_text(stdout, label ? label : (cmd ? cmd : ""));
 			putchar('\n');

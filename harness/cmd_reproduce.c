@@ -2,9 +2,10 @@
  * harness/cmd_reproduce.c - ngbench reproduce NAME: runs an experiment and
  * writes its report folder (tables in every format, plots, the HTML page).
  *
- * It is 'ngbench run --experiment=NAME --label=LABEL' followed by 'ngbench
- * report LABEL --output-dir=DIR', so that the session is an ordinary one:
- * it can be reported again, compared and exported like any other.
+ * It runs the experiment with the run engine as one labelled session, then
+ * 'ngbench report LABEL --output-dir=DIR', so that the session is an
+ * ordinary one: it can be reported again, compared and exported like any
+ * other.
  */
 #include "config.h"
 
@@ -56,7 +57,7 @@ int cmd_reproduce(int argc, const char **argv)
 	};
 	const char *outdir = NULL, *label = NULL, *allocs = NULL, *reps = NULL, *db = NULL;
 	const char *baseline = NULL;
-	struct strvec run = STRVEC_INIT, report = STRVEC_INIT;
+	struct strvec report = STRVEC_INIT;
 	char *dir = NULL, *lab = NULL, *name;
 	int c, quiet = 0, run_rc, rc;
 
@@ -97,18 +98,7 @@ int cmd_reproduce(int argc, const char **argv)
 		free(now);
 	}
 
-	strvec_push(&run, "run");
-	strvec_pushf(&run, "--experiment=%s", argv[optind]);
-	strvec_pushf(&run, "--label=%s", lab);
-	if (allocs)
-		strvec_pushf(&run, "--allocator=%s", allocs);
-	if (reps)
-		strvec_pushf(&run, "--repetitions=%s", reps);
-	if (db)
-		strvec_pushf(&run, "--db=%s", db);
-	if (quiet)
-		strvec_push(&run, "--quiet");
-	run_rc = cmd_run((int)run.n, (const char **)run.v);
+	run_rc = ci_run_experiment("reproduce", argv[optind], lab, db, reps, allocs, NULL, quiet);
 	if (run_rc == 2 || run_rc > 128) {
 		/* bad input (nothing ran) or interrupted: no report to write */
 		rc = run_rc;
@@ -127,7 +117,6 @@ int cmd_reproduce(int argc, const char **argv)
 	if (rc == 0)
 		rc = run_rc;
 out:
-	strvec_clear(&run);
 	strvec_clear(&report);
 	free(dir);
 	free(lab);

@@ -366,11 +366,16 @@ void result_record_release(struct result_record *r);
 struct machine_fp {
 	char *field[NGB_MACHINE_NFIELDS];
 	char id[17];                /* 16 hex digits of a hash of the fields */
-	char *host;                 /* not part of the fingerprint */
+	char *host;                 /* not part of the fingerprint, */
+	char *os;                   /* nor these two, which a session */
+	int cores;                  /* row and a baseline file keep */
 };
 void machine_fingerprint(struct machine_fp *m);
 void machine_fp_view(const struct machine_fp *m, struct ngb_machine *out);
 void machine_fp_release(struct machine_fp *m);
+/* The machine facts of a session row (host, CPU, cores, kernel, OS, libc),
+ * taken from the fingerprint; si is cleared first. */
+void machine_session_facts(const struct machine_fp *m, struct ngb_session_info *si);
 /* Is "NAME=VALUE" an allocator knob (MALLOC_*, MIMALLOC_*, GLIBC_TUNABLES, ...)? */
 int env_is_allocator_knob(const char *name_value);
 /* The allocator knobs a child gets: extra (may be NULL) over ours, sorted,

@@ -259,6 +259,8 @@ void machine_fingerprint(struct machine_fp *m)
 
 	memset(m, 0, sizeof(*m));
 	m->host = uname(&un) ? xstrdup("unknown") : xstrdup(un.nodename);
+	m->os = machine_os();
+	m->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	m->field[NGB_MACHINE_cpu_model] = machine_cpu_model();
 	mc = file_field("/proc/cpuinfo", "microcode", ':');
 	m->field[NGB_MACHINE_microcode] = mc ? mc : xstrdup("unavailable: /proc/cpuinfo has no "
@@ -301,6 +303,17 @@ void machine_fp_view(const struct machine_fp *m, struct ngb_machine *out)
 		out->field[i] = m->field[i];
 }
 
+void machine_session_facts(const struct machine_fp *m, struct ngb_session_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->host = m->host;
+	si->cpu_model = m->field[NGB_MACHINE_cpu_model];
+	si->cores = m->cores;
+	si->kernel = m->field[NGB_MACHINE_kernel];
+	si->os = m->os;
+	si->libc = gnu_get_libc_version();   /* the session keeps the bare version */
+}
+
 void machine_fp_release(struct machine_fp *m)
 {
 	int i;
@@ -308,5 +321,6 @@ void machine_fp_release(struct machine_fp *m)
 	for (i = 0; i < NGB_MACHINE_NFIELDS; i++)
 		free(m->field[i]);
 	free(m->host);
+	free(m->os);
 	memset(m, 0, sizeof(*m));
 }

@@ -1,0 +1,174 @@
+/*
+ * harness/alloc_spec.c - the --allocator grammar: a comma-separated list of
+ *
+ *   NAME                 a discovered plugin (probed: it must be available)
+ *   all                  every available plugin (the unavailable ones are
+ *                        named on stderr and skipped)
+ *   -NAME                leave NAME out of the selection ("all,-hoard")
+ *   /path/lib.so         any malloc library, preloaded without a plugin
+ *   NAME+VAR=VALUE[+...] a variant of NAME with its own environment knobs
+ *
+ * resolved into the list of allocators a job runs, each once, in the order
+ * given.  Bad input is a usage error naming the fix; nothing runs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+void print_names_hint(const char *what, const char *bad, const char *const *names, size_t n)
+{
+	const char *guess = closest_name(bad, names, n);
+	size_t i;
+
+	if (guess)
+		fprintf(stderr, "Did you mean '%s'?\n", guess);
+	fprintf(stderr, "Valid %s:", what);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+	fprintf(stderr, "\n");
+}
+
+size_t drop_duplicates(void **v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n;)
+			if (v[j] == v[i])
+				memmove(&v[j], &v[j + 1], (--n - j) * sizeof(*v));
+			else
+				j++;
+	return n;
+}
+
+int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *plugins,
+		       struct allocator ***out, size_t *nout)
+{
+	struct allocator **sel = NULL;
+	size_t nsel = 0, i, j;
+
+	if (o->allocators.n == 0)
+		strvec_push(&o->allocators, "all");
+	for (i = 0; i < o->allocators.n; i++) {
+		const char *name = o->allocators.v[i];
+
+		if (name[0] == '-') {
+			/* "all,-nextgen-sync": dropped from the selection below */
+			if (!allocator_find(plugins, name + 1)) {
+				free(sel);
+				return usage_error(cmd, "cannot leave out unknown allocator '%s'",
+						   name + 1);
+			}
+			continue;
+		}
+		if (!strcmp(name, "all")) {
+			allocators_probe_all(plugins);
+			for (j = 0; j < plugins->n; j++) {
+				struct allocator *a = plugins->v[j];
+
+				if (!a->available) {
+					warning("skipping allocator '%s': %s%s%s", a->name, a->reason,
+						a->fix ? "; fix: " : "", a->fix ? a->fix : "");
+					continue;
+				}
+				sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+				sel[nsel++] = a;
+			}
+			continue;
+		}
+		if (strchr(name, '/')) {
+			struct allocator *a;
+			char *why = NULL;
+
+			if (library_path_check(name, o->allocators.n > 1, &why)) {
+				usage_error(cmd, "%s", why);
+				free(why);
+				free(sel);
+				return 2;
+			}
+			a = allocator_from_library(name);
+			allocator_probe(a);
+			if (!a->available) {
+				usage_error(cmd, "cannot use '%s': %s", name, a->reason);
+				allocator_free(a);
+				free(sel);
+				return 2;
+			}
+			/* owned by the plugin list from now on */
+			plugins->v = xrealloc(plugins->v, (plugins->n + 1) * sizeof(*plugins->v));
+			plugins->v[plugins->n++] = a;
+			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+			sel[nsel++] = a;
+			continue;
+		}
+		if (strchr(name, '+')) {
+			/* "jemalloc+MALLOC_CONF=narenas:1": a variant with its own knobs */
+			struct allocator *a = allocator_find(plugins, name);
+
+			if (!a) {
+				char *why = NULL;
+
+				a = allocator_variant(plugins, name, &why);
+				if (!a) {
+					usage_error(cmd, "%s", why);
+					free(why);
+					free(sel);
+					return 2;
+				}
+			}
+			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+			sel[nsel++] = a;
+			continue;
+		}
+		{
+			struct allocator *a = allocator_find(plugins, name);
+
+			if (!a) {
+				const char **names = xcalloc(plugins->n + 1, sizeof(*names));
+
+				for (j = 0; j < plugins->n; j++)
+					names[j] = plugins->v[j]->name;
+				error("unknown allocator '%s'", name);
+				print_names_hint("allocators", name, names, plugins->n);
+				fprintf(stderr, "'ngbench list allocators' shows them with their status; "
+						"a malloc library can also be given by path.\n");
+				free(names);
+				free(sel);
+				return 2;
+			}
+			allocator_probe(a);
+			if (!a->available) {
+				error("allocator '%s' is unavailable: %s", a->name, a->reason);
+				if (a->fix)
+					fprintf(stderr, "fix: %s\n", a->fix);
+				free(sel);
+				return 2;
+			}
+			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+			sel[nsel++] = a;
+		}
+	}
+	/* drop duplicates, keeping the first, and the names given as -NAME */
+	nsel = drop_duplicates((void **)sel, nsel);
+	for (i = 0; i < o->allocators.n; i++) {
+		if (o->allocators.v[i][0] != '-')
+			continue;
+		for (j = 0; j < nsel;)
+			if (!strcmp(sel[j]->name, o->allocators.v[i] + 1))
+				memmove(&sel[j], &sel[j + 1], (--nsel - j) * sizeof(*sel));
+			else
+				j++;
+	}
+	if (nsel == 0) {
+		free(sel);
+		return usage_error(cmd, "no allocator is available: see 'ngbench list allocators'");
+	}
+	*out = sel;
+	*nout = nsel;
+	return 0;
+}
+
