@@ -348,16 +348,27 @@ struct trial_outcome {
 	char *cmd_metric_error;     /* with spec->metric: why it was not */
 };
 
-/* Set by the signal handler: SIGINT or SIGTERM asked the session to stop. */
+/* Set by the signal handler: SIGINT, SIGTERM, SIGHUP or SIGPIPE asked the
+ * session to stop (wait.c). */
 extern volatile int ngb_stop_signal;
 void runner_install_signal_handlers(void);
 
 int run_trial(const struct trial_spec *spec, struct trial_outcome *out);
+/* Waits for the child to end, killing its group on timeout or when the
+ * session is asked to stop, and samples its memory into rss (if given);
+ * TRIAL_OK, or the reason it was killed (wait.c). */
+struct rusage;
+enum trial_status trial_wait_child(pid_t pid, double timeout_s, double start, int *status,
+				   struct rusage *ru, int *stop_sig, struct rss_series *rss);
 void trial_outcome_release(struct trial_outcome *o);
 void trial_spec_release(struct trial_spec *s);
 
-/* Parses "ngbench-result: ..." lines of a buffer; the last one counts. */
+/* Parses "ngbench-result: ..." lines of a buffer; the last one counts (record.c). */
 void result_record_parse(const char *text, size_t len, struct result_record *r);
+/* Is k[0..n) a result key (lowercase letters, digits, "_.-")? */
+int result_key_valid(const char *k, size_t n);
+/* The same over a (possibly large) output file, read line by line from its start. */
+void result_record_parse_fd(int fd, struct result_record *r);
 void result_record_release(struct result_record *r);
 
 /* ---- machine facts (machine.c) ------------------------------------------ */

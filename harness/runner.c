@@ -34,40 +34,10 @@
 
 #include "internal.h"
 
-#define RESULT_PREFIX "ngbench-result:"
 #define STDERR_TAIL_BYTES 4096
 #define STDERR_TAIL_LINES 20
 
 extern char **environ;
-
-volatile int ngb_stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	ngb_stop_signal = sig;
-}
-
-void runner_install_signal_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: the wait loop must see EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/*
-	 * A dropped SSH session (SIGHUP) and a reader that went away
-	 * ('ngbench run --show-output | head': SIGPIPE) end the run as Ctrl-C
-	 * does: the trial's group is killed, its temporary files removed, the
-	 * session marked interrupted.  Their default action would kill ngbench
-	 * on the spot and leave all three behind.  Writes to the closed pipe
-	 * then fail with EPIPE and are dropped.
-	 */
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
 
 const char *trial_status_name(enum trial_status s)
 {
@@ -170,127 +140,6 @@ static void copy_fd_to(int fd, FILE *to)
 		off += n;
 	}
 	fflush(to);
-}
-
-static int valid_key(const char *k, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.-", k[i]))
-			return 0;
-	return 1;
-}
-
-void result_record_release(struct result_record *r)
-{
-	int i;
-
-	free(r->metric);
-	free(r->unit);
-	for (i = 0; i < r->nextra; i++) {
-		free(r->keys[i]);
-		free(r->values[i]);
-	}
-	free(r->keys);
-	free(r->values);
-	free(r->error);
-	memset(r, 0, sizeof(*r));
-}
-
-static void parse_record_line(const char *line, size_t len, struct result_record *r)
-{
-	char *copy = strndup(line, len), *save = NULL, *tok;
-	int have_metric = 0, have_better = 0;
-
-	if (!copy)
-		die("out of memory");
-	result_record_release(r);
-	r->present = 1;
-	for (tok = strtok_r(copy + strlen(RESULT_PREFIX), " \t\r", &save); tok;
-	     tok = strtok_r(NULL, " \t\r", &save)) {
-		char *eq = strchr(tok, '=');
-		const char *val;
-
-		if (!eq || !valid_key(tok, (size_t)(eq - tok))) {
-			if (!r->error)
-				r->error = xasprintf("malformed pair '%s' in the result record "
-						     "(expected key=value)", tok);
-			continue;
-		}
-		*eq = '\0';
-		val = eq + 1;
-		if (!strcmp(tok, "metric")) {
-			free(r->metric);
-			r->metric = xstrdup(val);
-			have_metric = 1;
-		} else if (!strcmp(tok, "value")) {
-			if (parse_double(val, &r->value) == 0)
-				r->has_value = 1;
-			else if (!r->error)
-				r->error = xasprintf("result value '%s' is not a number", val);
-		} else if (!strcmp(tok, "unit")) {
-			free(r->unit);
-			r->unit = xstrdup(val);
-		} else if (!strcmp(tok, "better")) {
-			have_better = 1;
-			if (!strcmp(val, "higher"))
-				r->higher_is_better = 1;
-			else if (!strcmp(val, "lower"))
-				r->higher_is_better = 0;
-			else if (!r->error)
-				r->error = xasprintf("'better' must be 'lower' or 'higher', not '%s'", val);
-		} else {
-			r->keys = xrealloc(r->keys, (size_t)(r->nextra + 1) * sizeof(*r->keys));
-			r->values = xrealloc(r->values, (size_t)(r->nextra + 1) * sizeof(*r->values));
-			r->keys[r->nextra] = xstrdup(tok);
-			r->values[r->nextra] = xstrdup(val);
-			r->nextra++;
-		}
-	}
-	if (!r->error && (!have_metric || !r->has_value))
-		r->error = xstrdup("the result record lacks metric= or value=");
-	if (!r->error && !have_better)
-		r->error = xstrdup("the result record lacks better=lower|higher");
-	free(copy);
-}
-
-void result_record_parse(const char *text, size_t len, struct result_record *r)
-{
-	const char *p = text, *end = text + len;
-	size_t plen = strlen(RESULT_PREFIX);
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-
-		if ((size_t)(eol - p) >= plen && !memcmp(p, RESULT_PREFIX, plen))
-			parse_record_line(p, (size_t)(eol - p), r);
-		p = eol + 1;
-	}
-}
-
-/* Scans a (possibly large) output file line by line for result records. */
-static void parse_record_fd(int fd, struct result_record *r)
-{
-	int dupfd = dup(fd);
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (dupfd < 0 || lseek(dupfd, 0, SEEK_SET) < 0 || !(f = fdopen(dupfd, "r"))) {
-		if (dupfd >= 0)
-			close(dupfd);
-		return;
-	}
-	while ((n = getline(&line, &cap, f)) > 0)
-		if (!strncmp(line, RESULT_PREFIX, strlen(RESULT_PREFIX)))
-			result_record_parse(line, (size_t)n, r);
-	free(line);
-	fclose(f);
 }
 
 /* The environment of the child: ours, with the trial's variables on top. */
@@ -404,137 +253,6 @@ fail:
 	_exit(127);
 }
 
-static int pidfd_open_(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-/*
- * Waits for the child to end, killing its group on timeout or when the
- * session is asked to stop.  Returns 0, or the reason it was killed.
- */
-/*
- * Resident memory over time: /proc/PID/statm every interval while the child
- * runs.  The series is bounded: when it is full, every other sample goes and
- * the interval doubles, so a long trial keeps an even, coarser picture.
- */
-#define RSS_FIRST_INTERVAL_MS 10
-#define RSS_MAX_SAMPLES 2048
-
-static void rss_add(struct rss_series *s, uint32_t t_ms, uint32_t kb)
-{
-	size_t i;
-
-	if (s->n == RSS_MAX_SAMPLES) {
-		for (i = 0; i < s->n / 2; i++) {
-			s->t_ms[i] = s->t_ms[2 * i];
-			s->kb[i] = s->kb[2 * i];
-		}
-		s->n /= 2;
-		s->interval_ms *= 2;
-	}
-	if (!s->t_ms) {
-		s->t_ms = xcalloc(RSS_MAX_SAMPLES, sizeof(*s->t_ms));
-		s->kb = xcalloc(RSS_MAX_SAMPLES, sizeof(*s->kb));
-	}
-	s->t_ms[s->n] = t_ms;
-	s->kb[s->n] = kb;
-	s->n++;
-}
-
-static void rss_sample(struct rss_series *s, int statm_fd, double since_start)
-{
-	static long page_kb;
-	char buf[128];
-	unsigned long size, resident;
-	ssize_t n;
-
-	if (!page_kb)
-		page_kb = sysconf(_SC_PAGESIZE) / 1024;
-	n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return; /* the child is gone: nothing to sample */
-	buf[n] = '\0';
-	/* an exited child (a zombie until it is reaped) has no memory: its statm
-	 * reads all zeros, which is not a resident set of the program */
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || !size)
-		return;
-	rss_add(s, (uint32_t)(since_start * 1000), (uint32_t)(resident * (unsigned long)page_kb));
-}
-
-static enum trial_status wait_child(pid_t pid, double timeout_s, double start, int *status,
-				    struct rusage *ru, int *stop_sig, struct rss_series *rss)
-{
-	enum trial_status killed = TRIAL_OK;
-	int pfd = pidfd_open_(pid), statm_fd = -1;
-	double next_sample = start;
-
-	if (rss) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-		statm_fd = open(path, O_RDONLY | O_CLOEXEC);
-		rss->interval_ms = RSS_FIRST_INTERVAL_MS;
-	}
-	for (;;) {
-		pid_t w = wait4(pid, status, WNOHANG, ru);
-		double left;
-		int slice;
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			*status = 0;
-			break;
-		}
-		if (ngb_stop_signal && killed == TRIAL_OK) {
-			*stop_sig = ngb_stop_signal;
-			killed = TRIAL_INTERRUPTED;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-		}
-		left = timeout_s > 0 ? timeout_s - (monotonic_seconds() - start) : 1e9;
-		if (left <= 0 && killed == TRIAL_OK) {
-			killed = TRIAL_TIMEOUT;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			continue;
-		}
-		slice = left > 0.2 ? 200 : (int)(left * 1000) + 1;
-		if (statm_fd >= 0) {
-			double now = monotonic_seconds();
-
-			if (now >= next_sample) {
-				rss_sample(rss, statm_fd, now - start);
-				next_sample = now + rss->interval_ms / 1000.0;
-			}
-			if ((next_sample - now) * 1000 < slice)
-				slice = (int)((next_sample - now) * 1000) + 1;
-		}
-		if (pfd >= 0) {
-			struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-			poll(&p, 1, slice);
-		} else {
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (pfd >= 0)
-		close(pfd);
-	if (statm_fd >= 0)
-		close(statm_fd);
-	/* whatever the child left behind in its group goes too */
-	kill(-pid, SIGKILL);
-	return killed;
-}
-
 static void read_witness(int fd, struct trial_outcome *out)
 {
 	size_t len;
@@ -563,7 +281,7 @@ static void read_stats(const char *path, struct trial_outcome *out)
 		double v;
 
 		line[strcspn(line, "\r\n")] = '\0';
-		if (!eq || !valid_key(line, (size_t)(eq - line)))
+		if (!eq || !result_key_valid(line, (size_t)(eq - line)))
 			continue;
 		end = eq + 1;
 		if (parse_double(end, &v) == 0)
@@ -683,7 +401,7 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 	while (read(errpipe[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
 		;
 
-	killed = wait_child(pid, spec->timeout_s, start, &status, &ru, &stop_sig,
+	killed = trial_wait_child(pid, spec->timeout_s, start, &status, &ru, &stop_sig,
 			    spec->sample_rss && !spec->sim ? &out->rss : NULL);
 	out->wall_s = monotonic_seconds() - start;
 	out->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
@@ -711,7 +429,7 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out)
 		collect_sim(spec, sim_out, out);
 	if (wit_fd >= 0)
 		read_witness(wit_fd, out);
-	parse_record_fd(out_fd, &out->record);
+	result_record_parse_fd(out_fd, &out->record);
 	if (spec->metric)
 		out->has_cmd_metric = cmd_metric_scan_fd(spec->metric, out_fd, &out->cmd_metric_value,
 							 &out->cmd_metric_error) == 0;
