@@ -23,6 +23,10 @@
 #include "engine.h"
 #include "ngbench/utf8.h"
 
+/* The process's command line, set by main() (NULL in a unit test). */
+int ngb_argc;
+const char **ngb_argv;
+
 void run_config_init(struct run_config *c, const char *cmd)
 {
 	memset(c, 0, sizeof(*c));

@@ -128,9 +128,6 @@ int cmd_help(int argc, const char **argv)
 	return 0;
 }
 
-int ngb_argc;
-const char **ngb_argv;
-
 /*
  * An option that names a file or folder, given empty ("--db=", or "--db"
  * followed by ""), is a usage error for every command: it is what a script
