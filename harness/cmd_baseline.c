@@ -10,17 +10,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
-static const char baseline_usage[] =
+static const char baseline_synopsis[] =
 	"usage: ngbench baseline save (--experiment=NAME | --session=SEL) -o FILE [OPTIONS]\n"
 	"   or: ngbench baseline show FILE\n"
 	"\n"
@@ -33,28 +33,9 @@ static const char baseline_usage[] =
 	"git: 'ngbench ci' and 'ngbench compare --baseline-file' judge later sessions\n"
 	"against it.  With --experiment the experiment is run first (one session).\n"
 	"show checks a baseline file and lists its cells.\n"
-	"\n"
-	"Options of save:\n"
-	"  -x, --experiment=NAME  run this experiment (name or INI path) and save its session\n"
-	"  -s, --session=SEL      save a stored session instead (number, label or 'latest')\n"
-	"      --control=ALLOC    timed cells: keep each run's metric over that of this\n"
-	"                         allocator's run in the same round (it must be among the\n"
-	"                         experiment's allocators); the gate then judges these\n"
-	"                         ratios, which the machine's drift between sessions does\n"
-	"                         not move (docs/ci.md); its own cells are not kept;\n"
-	"                         default: the experiment's 'control', if it has one; a\n"
-	"                         library given by path is named by its file name\n"
-	"  -o, --output=FILE      the baseline file to write ('-': standard output)\n"
-	"  -r, --repetitions=N    with --experiment: override its repetitions (a baseline\n"
-	"                         with more runs knows a noisy allocator's spread better);\n"
-	"                         default: the experiment's 'baseline-repetitions', if any\n"
-	"  -a, --allocator=LIST   with --experiment: narrow its allocators\n"
-	"      --cpus=LIST        with --experiment: pin the trials (as 'ngbench run')\n"
-	"  -l, --label=TEXT       with --experiment: the session's label\n"
-	"      --db=PATH          the database\n"
-	"  -q, --quiet            no progress line\n"
-	"  -h, --help             show this help\n"
-	"\n"
+	"\n";
+
+static const char baseline_epilogue[] =
 	"Exit status: 0, 1 when the run had failed trials or the file cannot be written\n"
 	"(a baseline is then not written), 2 for bad usage.\n"
 	"\n"
@@ -137,58 +118,65 @@ static void stall_notes(const struct ngb_baseline *b, const char *what, const ch
 	}
 }
 
+/* The options of 'baseline save', which its --help shows. */
+#define SAVE_OPTIONS(xname, sel, control, outp, reps, allocs, cpus, label, db, quiet) { \
+	OPT_STRING('x', "experiment", xname, "NAME", \
+		   "run this experiment (name or INI path) and save its\nsession"), \
+	OPT_STRING('s', "session", sel, "SEL", \
+		   "save a stored session instead (number, label or\n'latest')"), \
+	OPT_STRING(0, "control", control, "ALLOC", \
+		   "timed cells: keep each run's metric over that of this\n" \
+		   "allocator's run in the same round (it must be among the\n" \
+		   "experiment's allocators); the gate then judges these\n" \
+		   "ratios, which the machine's drift between sessions does\n" \
+		   "not move (docs/ci.md); its own cells are not kept;\n" \
+		   "default: the experiment's 'control', if it has one; a\n" \
+		   "library given by path is named by its file name"), \
+	OPT_STRING('o', "output", outp, "FILE", \
+		   "the baseline file to write ('-': standard output)"), \
+	OPT_STRING('r', "repetitions", reps, "N", \
+		   "with --experiment: override its repetitions (a baseline\n" \
+		   "with more runs knows a noisy allocator's spread better);\n" \
+		   "default: the experiment's 'baseline-repetitions', if any"), \
+	OPT_STRING('a', "allocator", allocs, "LIST", "with --experiment: narrow its allocators"), \
+	OPT_STRING(0, "cpus", cpus, "LIST", \
+		   "with --experiment: pin the trials (as 'ngbench run')"), \
+	OPT_STRING('l', "label", label, "TEXT", "with --experiment: the session's label"), \
+	OPT_PATH(0, "db", db, "PATH", "the database"), \
+	OPT_FLAG('q', "quiet", quiet, "no progress line"), \
+	OPT_END(), \
+}
+
+static void baseline_help(FILE *f)
+{
+	const struct ngb_option opts[] = SAVE_OPTIONS(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+						      NULL, NULL);
+	const struct ngb_command cmd = { "baseline", baseline_synopsis, baseline_epilogue, opts, 0 };
+
+	ngb_options_usage(&cmd, f);
+}
+
 static int save(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "experiment", required_argument, NULL, 'x' },
-		{ "session", required_argument, NULL, 's' },
-		{ "control", required_argument, NULL, 'C' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "repetitions", required_argument, NULL, 'r' },
-		{ "allocator", required_argument, NULL, 'a' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *xname = NULL, *sel = NULL, *outp = NULL, *reps = NULL, *allocs = NULL;
 	const char *cpus = NULL, *label = NULL, *db = NULL, *control = NULL;
+	int quiet = 0;
+	const struct ngb_option opts[] = SAVE_OPTIONS(&xname, &sel, &control, &outp, &reps, &allocs,
+						      &cpus, &label, &db, &quiet);
+	const struct ngb_command cmd = { "baseline", baseline_synopsis, baseline_epilogue, opts, 0 };
 	char *xreps = NULL, *xcontrol = NULL; /* from the experiment file */
 	struct ngb_baseline *b = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_err e;
 	char *lab = NULL;
 	int64_t sid;
-	int c, quiet = 0, run_rc = 0, rc;
+	int first = ngb_parse_options(&cmd, argc, argv), run_rc = 0, rc;
 	FILE *out;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":x:s:o:r:a:l:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'x': xname = optarg; break;
-		case 's': sel = optarg; break;
-		case 'C': control = optarg; break;
-		case 'o': outp = optarg; break;
-		case 'r': reps = optarg; break;
-		case 'a': allocs = optarg; break;
-		case 'c': cpus = optarg; break;
-		case 'l': label = optarg; break;
-		case 'd': db = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h':
-			fputs(baseline_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("baseline", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("baseline", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return usage_error("baseline", "unexpected argument '%s'", argv[optind]);
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first != argc)
+		return usage_error("baseline", "unexpected argument '%s'", argv[first]);
 	if (!xname == !sel)
 		return usage_error("baseline", "give one of --experiment=NAME (run it) or "
 				   "--session=SEL (a stored session)");
@@ -326,7 +314,7 @@ static int show(int argc, const char **argv)
 int cmd_baseline(int argc, const char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(baseline_usage, argc < 2 ? stderr : stdout);
+		baseline_help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "save"))

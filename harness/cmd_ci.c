@@ -10,16 +10,17 @@
  */
 #include "config.h"
 
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
-static const char ci_usage[] =
+static const char ci_synopsis[] =
 	"usage: ngbench ci --experiment=NAME --baseline-file=FILE [OPTIONS]\n"
 	"\n"
 	"Runs the experiment (a name from 'ngbench list experiments' or an INI path) as\n"
@@ -32,27 +33,9 @@ static const char ci_usage[] =
 	"      with a control in the baseline ('baseline save --control'), each run's\n"
 	"      metric over the control's run in its round, by median unless --stat\n"
 	"A cell whose trials failed, or that is missing from the run, fails too.\n"
-	"\n"
-	"Options:\n"
-	"  -x, --experiment=NAME    the experiment to run\n"
-	"  -b, --baseline-file=FILE the baseline to judge against\n"
-	"      --summary=FILE       append a markdown summary (e.g. $GITHUB_STEP_SUMMARY)\n"
-	"      --junit=FILE         write JUnit XML: one testcase per cell\n"
-	"      --format=FMT         what goes to standard output: text (default), markdown\n"
-	"                           or json\n"
-	"      --threshold=PCT      simulated cells: the allowed increase (default 0.5%)\n"
-	"      --stat=STAT          timed cells: p25 (default), min or median\n"
-	"      --min-effect=PCT     timed cells: the smallest change that counts (default 5%)\n"
-	"      --force              judge even when the baseline comes from another machine\n"
-	"                           or cache geometry (the summary says so)\n"
-	"  -r, --repetitions=N      override the experiment's repetitions\n"
-	"  -a, --allocator=LIST     narrow the experiment's allocators\n"
-	"      --cpus=LIST          pin the trials (use the baseline's setting; docs/ci.md)\n"
-	"  -l, --label=TEXT         the session's label (default ci:NAME:TIME)\n"
-	"      --db=PATH            the database (default as 'ngbench run')\n"
-	"  -q, --quiet              no progress line\n"
-	"  -h, --help               show this help\n"
-	"\n"
+	"\n";
+
+static const char ci_epilogue[] =
 	"Exit status: 0 no regression; 1 a regression, a failed or missing cell, or a\n"
 	"failure to run; 2 bad usage; 3 the baseline comes from another machine or\n"
 	"geometry (without --force); 128+N interrupted.\n"
@@ -65,100 +48,110 @@ static const char ci_usage[] =
 	"  ngbench baseline save --experiment=ci-time -o time.baseline\n"
 	"  ngbench ci --experiment=ci-time --baseline-file=time.baseline\n";
 
+/* The gate's options as table callbacks: opt->value is the gate options. */
+static int gate_threshold(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	struct ngb_gate_options *g = o->value;
+
+	if (compare_parse_effect(arg, &g->threshold))
+		return ngb_err_set(e, -EINVAL, "bad threshold '%s': give a percentage such as 0.5%% "
+				   "or a fraction such as 0.005", arg);
+	return 0;
+}
+
+static int gate_stat(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	struct ngb_gate_options *g = o->value;
+
+	if (ngb_compare_stat_parse(arg, &g->time.stat))
+		return ngb_err_set(e, -EINVAL, "unknown statistic '%s': use min, p25 or median", arg);
+	g->stat_given = 1;
+	return 0;
+}
+
+static int gate_min_effect(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	struct ngb_gate_options *g = o->value;
+
+	if (compare_parse_effect(arg, &g->time.min_effect))
+		return ngb_err_set(e, -EINVAL, "bad minimum effect '%s': give a percentage such as "
+				   "5%% or a fraction such as 0.05, below 100%%", arg);
+	return 0;
+}
+
 int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g)
 {
+	struct ngb_option o = { .value = g };
+	struct ngb_err e;
+	int rc;
+
 	switch (c) {
 	case 'T':
-		if (compare_parse_effect(arg, &g->threshold))
-			return usage_error(cmd, "bad threshold '%s': give a percentage such as 0.5%% "
-					   "or a fraction such as 0.005", arg);
-		return 0;
+		rc = gate_threshold(&o, arg, &e);
+		break;
 	case 'S':
-		if (ngb_compare_stat_parse(arg, &g->time.stat))
-			return usage_error(cmd, "unknown statistic '%s': use min, p25 or median", arg);
-		g->stat_given = 1;
-		return 0;
+		rc = gate_stat(&o, arg, &e);
+		break;
 	case 'M':
-		if (compare_parse_effect(arg, &g->time.min_effect))
-			return usage_error(cmd, "bad minimum effect '%s': give a percentage such as 5%% "
-					   "or a fraction such as 0.05, below 100%%", arg);
-		return 0;
+		rc = gate_min_effect(&o, arg, &e);
+		break;
 	case 'F':
 		g->force = 1;
 		return 0;
+	default:
+		return -1;
 	}
-	return -1;
+	return rc ? usage_error(cmd, "%s", e.msg) : 0;
 }
 
 int cmd_ci(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "experiment", required_argument, NULL, 'x' },
-		{ "baseline-file", required_argument, NULL, 'b' },
-		{ "summary", required_argument, NULL, 'm' },
-		{ "junit", required_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "threshold", required_argument, NULL, 'T' },
-		{ "stat", required_argument, NULL, 'S' },
-		{ "min-effect", required_argument, NULL, 'M' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "repetitions", required_argument, NULL, 'r' },
-		{ "allocator", required_argument, NULL, 'a' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const formats[] = { "text", "markdown", "json", NULL };
+	static const enum ngb_report_format format_of[] = { NGB_FORMAT_TEXT, NGB_FORMAT_MARKDOWN,
+							    NGB_FORMAT_JSON };
 	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 0 };
 	const char *xname = NULL, *bfile = NULL, *summary = NULL, *junit = NULL, *reps = NULL;
 	const char *allocs = NULL, *cpus = NULL, *label = NULL, *db = NULL;
-	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
+	int quiet = 0, format = 0;
+	const struct ngb_option opts[] = {
+		OPT_STRING('x', "experiment", &xname, "NAME", "the experiment to run"),
+		OPT_PATH('b', "baseline-file", &bfile, "FILE", "the baseline to judge against"),
+		OPT_PATH(0, "summary", &summary, "FILE",
+			 "append a markdown summary (e.g. $GITHUB_STEP_SUMMARY)"),
+		OPT_PATH(0, "junit", &junit, "FILE", "write JUnit XML: one testcase per cell"),
+		OPT_ENUM(0, "format", &format, "FMT", formats,
+			 "what goes to standard output: text, markdown\nor json"),
+		OPT_CALLBACK(0, "threshold", &gopt, "PCT", gate_threshold,
+			     "simulated cells: the allowed increase (default 0.5%)"),
+		OPT_CALLBACK(0, "stat", &gopt, "STAT", gate_stat,
+			     "timed cells: p25 (default), min or median"),
+		OPT_CALLBACK(0, "min-effect", &gopt, "PCT", gate_min_effect,
+			     "timed cells: the smallest change that counts (default 5%)"),
+		OPT_FLAG(0, "force", &gopt.force, "judge even when the baseline comes from another\n"
+			 "machine or cache geometry (the summary says so)"),
+		OPT_STRING('r', "repetitions", &reps, "N", "override the experiment's repetitions"),
+		OPT_STRING('a', "allocator", &allocs, "LIST", "narrow the experiment's allocators"),
+		OPT_STRING(0, "cpus", &cpus, "LIST", "pin the trials (use the baseline's setting;\n"
+			   "docs/ci.md)"),
+		OPT_STRING('l', "label", &label, "TEXT", "the session's label (default ci:NAME:TIME)"),
+		OPT_PATH(0, "db", &db, "PATH", "the database (default as 'ngbench run')"),
+		OPT_FLAG('q', "quiet", &quiet, "no progress line"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "ci", ci_synopsis, ci_epilogue, opts, 0 };
+	enum ngb_report_format fmt;
 	struct ngb_baseline *base = NULL, here;
 	struct ngb_store *st = NULL;
 	struct ngb_err e;
 	char *lab = NULL, *suite;
 	int64_t sid;
-	int c, quiet = 0, run_rc, rc;
+	int first = ngb_parse_options(&cmd, argc, argv), run_rc, rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":x:b:r:a:l:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'x': xname = optarg; break;
-		case 'b': bfile = optarg; break;
-		case 'm': summary = optarg; break;
-		case 'j': junit = optarg; break;
-		case 'r': reps = optarg; break;
-		case 'a': allocs = optarg; break;
-		case 'c': cpus = optarg; break;
-		case 'l': label = optarg; break;
-		case 'd': db = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt) ||
-			    (fmt != NGB_FORMAT_TEXT && fmt != NGB_FORMAT_MARKDOWN &&
-			     fmt != NGB_FORMAT_JSON))
-				return usage_error("ci", "unknown format '%s': use text, markdown or json",
-						   optarg);
-			break;
-		case 'T': case 'S': case 'M': case 'F':
-			rc = ci_parse_gate_option("ci", c, optarg, &gopt);
-			if (rc)
-				return rc;
-			break;
-		case 'h':
-			fputs(ci_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("ci", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("ci", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return usage_error("ci", "unexpected argument '%s'", argv[optind]);
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first != argc)
+		return usage_error("ci", "unexpected argument '%s'", argv[first]);
+	fmt = format_of[format];
 	if (!xname || !bfile)
 		return usage_error("ci", "give --experiment=NAME and --baseline-file=FILE");
 	if (ngb_baseline_read(bfile, &base, &e)) {

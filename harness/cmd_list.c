@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +11,11 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "../lib/options.h"
 #include "ngbench/utf8.h"
 #include "ngbench/store.h"
 
-static const char list_usage[] =
+static const char list_synopsis[] =
 	"usage: ngbench list [--format=text|json] [--db=PATH] allocators|workloads|experiments|sessions\n"
 	"\n"
 	"  allocators  every allocator plugin found, whether it can be used here and its\n"
@@ -26,13 +26,9 @@ static const char list_usage[] =
 	"  sessions    the sessions stored in the database; a session still 'running'\n"
 	"              whose ngbench is gone from this host is 'abandoned' (finish it\n"
 	"              with 'ngbench run --resume=ID')\n"
-	"\n"
-	"Options:\n"
-	"  --format=FMT   text (default) or json (stable, for scripts)\n"
-	"  --db=PATH      the database for 'sessions' (default: $NGBENCH_DB, else the\n"
-	"                 default location: see 'ngbench run --help')\n"
-	"  -h, --help     show this help\n"
-	"\n"
+	"\n";
+
+static const char list_epilogue[] =
 	"Plugins are searched in $NGBENCH_PLUGIN_PATH (a colon-separated list of folders),\n"
 	"then in ngbench's own allocator folder.\n";
 
@@ -316,54 +312,37 @@ static int list_sessions(const char *db_opt, int json)
 
 int cmd_list(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const formats[] = { "text", "json", NULL };
 	static const char *const what[] = { "allocators", "workloads", "experiments", "sessions" };
 	const char *db = NULL, *guess;
-	int c, json = 0;
+	int json = 0;
+	const struct ngb_option opts[] = {
+		OPT_ENUM(0, "format", &json, "FMT", formats,
+			 "text or json (stable, for scripts)"),
+		OPT_PATH(0, "db", &db, "PATH", "the database for 'sessions' (default: $NGBENCH_DB,\n"
+			 "else the default location: see 'ngbench run --help')"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "list", list_synopsis, list_epilogue, opts, 0 };
+	int first = ngb_parse_options(&cmd, argc, argv);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = 1;
-			else if (strcmp(optarg, "text"))
-				return usage_error("list", "--format must be 'text' or 'json', not '%s'",
-						   optarg);
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			fputs(list_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("list", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("list", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first != argc - 1)
 		return usage_error("list", "'list' takes one of: allocators, workloads, experiments, "
 				   "sessions");
-	if (!strcmp(argv[optind], "allocators"))
+	if (!strcmp(argv[first], "allocators"))
 		return list_allocators(json);
-	if (!strcmp(argv[optind], "workloads"))
+	if (!strcmp(argv[first], "workloads"))
 		return list_workloads(json);
-	if (!strcmp(argv[optind], "experiments"))
+	if (!strcmp(argv[first], "experiments"))
 		return list_experiments(json);
-	if (!strcmp(argv[optind], "sessions"))
+	if (!strcmp(argv[first], "sessions"))
 		return list_sessions(db, json);
-	guess = closest_name(argv[optind], what, 4);
+	guess = closest_name(argv[first], what, 4);
 	if (guess)
 		return usage_error("list", "cannot list '%s'; did you mean '%s'? "
-				   "(allocators, workloads, experiments, sessions)", argv[optind], guess);
+				   "(allocators, workloads, experiments, sessions)", argv[first], guess);
 	return usage_error("list", "cannot list '%s': give allocators, workloads, experiments "
-			   "or sessions", argv[optind]);
+			   "or sessions", argv[first]);
 }

@@ -9,32 +9,24 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 
-static const char reproduce_usage[] =
+static const char reproduce_synopsis[] =
 	"usage: ngbench reproduce [OPTIONS] EXPERIMENT\n"
 	"\n"
 	"Runs an experiment (a name from 'ngbench list experiments' or the path of an\n"
 	"INI file) as one session and writes its report folder: report.txt, .md, .csv,\n"
 	"JSON and the self-contained report.html, with the plots (gnuplot data, scripts,\n"
 	"SVG and PNG) in plots/.  The table is printed and then the path of every file.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output-dir=DIR   where the report goes (default: ./EXPERIMENT-report)\n"
-	"  -l, --label=TEXT       the session's label (default: reproduce:EXPERIMENT:TIME)\n"
-	"  -a, --allocator=LIST   narrow the experiment's allocators\n"
-	"  -r, --repetitions=N    override the experiment's repetitions\n"
-	"      --baseline=NAME    the allocator the report compares with\n"
-	"      --db=PATH          the database\n"
-	"  -q, --quiet            no progress line\n"
-	"  -h, --help             show this help\n"
-	"\n"
+	"\n";
+
+static const char reproduce_epilogue[] =
 	"Exit status: that of the run (0 when every trial succeeded, 1 when any failed,\n"
 	"2 for bad usage), or 1 when the report could not be written.  The report is\n"
 	"written even when some trials failed: it lists them with their reasons.\n"
@@ -44,48 +36,34 @@ static const char reproduce_usage[] =
 
 int cmd_reproduce(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "output-dir", required_argument, NULL, 'o' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "allocator", required_argument, NULL, 'a' },
-		{ "repetitions", required_argument, NULL, 'r' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *outdir = NULL, *label = NULL, *allocs = NULL, *reps = NULL, *db = NULL;
 	const char *baseline = NULL;
+	int quiet = 0;
+	const struct ngb_option opts[] = {
+		OPT_PATH('o', "output-dir", &outdir, "DIR",
+			 "where the report goes (default: ./EXPERIMENT-report)"),
+		OPT_STRING('l', "label", &label, "TEXT",
+			   "the session's label (default: reproduce:EXPERIMENT:TIME)"),
+		OPT_STRING('a', "allocator", &allocs, "LIST", "narrow the experiment's allocators"),
+		OPT_STRING('r', "repetitions", &reps, "N", "override the experiment's repetitions"),
+		OPT_STRING(0, "baseline", &baseline, "NAME", "the allocator the report compares with"),
+		OPT_PATH(0, "db", &db, "PATH", "the database"),
+		OPT_FLAG('q', "quiet", &quiet, "no progress line"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "reproduce", reproduce_synopsis, reproduce_epilogue, opts,
+					 0 };
 	struct strvec report = STRVEC_INIT;
 	char *dir = NULL, *lab = NULL, *name;
-	int c, quiet = 0, run_rc, rc;
+	int first = ngb_parse_options(&cmd, argc, argv), run_rc, rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":o:l:a:r:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': outdir = optarg; break;
-		case 'l': label = optarg; break;
-		case 'a': allocs = optarg; break;
-		case 'r': reps = optarg; break;
-		case 'b': baseline = optarg; break;
-		case 'd': db = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h':
-			fputs(reproduce_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("reproduce", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("reproduce", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first != argc - 1)
 		return usage_error("reproduce", "give one experiment: a name from 'ngbench list "
 				   "experiments' or the path of an INI file");
 	/* the experiment's name without folder or .ini, for the defaults */
-	name = xstrdup(strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind]);
+	name = xstrdup(strrchr(argv[first], '/') ? strrchr(argv[first], '/') + 1 : argv[first]);
 	if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".ini"))
 		name[strlen(name) - 4] = '\0';
 	dir = outdir ? xstrdup(outdir) : xasprintf("%s-report", name);
@@ -98,7 +76,7 @@ int cmd_reproduce(int argc, const char **argv)
 		free(now);
 	}
 
-	run_rc = ci_run_experiment("reproduce", argv[optind], lab, db, reps, allocs, NULL, quiet);
+	run_rc = ci_run_experiment("reproduce", argv[first], lab, db, reps, allocs, NULL, quiet);
 	if (run_rc == 2 || run_rc > 128) {
 		/* bad input (nothing ran) or interrupted: no report to write */
 		rc = run_rc;
