@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <gnu/libc-version.h>
 #include <jansson.h>
 #include <limits.h>
@@ -62,21 +63,30 @@ int run_config_repetitions(struct run_config *c, const char *n)
 	return 0;
 }
 
-int run_config_cpus(struct run_config *c, const char *list)
+int run_config_set_cpus(struct run_config *c, const char *list, struct ngb_err *e)
 {
 	char *why = NULL;
 
 	if (parse_cpu_list(list, c->cpus))
-		return usage_error(c->cmd, "option '--cpus' takes a CPU list such as 0 or 0,2-3, "
-				   "not '%s'", list);
+		return ngb_err_set(e, -EINVAL, "option '--cpus' takes a CPU list such as 0 or "
+				   "0,2-3, not '%s'", list);
 	if (cpu_list_usable(c->cpus, &why)) {
-		usage_error(c->cmd, "option '--cpus=%s': %s", list, why);
+		ngb_err_set(e, -EINVAL, "option '--cpus=%s': %s", list, why);
 		free(why);
-		return 2;
+		return -EINVAL;
 	}
 	c->have_cpus = 1;
 	free(c->cpus_text);
 	c->cpus_text = xstrdup(list);
+	return 0;
+}
+
+int run_config_cpus(struct run_config *c, const char *list)
+{
+	struct ngb_err e;
+
+	if (run_config_set_cpus(c, list, &e))
+		return usage_error(c->cmd, "%s", e.msg);
 	return 0;
 }
 

@@ -69,6 +69,8 @@ void run_config_release(struct run_config *c);
 int run_config_allocators(struct run_config *c, const char *list);
 int run_config_repetitions(struct run_config *c, const char *n);
 int run_config_cpus(struct run_config *c, const char *list);
+/* The same without the message printed: 0, or -EINVAL with it in e. */
+int run_config_set_cpus(struct run_config *c, const char *list, struct ngb_err *e);
 /* The config as JSON (stored with the session, read back by --resume). */
 char *run_config_to_json(const struct run_config *c);
 /* 0, or -1 with *why (to free). */
