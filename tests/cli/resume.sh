@@ -17,13 +17,13 @@ warmup = 1
 counters = none
 
 [a]
-command = $TINY --sleep=0.08 --allocs=100
+command = $TINY --sleep=0.15 --allocs=100
 
 [b]
-command = $TINY --sleep=0.08 --allocs=200
+command = $TINY --sleep=0.15 --allocs=200
 
 [c]
-command = $TINY --sleep=0.08 --allocs=300
+command = $TINY --sleep=0.15 --allocs=300
 INI
 
 sqlw() { sqlite3 -batch "$DB" "$1" >/dev/null; }
@@ -116,7 +116,7 @@ cmp -s "$SCRATCH/ref.report" "$SCRATCH/vic.report"; ok $? "their reports have th
 "$NGBENCH" run --resume="$vid" >/dev/null 2>&1; is $? 2 "a resumed, complete session is not resumed again"
 
 # one shard of a sharded session: the resume runs that shard's missing trials
-sed 's/--sleep=0.08/--sleep=0.4/' "$x" >"$SCRATCH/slow.ini"
+sed 's/--sleep=0.15/--sleep=0.4/' "$x" >"$SCRATCH/slow.ini"
 x=$SCRATCH/slow.ini
 "$NGBENCH" run -q -x "$x" --seed=7 --shard=2/3 --label=sref >/dev/null 2>&1
 start_and_kill svic 2 --shard=2/3
