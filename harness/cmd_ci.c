@@ -48,62 +48,6 @@ static const char ci_epilogue[] =
 	"  ngbench baseline save --experiment=ci-time -o time.baseline\n"
 	"  ngbench ci --experiment=ci-time --baseline-file=time.baseline\n";
 
-/* The gate's options as table callbacks: opt->value is the gate options. */
-static int gate_threshold(const struct ngb_option *o, const char *arg, struct ngb_err *e)
-{
-	struct ngb_gate_options *g = o->value;
-
-	if (compare_parse_effect(arg, &g->threshold))
-		return ngb_err_set(e, -EINVAL, "bad threshold '%s': give a percentage such as 0.5%% "
-				   "or a fraction such as 0.005", arg);
-	return 0;
-}
-
-static int gate_stat(const struct ngb_option *o, const char *arg, struct ngb_err *e)
-{
-	struct ngb_gate_options *g = o->value;
-
-	if (ngb_compare_stat_parse(arg, &g->time.stat))
-		return ngb_err_set(e, -EINVAL, "unknown statistic '%s': use min, p25 or median", arg);
-	g->stat_given = 1;
-	return 0;
-}
-
-static int gate_min_effect(const struct ngb_option *o, const char *arg, struct ngb_err *e)
-{
-	struct ngb_gate_options *g = o->value;
-
-	if (compare_parse_effect(arg, &g->time.min_effect))
-		return ngb_err_set(e, -EINVAL, "bad minimum effect '%s': give a percentage such as "
-				   "5%% or a fraction such as 0.05, below 100%%", arg);
-	return 0;
-}
-
-int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g)
-{
-	struct ngb_option o = { .value = g };
-	struct ngb_err e;
-	int rc;
-
-	switch (c) {
-	case 'T':
-		rc = gate_threshold(&o, arg, &e);
-		break;
-	case 'S':
-		rc = gate_stat(&o, arg, &e);
-		break;
-	case 'M':
-		rc = gate_min_effect(&o, arg, &e);
-		break;
-	case 'F':
-		g->force = 1;
-		return 0;
-	default:
-		return -1;
-	}
-	return rc ? usage_error(cmd, "%s", e.msg) : 0;
-}
-
 int cmd_ci(int argc, const char **argv)
 {
 	static const char *const formats[] = { "text", "markdown", "json", NULL };
@@ -121,11 +65,11 @@ int cmd_ci(int argc, const char **argv)
 		OPT_PATH(0, "junit", &junit, "FILE", "write JUnit XML: one testcase per cell"),
 		OPT_ENUM(0, "format", &format, "FMT", formats,
 			 "what goes to standard output: text, markdown\nor json"),
-		OPT_CALLBACK(0, "threshold", &gopt, "PCT", gate_threshold,
+		OPT_CALLBACK(0, "threshold", &gopt, "PCT", gate_option_threshold,
 			     "simulated cells: the allowed increase (default 0.5%)"),
-		OPT_CALLBACK(0, "stat", &gopt, "STAT", gate_stat,
+		OPT_CALLBACK(0, "stat", &gopt, "STAT", gate_option_stat,
 			     "timed cells: p25 (default), min or median"),
-		OPT_CALLBACK(0, "min-effect", &gopt, "PCT", gate_min_effect,
+		OPT_CALLBACK(0, "min-effect", &gopt, "PCT", gate_option_min_effect,
 			     "timed cells: the smallest change that counts (default 5%)"),
 		OPT_FLAG(0, "force", &gopt.force, "judge even when the baseline comes from another\n"
 			 "machine or cache geometry (the summary says so)"),

@@ -64,26 +64,6 @@ static const char compare_usage[] =
 	"effect (or the database cannot be read; with a baseline file: any regression, or\n"
 	"a failed or missing cell), 2 for bad usage, 3 a baseline from another machine.\n";
 
-/* "5%" or a fraction "0.05"; -1 otherwise (also for the gate's options). */
-int compare_parse_effect(const char *s, double *out)
-{
-	size_t n = strlen(s);
-	char *num;
-	double v;
-	int pct = n > 0 && s[n - 1] == '%';
-
-	num = xstrdup(s);
-	if (pct)
-		num[n - 1] = '\0';
-	if (parse_double(num, &v) || v < 0 || (pct ? v >= 100 : v >= 1)) {
-		free(num);
-		return -1;
-	}
-	free(num);
-	*out = pct ? v / 100 : v;
-	return 0;
-}
-
 /* compare --baseline-file FILE [SESSION]: the gate of 'ngbench ci' on a stored session */
 static int compare_with_baseline(const char *db, const char *bfile, int nargs, const char **args,
 				 const struct ngb_compare_options *copt,

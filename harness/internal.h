@@ -436,7 +436,7 @@ int cmd_compare(int argc, const char **argv);   /* reports' command, in harness/
 int cmd_baseline(int argc, const char **argv);  /* reports' commands for CI: cmd_baseline.c, */
 int cmd_ci(int argc, const char **argv);        /* cmd_ci.c and cmd_history.c */
 int cmd_history(int argc, const char **argv);
-/* Shared by compare, baseline and ci (cmd_compare.c, cmd_baseline.c, cmd_ci.c):
+/* Shared by compare, baseline and ci (gate_options.c, cmd_baseline.c):
  * "5%" or "0.05" -> 0.05 (-1 when bad); running an experiment as one labelled
  * session (cmd_run's exit status); this machine's fingerprint; judging a
  * stored session against a baseline (exit status: 0, 1 failing verdict, 3
@@ -452,6 +452,13 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	     const struct ngb_gate_options *gopt, int fmt, const char *summary,
 	     const char *junit, const char *suite);
 int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g);
+/* The same options as option-table callbacks (harness/gate_options.c);
+ * opt->value is the struct ngb_gate_options. */
+struct ngb_option;
+struct ngb_err;
+int gate_option_threshold(const struct ngb_option *o, const char *arg, struct ngb_err *e);
+int gate_option_stat(const struct ngb_option *o, const char *arg, struct ngb_err *e);
+int gate_option_min_effect(const struct ngb_option *o, const char *arg, struct ngb_err *e);
 int cmd_merge(int argc, const char **argv);
 int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
 int cmd_trace(int argc, const char **argv);
