@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "query.h"
 #include "ngbench/ini.h"
 
 const char *ngb_sim_metric_name(enum ngb_sim_metric m)
@@ -117,7 +118,7 @@ struct trial_acc {
 	double ops;
 	double sim[NGB_SIM_NMETRICS];
 	int sim_seen[NGB_SIM_NMETRICS];
-	char *mode, *geometry;
+	char *geometry;
 	int64_t id, round;
 };
 
@@ -128,49 +129,28 @@ static char *col_text(sqlite3_stmt *s, int i)
 	return rep_strdup(t ? (const char *)t : "");
 }
 
-static int sql_err(sqlite3 *db, struct ngb_err *e, const char *what)
-{
-	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
-}
-
 static int load_fingerprint(sqlite3 *db, int64_t sid, struct ngb_baseline *b, struct ngb_err *e)
 {
-	sqlite3_stmt *s;
-	int rc;
+	struct session_row row;
+	struct sbuf sb = { 0 };
+	int rc = query_session(db, sid, &row, e);
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT started_at, label, cpu_model, cores, kernel, os, libc,"
-			       " ngbench_version, git_commit FROM sessions WHERE id = ?", -1, &s,
-			       NULL) != SQLITE_OK)
-		return sql_err(db, e, "the session");
-	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? ngb_err_set(e, -ENOENT, "no session %lld", (long long)sid)
-					 : sql_err(db, e, "the session");
-	}
-	{
-		char *started = col_text(s, 0);
-		const unsigned char *label = sqlite3_column_text(s, 1);
-		struct sbuf sb = { 0 };
-
-		sbuf_addf(&sb, "session %lld", (long long)sid);
-		if (label)
-			sbuf_addf(&sb, " \"%s\"", (const char *)label);
-		sbuf_addf(&sb, ", started %s", started);
-		b->source = rep_strdup(sbuf_str(&sb));
-		sbuf_release(&sb);
-		free(started);
-	}
-	b->cpu_model = col_text(s, 2);
-	b->cores = sqlite3_column_int(s, 3);
-	b->kernel = col_text(s, 4);
-	b->os = col_text(s, 5);
-	b->libc = col_text(s, 6);
-	b->version = col_text(s, 7);
-	b->commit = col_text(s, 8);
-	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	sbuf_addf(&sb, "session %lld", (long long)sid);
+	if (row.label)
+		sbuf_addf(&sb, " \"%s\"", row.label);
+	sbuf_addf(&sb, ", started %s", row.started_at ? row.started_at : "");
+	b->source = rep_strdup(sbuf_str(&sb));
+	sbuf_release(&sb);
+	b->cpu_model = rep_strdup(row.cpu_model ? row.cpu_model : "");
+	b->cores = row.cores;
+	b->kernel = rep_strdup(row.kernel ? row.kernel : "");
+	b->os = rep_strdup(row.os ? row.os : "");
+	b->libc = rep_strdup(row.libc ? row.libc : "");
+	b->version = rep_strdup(row.version ? row.version : "");
+	b->commit = rep_strdup(row.commit ? row.commit : "");
+	session_row_release(&row);
 	return 0;
 }
 
@@ -379,19 +359,18 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
 	if (control)
 		b->control = rep_strdup(control);
 
-	/* the trials, in id order; their mode is decided by their counters below */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id, workload, params, threads, allocator, allocator_version,"
-			       " metric, metric_unit, higher_is_better, status, metric_value, round"
-			       " FROM trials"
-			       " WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
-			       " AND status <> 'skipped' ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
-		rc = sql_err(db, e, "the trials");
+	/* the trials, in id order, each with its cell (its counter mode is the
+	 * store's one rule, query.c) */
+	if (query_prepare(db, Q_BASELINE_TRIALS, &s) != SQLITE_OK) {
+		rc = query_fail(db, e, "the trials");
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, sid);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct trial_acc *nt2 = realloc(t, (nt + 1) * sizeof(*t));
+		struct ngb_baseline_cell key, *c;
+		const unsigned char *mode = sqlite3_column_text(s, 12);
+		size_t idx;
 
 		if (!nt2) {
 			rc = ngb_err_set(e, -ENOMEM, "out of memory");
@@ -400,26 +379,53 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
 		t = nt2;
 		memset(&t[nt], 0, sizeof(t[nt]));
 		t[nt].id = sqlite3_column_int64(s, 0);
-		t[nt].cell = (size_t)sqlite3_column_int64(s, 3); /* threads, for now */
 		t[nt].ok = !strcmp((const char *)sqlite3_column_text(s, 9), "ok") &&
 			   sqlite3_column_type(s, 10) != SQLITE_NULL;
 		t[nt].value = sqlite3_column_double(s, 10);
 		t[nt].round = sqlite3_column_int64(s, 11);
+		memset(&key, 0, sizeof(key));
+		key.workload = col_text(s, 1);
+		key.params = col_text(s, 2);
+		key.threads = sqlite3_column_int(s, 3);
+		key.allocator = col_text(s, 4);
+		key.counters = rep_strdup(mode ? (const char *)mode : "none");
+		rc = cell_index(b, &key, &idx);
+		if (rc < 0) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		c = &b->cells[idx];
+		if (rc == 0) {
+			free(key.workload);
+			free(key.params);
+			free(key.allocator);
+			free(key.counters);
+		} else {
+			c->allocator_version = col_text(s, 5);
+		}
+		/* the metric of a succeeded trial (a failed one may have none) */
+		if ((t[nt].ok || !c->metric) && sqlite3_column_type(s, 6) != SQLITE_NULL) {
+			free(c->metric);
+			free(c->unit);
+			c->metric = col_text(s, 6);
+			c->unit = col_text(s, 7);
+			c->higher = sqlite3_column_int(s, 8);
+		}
+		if (!t[nt].ok)
+			c->failed++;
+		t[nt].cell = idx;
 		nt++;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sql_err(db, e, "the trials");
+		rc = query_fail(db, e, "the trials");
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
 
-	/* counters: the mode of each trial and its simulated counts */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT c.trial_id, c.source, c.event, c.status, c.value, c.encoding"
-			       " FROM counters c JOIN trials t ON t.id = c.trial_id"
-			       " WHERE t.session_id = ?", -1, &s, NULL) != SQLITE_OK) {
-		rc = sql_err(db, e, "the counters");
+	/* the simulated counts of each trial, and its cache geometry */
+	if (query_prepare(db, Q_BASELINE_COUNTERS, &s) != SQLITE_OK) {
+		rc = query_fail(db, e, "the counters");
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, sid);
@@ -431,37 +437,26 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
 		const char *enc = (const char *)sqlite3_column_text(s, 5);
 		int m;
 
-		if (!ta || !src || !ev)
+		if (!ta || !src || !ev || strcmp(src, "sim"))
 			continue;
-		if (!strcmp(src, "sim")) {
-			if (!ta->mode || strcmp(ta->mode, "sim")) {
-				free(ta->mode);
-				ta->mode = rep_strdup("sim");
-			}
-			if (!ta->geometry && enc)
-				ta->geometry = geometry_of(enc);
-			if (sim_index(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
-			    sqlite3_column_type(s, 4) != SQLITE_NULL) {
-				ta->sim[m] += sqlite3_column_double(s, 4);
-				ta->sim_seen[m] = 1;
-			}
-		} else if (!ta->mode) {
-			ta->mode = rep_strdup("hw");
+		if (!ta->geometry && enc)
+			ta->geometry = geometry_of(enc);
+		if (sim_index(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
+		    sqlite3_column_type(s, 4) != SQLITE_NULL) {
+			ta->sim[m] += sqlite3_column_double(s, 4);
+			ta->sim_seen[m] = 1;
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sql_err(db, e, "the counters");
+		rc = query_fail(db, e, "the counters");
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
 
 	/* the operations of each trial, from its result record */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
-			       " ON t.id = r.trial_id WHERE t.session_id = ? AND r.key = 'ops'"
-			       " AND r.number IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
-		rc = sql_err(db, e, "the results");
+	if (query_prepare(db, Q_TRIAL_OPS, &s) != SQLITE_OK) {
+		rc = query_fail(db, e, "the results");
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, sid);
@@ -474,70 +469,19 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		rc = sql_err(db, e, "the results");
+		rc = query_fail(db, e, "the results");
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
 
-	/* now each trial's cell */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT workload, params, threads, allocator, allocator_version, metric,"
-			       " metric_unit, higher_is_better FROM trials WHERE id = ?", -1, &s,
-			       NULL) != SQLITE_OK) {
-		rc = sql_err(db, e, "the trials");
-		goto fail;
+	/* a cell's geometry: its first trial's */
+	for (i = nt; i-- > 0;) {
+		struct ngb_baseline_cell *c = &b->cells[t[i].cell];
+
+		free(c->geometry);
+		c->geometry = t[i].geometry ? rep_strdup(t[i].geometry) : NULL;
 	}
-	for (i = 0; i < nt; i++) {
-		struct ngb_baseline_cell key;
-		size_t idx;
-
-		memset(&key, 0, sizeof(key));
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, t[i].id);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			rc = sql_err(db, e, "the trials");
-			goto fail;
-		}
-		key.workload = col_text(s, 0);
-		key.params = col_text(s, 1);
-		key.threads = sqlite3_column_int(s, 2);
-		key.allocator = col_text(s, 3);
-		key.counters = rep_strdup(t[i].mode ? t[i].mode : "none");
-		rc = cell_index(b, &key, &idx);
-		if (rc < 0) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		if (rc == 0) {
-			free(key.workload);
-			free(key.params);
-			free(key.allocator);
-			free(key.counters);
-		} else {
-			struct ngb_baseline_cell *c = &b->cells[idx];
-
-			c->allocator_version = col_text(s, 4);
-			c->geometry = t[i].geometry ? rep_strdup(t[i].geometry) : NULL;
-		}
-		/* the metric of a succeeded trial (a failed one may have none) */
-		if (t[i].ok || !b->cells[idx].metric) {
-			struct ngb_baseline_cell *c = &b->cells[idx];
-
-			if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
-				free(c->metric);
-				free(c->unit);
-				c->metric = col_text(s, 5);
-				c->unit = col_text(s, 6);
-				c->higher = sqlite3_column_int(s, 7);
-			}
-		}
-		if (!t[i].ok)
-			b->cells[idx].failed++;
-		t[i].cell = idx;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
 	for (i = 0; i < b->ncells; i++) {
 		if (!b->cells[i].metric)
 			b->cells[i].metric = rep_strdup("");
@@ -571,19 +515,15 @@ int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
 	}
 	drop_control_cells(b);
 	qsort(b->cells, b->ncells, sizeof(*b->cells), cmp_cell);
-	for (i = 0; i < nt; i++) {
-		free(t[i].mode);
+	for (i = 0; i < nt; i++)
 		free(t[i].geometry);
-	}
 	free(t);
 	*out = b;
 	return 0;
 fail:
 	sqlite3_finalize(s);
-	for (i = 0; i < nt; i++) {
-		free(t[i].mode);
+	for (i = 0; i < nt; i++)
 		free(t[i].geometry);
-	}
 	free(t);
 	ngb_baseline_free(b);
 	return rc < 0 ? rc : -EIO;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "query.h"
 #include "ngbench/utf8.h"
 
 struct names {
@@ -32,12 +33,12 @@ static void names_release(struct names *n)
 	memset(n, 0, sizeof(*n));
 }
 
-static int names_load(sqlite3 *db, const char *sql, int64_t sid, struct names *n)
+static int names_load(sqlite3 *db, enum query_id q, int64_t sid, struct names *n)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (query_prepare(db, q, &s) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, sid);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -63,8 +64,6 @@ static long names_find(const struct names *n, const char *s)
 			return (long)i;
 	return -1;
 }
-
-#define SESSION_FILTER " (?1 < 0 OR t.session_id = ?1)"
 
 static json_t *jcol(sqlite3_stmt *s, int i)
 {
@@ -98,12 +97,7 @@ static int export_counters_csv(sqlite3 *db, int64_t sid, FILE *out, struct ngb_e
 	sqlite3_stmt *s;
 	int rc, i, n;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT t.session_id, c.trial_id, t.seq, t.allocator, t.workload, t.threads,"
-			       " c.event, c.source, c.status, c.value, c.raw, c.time_enabled,"
-			       " c.time_running, c.encoding, c.reason FROM counters c"
-			       " JOIN trials t ON t.id = c.trial_id WHERE" SESSION_FILTER
-			       " ORDER BY t.session_id, t.seq, c.event", -1, &s, NULL) != SQLITE_OK)
+	if (query_prepare(db, Q_EXPORT_COUNTERS, &s) != SQLITE_OK)
 		return ngb_err_set(e, -EIO, "cannot read the counters: %s", sqlite3_errmsg(db));
 	sqlite3_bind_int64(s, 1, sid);
 	n = sqlite3_column_count(s);
@@ -134,23 +128,17 @@ static int export_trials_csv(sqlite3 *db, int64_t sid, FILE *out, struct ngb_err
 	int rc, i, n;
 	size_t k;
 
-	if (names_load(db, "SELECT DISTINCT r.key FROM trial_results r JOIN trials t"
-			   " ON t.id = r.trial_id WHERE" SESSION_FILTER " ORDER BY r.key", sid, &keys) ||
-	    names_load(db, "SELECT DISTINCT c.event FROM counters c JOIN trials t"
-			   " ON t.id = c.trial_id WHERE" SESSION_FILTER " ORDER BY c.event", sid,
-		       &events)) {
+	if (names_load(db, Q_EXPORT_RESULT_KEYS, sid, &keys) ||
+	    names_load(db, Q_EXPORT_EVENTS, sid, &events)) {
 		rc = ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	rv = calloc(keys.n + 1, sizeof(*rv));
 	cv = calloc(events.n + 1, sizeof(*cv));
 	if (!rv || !cv ||
-	    sqlite3_prepare_v2(db, "SELECT t.* FROM trials t WHERE" SESSION_FILTER
-			       " ORDER BY t.session_id, t.seq", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT key, value FROM trial_results WHERE trial_id = ?", -1,
-			       &sr, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT event, value FROM counters WHERE trial_id = ?"
-			       " AND status IN ('ok', 'scaled')", -1, &sc, NULL) != SQLITE_OK) {
+	    query_prepare(db, Q_EXPORT_TRIALS, &s) != SQLITE_OK ||
+	    query_prepare(db, Q_EXPORT_TRIAL_RESULTS, &sr) != SQLITE_OK ||
+	    query_prepare(db, Q_EXPORT_TRIAL_COUNTED, &sc) != SQLITE_OK) {
 		rc = ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -239,15 +227,10 @@ static int export_json(sqlite3 *db, int64_t sid, FILE *out, struct ngb_err *e)
 	json_t *root = NULL, *sessions = json_array();
 	int rc = -EIO;
 
-	if (sqlite3_prepare_v2(db, "SELECT * FROM sessions WHERE ?1 < 0 OR id = ?1 ORDER BY id",
-			       -1, &ss, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT * FROM trials WHERE session_id = ? ORDER BY seq", -1,
-			       &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT key, value, number FROM trial_results WHERE trial_id = ?"
-			       " ORDER BY key", -1, &sr, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT event, source, status, value, raw, time_enabled,"
-			       " time_running, encoding, reason FROM counters WHERE trial_id = ?"
-			       " ORDER BY event", -1, &sc, NULL) != SQLITE_OK) {
+	if (query_prepare(db, Q_EXPORT_SESSIONS, &ss) != SQLITE_OK ||
+	    query_prepare(db, Q_EXPORT_SESSION_TRIALS, &st) != SQLITE_OK ||
+	    query_prepare(db, Q_EXPORT_TRIAL_RESULTS_ALL, &sr) != SQLITE_OK ||
+	    query_prepare(db, Q_EXPORT_TRIAL_COUNTERS, &sc) != SQLITE_OK) {
 		ngb_err_set(e, -EIO, "cannot read the store: %s", sqlite3_errmsg(db));
 		goto out;
 	}

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "query.h"
 #include "ngbench/perfmon.h"
 
 struct hpoint {
@@ -147,34 +148,21 @@ done:
 	return out;
 }
 
-/*
- * One row per succeeded trial: session, started, commit, label, threads and
- * its value of the metric.  The value expression depends on the metric.
- */
-static const char *value_sql(const char *metric, int *kind)
+/* The statement of the metric's history (query.c): the primary metric (kind
+ * 0), a simulated quantity as the gate sees it (1), or a counter event or a
+ * numeric key of the result record (2). */
+static enum query_id value_query(const char *metric, int *kind)
 {
-	int m = metric ? sim_metric_of(metric) : -1;
-
 	if (!metric) {
 		*kind = 0;
-		return "t.metric_value";
+		return Q_HISTORY_METRIC;
 	}
-	if (m >= 0) {
+	if (sim_metric_of(metric) >= 0) {
 		*kind = 1;
-		/* the gate's definition: the sum of the events, per operation when known */
-		return "(SELECT sum(c.value) FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim'"
-		       " AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL AND"
-		       " (CASE ?6 WHEN 0 THEN c.event IN ('Ir', 'dtlb-approx:Ir')"
-		       " WHEN 1 THEN c.event IN ('D1mr', 'D1mw', 'dtlb-approx:D1mr', 'dtlb-approx:D1mw')"
-		       " ELSE c.event IN ('DLmr', 'DLmw', 'dtlb-approx:DLmr', 'dtlb-approx:DLmw') END))"
-		       " / coalesce((SELECT r.number FROM trial_results r WHERE r.trial_id = t.id AND"
-		       " r.key = 'ops' AND r.number > 0), 1)";
+		return Q_HISTORY_SIM;
 	}
 	*kind = 2;
-	/* a counter event, else a numeric key of the result record */
-	return "coalesce((SELECT c.value FROM counters c WHERE c.trial_id = t.id AND c.event = ?5"
-	       " AND c.status IN ('ok', 'scaled')), (SELECT r.number FROM trial_results r WHERE"
-	       " r.trial_id = t.id AND r.key = ?5))";
+	return Q_HISTORY_EVENT;
 }
 
 static struct hpoint *point_for(struct ngb_history *h, const char *key_session, const char *started,
@@ -237,10 +225,8 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 		     struct ngb_err *e)
 {
 	struct ngb_history *h;
-	struct sbuf sql = { 0 };
 	sqlite3_stmt *s = NULL;
 	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit"), want_sim;
-	const char *val;
 	char **sets = NULL;      /* the parameter sets seen */
 	size_t i, j, nsets = 0;
 
@@ -257,18 +243,8 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	h->q = *q;
 	h->workload = rep_strdup(q->workload);
 	h->allocator = rep_strdup(q->allocator);
-	val = value_sql(q->metric, &kind);
 	/* sessions in time order; a commit's point takes its first session's place */
-	sbuf_addf(&sql,
-		  "SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"
-		  " t.threads, %s AS v, t.metric, t.metric_unit, t.higher_is_better, t.params,"
-		  " " NGB_SQL_SIM("t")
-		  " FROM trials t JOIN sessions s ON s.id = t.session_id"
-		  " WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"
-		  " AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"
-		  " AND ?5 = ?5 AND ?6 = ?6"
-		  " ORDER BY s.started_at, s.id, t.threads, t.id", val);
-	if (sql.oom || sqlite3_prepare_v2(db, sbuf_str(&sql), -1, &s, NULL) != SQLITE_OK) {
+	if (query_prepare(db, value_query(q->metric, &kind), &s) != SQLITE_OK) {
 		rc = ngb_err_set(e, -EIO, "cannot read the history: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
@@ -339,7 +315,6 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	sbuf_release(&sql);
 	if (!h->n) {
 		rc = ngb_err_set(e, -ENOENT, "no succeeded %s trial of workload '%s' with allocator "
 				 "'%s'%s%s has the metric '%s'%s", want_sim ? "simulated" : "timed",
@@ -436,7 +411,6 @@ fail:
 		free(sets[j]);
 	free(sets);
 	sqlite3_finalize(s);
-	sbuf_release(&sql);
 	ngb_history_free(h);
 	return rc;
 }

@@ -102,7 +102,7 @@ struct cell {
 	char *workload, *allocator, *allocator_version, *metric, *unit;
 	/* what the cell ran: the workload's registered name (trials.workload),
 	 * its parameters as stored (JSON text, NULL for none) and its counter
-	 * mode (NGB_SQL_MODE); workload above is the label made from them */
+	 * mode (query.c); workload above is the label made from them */
 	char *program, *params, *mode;
 	int threads, higher;
 	size_t ntrials, nfailed, nskipped;
@@ -202,17 +202,9 @@ int prof_load(sqlite3 *db, struct ngb_report *r, struct ngb_err *e);
  * loads (variants.c): the workload, with the parameters that tell apart the
  * session's parameter sets of it when there are several, and the counter
  * mode when it ran in several ("(sim)": under cachegrind; "(no counters)":
- * timed without counters beside timed runs with them).  NGB_SQL_MODE(T):
- * the mode of a row of trials named T as the baseline reads it, 'sim' (it
- * has simulated counters), 'hw' (other counters) or 'none', and NULL for a
- * profile trial, which takes the label of its parameter set's timing runs.
- * NGB_SQL_SIM(T): whether it has simulated counters. */
-#define NGB_SQL_SIM(T) \
-	"EXISTS (SELECT 1 FROM counters sc WHERE sc.trial_id = " T ".id AND sc.source = 'sim')"
-#define NGB_SQL_MODE(T) \
-	"(CASE WHEN " T ".kind <> 'timing' THEN NULL WHEN " NGB_SQL_SIM(T) " THEN 'sim'" \
-	" WHEN EXISTS (SELECT 1 FROM counters mc WHERE mc.trial_id = " T ".id) THEN 'hw'" \
-	" ELSE 'none' END)"
+ * timed without counters beside timed runs with them).  The mode is the
+ * store's one rule (query.c): 'sim', 'hw' or 'none', NULL for a profile
+ * trial, which takes the label of its parameter set's timing runs. */
 int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e);
 void variants_unregister(sqlite3 *db);
 void prof_free(struct prof *p);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "query.h"
 
 #define X(id_, label_, what_, n1_, n2_, den_, scale_) \
 	{ #id_, label_, what_, n1_, n2_, den_, scale_ },
@@ -59,45 +60,29 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-static int sql_fail(sqlite3 *db, struct ngb_err *e, const char *what)
-{
-	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
-}
-
+/* The session's row, read as every part reads it (query.c). */
 static int load_session(sqlite3 *db, struct ngb_report *r, struct ngb_err *e)
 {
-	sqlite3_stmt *s;
-	int rc;
+	struct session_row row;
+	int rc = query_session(db, r->session_id, &row, e);
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT started_at, finished_at, status, host, cpu_model, cores, kernel,"
-			       " os, libc, ngbench_version, git_commit, command_line, label, seed, config"
-			       " FROM sessions WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(db, e, "the session");
-	sqlite3_bind_int64(s, 1, r->session_id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		if (rc == SQLITE_DONE)
-			return ngb_err_set(e, -ENOENT, "no session %lld", (long long)r->session_id);
-		return sql_fail(db, e, "the session");
-	}
-	r->started_at = col_dup(s, 0);
-	r->finished_at = col_dup(s, 1);
-	r->status = col_dup(s, 2);
-	r->host = col_dup(s, 3);
-	r->cpu_model = col_dup(s, 4);
-	r->cores = sqlite3_column_int(s, 5);
-	r->kernel = col_dup(s, 6);
-	r->os = col_dup(s, 7);
-	r->libc = col_dup(s, 8);
-	r->version = col_dup(s, 9);
-	r->commit = col_dup(s, 10);
-	r->command_line = col_dup(s, 11);
-	r->label = col_dup(s, 12);
-	r->seed = sqlite3_column_int64(s, 13);
-	r->config = col_dup(s, 14);
-	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	r->started_at = row.started_at;
+	r->finished_at = row.finished_at;
+	r->status = row.status;
+	r->host = row.host;
+	r->cpu_model = row.cpu_model;
+	r->cores = row.cores;
+	r->kernel = row.kernel;
+	r->os = row.os;
+	r->libc = row.libc;
+	r->version = row.version;
+	r->commit = row.commit;
+	r->command_line = row.command_line;
+	r->label = row.label;
+	r->seed = row.seed;
+	r->config = row.config;
 	return 0;
 }
 
@@ -161,16 +146,8 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	size_t acells = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(L->db,
-			       "SELECT id, ngb_cell_workload(workload, params, " NGB_SQL_MODE("trials")
-			       ") AS wl, coalesce(threads, 0),"
-			       " allocator, allocator_version,"
-			       " metric, metric_unit, coalesce(higher_is_better, 0), status,"
-			       " metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
-			       " warmup, kind = 'timing', workload, params, " NGB_SQL_MODE("trials")
-			       " FROM trials WHERE session_id = ?"
-			       " ORDER BY wl, threads, allocator, seq", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(L->db, e, "the trials");
+	if (query_prepare(L->db, Q_REPORT_TRIALS, &s) != SQLITE_OK)
+		return query_fail(L->db, e, "the trials");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *wl = (const char *)sqlite3_column_text(s, 1);
@@ -246,7 +223,7 @@ static int load_trials(struct loader *L, struct ngb_err *e)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return sql_fail(L->db, e, "the trials");
+		return query_fail(L->db, e, "the trials");
 	if (L->nrefs) /* qsort(NULL, 0) is undefined */
 		qsort(L->refs, L->nrefs, sizeof(*L->refs), cmp_ref);
 	return 0;
@@ -261,12 +238,8 @@ static int load_events(struct loader *L, struct ngb_err *e)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(L->db,
-			       "SELECT DISTINCT c.event FROM counters c JOIN trials t ON t.id = c.trial_id"
-			       " WHERE t.session_id = ? AND NOT t.warmup AND t.status = 'ok' AND t.kind = 'timing'"
-			       " AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL", -1, &s,
-			       NULL) != SQLITE_OK)
-		return sql_fail(L->db, e, "the counters");
+	if (query_prepare(L->db, Q_REPORT_EVENTS, &s) != SQLITE_OK)
+		return query_fail(L->db, e, "the counters");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char **v = realloc(r->events, (r->nevents + 1) * sizeof(*v));
@@ -282,17 +255,13 @@ static int load_events(struct loader *L, struct ngb_err *e)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return sql_fail(L->db, e, "the counters");
+		return query_fail(L->db, e, "the counters");
 	if (r->nevents) /* qsort(NULL, 0) is undefined */
 		qsort(r->events, r->nevents, sizeof(*r->events), cmp_event);
 
 	/* events (or trials) that were not counted, and why */
-	if (sqlite3_prepare_v2(L->db,
-			       "SELECT c.event, c.status, max(c.reason), count(*) FROM counters c"
-			       " JOIN trials t ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
-			       " AND t.kind = 'timing' AND (c.status NOT IN ('ok', 'scaled') OR c.value IS NULL)"
-			       " GROUP BY c.event, c.status ORDER BY c.event", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(L->db, e, "the counters");
+	if (query_prepare(L->db, Q_REPORT_EVENT_NOTES, &s) != SQLITE_OK)
+		return query_fail(L->db, e, "the counters");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct event_note *v = realloc(r->notes, (r->nnotes + 1) * sizeof(*v));
@@ -309,7 +278,7 @@ static int load_events(struct loader *L, struct ngb_err *e)
 		r->nnotes++;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the counters");
+	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the counters");
 }
 
 static int load_ops(struct loader *L, struct ngb_err *e)
@@ -317,11 +286,8 @@ static int load_ops(struct loader *L, struct ngb_err *e)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(L->db,
-			       "SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
-			       " ON t.id = r.trial_id WHERE t.session_id = ? AND r.key = 'ops'"
-			       " AND r.number > 0", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(L->db, e, "the results");
+	if (query_prepare(L->db, Q_TRIAL_OPS, &s) != SQLITE_OK)
+		return query_fail(L->db, e, "the results");
 	sqlite3_bind_int64(s, 1, L->r->session_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct trial_ref *ref = find_ref(L->refs, L->nrefs, sqlite3_column_int64(s, 0));
@@ -332,7 +298,7 @@ static int load_ops(struct loader *L, struct ngb_err *e)
 		}
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the results");
+	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the results");
 }
 
 static double event_value(const struct ngb_report *r, const double *vals, const char *name)
@@ -390,13 +356,9 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
 	for (i = 0; i < r->nevents; i++)
 		vals[i] = NAN;
-	if (sqlite3_prepare_v2(L->db,
-			       "SELECT c.trial_id, c.event, c.value FROM counters c JOIN trials t"
-			       " ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
-			       " AND t.status = 'ok' AND t.kind = 'timing' AND c.status IN ('ok', 'scaled')"
-			       " AND c.value IS NOT NULL", -1, &s, NULL) != SQLITE_OK) {
+	if (query_prepare(L->db, Q_REPORT_COUNTERS, &s) != SQLITE_OK) {
 		free(vals);
-		return sql_fail(L->db, e, "the counters");
+		return query_fail(L->db, e, "the counters");
 	}
 	sqlite3_bind_int64(s, 1, r->session_id);
 	/*
@@ -434,7 +396,7 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 	free(vals);
 	if (err)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
-	return rc == SQLITE_DONE ? 0 : sql_fail(L->db, e, "the counters");
+	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the counters");
 }
 
 static const char *sort_baseline;

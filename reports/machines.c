@@ -20,23 +20,12 @@
 #include <string.h>
 
 #include "internal.h"
+#include "query.h"
 #include "ngbench/store.h"
-
-static int sql_fail(sqlite3 *db, struct ngb_err *e, const char *what)
-{
-	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
-}
 
 int ngb_session_machines(sqlite3 *db, int64_t sid, int pool, struct ngb_machine_group **out,
 			 size_t *n, struct ngb_err *e)
 {
-	/* measured trials only: warm-up does not enter a report */
-	static const char by_host[] =
-		"SELECT host, machine, count(*) FROM trials WHERE session_id = ? AND NOT warmup"
-		" GROUP BY host, machine ORDER BY min(seq)";
-	static const char by_machine[] =
-		"SELECT group_concat(DISTINCT host), machine, count(*) FROM trials"
-		" WHERE session_id = ? AND NOT warmup GROUP BY machine ORDER BY min(seq)";
 	sqlite3_stmt *s;
 	struct ngb_machine_group *v = NULL;
 	size_t k = 0;
@@ -44,8 +33,8 @@ int ngb_session_machines(sqlite3 *db, int64_t sid, int pool, struct ngb_machine_
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, pool ? by_machine : by_host, -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(db, e, "the trials' machines");
+	if (query_prepare(db, pool ? Q_MACHINES_BY_PRINT : Q_MACHINES_BY_HOST, &s) != SQLITE_OK)
+		return query_fail(db, e, "the trials' machines");
 	sqlite3_bind_int64(s, 1, sid);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *h = sqlite3_column_text(s, 0), *m = sqlite3_column_text(s, 1);
@@ -66,7 +55,7 @@ int ngb_session_machines(sqlite3 *db, int64_t sid, int pool, struct ngb_machine_
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		ngb_machine_groups_free(v, k);
-		return sql_fail(db, e, "the trials' machines");
+		return query_fail(db, e, "the trials' machines");
 	}
 	*out = v;
 	*n = k;
@@ -87,13 +76,10 @@ void ngb_machine_groups_free(struct ngb_machine_group *g, size_t n)
 /* One field of a machine, or NULL when it is not recorded. */
 static char *machine_field(sqlite3 *db, const char *fp, int field)
 {
-	char sql[160];
 	sqlite3_stmt *s;
 	char *v = NULL;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM machines WHERE fingerprint = ?",
-		 ngb_machine_columns[field]);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (query_prepare_machine_field(db, field, &s) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(s, 1, fp, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
@@ -136,21 +122,11 @@ char *ngb_machine_diff(sqlite3 *db, const char *a, const char *b)
 
 int ngb_machine_scope(sqlite3 *db, const struct ngb_machine_group *g, struct ngb_err *e)
 {
-	char *sql, *err = NULL;
-	int rc;
+	char *err = NULL;
+	int rc = query_scope_trials(db, g->fingerprint, g->hosts, !g->pooled, &err);
 
-	ngb_machine_scope_end(db);
-	if (g->pooled)
-		sql = sqlite3_mprintf("CREATE TEMP VIEW trials AS SELECT * FROM main.trials"
-				      " WHERE machine IS %Q", g->fingerprint);
-	else
-		sql = sqlite3_mprintf("CREATE TEMP VIEW trials AS SELECT * FROM main.trials"
-				      " WHERE machine IS %Q AND host IS %Q", g->fingerprint,
-				      g->hosts);
-	if (!sql)
+	if (rc == SQLITE_NOMEM)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
-	rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	sqlite3_free(sql);
 	if (rc != SQLITE_OK) {
 		ngb_err_set(e, -EIO, "cannot confine the report to one machine: %s",
 			    err ? err : sqlite3_errmsg(db));
@@ -162,5 +138,5 @@ int ngb_machine_scope(sqlite3 *db, const struct ngb_machine_group *g, struct ngb
 
 void ngb_machine_scope_end(sqlite3 *db)
 {
-	sqlite3_exec(db, "DROP VIEW IF EXISTS temp.trials", NULL, NULL, NULL);
+	query_unscope(db);
 }

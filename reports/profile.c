@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "query.h"
 
 const char *const prof_lat_keys[PROF_NLAT] = { "p50", "p99", "p999", "max" };
 const char *const prof_lat_labels[PROF_NLAT] = { "p50", "p99", "p99.9", "max" };
@@ -48,11 +49,6 @@ static int key_index(const char *key)
 			return K_FREE + (int)i;
 	}
 	return -1;
-}
-
-static int sql_fail(sqlite3 *db, struct ngb_err *e, const char *what)
-{
-	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
 }
 
 static int same_cell(const char *w1, int t1, const char *a1, const char *w2, int t2, const char *a2)
@@ -109,17 +105,8 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 	int rc, k, err = 0;
 	size_t i;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id,"
-			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
-			       " coalesce(t.threads, 0), t.allocator,"
-			       " substr(r.key, 9), r.number FROM trials t JOIN trial_results r"
-			       " ON r.trial_id = t.id WHERE t.session_id = ? AND t.kind = 'profile'"
-			       " AND NOT t.warmup AND t.status = 'ok' AND r.key LIKE 'profile.%'"
-			       " AND r.number IS NOT NULL"
-			       " ORDER BY wl, t.threads, t.allocator, t.id", -1, &s,
-			       NULL) != SQLITE_OK)
-		return sql_fail(db, e, "the profiles");
+	if (query_prepare(db, Q_PROFILES, &s) != SQLITE_OK)
+		return query_fail(db, e, "the profiles");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	for (;;) {
 		const char *wl, *al;
@@ -193,7 +180,7 @@ static int load_profiles(sqlite3 *db, struct ngb_report *r, struct prof *p, stru
 			goto oom;
 	}
 	if (rc != SQLITE_DONE)
-		err = sql_fail(db, e, "the profiles");
+		err = query_fail(db, e, "the profiles");
 	goto out;
 oom:
 	err = ngb_err_set(e, -ENOMEM, "out of memory");
@@ -219,21 +206,14 @@ static size_t bin_index(struct prof *p, double lo)
 /* The size histograms, summed per cell over its profile trials. */
 static int load_sizes(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ngb_err *e)
 {
-	static const char *const q =
-		"SELECT ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
-		" coalesce(t.threads, 0), t.allocator,"
-		" h.lo, h.hi, sum(h.count)"
-		" FROM histograms h JOIN trials t ON t.id = h.trial_id WHERE t.session_id = ?"
-		" AND t.kind = 'profile' AND NOT t.warmup AND t.status = 'ok' AND h.name = 'size'"
-		" GROUP BY wl, t.threads, t.allocator, h.lo, h.hi ORDER BY h.lo";
 	sqlite3_stmt *s;
 	size_t i;
 	int rc, pass;
 
 	/* pass 0: the bins (ascending); pass 1: the counts */
 	for (pass = 0; pass < 2; pass++) {
-		if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
-			return sql_fail(db, e, "the size histograms");
+		if (query_prepare(db, Q_PROFILE_SIZES, &s) != SQLITE_OK)
+			return query_fail(db, e, "the size histograms");
 		sqlite3_bind_int64(s, 1, r->session_id);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			double lo = sqlite3_column_double(s, 3);
@@ -271,7 +251,7 @@ static int load_sizes(sqlite3 *db, struct ngb_report *r, struct prof *p, struct 
 		}
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE)
-			return sql_fail(db, e, "the size histograms");
+			return query_fail(db, e, "the size histograms");
 		if (pass == 0)
 			for (i = 0; i < p->ncells; i++)
 				if (!(p->cells[i].size_count = calloc(p->nbins ? p->nbins : 1,
@@ -377,17 +357,8 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 	struct rss_cell *c = NULL;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id,"
-			       " ngb_cell_workload(t.workload, t.params, " NGB_SQL_MODE("t") ") AS wl,"
-			       " coalesce(t.threads, 0), t.allocator,"
-			       " coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
-			       " FROM trials t JOIN rss_samples s ON s.trial_id = t.id"
-			       " WHERE t.session_id = ? AND t.kind = 'timing' AND NOT t.warmup"
-			       " AND t.status = 'ok' AND s.rss_kb > 0"
-			       " ORDER BY wl, t.threads, t.allocator, t.id, s.t_ms", -1, &s,
-			       NULL) != SQLITE_OK)
-		return sql_fail(db, e, "the RSS samples");
+	if (query_prepare(db, Q_RSS_SAMPLES, &s) != SQLITE_OK)
+		return query_fail(db, e, "the RSS samples");
 	sqlite3_bind_int64(s, 1, r->session_id);
 	for (;;) {
 		const char *wl, *al;
@@ -455,7 +426,7 @@ static int load_rss(sqlite3 *db, struct ngb_report *r, struct prof *p, struct ng
 			t->peak_kb = v;
 	}
 	if (rc != SQLITE_DONE)
-		err = sql_fail(db, e, "the RSS samples");
+		err = query_fail(db, e, "the RSS samples");
 	goto out;
 oom:
 	err = ngb_err_set(e, -ENOMEM, "out of memory");

@@ -4,14 +4,14 @@
  * min-size=512), or in several counter modes, is several cells, not one.
  *
  * The loader asks SQLite for ngb_cell_workload(workload, params, mode)
- * wherever it would group by the workload (mode: NGB_SQL_MODE, the counter
- * mode the baseline also keys cells by): the workload's name, followed, when
- * the session ran it with more than one parameter set, by the parameters
- * whose values differ between those sets ("threadtest iterations=40"), and,
- * when it ran it in more than one mode, by "(sim)" for the runs under
- * cachegrind, whose wall time under valgrind is no time of the program's,
- * and "(no counters)" for timed runs without counters beside timed runs
- * with them (perfmon's overhead experiment).  Parameters common to all sets,
+ * wherever it would group by the workload (mode: the store's counter-mode
+ * rule of query.c, which the baseline also keys cells by): the workload's
+ * name, followed, when the session ran it with more than one parameter set,
+ * by the parameters whose values differ between those sets ("threadtest
+ * iterations=40"), and, when it ran it in more than one mode, by "(sim)" for
+ * the runs under cachegrind, whose wall time under valgrind is no time of
+ * the program's, and "(no counters)" for timed runs without counters beside
+ * timed runs with them (perfmon's overhead experiment).  Parameters common to all sets,
  * and the thread count (a column of its own), are left out, so a session of
  * one parameter set and one mode per workload reads as before.  Only timing
  * trials define the variants; a profile trial (no counters, mode NULL) takes
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "query.h"
 
 /* The modes, in the order a profile trial prefers them. */
 enum { MODE_HW, MODE_NONE, MODE_SIM, NMODES };
@@ -188,11 +189,7 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 
 	if (!vs)
 		return ngb_err_set(e, -ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(db,
-			       "SELECT DISTINCT workload, params, " NGB_SQL_MODE("trials")
-			       " AS mode FROM trials WHERE session_id = ? AND kind = 'timing'"
-			       " ORDER BY workload, params, mode",
-			       -1, &s, NULL) != SQLITE_OK) {
+	if (query_prepare(db, Q_CELL_VARIANTS, &s) != SQLITE_OK) {
 		variants_free(vs);
 		return ngb_err_set(e, -EIO, "cannot read the trials: %s", sqlite3_errmsg(db));
 	}
@@ -214,7 +211,7 @@ int variants_register(sqlite3 *db, int64_t sid, struct ngb_err *e)
 						 rep_strdup(params ? params : ""), NULL,
 						 mode_of((const char *)sqlite3_column_text(s, 2)) };
 		if (vs->v[vs->n].mode < 0)
-			vs->v[vs->n].mode = MODE_HW;  /* not reached: NGB_SQL_MODE has three */
+			vs->v[vs->n].mode = MODE_HW;  /* not reached: the mode rule has three */
 		if (!vs->v[vs->n].workload || !vs->v[vs->n++].params)
 			break;
 	}

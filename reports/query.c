@@ -1,0 +1,303 @@
+/*
+ * reports/query.c - every SQL statement that reports/ runs on the store,
+ * in one place (the read side's query layer; query.h lists them with their
+ * parameters).  The schema is data/store.c's.
+ *
+ * Rules shared by several statements are written once, as SQL fragments:
+ *
+ *   MODE(T)  a timing trial's counter mode: 'sim' when it has simulated
+ *            counters (cachegrind), 'hw' when it has others (also those
+ *            stored as unavailable), 'none' otherwise; NULL for a profile
+ *            trial, which takes the label of its parameter set's timing
+ *            runs.  Reports, profiles, baselines and the gate key their
+ *            cells by it; history tells only simulated from timed (SIM).
+ *   OPS      a trial's operations: its 'ops' result, where above 0.
+ *   CELL(T)  a trial's cell label, ngb_cell_workload(workload, params,
+ *            mode), the SQL function variants.c registers while a session
+ *            loads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "query.h"
+#include "ngbench/store.h"
+
+#define SIM(T) \
+	"EXISTS (SELECT 1 FROM counters sc WHERE sc.trial_id = " T ".id AND sc.source = 'sim')"
+#define MODE(T)                                                                         \
+	"(CASE WHEN " T ".kind <> 'timing' THEN NULL WHEN " SIM(T) " THEN 'sim'"        \
+	" WHEN EXISTS (SELECT 1 FROM counters mc WHERE mc.trial_id = " T ".id) THEN 'hw'" \
+	" ELSE 'none' END)"
+#define CELL(T) "ngb_cell_workload(" T ".workload, " T ".params, " MODE(T) ")"
+#define OPS_KEY "r.key = 'ops' AND r.number > 0"
+
+/* the history: one row per succeeded trial of a workload and allocator:
+ * session, started, commit, label, threads, the value V, metric, unit,
+ * direction, parameters, whether simulated.  ?1 workload, ?2 allocator,
+ * ?3 threads (< 0: all), ?4 the kind of value, ?5 the metric's name, ?6 the
+ * simulated quantity (0 instructions, 1 D1 misses, 2 LL misses) */
+#define HISTORY(V)                                                                        \
+	"SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"     \
+	" t.threads, " V " AS v, t.metric, t.metric_unit, t.higher_is_better, t.params,"    \
+	" " SIM("t")                                                                        \
+	" FROM trials t JOIN sessions s ON s.id = t.session_id"                             \
+	" WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"        \
+	" AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"           \
+	" AND ?5 = ?5 AND ?6 = ?6"                                                          \
+	" ORDER BY s.started_at, s.id, t.threads, t.id"
+/* the gate's definition of a simulated quantity: the sum of its events, per
+ * operation when known */
+#define HISTORY_SIM_VALUE                                                                  \
+	"(SELECT sum(c.value) FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim'"  \
+	" AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL AND"                      \
+	" (CASE ?6 WHEN 0 THEN c.event IN ('Ir', 'dtlb-approx:Ir')"                          \
+	" WHEN 1 THEN c.event IN ('D1mr', 'D1mw', 'dtlb-approx:D1mr', 'dtlb-approx:D1mw')"   \
+	" ELSE c.event IN ('DLmr', 'DLmw', 'dtlb-approx:DLmr', 'dtlb-approx:DLmw') END))"   \
+	" / coalesce((SELECT r.number FROM trial_results r WHERE r.trial_id = t.id AND "     \
+	OPS_KEY "), 1)"
+/* a counter event, else a numeric key of the result record */
+#define HISTORY_EVENT_VALUE                                                                \
+	"coalesce((SELECT c.value FROM counters c WHERE c.trial_id = t.id AND c.event = ?5" \
+	" AND c.status IN ('ok', 'scaled')), (SELECT r.number FROM trial_results r WHERE"   \
+	" r.trial_id = t.id AND r.key = ?5))"
+
+#define SESSION_FILTER " (?1 < 0 OR t.session_id = ?1)"
+
+static const char *const sql[Q_NQUERIES] = {
+	[Q_SESSION_ROW] =
+		"SELECT started_at, finished_at, status, host, cpu_model, cores, kernel,"
+		" os, libc, ngbench_version, git_commit, command_line, label, seed, config"
+		" FROM sessions WHERE id = ?",
+	/* 0 id, 1 cell label, 2 threads, 3 allocator, 4 version, 5 metric, 6 unit,
+	 * 7 higher, 8 status, 9 value, 10 maxrss_kb, 11 seq, 12 reason, 13 exit,
+	 * 14 signal, 15 stderr tail, 16 warm-up, 17 timing, 18 workload,
+	 * 19 params, 20 mode */
+	[Q_REPORT_TRIALS] =
+		"SELECT id, " CELL("trials") " AS wl, coalesce(threads, 0),"
+		" allocator, allocator_version,"
+		" metric, metric_unit, coalesce(higher_is_better, 0), status,"
+		" metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
+		" warmup, kind = 'timing', workload, params, " MODE("trials")
+		" FROM trials WHERE session_id = ?"
+		" ORDER BY wl, threads, allocator, seq",
+	[Q_REPORT_EVENTS] =
+		"SELECT DISTINCT c.event FROM counters c JOIN trials t ON t.id = c.trial_id"
+		" WHERE t.session_id = ? AND NOT t.warmup AND t.status = 'ok' AND t.kind = 'timing'"
+		" AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL",
+	[Q_REPORT_EVENT_NOTES] =
+		"SELECT c.event, c.status, max(c.reason), count(*) FROM counters c"
+		" JOIN trials t ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
+		" AND t.kind = 'timing' AND (c.status NOT IN ('ok', 'scaled') OR c.value IS NULL)"
+		" GROUP BY c.event, c.status ORDER BY c.event",
+	[Q_REPORT_COUNTERS] =
+		"SELECT c.trial_id, c.event, c.value FROM counters c JOIN trials t"
+		" ON t.id = c.trial_id WHERE t.session_id = ? AND NOT t.warmup"
+		" AND t.status = 'ok' AND t.kind = 'timing' AND c.status IN ('ok', 'scaled')"
+		" AND c.value IS NOT NULL",
+	[Q_TRIAL_OPS] =
+		"SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
+		" ON t.id = r.trial_id WHERE t.session_id = ? AND " OPS_KEY,
+	[Q_CELL_VARIANTS] =
+		"SELECT DISTINCT workload, params, " MODE("trials")
+		" AS mode FROM trials WHERE session_id = ? AND kind = 'timing'"
+		" ORDER BY workload, params, mode",
+	[Q_PROFILES] =
+		"SELECT t.id, " CELL("t") " AS wl,"
+		" coalesce(t.threads, 0), t.allocator,"
+		" substr(r.key, 9), r.number FROM trials t JOIN trial_results r"
+		" ON r.trial_id = t.id WHERE t.session_id = ? AND t.kind = 'profile'"
+		" AND NOT t.warmup AND t.status = 'ok' AND r.key LIKE 'profile.%'"
+		" AND r.number IS NOT NULL"
+		" ORDER BY wl, t.threads, t.allocator, t.id",
+	[Q_PROFILE_SIZES] =
+		"SELECT " CELL("t") " AS wl,"
+		" coalesce(t.threads, 0), t.allocator,"
+		" h.lo, h.hi, sum(h.count)"
+		" FROM histograms h JOIN trials t ON t.id = h.trial_id WHERE t.session_id = ?"
+		" AND t.kind = 'profile' AND NOT t.warmup AND t.status = 'ok' AND h.name = 'size'"
+		" GROUP BY wl, t.threads, t.allocator, h.lo, h.hi ORDER BY h.lo",
+	[Q_RSS_SAMPLES] =
+		"SELECT t.id, " CELL("t") " AS wl,"
+		" coalesce(t.threads, 0), t.allocator,"
+		" coalesce(t.metric_value, t.wall_s), t.maxrss_kb, s.t_ms, s.rss_kb"
+		" FROM trials t JOIN rss_samples s ON s.trial_id = t.id"
+		" WHERE t.session_id = ? AND t.kind = 'timing' AND NOT t.warmup"
+		" AND t.status = 'ok' AND s.rss_kb > 0"
+		" ORDER BY wl, t.threads, t.allocator, t.id, s.t_ms",
+	/* 0 id, 1 workload, 2 params, 3 threads, 4 allocator, 5 version,
+	 * 6 metric, 7 unit, 8 higher, 9 status, 10 value, 11 round, 12 mode */
+	[Q_BASELINE_TRIALS] =
+		"SELECT id, workload, params, threads, allocator, allocator_version,"
+		" metric, metric_unit, higher_is_better, status, metric_value, round, "
+		MODE("trials") " FROM trials"
+		" WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
+		" AND status <> 'skipped' ORDER BY id",
+	[Q_BASELINE_COUNTERS] =
+		"SELECT c.trial_id, c.source, c.event, c.status, c.value, c.encoding"
+		" FROM counters c JOIN trials t ON t.id = c.trial_id"
+		" WHERE t.session_id = ?",
+	[Q_HISTORY_METRIC] = HISTORY("t.metric_value"),
+	[Q_HISTORY_SIM] = HISTORY(HISTORY_SIM_VALUE),
+	[Q_HISTORY_EVENT] = HISTORY(HISTORY_EVENT_VALUE),
+	/* measured trials only: warm-up does not enter a report */
+	[Q_MACHINES_BY_HOST] =
+		"SELECT host, machine, count(*) FROM trials WHERE session_id = ? AND NOT warmup"
+		" GROUP BY host, machine ORDER BY min(seq)",
+	[Q_MACHINES_BY_PRINT] =
+		"SELECT group_concat(DISTINCT host), machine, count(*) FROM trials"
+		" WHERE session_id = ? AND NOT warmup GROUP BY machine ORDER BY min(seq)",
+	[Q_EXPORT_COUNTERS] =
+		"SELECT t.session_id, c.trial_id, t.seq, t.allocator, t.workload, t.threads,"
+		" c.event, c.source, c.status, c.value, c.raw, c.time_enabled,"
+		" c.time_running, c.encoding, c.reason FROM counters c"
+		" JOIN trials t ON t.id = c.trial_id WHERE" SESSION_FILTER
+		" ORDER BY t.session_id, t.seq, c.event",
+	[Q_EXPORT_RESULT_KEYS] =
+		"SELECT DISTINCT r.key FROM trial_results r JOIN trials t"
+		" ON t.id = r.trial_id WHERE" SESSION_FILTER " ORDER BY r.key",
+	[Q_EXPORT_EVENTS] =
+		"SELECT DISTINCT c.event FROM counters c JOIN trials t"
+		" ON t.id = c.trial_id WHERE" SESSION_FILTER " ORDER BY c.event",
+	/* SELECT *: a column added by a later migration is exported too */
+	[Q_EXPORT_TRIALS] =
+		"SELECT t.* FROM trials t WHERE" SESSION_FILTER " ORDER BY t.session_id, t.seq",
+	[Q_EXPORT_TRIAL_RESULTS] = "SELECT key, value FROM trial_results WHERE trial_id = ?",
+	[Q_EXPORT_TRIAL_COUNTED] =
+		"SELECT event, value FROM counters WHERE trial_id = ?"
+		" AND status IN ('ok', 'scaled')",
+	[Q_EXPORT_SESSIONS] = "SELECT * FROM sessions WHERE ?1 < 0 OR id = ?1 ORDER BY id",
+	[Q_EXPORT_SESSION_TRIALS] = "SELECT * FROM trials WHERE session_id = ? ORDER BY seq",
+	[Q_EXPORT_TRIAL_RESULTS_ALL] =
+		"SELECT key, value, number FROM trial_results WHERE trial_id = ? ORDER BY key",
+	[Q_EXPORT_TRIAL_COUNTERS] =
+		"SELECT event, source, status, value, raw, time_enabled,"
+		" time_running, encoding, reason FROM counters WHERE trial_id = ?"
+		" ORDER BY event",
+};
+
+int query_prepare(sqlite3 *db, enum query_id id, sqlite3_stmt **s)
+{
+	*s = NULL;
+	if ((unsigned)id >= Q_NQUERIES)
+		return SQLITE_MISUSE;
+	return sqlite3_prepare_v2(db, sql[id], -1, s, NULL);
+}
+
+int query_fail(sqlite3 *db, struct ngb_err *e, const char *what)
+{
+	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
+}
+
+static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	char *c;
+
+	if (!t)
+		return NULL;
+	c = strdup((const char *)t);
+	if (!c)
+		*oom = 1;
+	return c;
+}
+
+int query_session(sqlite3 *db, int64_t sid, struct session_row *row, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc, oom = 0;
+
+	memset(row, 0, sizeof(*row));
+	if (query_prepare(db, Q_SESSION_ROW, &s) != SQLITE_OK)
+		return query_fail(db, e, "the session");
+	sqlite3_bind_int64(s, 1, sid);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return ngb_err_set(e, -ENOENT, "no session %lld", (long long)sid);
+		return query_fail(db, e, "the session");
+	}
+	row->started_at = col_dup(s, 0, &oom);
+	row->finished_at = col_dup(s, 1, &oom);
+	row->status = col_dup(s, 2, &oom);
+	row->host = col_dup(s, 3, &oom);
+	row->cpu_model = col_dup(s, 4, &oom);
+	row->cores = sqlite3_column_int(s, 5);
+	row->kernel = col_dup(s, 6, &oom);
+	row->os = col_dup(s, 7, &oom);
+	row->libc = col_dup(s, 8, &oom);
+	row->version = col_dup(s, 9, &oom);
+	row->commit = col_dup(s, 10, &oom);
+	row->command_line = col_dup(s, 11, &oom);
+	row->label = col_dup(s, 12, &oom);
+	row->seed = sqlite3_column_int64(s, 13);
+	row->config = col_dup(s, 14, &oom);
+	sqlite3_finalize(s);
+	if (oom) {
+		session_row_release(row);
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void session_row_release(struct session_row *row)
+{
+	free(row->started_at);
+	free(row->finished_at);
+	free(row->status);
+	free(row->host);
+	free(row->cpu_model);
+	free(row->kernel);
+	free(row->os);
+	free(row->libc);
+	free(row->version);
+	free(row->commit);
+	free(row->command_line);
+	free(row->label);
+	free(row->config);
+	memset(row, 0, sizeof(*row));
+}
+
+int query_prepare_machine_field(sqlite3 *db, int field, sqlite3_stmt **s)
+{
+	char text[160];
+
+	*s = NULL;
+	if (field < 0 || field >= NGB_MACHINE_NFIELDS)
+		return SQLITE_MISUSE;
+	/* the column's name comes from the store's own list, never from input */
+	snprintf(text, sizeof(text), "SELECT %s FROM machines WHERE fingerprint = ?",
+		 ngb_machine_columns[field]);
+	return sqlite3_prepare_v2(db, text, -1, s, NULL);
+}
+
+int query_scope_trials(sqlite3 *db, const char *fingerprint, const char *hosts, int host_too,
+		       char **err)
+{
+	char *text;
+	int rc;
+
+	*err = NULL;
+	query_unscope(db);
+	/* a view takes no bound parameters: the values are quoted by %Q */
+	if (host_too)
+		text = sqlite3_mprintf("CREATE TEMP VIEW trials AS SELECT * FROM main.trials"
+				       " WHERE machine IS %Q AND host IS %Q", fingerprint, hosts);
+	else
+		text = sqlite3_mprintf("CREATE TEMP VIEW trials AS SELECT * FROM main.trials"
+				       " WHERE machine IS %Q", fingerprint);
+	if (!text)
+		return SQLITE_NOMEM;
+	rc = sqlite3_exec(db, text, NULL, NULL, err);
+	sqlite3_free(text);
+	return rc;
+}
+
+void query_unscope(sqlite3 *db)
+{
+	sqlite3_exec(db, "DROP VIEW IF EXISTS temp.trials", NULL, NULL, NULL);
+}
