@@ -4,7 +4,7 @@
 # and a report over 10,000 trials in under 2 seconds.
 . "$top_srcdir/tests/cli/lib.sh"
 . "$top_srcdir/tests/reports/lib.sh"
-plan 50
+plan 52
 
 fixture_db "$DB"; ok $? "the fixture database is built"
 out=$SCRATCH/out err=$SCRATCH/err
@@ -24,6 +24,47 @@ is "$(head -1 "$out" | cut -d, -f1)" "format_version" "csv has a format version"
 is "$(wc -l <"$out" | tr -d ' ')" 5 "a header and one row per cell"
 "$NGBENCH" report 1 --format=json >"$out" 2>"$err"; ok $? "json"
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format_version"], len(d["cells"]))' "$out")" "1 4" "json parses, versioned"
+# CSV and JSON come from one list of a cell's columns: the same columns in
+# both (an interval is lo, hi and level in CSV), with the same values
+"$NGBENCH" report 1 --format=csv >"$SCRATCH/csv" 2>"$err"
+is "$(python3 - "$SCRATCH/csv" "$out" <<'PY' 2>&1
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+d = json.load(open(sys.argv[2]))
+def flat(c):
+    f = {}
+    for k, v in c.items():
+        if k in ('counters', 'derived', 'values'):
+            continue
+        if k.endswith('_ci'):
+            for p in ('lo', 'hi', 'level'):
+                f[k + '_' + p] = v[p] if v else None
+        else:
+            f[k] = v
+    return f
+extra = {'format_version', 'session'}
+events = set(k for c in d['cells'] for k in c['counters'])
+derived = set(k for c in d['cells'] for k in c['derived'])
+head = set(rows[0]) - extra - events - derived
+keys = set(flat(d['cells'][0]))
+print('same columns' if head - keys == set() and keys - head == set()
+      else 'csv only %s, json only %s' % (sorted(head - keys), sorted(keys - head)))
+PY
+)" "same columns" "CSV and JSON cells have the same columns"
+is "$(python3 - "$SCRATCH/csv" "$out" <<'PY' 2>&1
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+cells = json.load(open(sys.argv[2]))['cells']
+for r, c in zip(rows, cells):
+    p = '' if c['params'] is None else json.dumps(c['params'], separators=(',', ':'))
+    if (r['workload'], r['program'], r['params'], r['counter_mode']) != \
+       (c['workload'], c['program'] or '', p, c['counter_mode']):
+        print('differ:', r['workload'], r['program'], r['params'], r['counter_mode'])
+        break
+else:
+    print('%d cells agree' % len(rows))
+PY
+)" "4 cells agree" "CSV has each cell's program, parameters and counter mode, as JSON"
 "$NGBENCH" report 1 --baseline=fastalloc >"$out" 2>"$err"; ok $? "another baseline"
 contains "$out" "0.548x" "ptmalloc2 relative to fastalloc"
 
