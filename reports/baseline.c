@@ -26,6 +26,11 @@
  * readable diff.  Text from users (names, parameters) is escaped: a
  * backslash, a control byte or a byte above 0x7e becomes \xNN, so every line
  * stays one line of ASCII.
+ *
+ * Over 600 lines: the three parts (from a session; the file, written and
+ * read back byte for byte; whether a baseline may judge a session) share the
+ * cell type's private helpers.  The file's reader and writer are the part to
+ * move out next.
  */
 #include "config.h"
 

@@ -12,6 +12,10 @@
  * as the gate sees it ("instructions", "D1-misses", "LL-misses": per
  * operation when the record gives 'ops'), any counter event, or any
  * numeric key of the result record.
+ *
+ * Over 600 lines: the loader, the text, markdown, CSV and JSON writers and
+ * the HTML page with its SVG plot share the series' private types; the HTML
+ * part is the one to move out next.
  */
 #include "config.h"
 

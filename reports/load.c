@@ -9,6 +9,10 @@
  * metrics (IPC, MPKI, per operation) are computed per trial from its raw
  * counts and then summarized by their median, so that one odd trial does not
  * leak into the others' ratios.
+ *
+ * Just over 600 lines: it is the one loader of a session's cells, with
+ * their statistics and derived metrics, kept together so that every report
+ * reads one model.
  */
 #include "config.h"
 

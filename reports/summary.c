@@ -18,6 +18,10 @@
  *     the unsettled cells (an interval's width shrinks as 1/sqrt(n));
  *   - the machine, the versions and the command that reproduces it.
  * Every string from a user or a program goes through put_html.
+ *
+ * Just over 600 lines: one HTML section (heat map, best per workload,
+ * verdicts, the weak-evidence banner) whose parts share Holm-corrected
+ * tests computed once.
  */
 #include "config.h"
 
