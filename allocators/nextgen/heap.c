@@ -4,15 +4,16 @@
  *
  * Layout (NextGen-Malloc, section 3.1.2, segregated layout): user blocks
  * carry no header and no free-list link.  All metadata lives in memory of
- * its own (the span descriptors, their free-index stacks, the span table and
+ * its own (the span descriptors, their free-block bitmaps, the span table and
  * the large-block table), which only the owner touches, so the client cores
  * never load it into their caches and the owner never loads user blocks.
  *
  *  - The region: one range of address space reserved PROT_NONE at start
  *    and made accessible in NGM_COMMIT steps as the heap grows.
  *  - Spans: 1..32 granules of 64 KiB holding blocks of one class.  A span
- *    hands out blocks first by bumping an index, then from a stack of
- *    16-bit free indices (no free-list pointers inside the blocks).
+ *    hands out the blocks freed back to it, lowest address first (a bitmap
+ *    of free blocks, no free-list pointers inside the blocks), then the
+ *    ones it never handed out, by bumping an index.
  *  - The span table: span_of[granule] -> descriptor (owner only) and
  *    ngm_class_of[granule] -> class (read by clients).
  *  - Large blocks (above NGM_SMALL_MAX, or aligned beyond what a class can
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -41,15 +43,18 @@
 struct span {
 	struct span *next, *prev;	/* partial list, or free-run list */
 	char *start;
-	uint16_t *stack;		/* free block indices */
-	uint64_t *freemap;		/* bit i: block i is free (double frees) */
+	uint64_t *freemap;		/* bit i: block i is free (handed out in
+					 * address order; double frees) */
 	uint16_t cls;
 	uint16_t granules;
 	uint16_t bump;			/* blocks [bump, nobj) never handed out */
-	uint16_t top;			/* entries in stack */
+	uint16_t top;			/* free blocks below bump (bits set) */
+	uint16_t scan;			/* no free bit in the words below it */
 	uint16_t inuse;
-	uint16_t stack_cap;
+	uint16_t map_cap;		/* blocks the freemap can hold */
 	uint16_t on_list;
+	uint16_t dirty;			/* free run whose pages are still resident */
+	uint64_t freed_ns;		/* when it became a dirty free run */
 };
 
 char *ngm_region_base;
@@ -62,7 +67,9 @@ static size_t committed;		/* bytes accessible from the base */
 static struct span *partial[NGM_NCLASSES + 1];
 static unsigned spare[NGM_NCLASSES + 1];	/* empty spans on the list */
 static unsigned class_spans[NGM_NCLASSES + 1];	/* spans made, for prefaulting */
+/* Free runs by length; the dirty ones (pages resident) come first. */
 static struct span *free_runs[NGM_RUN_LISTS];
+static size_t dirty_bytes;
 static struct span *free_descs;
 static char *meta_cur, *meta_end;
 static struct ngm_heap_stats hstats;
@@ -84,7 +91,7 @@ static void *map_anon(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Bump allocator for descriptors and stacks; never returns memory. */
+/* Bump allocator for descriptors and bitmaps; never returns memory. */
 static void *meta_alloc(size_t n)
 {
 	void *p;
@@ -155,6 +162,8 @@ static struct span *span_new(unsigned cls)
 
 	if (s) {
 		free_runs[rl] = s->next;
+		if (s->dirty)
+			dirty_bytes -= (size_t)s->granules << NGM_GRANULE_SHIFT;
 	} else {
 		size_t end;
 
@@ -190,28 +199,28 @@ static struct span *span_new(unsigned cls)
 		s->granules = k->granules;
 		next_granule = g + k->granules;
 	}
-	if (s->stack_cap < k->nobj) {
-		uint16_t *st = meta_alloc(k->nobj * sizeof(uint16_t));
+	if (s->map_cap < k->nobj) {
 		uint64_t *fm = meta_alloc(((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
 
-		if (!st || !fm) {
+		if (!fm) {
 			s->next = free_runs[rl];
 			free_runs[rl] = s;
 			return NULL;
 		}
-		s->stack = st;
 		s->freemap = fm;
-		s->stack_cap = k->nobj;
+		s->map_cap = k->nobj;
 	}
 	memset(s->freemap, 0, ((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
 	/* the server faults the pages in, not the client that gets the blocks;
 	 * only for a class that is growing (its second span and on), so that
 	 * a small program does not pay resident memory for a span per class */
-	if ((hflags & NGM_HEAP_PREFAULT) && class_spans[cls]++)
+	if ((hflags & NGM_HEAP_PREFAULT) && class_spans[cls]++ && !s->dirty)
 		madvise(s->start, (size_t)s->granules << NGM_GRANULE_SHIFT, NGM_MADV_POPULATE_WRITE);
+	s->dirty = 0;
 	s->cls = (uint16_t)cls;
 	s->bump = 0;
 	s->top = 0;
+	s->scan = 0;
 	s->inuse = 0;
 	s->next = s->prev = NULL;
 	s->on_list = 0;
@@ -247,7 +256,20 @@ static void list_del(struct span *s)
 	s->on_list = 0;
 }
 
-/* Gives an empty span's pages back to the kernel and its run to the lists. */
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Gives an empty span's run back to the lists.  Its pages stay resident
+ * (dirty) until ngm_heap_purge finds it old enough: a class that empties
+ * a span and soon needs one again reuses the pages without page faults,
+ * and a huge page is not split by every span that empties in it.
+ */
 static void span_release(struct span *s)
 {
 	size_t g = (size_t)(s->start - ngm_region_base) >> NGM_GRANULE_SHIFT;
@@ -259,11 +281,52 @@ static void span_release(struct span *s)
 		atomic_store_explicit(&ngm_class_of[g + i], 0, memory_order_relaxed);
 		span_of[g + i] = NULL;
 	}
-	/* the contents may go: the next user of the run expects nothing */
-	madvise(s->start, len, MADV_DONTNEED);
+	if (hflags & NGM_HEAP_PURGE_NOW) {
+		madvise(s->start, len, MADV_DONTNEED);
+		s->dirty = 0;
+	} else {
+		s->dirty = 1;
+		s->freed_ns = coarse_ns();
+		dirty_bytes += len;
+	}
 	s->next = free_runs[rl];
 	free_runs[rl] = s;
 	hstats.spans_released++;
+}
+
+/* The dirty runs are a prefix of each list, newest first: the ones that
+ * have been free for age_ns or longer lose their pages. */
+size_t ngm_heap_purge(uint64_t age_ns)
+{
+	uint64_t now;
+	size_t done = 0;
+	unsigned rl;
+
+	if (!dirty_bytes)
+		return 0;
+	now = coarse_ns();
+	for (rl = 0; rl < NGM_RUN_LISTS; rl++) {
+		struct span *s;
+
+		for (s = free_runs[rl]; s && s->dirty; s = s->next) {
+			size_t len = (size_t)s->granules << NGM_GRANULE_SHIFT;
+
+			if (now - s->freed_ns < age_ns)
+				continue;
+			/* the contents may go: the next user of the run expects nothing */
+			madvise(s->start, len, MADV_DONTNEED);
+			s->dirty = 0;
+			dirty_bytes -= len;
+			done += len;
+		}
+	}
+	hstats.bytes_purged += done;
+	return done;
+}
+
+size_t ngm_heap_dirty_bytes(void)
+{
+	return dirty_bytes;
 }
 
 unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n)
@@ -282,11 +345,20 @@ unsigned ngm_heap_alloc_batch(unsigned cls, void **out, unsigned n)
 		}
 		if (s->inuse == 0 && spare[cls])
 			spare[cls]--;
+		/* freed blocks in address order (the lowest first), so that
+		 * consecutive mallocs of a class get neighbouring blocks */
 		while (got < n && s->top) {
-			uint16_t i = s->stack[--s->top];
+			uint64_t w = s->freemap[s->scan];
+			unsigned i;
 
-			s->freemap[i >> 6] &= ~((uint64_t)1 << (i & 63));
-			out[got++] = s->start + (size_t)i * k->size;
+			if (!w) {
+				s->scan++;
+				continue;
+			}
+			i = (unsigned)__builtin_ctzll(w);
+			s->freemap[s->scan] = w & (w - 1);
+			s->top--;
+			out[got++] = s->start + ((size_t)s->scan * 64 + i) * k->size;
 		}
 		while (got < n && s->bump < k->nobj)
 			out[got++] = s->start + (size_t)s->bump++ * k->size;
@@ -321,7 +393,9 @@ int ngm_heap_free(void *p)
 		return -EALREADY;
 	}
 	s->freemap[idx >> 6] |= bit;
-	s->stack[s->top++] = (uint16_t)idx;
+	s->top++;
+	if (idx >> 6 < s->scan)
+		s->scan = (uint16_t)(idx >> 6);
 	s->inuse--;
 	if (!s->on_list)
 		list_add(s);

@@ -80,6 +80,7 @@ struct ngm_heap_stats {
 	uint64_t invalid_frees;
 	uint64_t double_frees;
 	uint64_t bytes_mapped;
+	uint64_t bytes_purged;
 };
 
 /*
@@ -115,7 +116,13 @@ int ngm_heap_free(void *p);
  * faulted in by the owner; set before the first allocation. */
 #define NGM_HEAP_THP 1u
 #define NGM_HEAP_PREFAULT 2u
+/* An empty span's pages go back at once, not when ngm_heap_purge says. */
+#define NGM_HEAP_PURGE_NOW 4u
 void ngm_heap_set_flags(unsigned flags);
+/* Pages of the free runs that have been free for age_ns or longer go back
+ * to the kernel; returns the bytes.  Bytes of free runs still resident. */
+size_t ngm_heap_purge(uint64_t age_ns);
+size_t ngm_heap_dirty_bytes(void);
 #ifndef MADV_POPULATE_WRITE
 #define NGM_MADV_POPULATE_WRITE 23	/* Linux 5.14 */
 #else

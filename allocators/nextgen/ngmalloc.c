@@ -170,6 +170,7 @@ static struct {
 	int mode, base, cpu;
 	unsigned stock_init, local;
 	bool use_stock, async_free, adapt, thp, prefault;
+	uint64_t purge_ns;	/* a free run's pages go back after this long */
 	int nospare;		/* -1: detect, 0: never, 1: always */
 	uint64_t spin_ns;
 	const char *stats_path;
@@ -286,6 +287,7 @@ static void config_read(void)
 	cfg.adapt = env_num("NGMALLOC_ADAPT", 1) != 0;
 	cfg.thp = env_num("NGMALLOC_THP", 1) != 0;
 	cfg.prefault = env_num("NGMALLOC_PREFAULT", 1) != 0;
+	cfg.purge_ns = env_num("NGMALLOC_PURGE_MS", 50) * 1000000;
 	s = getenv("NGMALLOC_NOSPARE");
 	cfg.nospare = s && !strcmp(s, "0") ? 0 : s && !strcmp(s, "1") ? 1 : -1;
 	if (cfg.mode != MODE_ASYNC)
@@ -301,7 +303,8 @@ static void heap_ready_locked(void)
 	if (atomic_load_explicit(&g_state, memory_order_relaxed) != ST_NONE)
 		return;
 	config_read();
-	ngm_heap_set_flags((cfg.thp ? NGM_HEAP_THP : 0) | (cfg.prefault ? NGM_HEAP_PREFAULT : 0));
+	ngm_heap_set_flags((cfg.thp ? NGM_HEAP_THP : 0) | (cfg.prefault ? NGM_HEAP_PREFAULT : 0) |
+			   (cfg.purge_ns ? 0 : NGM_HEAP_PURGE_NOW));
 	if (cfg.base == BASE_OWN && ngm_heap_init((size_t)64 << 30))
 		cfg.base = BASE_GLIBC;	/* no address space: glibc it is */
 	atomic_store_explicit(&g_state, ST_HEAP, memory_order_release);
@@ -738,8 +741,10 @@ static void pin_server(int starter_cpu)
  *  - oversubscribed: at least as many clients needed the server in the
  *    last ACTIVE_NS as the process has CPUs, for OVERSUB_NS in a row; the
  *    server then sleeps as soon as it has nothing to do;
- *  - starved: a pass of the server's loop took longer than STARVED_GAP_NS
- *    (it was off its CPU: other processes, or the program's threads).
+ *  - starved: over a look (about every millisecond) the server was off
+ *    its CPU for longer than STARVED_GAP_NS: other processes, or the
+ *    program's threads, ran there (starved_since: wall time less the
+ *    thread's CPU time, so that its own work is not taken for it).
  * Either one makes the clients batch harder (g_epoch odd: bigger local
  * stacks, stocks sized for a longer absence) and unpins the server, so
  * that the kernel can move it off a CPU it shares.  Each is held for
@@ -803,9 +808,35 @@ static void mode_update(uint64_t now, bool starved)
  * threads a server that spins or keeps calling sched_yield takes a core
  * from the program.  Without a spare core it sleeps at once.
  */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Was the server off its CPU for longer than STARVED_GAP_NS since the last
+ * look?  The wall time that passed, less the CPU time the thread used
+ * (its own work counts: faulting a span in is not starvation) and the time
+ * it slept or was parked on purpose (excused).  Read at most once per
+ * millisecond: the thread's CPU clock is a system call.
+ */
+static bool starved_since(uint64_t now, uint64_t *wall, uint64_t *cpu, uint64_t *excused)
+{
+	uint64_t c = thread_cpu_ns(), away = now - *wall, used = c - *cpu + *excused;
+
+	*wall = now;
+	*cpu = c;
+	*excused = 0;
+	return away > used && away - used > STARVED_GAP_NS;
+}
+
 static void *server_main(void *arg)
 {
-	uint64_t idle_start = 0, last = 0, last_mode = 0;
+	uint64_t idle_start = 0, last = 0, last_mode = 0, cpu_mode, excused = 0;
 	unsigned idle = 0;
 
 	t_flags |= F_SERVER;
@@ -820,28 +851,31 @@ static void *server_main(void *arg)
 	atomic_store_explicit(&g_state, ST_RUNNING, memory_order_release);
 	atomic_store(&g_takeover, 0);
 	pthread_mutex_unlock(&g_heap_mtx);
-	s_phase_start = last = now_ns();
+	s_phase_start = last = last_mode = now_ns();
+	cpu_mode = thread_cpu_ns();
 	s_busy = true;
 	for (;;) {
 		unsigned did;
 		struct client *c, *next;
 		uint64_t t;
-		bool starved;
 
-		if (atomic_load_explicit(&g_park_req, memory_order_acquire))
+		if (atomic_load_explicit(&g_park_req, memory_order_acquire)) {
+			t = now_ns();
 			server_park();
+			excused += now_ns() - t;
+		}
 		did = adopt_incoming();
 		t = idle == 0 || !(idle & 63) ? now_ns() : last;
-		/* a pass that took this long: we were off the CPU */
-		starved = t - last > STARVED_GAP_NS;
 		last = t;
 		for (c = s_list; c; c = next) {
 			next = c->srv.next;
 			did += serve_client(c, t);
 		}
-		if (starved || t - last_mode > 1000000) {
-			mode_update(t, starved);
-			last_mode = t;
+		if (t - last_mode > 1000000) {
+			mode_update(t, starved_since(t, &last_mode, &cpu_mode, &excused));
+			/* housekeeping in the server's time: old free runs' pages */
+			if (cfg.base == BASE_OWN)
+				ngm_heap_purge(cfg.purge_ns);
 		}
 		if (did) {
 			if (!s_busy)
@@ -860,6 +894,7 @@ static void *server_main(void *arg)
 		}
 		if (!s_oversub && t - idle_start < cfg.spin_ns)
 			continue;
+		t = now_ns();
 		atomic_store(&g_sleeping, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!any_work()) {
@@ -870,7 +905,8 @@ static void *server_main(void *arg)
 		}
 		atomic_store(&g_sleeping, 0);
 		idle = 0;
-		last = now_ns();	/* a sleep is not starvation */
+		last = now_ns();
+		excused += last - t;	/* a sleep is not starvation */
 	}
 	return NULL;
 }
@@ -1759,6 +1795,7 @@ static void stats_write(void)
 	s = put_line(s, "large_allocs", hs.large_allocs);
 	s = put_line(s, "invalid_frees", hs.invalid_frees);
 	s = put_line(s, "heap_mapped_bytes", hs.bytes_mapped);
+	s = put_line(s, "heap_purged_bytes", hs.bytes_purged);
 	if (parked)
 		server_unpark_locked();
 	pthread_mutex_unlock(&g_heap_mtx);

@@ -1,9 +1,11 @@
 /*
  * tests/nextgen/heap.c - the own heap of libnextgen, used single-threaded
  * as its owner uses it: blocks are aligned, disjoint and found by the span
- * table; freed blocks come back; empty spans are released; foreign and
- * interior pointers are refused; a double free is found by the span's
- * free bitmap; large blocks are mapped, aligned, remapped and unmapped.
+ * table; freed blocks come back, lowest address first; empty spans are
+ * released, and keep their pages until a purge finds them old enough;
+ * foreign and interior pointers are refused; a double free is found by the
+ * span's free bitmap; large blocks are mapped, aligned, remapped and
+ * unmapped.
  */
 #include <errno.h>
 #include <string.h>
@@ -58,12 +60,35 @@ int main(void)
 	ok(st.spans_released > 0, "empty spans are released (%llu of %llu)",
 	   (unsigned long long)st.spans_released, (unsigned long long)st.spans_created);
 	expect_u64_eq(st.invalid_frees, 0, "no valid free was refused");
+	/* released runs keep their pages until they are old enough */
+	ok(ngm_heap_dirty_bytes() > 0, "released runs stay resident for now (%zu bytes)",
+	   ngm_heap_dirty_bytes());
+	expect_u64_eq(ngm_heap_purge((uint64_t)3600 * 1000000000u), 0,
+		      "runs younger than the age are not purged");
+	i = ngm_heap_dirty_bytes();
+	expect_u64_eq(ngm_heap_purge(0), i, "a purge gives back every old enough run");
+	expect_u64_eq(ngm_heap_dirty_bytes(), 0, "no run is resident after the purge");
+	ngm_heap_get_stats(&st);
+	expect_u64_eq(st.bytes_purged, i, "the purged bytes are counted");
 
 	/* a freed block is handed out again before new memory */
 	ngm_heap_alloc_batch(4, &p, 1);
 	ngm_heap_free(p);
 	ngm_heap_alloc_batch(4, &q, 1);
-	ok(p == q, "the last freed block of a class is reused first");
+	ok(p == q, "a freed block is handed out again before new memory");
+	{
+		void *b[3], *r[2];
+
+		ngm_heap_alloc_batch(4, b, 3);
+		ngm_heap_free(b[2]);
+		ngm_heap_free(b[0]);
+		ngm_heap_alloc_batch(4, r, 2);
+		ok(b[0] < b[2] && r[0] == b[0] && r[1] == b[2],
+		   "freed blocks are handed out in address order, not as freed");
+		ngm_heap_free(r[0]);
+		ngm_heap_free(r[1]);
+		ngm_heap_free(b[1]);
+	}
 	expect_int_eq(ngm_heap_free((char *)q + 16), -EINVAL, "an interior pointer is refused");
 	ngm_heap_free(ngm_region_base + ((size_t)512 << 20));
 	ngm_heap_get_stats(&st);
