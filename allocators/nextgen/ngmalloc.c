@@ -107,8 +107,27 @@
 #define STARVED_GAP_NS 2000000ull
 #define NOSPARE_HOLD_NS 200000000ull
 /* A client on another core than the server spins this long for an answer
- * (about 20 cross-core round trips) before it sleeps on a futex. */
-#define CLIENT_SPIN_NS 10000ull
+ * before it sleeps on a futex: longer than a sleeping server takes to wake
+ * up here (tens of microseconds), so that the answer does not also wait
+ * for the client's own wake-up. */
+#define CLIENT_SPIN_NS 200000ull
+/* A client whose free queue is full spins this long before it yields. */
+#define STALL_SPIN_NS 10000ull
+/*
+ * While the clients were active in the last NAP_ACTIVE_NS, an idle server
+ * naps (futex with a NAP_NS timeout) instead of sleeping: a client then
+ * wakes it only when it has to wait (an empty stock, a request, a filling
+ * free queue), not for a refill asked ahead of need, which the nap's end
+ * serves in time.  Each wake-up is a system call on the client's path.
+ */
+#define SRV_SLEEP 1u
+#define SRV_NAP 2u
+#define NAP_NS 1000000ull
+#define NAP_ACTIVE_NS 20000000ull
+#define SLEEP_NS 100000000ull
+/* Queued frees that wake a sleeping server: an eighth of the queue, so
+ * that it is awake well before the queue fills. */
+#define FQ_KICK (FQ_CAP / 8)
 
 enum { MODE_ASYNC, MODE_SYNC, MODE_PAPER };
 enum { BASE_OWN, BASE_GLIBC };
@@ -138,7 +157,7 @@ struct client {
 		uint64_t local_hits;
 		struct { uint32_t n, max; } lc[NGM_NCLASSES + 1];
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
-		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows;
+		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows, overflows;
 		uint8_t asked[NGM_NCLASSES + 1];	/* a refill is on its way */
 	} own;
 
@@ -181,7 +200,8 @@ static pthread_mutex_t g_heap_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t g_shared_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct client *g_shared;
 static _Atomic(struct client *) g_incoming;
-static _Atomic uint32_t g_sleeping;	/* futex word: the server sleeps */
+/* futex word: the server sleeps (SRV_SLEEP) or naps (SRV_NAP), else 0 */
+static _Atomic uint32_t g_sleeping;
 static _Atomic uint32_t g_park_req;	/* futex word: park request number, 0 none */
 static _Atomic uint32_t g_park_ack;
 static _Atomic int g_takeover;		/* the server waits for g_heap_mtx */
@@ -203,10 +223,10 @@ static TLS unsigned t_flags;
 /* Server-only state. */
 static struct client *s_list;
 static struct {
-	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps;
+	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps, naps;
 	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
-	uint64_t dead_local, dead_flushes, dead_borrows, local_unused;
+	uint64_t dead_local, dead_flushes, dead_borrows, dead_overflows, local_unused;
 } S;
 static uint64_t s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
@@ -444,15 +464,27 @@ static uintptr_t base_op(unsigned op, uint64_t a0, uint64_t a1)
  * published its work, then fences and reads g_sleeping; the server has set
  * g_sleeping, then fences and looks for work.  One of them sees the other.
  */
-static void server_kick(struct client *c)
+static void server_wake(struct client *c, uint32_t states)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&g_sleeping, memory_order_relaxed) &&
+	if ((atomic_load_explicit(&g_sleeping, memory_order_relaxed) & states) &&
 	    atomic_exchange(&g_sleeping, 0)) {
 		futex(&g_sleeping, FUTEX_WAKE_PRIVATE, 1, NULL);
 		if (c)
 			STAT_ADD(c->own.kicks, 1);
 	}
+}
+
+/* The client needs the server now: wake it from a sleep or a nap. */
+static void server_kick(struct client *c)
+{
+	server_wake(c, SRV_SLEEP | SRV_NAP);
+}
+
+/* Work that can wait for the end of a nap: wake a sleeping server only. */
+static void server_nudge(struct client *c)
+{
+	server_wake(c, SRV_SLEEP);
 }
 
 /* Caller holds g_heap_mtx: parks the running server at a safe point. */
@@ -621,6 +653,7 @@ static void reclaim(struct client *c)
 	S.dead_local += STAT_GET(c->own.local_hits);
 	S.dead_flushes += STAT_GET(c->own.flushes);
 	S.dead_borrows += STAT_GET(c->own.borrows);
+	S.dead_overflows += STAT_GET(c->own.overflows);
 	S.dead_waits += STAT_GET(c->own.waits);
 	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
 	S.dead_stalls += STAT_GET(c->own.stalls);
@@ -836,7 +869,7 @@ static bool starved_since(uint64_t now, uint64_t *wall, uint64_t *cpu, uint64_t 
 
 static void *server_main(void *arg)
 {
-	uint64_t idle_start = 0, last = 0, last_mode = 0, cpu_mode, excused = 0;
+	uint64_t idle_start = 0, last = 0, last_mode = 0, cpu_mode, excused = 0, last_work = 0;
 	unsigned idle = 0;
 
 	t_flags |= F_SERVER;
@@ -881,6 +914,7 @@ static void *server_main(void *arg)
 			if (!s_busy)
 				phase_switch(true, t);
 			idle = 0;
+			last_work = t;
 			continue;
 		}
 		if (idle++ == 0) {
@@ -895,13 +929,21 @@ static void *server_main(void *arg)
 		if (!s_oversub && t - idle_start < cfg.spin_ns)
 			continue;
 		t = now_ns();
-		atomic_store(&g_sleeping, 1);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (!any_work()) {
-			struct timespec ts = { 0, 100000000 };
+		{
+			bool nap = t - last_work < NAP_ACTIVE_NS;
+			uint32_t how = nap ? SRV_NAP : SRV_SLEEP;
 
-			S.sleeps++;
-			futex(&g_sleeping, FUTEX_WAIT_PRIVATE, 1, &ts);
+			atomic_store(&g_sleeping, how);
+			atomic_thread_fence(memory_order_seq_cst);
+			if (!any_work()) {
+				struct timespec ts = { 0, (long)(nap ? NAP_NS : SLEEP_NS) };
+
+				if (nap)
+					S.naps++;
+				else
+					S.sleeps++;
+				futex(&g_sleeping, FUTEX_WAIT_PRIVATE, how, &ts);
+			}
 		}
 		atomic_store(&g_sleeping, 0);
 		idle = 0;
@@ -955,24 +997,35 @@ static int ensure_server(void)
 
 /* ---- clients ---- */
 
+/* Entries a local stack may hold while the free queue is full. */
+static uint32_t lc_hard_max(unsigned cls)
+{
+	uint32_t m = LC_BYTES_NOSPARE / ngm_classes[cls].size;
+
+	return m > LC_CAP ? LC_CAP : m;
+}
+
 /* The local reuse limits of a client for the current mode. */
+static uint32_t lc_mode_max(const struct client *c, unsigned cls)
+{
+	uint32_t size = ngm_classes[cls].size, m;
+
+	if (c->own.shared || !cfg.local)
+		m = 0;
+	else if (c->own.epoch & 1)
+		m = LC_BYTES_NOSPARE / size;
+	else
+		m = LC_BYTES / size < cfg.local ? LC_BYTES / size : cfg.local;
+	return m > LC_CAP ? LC_CAP : m;
+}
+
 static void lc_limits(struct client *c)
 {
-	uint32_t e = atomic_load_explicit(&g_epoch, memory_order_acquire);
 	unsigned cls;
 
-	c->own.epoch = e;
-	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
-		uint32_t size = ngm_classes[cls].size, m;
-
-		if (c->own.shared || !cfg.local)
-			m = 0;
-		else if (e & 1)
-			m = LC_BYTES_NOSPARE / size;
-		else
-			m = LC_BYTES / size < cfg.local ? LC_BYTES / size : cfg.local;
-		c->own.lc[cls].max = m > LC_CAP ? LC_CAP : m;
-	}
+	c->own.epoch = atomic_load_explicit(&g_epoch, memory_order_acquire);
+	for (cls = 1; cls <= NGM_NCLASSES; cls++)
+		c->own.lc[cls].max = lc_mode_max(c, cls);
 }
 
 static struct client *client_new(bool shared)
@@ -1188,7 +1241,7 @@ static __attribute__((noinline, cold)) void *stock_low(struct client *c, unsigne
 	if (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, REFILL_TAG(cls)))
 		return p;	/* queue full: the empty stock will ask */
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
-	server_kick(c);
+	server_nudge(c);	/* half the stock is left: a nap's end is soon enough */
 	return p;
 }
 
@@ -1224,11 +1277,11 @@ static void *enomem(void *p)
 	return p;
 }
 
-/* More than half the queue waits: make sure the server is awake. */
-static void fq_half(struct client *c)
+/* More than FQ_KICK frees wait: make sure the server is awake. */
+static void fq_filling(struct client *c)
 {
 	c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
-	if (c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2)
+	if (c->own.fq.tail - c->own.fq.head_cache > FQ_KICK)
 		server_kick(c);
 }
 
@@ -1248,8 +1301,8 @@ static void fq_push(struct client *c, uintptr_t v)
 			ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 			if (c->own.kick_each)
 				server_kick(c);
-			else if (unlikely(c->own.fq.tail - c->own.fq.head_cache > FQ_CAP / 2))
-				fq_half(c);
+			else if (unlikely(c->own.fq.tail - c->own.fq.head_cache > FQ_KICK))
+				fq_filling(c);
 		}
 		return;
 	}
@@ -1259,7 +1312,7 @@ static void fq_push(struct client *c, uintptr_t v)
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 	server_kick(c);
 	while (!ngm_ring_put(&c->own.fq, &c->fq_head, c->fq, FQ_CAP, v)) {
-		if (now_ns() - t0 > CLIENT_SPIN_NS) {
+		if (now_ns() - t0 > STALL_SPIN_NS) {
 			server_kick(c);
 			sched_yield();
 		} else {
@@ -1277,15 +1330,39 @@ static void fq_push(struct client *c, uintptr_t v)
  */
 static void lc_flush(struct client *c, unsigned cls)
 {
-	uint32_t n = c->own.lc[cls].n, keep = c->own.lc[cls].max / 2, i;
+	uint32_t n = c->own.lc[cls].n, keep = lc_mode_max(c, cls) / 2, out, room, i;
 	void **st = c->lcs[cls];
 
 	if (keep > n)
 		keep = n;
-	for (i = 0; i < n - keep; i++)
+	out = n - keep;
+	room = FQ_CAP - (c->own.fq.tail - c->own.fq.head_cache);
+	if (room < out) {
+		c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
+		room = FQ_CAP - (c->own.fq.tail - c->own.fq.head_cache);
+	}
+	/*
+	 * A burst of frees outruns the server (each of its frees costs more
+	 * than the client's): rather than wait for room in the queue, the
+	 * stack keeps what does not fit, up to LC_BYTES_NOSPARE of the class,
+	 * and tries again 64 frees later (its limit raised meanwhile).
+	 */
+	if (room < out && n < lc_hard_max(cls)) {
+		uint32_t hard = lc_hard_max(cls);
+
+		server_kick(c);
+		STAT_ADD(c->own.overflows, 1);
+		c->own.lc[cls].max = n + 64 < hard ? n + 64 : hard;
+		out = room;
+		if (!out)
+			return;
+	} else {
+		c->own.lc[cls].max = lc_mode_max(c, cls);
+	}
+	for (i = 0; i < out; i++)
 		fq_push(c, (uintptr_t)st[i]);
-	memmove(st, st + (n - keep), keep * sizeof(*st));
-	c->own.lc[cls].n = keep;
+	memmove(st, st + out, (n - out) * sizeof(*st));
+	c->own.lc[cls].n = n - out;
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 	STAT_ADD(c->own.flushes, 1);
 }
@@ -1401,7 +1478,7 @@ static __attribute__((noinline, cold)) void free_slow(void *p)
 	 * next seven frees, which an idle thread may never make */
 	if (is_large(p)) {
 		ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
-		server_kick(c);
+		server_nudge(c);
 	}
 }
 
@@ -1722,6 +1799,7 @@ static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
 	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached, borrows;
+	uint64_t overflows;
 	char buf[2048], *s = buf;
 	struct client *c;
 	bool parked;
@@ -1742,6 +1820,7 @@ static void stats_write(void)
 	local = S.dead_local;
 	flushes = S.dead_flushes;
 	borrows = S.dead_borrows;
+	overflows = S.dead_overflows;
 	cached = S.local_unused;
 	for (c = s_list; c; c = c->srv.next) {
 		unsigned cls;
@@ -1749,6 +1828,7 @@ static void stats_write(void)
 		local += STAT_GET(c->own.local_hits);
 		flushes += STAT_GET(c->own.flushes);
 		borrows += STAT_GET(c->own.borrows);
+		overflows += STAT_GET(c->own.overflows);
 		for (cls = 1; cls <= NGM_NCLASSES; cls++)
 			cached += STAT_GET(c->own.lc[cls].n);
 		waits += STAT_GET(c->own.waits);
@@ -1774,12 +1854,14 @@ static void stats_write(void)
 	s = put_line(s, "local_flushes", flushes);
 	s = put_line(s, "borrowed_blocks", borrows);
 	s = put_line(s, "local_cached", cached);
+	s = put_line(s, "local_overflows", overflows);
 	s = put_line(s, "client_waits", waits);
 	s = put_line(s, "client_wait_ns", wait_ns);
 	s = put_line(s, "ring_full_stalls", stalls);
 	s = put_line(s, "ring_full_stall_ns", stall_ns);
 	s = put_line(s, "server_wakeups", kicks);
 	s = put_line(s, "server_sleeps", S.sleeps);
+	s = put_line(s, "server_naps", S.naps);
 	s = put_line(s, "server_busy_ns", S.busy_ns);
 	s = put_line(s, "server_idle_ns", S.idle_ns);
 	s = put_line(s, "server_starved", S.starved);
