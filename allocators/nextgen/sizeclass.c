@@ -5,7 +5,7 @@
  * 256 KiB (internal fragmentation at most 25%).  A span of a class is the
  * smallest power-of-two number of 64 KiB granules that holds at least eight
  * blocks, so that the server refills a stock from one span most of the time
- * and a span's free-index stack fits 16-bit indices (at most 4096 blocks),
+ * and a span's free bitmap stays small (at most 4096 blocks, 512 bytes),
  * the "smaller index" of the segregated layout (NextGen-Malloc, 3.1.2).
  */
 #include "internal.h"
