@@ -4,14 +4,14 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/store.h"
 
-static const char merge_usage[] =
+static const char merge_synopsis[] =
 	"usage: ngbench merge [--quiet] OUT.db IN.db...\n"
 	"\n"
 	"Merges the sessions of the input databases into OUT.db (created when missing).\n"
@@ -25,11 +25,9 @@ static const char merge_usage[] =
 	"\n"
 	"OUT.db is written in one transaction after everything was checked (a new one\n"
 	"is built beside it and moved into place): on any error it is as it was.\n"
-	"\n"
-	"Options:\n"
-	"  -q, --quiet    only errors and warnings\n"
-	"  -h, --help     show this help\n"
-	"\n"
+	"\n";
+
+static const char merge_epilogue[] =
 	"Exit status: 0, 1 when nothing could be merged (a conflict, a database that is\n"
 	"not ngbench's or of a newer schema) or a shard is missing or incomplete (the\n"
 	"rest is merged), 2 for bad usage.\n"
@@ -41,38 +39,28 @@ static const char merge_usage[] =
 
 int cmd_merge(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	int quiet = 0;
+	const struct ngb_option opts[] = {
+		OPT_FLAG('q', "quiet", &quiet, "only errors and warnings"),
+		OPT_END(),
 	};
+	const struct ngb_command cmd = { "merge", merge_synopsis, merge_epilogue, opts,
+					 NGB_CMD_STOP_AT_OPERAND };
 	struct ngb_merge_result res;
 	struct ngb_err e;
-	int c, quiet = 0, existed;
+	int c, existed, first = ngb_parse_options(&cmd, argc, argv);
 	size_t i;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, "+:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(merge_usage, stdout);
-			return 0;
-		default:
-			return usage_error("merge", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind < 2)
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (argc - first < 2)
 		return usage_error("merge", "give the output database and at least one input: "
 				   "ngbench merge OUT.db IN.db...");
-	existed = access(argv[optind], F_OK) == 0;
-	if (ngb_store_merge(argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), &res,
+	existed = access(argv[first], F_OK) == 0;
+	if (ngb_store_merge(argv[first], argv + first + 1, (size_t)(argc - first - 1), &res,
 			    &e)) {
 		error("%s", e.msg);
-		fprintf(stderr, "ngbench: '%s' was not %s\n", argv[optind],
+		fprintf(stderr, "ngbench: '%s' was not %s\n", argv[first],
 			existed ? "changed" : "created");
 		return 1;
 	}
@@ -82,7 +70,7 @@ int cmd_merge(int argc, const char **argv)
 		warning("%s", res.missing[i]);
 	if (!quiet)
 		printf("merged into %s: %d new session%s, %d extended, %ld trial%s added, %ld "
-		       "met more than once and taken once\n", argv[optind], res.sessions_added,
+		       "met more than once and taken once\n", argv[first], res.sessions_added,
 		       res.sessions_added == 1 ? "" : "s", res.sessions_extended, res.trials_added,
 		       res.trials_added == 1 ? "" : "s", res.trials_duplicate);
 	c = res.incomplete ? 1 : 0;

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,10 +18,11 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/perfmon.h"
 
 
-static const char perfmon_usage[] =
+static const char perfmon_synopsis[] =
 	"usage: ngbench perfmon [--format=text|json] [--events=LIST] [--user-only]\n"
 	"                       [--sim-model=GEOMETRY]\n"
 	"       ngbench perfmon --list [--format=text|json]\n"
@@ -33,18 +33,9 @@ static const char perfmon_usage[] =
 	"status and encoding of each event (tried on a short child process exactly\n"
 	"as a trial would open it), and whether valgrind is there for simulated\n"
 	"counters (--counters=sim).\n"
-	"\n"
-	"Options:\n"
-	"  --events=LIST        events to try instead of the default set: names\n"
-	"                       libpfm4 knows, comma-separated, '{a,b}' for a group\n"
-	"  --user-only          count user space only even where the kernel may be\n"
-	"                       counted\n"
-	"  --sim-model=GEOMETRY check and show a cache geometry for --counters=sim:\n"
-	"                       client, server, dtlb-client, dtlb-server, optionally\n"
-	"                       ':LEVEL=SIZE,ASSOC,LINE' overrides (LEVEL: I1, D1, LL)\n"
-	"  --list               list every event name libpfm4 knows on this machine\n"
-	"  --format=FMT         text (default) or json (stable, for scripts)\n"
-	"  -h, --help           show this help\n";
+	"\n";
+
+static const char *const perfmon_formats[] = { "text", "json", NULL };
 
 struct doctor {
 	struct ngb_perfmon_machine m;
@@ -350,53 +341,34 @@ static int list_events(int json)
 
 int cmd_perfmon(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "user-only", no_argument, NULL, 'u' },
-		{ "sim-model", required_argument, NULL, 's' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argc > 0 && argv[0] && strcmp(argv[0], "doctor") == 0 ? "doctor"
-										 : "perfmon";
 	const char *events = NULL, *model = NULL;
-	int c, json = 0, user_only = 0, list = 0, ret;
+	int json = 0, user_only = 0, list = 0, ret, first;
+	const struct ngb_option opts[] = {
+		OPT_STRING(0, "events", &events, "LIST",
+			   "events to try instead of the default set: names\n"
+			   "libpfm4 knows, comma-separated, '{a,b}' for a group"),
+		OPT_FLAG(0, "user-only", &user_only,
+			 "count user space only even where the kernel may be\ncounted"),
+		OPT_STRING(0, "sim-model", &model, "GEOMETRY",
+			   "check and show a cache geometry for --counters=sim:\n"
+			   "client, server, dtlb-client, dtlb-server, optionally\n"
+			   "':LEVEL=SIZE,ASSOC,LINE' overrides (LEVEL: I1, D1, LL)"),
+		OPT_FLAG(0, "list", &list, "list every event name libpfm4 knows on this machine"),
+		OPT_ENUM(0, "format", &json, "FMT", perfmon_formats,
+			 "text (default) or json (stable, for scripts)"),
+		OPT_END(),
+	};
+	const char *name = argc > 0 && argv[0] && strcmp(argv[0], "doctor") == 0 ? "doctor"
+										  : "perfmon";
+	const struct ngb_command cmd = { name, perfmon_synopsis, NULL, opts,
+					 NGB_CMD_STOP_AT_OPERAND };
 	struct doctor d;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = 1;
-			else if (strcmp(optarg, "text"))
-				return usage_error(cmd, "--format must be 'text' or 'json', not '%s'",
-						   optarg);
-			break;
-		case 'e':
-			events = optarg;
-			break;
-		case 'u':
-			user_only = 1;
-			break;
-		case 's':
-			model = optarg;
-			break;
-		case 'l':
-			list = 1;
-			break;
-		case 'h':
-			fputs(perfmon_usage, stdout);
-			return 0;
-		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return usage_error(cmd, "'%s' takes no arguments", cmd);
+	first = ngb_parse_options(&cmd, argc, argv);
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first != argc)
+		return usage_error(name, "'%s' takes no arguments", name);
 	if (list)
 		return list_events(json) ? 1 : 0;
 
@@ -405,7 +377,7 @@ int cmd_perfmon(int argc, const char **argv)
 		struct ngb_err err = { 0 };
 
 		if (ngb_cache_geometry_parse(model, &d.geometry, &err))
-			return usage_error(cmd, "%s", err.msg);
+			return usage_error(name, "%s", err.msg);
 	}
 	if (doctor_run(&d, events, user_only)) {
 		doctor_release(&d);
