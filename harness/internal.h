@@ -13,9 +13,11 @@
 
 #include "ngbench/allocator.h"
 #include "ngbench/error.h"
+#include "ngbench/ipc.h"
 #include "ngbench/perfmon.h"
 #include "ngbench/store.h"
 #include "ngbench/workload.h"
+#include "../lib/numbers.h"
 
 /* ---- messages (util.c) -------------------------------------------------- */
 
@@ -72,10 +74,7 @@ int parse_long_opt(const char *opt, const char *s, long min, long max, long *out
 int parse_double_opt(const char *opt, const char *s, double min, double max, double *out);
 /* Sizes: 123, 4K, 1M, 2G (powers of 1024). */
 int parse_size_opt(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* Pure versions without messages, for the registry checks. */
-int parse_long(const char *s, long *out);
-int parse_double(const char *s, double *out);
-int parse_size(const char *s, uint64_t *out);
+/* The versions without messages: lib/numbers.h. */
 /* A CPU list "0,2-3" into a bit mask of at most 1024 CPUs; -1 on bad input. */
 int parse_cpu_list(const char *s, unsigned char mask[128]);
 /* Are all CPUs of mask ones this process may run on?  -1 with *why if not. */
@@ -296,7 +295,6 @@ struct result_record {
 /* ---- allocation profiles (profile.c) ---------------------------------- */
 
 /* Where the profiling shim writes its file at the child's exit. */
-#define PROFILE_OUT_ENV "NGBENCH_PROFILE_OUT"
 
 struct profile_bin {
 	char *name;                 /* "size", "malloc_ticks", "free_ticks" */

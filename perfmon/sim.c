@@ -18,8 +18,8 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "../lib/numbers.h"
 
 extern char **environ;
 
@@ -86,25 +87,15 @@ int ngb_sim_event(const char *name)
 	return 0;
 }
 
-static int parse_size(const char *s, unsigned long *out)
+/* A size that fits an unsigned long; lib/numbers.c refuses overflow. */
+static int parse_size_ul(const char *s, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s)
+	if (parse_size(s, &v) || v > ULONG_MAX)
 		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': v *= KIB; end++; break;
-	case 'M': v *= MIB; end++; break;
-	case 'G': v *= 1024 * MIB; end++; break;
-	}
-	/* 32K, 32KiB and 32KB all mean 32768 bytes. */
-	if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
-		end += strlen(end);
-	*out = v;
-	return *end ? -1 : 0;
+	*out = (unsigned long)v;
+	return 0;
 }
 
 static int is_pow2(unsigned long v)
@@ -183,8 +174,8 @@ int ngb_cache_geometry_parse(const char *spec, struct ngb_cache_geometry *g, str
 			goto out;
 		}
 		*comma1 = *comma2 = '\0';
-		if (parse_size(eq + 1, &v.size) || parse_size(comma1 + 1, &assoc) ||
-		    parse_size(comma2 + 1, &line) || assoc > 1U << 16 || line > 1U << 24) {
+		if (parse_size_ul(eq + 1, &v.size) || parse_size_ul(comma1 + 1, &assoc) ||
+		    parse_size_ul(comma2 + 1, &line) || assoc > 1U << 16 || line > 1U << 24) {
 			ret = ngb_err_set(e, -EINVAL, "bad cache level '%s': use "
 					  "SIZE,ASSOC,LINE such as 32K,8,64", tok);
 			goto out;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ngbench/workload.h"
+#include "../lib/numbers.h"
 
 /* Every program takes a seed; its RNG streams derive from it. */
 #define SEED_PARAM \
@@ -475,61 +476,30 @@ int ngb_preset_parse(const char *s, enum ngb_preset *out)
 	return -EINVAL;
 }
 
-static int parse_size_value(const char *s, double *out)
-{
-	char *end;
-	double mult = 1;
-
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno == ERANGE)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1024.0; end++; break;
-	case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
-	case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && mult > 1)
-		end++;
-	if ((*end == 'b' || *end == 'B'))
-		end++;
-	if (*end)
-		return -1;
-	v *= mult;
-	if (v != floor(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int ngb_workload_param_parse(const struct ngb_workload_param *p, const char *text, double *num,
 			     char *err, size_t errlen)
 {
-	char *end;
+	uint64_t z;
 	double v = 0;
+	long l;
 
 	switch (p->type) {
 	case NGB_PARAM_INT:
-		errno = 0;
-		long long l = strtoll(text, &end, 10);
-		if (end == text || *end || errno == ERANGE) {
+		if (parse_long(text, &l)) {
 			snprintf(err, errlen, "'%s' is not an integer", text);
 			return -1;
 		}
 		v = (double)l;
 		break;
 	case NGB_PARAM_SIZE:
-		if (parse_size_value(text, &v) < 0) {
+		if (parse_size(text, &z)) {
 			snprintf(err, errlen, "'%s' is not a size (such as 512, 4K, 1M, 2G)", text);
 			return -1;
 		}
+		v = (double)z;
 		break;
 	case NGB_PARAM_DOUBLE:
-		errno = 0;
-		v = strtod(text, &end);
-		if (end == text || *end || errno == ERANGE || !isfinite(v)) {
+		if (parse_double(text, &v)) {
 			snprintf(err, errlen, "'%s' is not a number", text);
 			return -1;
 		}

@@ -50,7 +50,10 @@ static void warn_invalid(const char *name, const char *value, const char *use)
 	}
 }
 
-/* "8192", "8K", "1M": returns 0 and the value, or -1. */
+/* "8192", "8K", "1M": returns 0 and the value, or -1.  Its own copy, not
+ * lib/numbers.c: it runs while the allocator sets itself up inside the first
+ * malloc, so it calls nothing of the C library that might allocate, and a
+ * preloaded allocator is built from its own sources alone. */
 static int parse_size(const char *s, size_t *out)
 {
 	size_t v = 0;

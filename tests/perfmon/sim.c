@@ -96,7 +96,7 @@ int main(void)
 	char *envp_in[] = { "LD_PRELOAD=/should/not/reach/valgrind.so", "KEEP=1", NULL };
 	int ret;
 
-	tap_plan(57);
+	tap_plan(58);
 	if (!mkdtemp(tmpdir))
 		tap_skip_all("cannot make a temporary directory");
 	snprintf(out, sizeof(out), "%s/cg.out", tmpdir);
@@ -127,6 +127,8 @@ int main(void)
 		      "two models fail");
 	expect_int_eq(ngb_cache_geometry_parse("D1=32K,8", &g, &err), -EINVAL,
 		      "a level without line size fails");
+	expect_int_eq(ngb_cache_geometry_parse("LL=17179869184G,16,64", &g, &err), -EINVAL,
+		      "a size beyond 64 bits fails rather than wrap to 0");
 	ngb_cache_geometry_parse("client", &g, &err);
 	ngb_cache_geometry_format(&g, buf, sizeof(buf));
 	expect_str_contains(buf, "D1=32768,8,64", "the format gives D1 in bytes");

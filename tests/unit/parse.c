@@ -31,6 +31,7 @@ static void test_numbers(void)
 	ok(parse_size("2GiB", &z) == 0 && z == 2147483648ULL, "2GiB is 2^31");
 	ok(parse_size("3X", &z) < 0, "an unknown suffix is refused");
 	ok(parse_size("-1", &z) < 0, "a negative size is refused");
+	ok(parse_size("17179869184G", &z) < 0, "a size beyond 64 bits is refused, not wrapped");
 }
 
 static void test_cpus(void)
@@ -118,7 +119,7 @@ static void test_strings(void)
 
 int main(void)
 {
-	tap_plan(40);
+	tap_plan(41);
 	test_numbers();
 	test_cpus();
 	test_closest();
