@@ -166,7 +166,7 @@ static void scan_dir(struct allocator_list *list, const char *dir)
 
 void allocators_discover(struct allocator_list *list)
 {
-	const char *env = getenv("NGBENCH_PLUGIN_PATH");
+	const char *env = getenv(NGB_PLUGIN_PATH_ENV);
 	struct strvec dirs = STRVEC_INIT;
 	size_t i;
 

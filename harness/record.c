@@ -17,7 +17,6 @@
 
 #include "internal.h"
 
-#define RESULT_PREFIX "ngbench-result:"
 
 int result_key_valid(const char *k, size_t n)
 {
@@ -56,7 +55,7 @@ static void parse_record_line(const char *line, size_t len, struct result_record
 		die("out of memory");
 	result_record_release(r);
 	r->present = 1;
-	for (tok = strtok_r(copy + strlen(RESULT_PREFIX), " \t\r", &save); tok;
+	for (tok = strtok_r(copy + strlen(NGB_RESULT_PREFIX), " \t\r", &save); tok;
 	     tok = strtok_r(NULL, " \t\r", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *val;
@@ -107,13 +106,13 @@ static void parse_record_line(const char *line, size_t len, struct result_record
 void result_record_parse(const char *text, size_t len, struct result_record *r)
 {
 	const char *p = text, *end = text + len;
-	size_t plen = strlen(RESULT_PREFIX);
+	size_t plen = strlen(NGB_RESULT_PREFIX);
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 
-		if ((size_t)(eol - p) >= plen && !memcmp(p, RESULT_PREFIX, plen))
+		if ((size_t)(eol - p) >= plen && !memcmp(p, NGB_RESULT_PREFIX, plen))
 			parse_record_line(p, (size_t)(eol - p), r);
 		p = eol + 1;
 	}
@@ -133,7 +132,7 @@ void result_record_parse_fd(int fd, struct result_record *r)
 		return;
 	}
 	while ((n = getline(&line, &cap, f)) > 0)
-		if (!strncmp(line, RESULT_PREFIX, strlen(RESULT_PREFIX)))
+		if (!strncmp(line, NGB_RESULT_PREFIX, strlen(NGB_RESULT_PREFIX)))
 			result_record_parse(line, (size_t)n, r);
 	free(line);
 	fclose(f);

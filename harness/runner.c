@@ -154,11 +154,11 @@ static char **child_environment(const struct trial_spec *spec, int witness_fd,
 	if (spec->preload)
 		strvec_pushf(store, "LD_PRELOAD=%s", spec->preload);
 	if (witness_fd >= 0)
-		strvec_pushf(store, "NGBENCH_WITNESS_FD=%d", witness_fd);
+		strvec_pushf(store, "%s=%d", NGB_WITNESS_FD_ENV, witness_fd);
 	if (spec->stats_env && stats_path)
 		strvec_pushf(store, "%s=%s", spec->stats_env, stats_path);
 	if (profile_path)
-		strvec_pushf(store, "%s=%s", PROFILE_OUT_ENV, profile_path);
+		strvec_pushf(store, "%s=%s", NGB_PROFILE_OUT_ENV, profile_path);
 	for (i = 0; i < spec->env.n; i++) {
 		/* a later setting of the same variable wins (a variant's knob over its plugin's) */
 		size_t k, len = strcspn(spec->env.v[i], "=");

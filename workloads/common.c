@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "ngbench/ipc.h"
 
 /* ------------------------------------------------------------------ */
 /* options */
@@ -412,7 +413,7 @@ void wl_result(const char *metric, double value, const char *unit, int higher,
 {
 	va_list ap;
 
-	printf("ngbench-result: metric=%s value=%.9g unit=%s better=%s", metric, value, unit,
+	printf(NGB_RESULT_PREFIX " metric=%s value=%.9g unit=%s better=%s", metric, value, unit,
 	       higher ? "higher" : "lower");
 	if (extra_fmt) {
 		va_start(ap, extra_fmt);

@@ -63,10 +63,11 @@
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
+
+#include "ngbench/ipc.h"
 #define HAVE_TSC 1
 #endif
 
-#define OUT_ENV "NGBENCH_PROFILE_OUT"
 #define FORMAT_VERSION 1
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -872,7 +873,7 @@ static inline int ready(void)
  */
 __attribute__((constructor)) static void profile_start(void)
 {
-	const char *path = getenv(OUT_ENV);
+	const char *path = getenv(NGB_PROFILE_OUT_ENV);
 
 	if (!ready())
 		resolve();
@@ -881,7 +882,7 @@ __attribute__((constructor)) static void profile_start(void)
 		memcpy(out_path, path, strlen(path) + 1);
 		out_pid = getpid();
 	}
-	unsetenv(OUT_ENV);
+	unsetenv(NGB_PROFILE_OUT_ENV);
 }
 
 /* ---- the entry points ---------------------------------------------------- */

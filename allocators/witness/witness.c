@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ngbench/ipc.h"
+
 static void put(int fd, const char *s)
 {
 	size_t n = strlen(s);
@@ -35,7 +37,7 @@ static void put(int fd, const char *s)
 
 __attribute__((constructor)) static void ngbench_witness(void)
 {
-	const char *fdstr = getenv("NGBENCH_WITNESS_FD");
+	const char *fdstr = getenv(NGB_WITNESS_FD_ENV);
 	char path[PATH_MAX], resolved[PATH_MAX];
 	const char *name = NULL;
 	Dl_info info;
@@ -46,7 +48,7 @@ __attribute__((constructor)) static void ngbench_witness(void)
 		return;
 	for (; *fdstr >= '0' && *fdstr <= '9'; fdstr++)
 		fd = fd * 10 + (*fdstr - '0');
-	unsetenv("NGBENCH_WITNESS_FD");
+	unsetenv(NGB_WITNESS_FD_ENV);
 
 	sym = dlsym(RTLD_DEFAULT, "malloc");
 	if (sym && dladdr(sym, &info) && info.dli_fname)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "ngbench/error.h"
+#include "ngbench/ipc.h"
 
 #define NGB_TRACE_MAGIC "NGBTRACE"
 #define NGB_TRACE_VERSION 1
@@ -150,7 +151,7 @@ int ngb_trace_have_zstd(void);
 #define NGB_RAW_MAGIC 0x4352474eu       /* "NGRC" */
 #define NGB_RAW_VERSION 1
 #define NGB_RAW_CHUNK_RECORDS 2048
-#define NGB_RAW_ENV "NGBENCH_TRACE_DIR"
+#define NGB_RAW_ENV NGB_TRACE_DIR_ENV /* ngbench/ipc.h */
 
 struct ngb_raw_chunk {
 	uint32_t magic;

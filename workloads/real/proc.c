@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "ngbench/ipc.h"
 #include "proc.h"
 
 extern char **environ;
@@ -316,7 +317,7 @@ static void forget(pid_t pid)
 
 static int witness_fd(void)
 {
-	const char *s = getenv("NGBENCH_WITNESS_FD");
+	const char *s = getenv(NGB_WITNESS_FD_ENV);
 
 	return s && *s ? atoi(s) : -1;
 }

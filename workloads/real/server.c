@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../common.h"
+#include "ngbench/ipc.h"
 #include "proc.h"
 
 static const char notes[] =
@@ -127,13 +128,13 @@ static void client_pairs(const char *out, char *dst, size_t size)
 	size_t len = 0;
 
 	*dst = '\0';
-	for (p = text; p && (p = strstr(p, "ngbench-result:")); p++)
+	for (p = text; p && (p = strstr(p, NGB_RESULT_PREFIX)); p++)
 		line = p;
 	if (!line) {
 		free(text);
 		return;
 	}
-	line += strlen("ngbench-result:");
+	line += strlen(NGB_RESULT_PREFIX);
 	if ((p = strchr(line, '\n')))
 		*p = '\0';
 	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
