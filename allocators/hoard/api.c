@@ -68,9 +68,12 @@ HOARD_EXPORT void *realloc(void *p, size_t size)
 		hoard_free(p);
 		return NULL;
 	}
-	usable = hoard_usable(p);
-	sb = hoard_sb_of(p);
-	if (hoard_sb_magic(sb) == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
+	sb = hoard_sb_find(p);
+	usable = sb ? hoard_usable(p) : 0;
+	if (!sb) {
+		/* Not Hoard's: nothing of it can be copied or freed. */
+		return hoard_malloc(size);
+	} else if (hoard_sb_magic(sb) == HOARD_MAGIC_LARGE && size > hoard_cfg.max_small) {
 		/* In place: within the mapping, not wasting half of it, or
 		 * grown with mremap; hoard_large_grow records the new size. */
 		if ((size > usable || size >= usable / 2) && !hoard_large_grow(p, size))

@@ -49,6 +49,8 @@ static char *meta_next, *meta_end;
 #define HOARD_CHUNK (1u << 20)
 static char *chunk_next, *chunk_end;
 
+static struct hoard_arena *arena_reserve_locked(void);
+
 /* The heap this thread hashes to; initial-exec TLS never calls malloc. */
 static __thread struct hoard_heap *tls_heap __attribute__((tls_model("initial-exec")));
 
@@ -127,6 +129,9 @@ int hoard_init(void)
 		}
 		if (!ret)
 			ret = hoard_tcache_init_locked();
+		/* The first arena, before any thread may read its base. */
+		if (!ret)
+			arena_reserve_locked();
 		if (!ret)
 			atomic_store_explicit(&hoard_ready, 1, memory_order_release);
 	}
@@ -362,26 +367,106 @@ static void sb_format(struct hoard_sb *sb, unsigned c)
 
 /* ---- the global heap ---------------------------------------------------- */
 
+/*
+ * Arenas: superblocks are cut from address space reserved ahead, readable
+ * but not writable (a private read-only mapping is charged neither memory
+ * nor commit; a read of a page never written finds the zero page), and
+ * made writable a chunk at a time.  A pointer's superblock header is read
+ * only when it lies in an arena, so free of a pointer that Hoard did not
+ * hand out (a static buffer, another allocator's block, the stack) is
+ * ignored without touching what lies below it, and never faults.  The
+ * first arena is the one free's fast path checks (hoard_cfg.arena_base and
+ * arena_len, constant once set); should it fill up, more are reserved,
+ * checked on the slow paths.  A reservation that fails is retried
+ * smaller, down to one chunk.
+ */
+#define HOARD_ARENA_MAX ((size_t)1 << 34) /* 16 GiB of address space */
+#define HOARD_MAX_ARENAS 64u
+
+struct hoard_arena {
+	uintptr_t base;
+	size_t reserved;
+	size_t committed;	/* under the global heap's lock */
+};
+
+static struct hoard_arena arenas[HOARD_MAX_ARENAS];
+static _Atomic unsigned narenas;
+
+/* Reserves a new arena, aligned to the chunk; global heap locked (or
+ * initialization). */
+static struct hoard_arena *arena_reserve_locked(void)
+{
+	unsigned n = atomic_load_explicit(&narenas, memory_order_relaxed);
+	size_t align = hoard_cfg.sb_size > HOARD_CHUNK ? hoard_cfg.sb_size : HOARD_CHUNK;
+
+	if (n == HOARD_MAX_ARENAS)
+		return NULL;
+	for (size_t len = HOARD_ARENA_MAX; len >= align; len /= 8) {
+		char *m = mmap(NULL, len + align, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *base;
+
+		if (m == MAP_FAILED)
+			continue;
+		base = (char *)(((uintptr_t)m + align - 1) & ~(uintptr_t)(align - 1));
+		if (base > m)
+			munmap(m, (size_t)(base - m));
+		munmap(base + len, (size_t)(m + align - base));
+		atomic_fetch_add_explicit(&hoard_count.os_maps, 1, memory_order_relaxed);
+		arenas[n].base = (uintptr_t)base;
+		arenas[n].reserved = len;
+		arenas[n].committed = 0;
+		if (n == 0) {
+			hoard_cfg.arena_base = (uintptr_t)base;
+			hoard_cfg.arena_len = len;
+		}
+		atomic_store_explicit(&narenas, n + 1, memory_order_release);
+		return &arenas[n];
+	}
+	return NULL;
+}
+
+/* Whether sb lies in any arena. */
+static int in_arena(const struct hoard_sb *sb)
+{
+	unsigned n = atomic_load_explicit(&narenas, memory_order_acquire);
+
+	if (HOARD_LIKELY(hoard_in_arena0(sb)))
+		return 1;
+	for (unsigned i = 1; i < n; i++)
+		if ((uintptr_t)sb - arenas[i].base < arenas[i].reserved)
+			return 1;
+	return 0;
+}
+
+/* Makes the next chunk of the newest arena writable (a new arena when it
+ * is full) for sb_from_os_locked; global heap locked. */
+static int chunk_commit_locked(void)
+{
+	unsigned n = atomic_load_explicit(&narenas, memory_order_relaxed);
+	struct hoard_arena *a = n ? &arenas[n - 1] : NULL;
+	size_t len = hoard_cfg.sb_size > HOARD_CHUNK ? hoard_cfg.sb_size : HOARD_CHUNK;
+
+	if (!a || a->reserved - a->committed < len) {
+		a = arena_reserve_locked();
+		if (!a)
+			return -1;
+	}
+	if (mprotect((char *)a->base + a->committed, len, PROT_READ | PROT_WRITE))
+		return -1;
+	chunk_next = (char *)a->base + a->committed;
+	chunk_end = chunk_next + len;
+	a->committed += len;
+	return 0;
+}
+
 /* A fresh superblock, S-aligned; with the global heap locked. */
 static struct hoard_sb *sb_from_os_locked(struct hoard_heap *global)
 {
 	size_t S = hoard_cfg.sb_size;
 	struct hoard_sb *sb;
 
-	if (chunk_next == chunk_end) {
-		size_t len = S > HOARD_CHUNK ? S : HOARD_CHUNK;
-		char *m = hoard_os_map(len + S), *base;
-
-		if (!m)
-			return NULL;
-		base = (char *)(((uintptr_t)m + S - 1) & ~(uintptr_t)(S - 1));
-		if (base > m)
-			munmap(m, (size_t)(base - m));
-		if (base + len < m + len + S)
-			munmap(base + len, (size_t)(m + len + S - (base + len)));
-		chunk_next = base;
-		chunk_end = base + len;
-	}
+	if (chunk_next == chunk_end && chunk_commit_locked())
+		return NULL;
 	sb = (struct hoard_sb *)chunk_next;
 	chunk_next += S;
 	global->superblocks_created++;
@@ -555,6 +640,7 @@ static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
 
 static void *large_alloc(size_t size, size_t align);
 static void large_free(struct hoard_sb *hdr, void *p);
+static int lt_remove(const struct hoard_sb *hdr);
 
 /* One block from the fullest superblock of class c; heap h locked. */
 static inline void *alloc_one_locked(struct hoard_heap *h, struct hoard_class_lists *cl,
@@ -1012,8 +1098,19 @@ void *hoard_alloc(size_t size, size_t align)
 	return alloc_small(hoard_cfg.class_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN], align);
 }
 
+/* Another heap's block onto the batch that goes back to its owner. */
+static HOARD_ALWAYS_INLINE void remote_push(struct hoard_tcache *tc, struct hoard_sb *sb, void *p)
+{
+	*(void **)p = tc->remote;
+	tc->remote = p;
+	tc->remote_bytes += sb->block_size;
+	if (HOARD_UNLIKELY(++tc->nremote >= HOARD_REMOTE_BLOCKS ||
+			   tc->remote_bytes >= 8 * hoard_cfg.tc_bytes))
+		remote_flush(tc);
+}
+
 /*
- * The rest of free: large objects, interior pointers, the cache off or not
+ * The rest of free in an arena: interior pointers, the cache off or not
  * yet registered, the thread's own blocks when their cache slot is full or
  * the class is not cached.
  */
@@ -1022,11 +1119,10 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
 	struct hoard_tcache *tc = &hoard_tc;
 	unsigned c;
 
-	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL)) {
-		if ((uint32_t)id == HOARD_MAGIC_LARGE)
-			large_free(sb, p);
+	/* Not a block: a pointer into arena memory that is no block's, or
+	 * a second free of a block whose superblock was formatted anew. */
+	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL))
 		return;
-	}
 	if (HOARD_UNLIKELY(id & HOARD_ID_INTERIOR)) {
 		p = block_start(sb, p);
 		dealloc_locked_path(sb, p);
@@ -1039,8 +1135,9 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
 		return;
 	}
 	if (id != tc->tag) {
-		/* Registered just now: hoard_dealloc_slow's case. */
-		hoard_dealloc_slow(p);
+		/* Another heap's block (registered just now, or in a later
+		 * arena): hoard_dealloc_slow's case. */
+		remote_push(tc, sb, p);
 		return;
 	}
 	c = sb->sclass;
@@ -1057,6 +1154,22 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
 }
 
 /*
+ * free of a pointer outside the first arena: a block of a later arena
+ * (the usual slow path), a large object (taken out of the set of live
+ * ones, so that a second free of it finds nothing), or a pointer Hoard did
+ * not hand out, ignored without reading the memory below it.
+ */
+static HOARD_NOINLINE void dealloc_outside(struct hoard_sb *sb, void *p)
+{
+	if (in_arena(sb)) {
+		dealloc_other(sb, p, atomic_load_explicit(&sb->ident, memory_order_relaxed));
+		return;
+	}
+	if (atomic_load_explicit(&hoard_ready, memory_order_acquire) && lt_remove(sb))
+		large_free(sb, p);
+}
+
+/*
  * free when the fast path (hoard_free) did not take the block.  First the
  * common case, another heap's small block (the producer-consumer pattern):
  * onto the batch that goes back to the owners (remote_flush), with no stack
@@ -1066,16 +1179,16 @@ void hoard_dealloc_slow(void *p)
 {
 	struct hoard_sb *sb = hoard_sb_of(p);
 	struct hoard_tcache *tc = &hoard_tc;
-	uint64_t id = atomic_load_explicit(&sb->ident, memory_order_relaxed);
+	uint64_t id;
 
+	if (HOARD_UNLIKELY(!hoard_in_arena0(sb))) {
+		dealloc_outside(sb, p);
+		return;
+	}
+	id = atomic_load_explicit(&sb->ident, memory_order_relaxed);
 	if (HOARD_LIKELY(tc->state == 1 && id != tc->tag &&
 			 (id & (HOARD_ID_INTERIOR | UINT32_MAX)) == HOARD_MAGIC_SMALL)) {
-		*(void **)p = tc->remote;
-		tc->remote = p;
-		tc->remote_bytes += sb->block_size;
-		if (HOARD_UNLIKELY(++tc->nremote >= HOARD_REMOTE_BLOCKS ||
-				   tc->remote_bytes >= 8 * hoard_cfg.tc_bytes))
-			remote_flush(tc);
+		remote_push(tc, sb, p);
 		return;
 	}
 	dealloc_other(sb, p, id);
@@ -1083,7 +1196,10 @@ void hoard_dealloc_slow(void *p)
 
 size_t hoard_usable(const void *p)
 {
-	const struct hoard_sb *sb = hoard_sb_of(p);
+	const struct hoard_sb *sb = hoard_sb_find(p);
+
+	if (!sb)
+		return 0;
 
 	/* A large object may use the rest of its last page; beyond, the
 	 * mapping's address space is not counted in A. */
@@ -1216,6 +1332,115 @@ static char *lc_get(size_t len, size_t *got, size_t *pages)
 	return lc_map(n);
 }
 
+/*
+ * The live large objects' headers, in an open-addressing hash set (linear
+ * probing, deletions by backward shift), so that a pointer outside the
+ * arenas is taken for a large object only when Hoard made one there: its
+ * header is read only then.  Grown by doubling, in mappings of its own.
+ */
+static struct hoard_lock lt_lock;
+static uintptr_t *lt_slot;	/* header address, 0: empty */
+static size_t lt_cap, lt_used;	/* lt_cap a power of two, or 0 */
+
+static inline size_t lt_hash(uintptr_t key)
+{
+	return (size_t)((key >> 12) * 0x9e3779b97f4a7c15ull >> 20) & (lt_cap - 1);
+}
+
+/* The slot of key, or of the empty slot where it would go; lt_lock held. */
+static size_t lt_find_locked(uintptr_t key)
+{
+	size_t i = lt_hash(key);
+
+	while (lt_slot[i] && lt_slot[i] != key)
+		i = (i + 1) & (lt_cap - 1);
+	return i;
+}
+
+static int lt_grow_locked(void)
+{
+	size_t old_cap = lt_cap, cap = old_cap ? 2 * old_cap : 512;
+	uintptr_t *old = lt_slot, *slot = hoard_os_map(cap * sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	lt_slot = slot;
+	lt_cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			lt_slot[lt_find_locked(old[i])] = old[i];
+	if (old)
+		munmap(old, old_cap * sizeof(*old));
+	return 0;
+}
+
+static int lt_insert(const struct hoard_sb *hdr)
+{
+	int ret = 0;
+
+	hoard_lock(&lt_lock);
+	if (2 * (lt_used + 1) > lt_cap && lt_grow_locked())
+		ret = -1;
+	else {
+		lt_slot[lt_find_locked((uintptr_t)hdr)] = (uintptr_t)hdr;
+		lt_used++;
+	}
+	hoard_unlock(&lt_lock);
+	return ret;
+}
+
+/* Takes hdr out of the set; 0 when it was not there. */
+static int lt_remove(const struct hoard_sb *hdr)
+{
+	size_t i, j;
+
+	hoard_lock(&lt_lock);
+	if (!lt_cap || !lt_slot[i = lt_find_locked((uintptr_t)hdr)]) {
+		hoard_unlock(&lt_lock);
+		return 0;
+	}
+	/* Backward shift: move later members of the probe run into the hole
+	 * when their home slot does not lie between the hole and them. */
+	for (j = i;;) {
+		size_t home;
+
+		lt_slot[i] = 0;
+		for (;;) {
+			j = (j + 1) & (lt_cap - 1);
+			if (!lt_slot[j])
+				goto done;
+			home = lt_hash(lt_slot[j]);
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		lt_slot[i] = lt_slot[j];
+		i = j;
+	}
+done:
+	lt_used--;
+	hoard_unlock(&lt_lock);
+	return 1;
+}
+
+static int lt_contains(const struct hoard_sb *hdr)
+{
+	int found;
+
+	hoard_lock(&lt_lock);
+	found = lt_cap && lt_slot[lt_find_locked((uintptr_t)hdr)] != 0;
+	hoard_unlock(&lt_lock);
+	return found;
+}
+
+struct hoard_sb *hoard_sb_find(const void *p)
+{
+	struct hoard_sb *sb = hoard_sb_of(p);
+
+	if (!p || !atomic_load_explicit(&hoard_ready, memory_order_acquire))
+		return NULL;
+	return in_arena(sb) || lt_contains(sb) ? sb : NULL;
+}
+
 /* Bytes of pages from the header to the end of the object. */
 static size_t large_pages(const struct hoard_sb *hdr, const char *p, size_t size)
 {
@@ -1264,6 +1489,13 @@ static void *large_alloc(size_t size, size_t align)
 	hdr->large_size = size;
 	hdr->large_pages = large_pages(hdr, p, size);
 	hdr->large_dirty = old_pages != 0;
+	if (HOARD_UNLIKELY(lt_insert(hdr))) {
+		atomic_store_explicit(&hdr->ident, 0, memory_order_relaxed);
+		count_allocated(-(ptrdiff_t)old_pages);
+		munmap(map, got);
+		errno = ENOMEM;
+		return NULL;
+	}
 	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&hoard_count.large_live, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, hdr->large_pages,
@@ -1454,10 +1686,9 @@ int hoard_owns(const void *p)
 {
 	const struct hoard_sb *sb;
 
-	if (!p || !atomic_load_explicit(&hoard_ready, memory_order_acquire))
-		return 0;
-	sb = hoard_sb_of(p);
-	return hoard_sb_magic(sb) == HOARD_MAGIC_SMALL || hoard_sb_magic(sb) == HOARD_MAGIC_LARGE;
+	sb = hoard_sb_find(p);
+	return sb && (hoard_sb_magic(sb) == HOARD_MAGIC_SMALL ||
+		      hoard_sb_magic(sb) == HOARD_MAGIC_LARGE);
 }
 
 /* Checks one class of one heap; returns the number of problems. */

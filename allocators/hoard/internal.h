@@ -200,6 +200,11 @@ struct hoard_config {
 	 */
 	size_t tc_max_size;
 	uintptr_t sb_mask;	/* ~(S - 1) */
+	/* The first arena (heap.c): address space where a header may be
+	 * read, [arena_base, arena_base + arena_len); set at initialization,
+	 * 0 before (and when no arena could be reserved). */
+	uintptr_t arena_base;
+	size_t arena_len;
 	uint8_t tc_slot_of[HOARD_TC_MAX_SIZE / HOARD_ALIGN + 1];
 	size_t sb_size;		/* S */
 	unsigned sb_shift;	/* log2(S) */
@@ -280,6 +285,10 @@ void hoard_set_retain(size_t bytes);
 /* Whether p, from hoard_alloc, may hold old bytes beyond a small block's
  * (a large object in a reused mapping): calloc must clear it then. */
 int hoard_large_dirty(const void *p);
+/* p's superblock or large object's header when Hoard handed p out (or p
+ * points into Hoard's superblocks), else NULL: the header of any other
+ * pointer is never read. */
+struct hoard_sb *hoard_sb_find(const void *p);
 
 static inline struct hoard_sb *hoard_sb_of(const void *p)
 {
@@ -289,6 +298,13 @@ static inline struct hoard_sb *hoard_sb_of(const void *p)
 	 * the header.  Large objects keep the same rule (see hoard_large_alloc).
 	 */
 	return (struct hoard_sb *)(((uintptr_t)p - 1) & hoard_cfg.sb_mask);
+}
+
+/* Whether sb lies in the first arena, where a header may be read (one
+ * subtraction and one comparison). */
+static inline int hoard_in_arena0(const struct hoard_sb *sb)
+{
+	return (uintptr_t)sb - hoard_cfg.arena_base < hoard_cfg.arena_len;
 }
 
 static inline uint32_t hoard_sb_magic(const struct hoard_sb *sb)
@@ -353,7 +369,9 @@ static inline void *hoard_malloc(size_t size)
 
 /*
  * free's fast path: a block of a superblock that the thread's own heap
- * owns goes to the thread cache when there is room.  The owner is read
+ * owns goes to the thread cache when there is room.  The header is read
+ * only inside the first arena, so a pointer that is not Hoard's never
+ * makes free read memory that may not be mapped.  The owner is read
  * without the lock: if the superblock has just moved, the block merely
  * stays "in use" a little longer and goes to whoever owns it when the
  * cache is flushed.
@@ -362,7 +380,8 @@ static inline void hoard_free(void *p)
 {
 	struct hoard_sb *sb = hoard_sb_of(p);
 
-	if (HOARD_LIKELY(atomic_load_explicit(&sb->ident, memory_order_relaxed) == hoard_tc.tag)) {
+	if (HOARD_LIKELY(hoard_in_arena0(sb) &&
+			 atomic_load_explicit(&sb->ident, memory_order_relaxed) == hoard_tc.tag)) {
 		unsigned s = sb->tc_slot;
 
 		if (HOARD_LIKELY(hoard_tc.room[s] != 0)) {

@@ -17,7 +17,11 @@
  *   superblock is marked for offset ("interior") pointers;
  * - the global heap keeps at most HOARD_RETAIN bytes of empty superblocks
  *   resident, and malloc_trim gives the rest back: resident memory falls,
- *   and the memory is usable again afterwards.
+ *   and the memory is usable again afterwards;
+ * - pointers Hoard did not hand out (one whose superblock boundary below
+ *   is unmapped, a static buffer, the stack, a second free of a large
+ *   object) are ignored by free, realloc and malloc_usable_size without
+ *   reading below them.
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../tap.h"
@@ -260,6 +265,64 @@ static void aligned_classes(uint64_t S)
 	expect_int_eq(check_fn(), 0, "hoard_check after the aligned allocations");
 }
 
+/* ---- pointers that are not Hoard's ------------------------------------ */
+
+static char static_buf[256];
+
+static void foreign_pointers(uint64_t S)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int (*owns)(const void *) = NULL;
+	char stack_buf[64], *m, *bound, *q;
+	uint64_t live, allocs;
+	void *r, *big;
+
+	*(void **)&owns = dlsym(RTLD_DEFAULT, "hoard_owns");
+	/* A page mapped right after an S boundary that is not: the header
+	 * Hoard would read for a pointer into it lies in unmapped memory. */
+	m = mmap(NULL, 3 * S, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		tap_skip(10, "cannot map test pages");
+		return;
+	}
+	bound = (char *)(((uintptr_t)m + S - 1) & ~(uintptr_t)(S - 1));
+	q = S > page ? bound + page + 16 : bound + 16;
+	if (S > page)
+		munmap(bound, page);
+	memset(q, 0x77, 64);
+	free(q);
+	free(static_buf + 16);
+	free(stack_buf + 16);
+	ok(1, "free of a pointer whose superblock boundary is unmapped, a static buffer and "
+	      "the stack: ignored, no fault");
+	ok(q[0] == 0x77 && q[63] == 0x77, "the foreign memory is left as it was");
+	expect_u64_eq(malloc_usable_size(q) + malloc_usable_size(static_buf + 16), 0,
+		      "malloc_usable_size of foreign pointers is 0");
+	ok(owns && !owns(q) && !owns(static_buf) && !owns(stack_buf),
+	   "hoard_owns says no to foreign pointers");
+	r = realloc(q, 40);
+	ok(r && r != q && owns && owns(r), "realloc of a foreign pointer gives a new block of Hoard's");
+	free(r);
+	/* A large object freed twice: the second free finds no live object. */
+	big = malloc((size_t)S * 4);
+	ok(big && owns && owns(big), "a large object is Hoard's");
+	live = get_stat("large_live");
+	allocs = get_stat("large_allocs");
+	free(big);
+	expect_u64_eq(get_stat("large_live"), live - 1, "freeing it ends one large object");
+	free(big);
+	expect_u64_eq(get_stat("large_live"), live - 1, "a second free of it is ignored");
+	big = malloc((size_t)S * 4);
+	free(big);
+	expect_u64_eq(get_stat("large_allocs"), allocs + 1, "and the next large object works");
+	munmap(m, bound - m);
+	if (S > page)
+		munmap(bound + page, (size_t)(m + 3 * S - bound - page));
+	else
+		munmap(bound, (size_t)(m + 3 * S - bound));
+	expect_int_eq(check_fn(), 0, "hoard_check after foreign pointers");
+}
+
 int main(void)
 {
 	uint64_t S, retain, base, created, first, released;
@@ -277,6 +340,7 @@ int main(void)
 
 	introspection(S);
 	aligned_classes(S);
+	foreign_pointers(S);
 	/* introspection() may have changed the threshold and put it back */
 	retain = get_stat("retain_bytes");
 
