@@ -26,6 +26,8 @@
 #                 default 5)
 #   -o FILE       also write every measurement as TSV (round, program,
 #                 threads, allocator, side, value)
+#   -O            build cache-thrash and cache-scratch with -O3, as
+#                 mimalloc-bench does (default: -O0, see below)
 #
 # Speed relative to glibc: throughput / glibc's throughput, or glibc's
 # time / time, from the medians of the rounds; above 1 is faster than
@@ -41,13 +43,20 @@
 #   cache-scratch T 1000 1 2000000 T                             = passive-false (same)
 #   threadtest T 200 100000 0 1                                  = threadtest --threads=T
 #       --iterations=200 --objects=100000 --size=8
+#
+# cache-thrash and cache-scratch are built with -O0 by default: at -O3,
+# GCC (10 and later) removes the worker's new[]/delete[] pair and its
+# writes into the object (they are never read back except through the
+# volatile copy), so the compiled program never allocates or touches heap
+# memory in its timed loop and cannot show false sharing; at -O0 it does
+# what its source says.  The other references are built with -O3.
 set -u
 
 die() { echo "peers.sh: $*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv=
-while getopts b:H:w:p:t:a:r:d:o:h opt; do
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0
+while getopts b:H:w:p:t:a:r:d:o:Oh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	H) hoard_src=$OPTARG ;;
@@ -58,6 +67,7 @@ while getopts b:H:w:p:t:a:r:d:o:h opt; do
 	r) rounds=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	o) tsv=$OPTARG ;;
+	O) fsopt=-O3 ;;
 	h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option (see -h)" ;;
 	esac
@@ -82,7 +92,7 @@ mkdir -p "$build" || exit 1
 
 # --- build the reference programs (mimalloc-bench's flags: -O3, warnings off)
 cc=${CC:-cc} cxx=${CXX:-c++}
-build_one() { # NAME COMPILER SOURCE FLAGS...
+build_one() { # NAME COMPILER SOURCE FLAGS... (an -O flag among them wins)
 	name=$1 comp=$2 src=$3; shift 3
 	[ -x "$build/$name" ] && return 0
 	$comp -O3 -w -DNDEBUG "$@" "$src" -o "$build/$name" -lpthread 2>"$build/$name.log" ||
@@ -90,8 +100,8 @@ build_one() { # NAME COMPILER SOURCE FLAGS...
 }
 build_one larson "$cxx" "$mb/bench/larson/larson.cpp" -DCPP=1 || exit 1
 build_one xmalloc-test "$cc" "$mb/bench/xmalloc-test/xmalloc-test.c" || exit 1
-build_one cache-thrash "$cxx" "$mb/bench/cache-thrash/cache-thrash.cpp" || exit 1
-build_one cache-scratch "$cxx" "$mb/bench/cache-scratch/cache-scratch.cpp" || exit 1
+build_one cache-thrash$fsopt "$cxx" "$mb/bench/cache-thrash/cache-thrash.cpp" $fsopt || exit 1
+build_one cache-scratch$fsopt "$cxx" "$mb/bench/cache-scratch/cache-scratch.cpp" $fsopt || exit 1
 have_threadtest=0
 if [ -n "$hoard_src" ]; then
 	tt="$hoard_src/benchmarks/threadtest/threadtest.cpp"
@@ -125,7 +135,7 @@ ref_run() { # PROGRAM THREADS LIB
 		sed -n 's/.*free\/sec: *\([0-9.]*\) M.*/\1/p' ;;
 	cache-thrash|cache-scratch)
 		t0=$(now)
-		LD_PRELOAD=$lib "$build/$p" "$t" 1000 1 2000000 "$t" >/dev/null 2>&1 &&
+		LD_PRELOAD=$lib "$build/$p$fsopt" "$t" 1000 1 2000000 "$t" >/dev/null 2>&1 &&
 			echo "$t0 $(now)" | awk '{ printf "%.6f\n", $2 - $1 }' ;;
 	threadtest) LD_PRELOAD=$lib "$build/threadtest" "$t" 200 100000 0 1 2>/dev/null |
 		sed -n 's/^Time elapsed = *\([0-9.e+-]*\).*/\1/p' ;;
@@ -151,7 +161,7 @@ higher_better() { case $1 in larson|xmalloc) return 0 ;; esac; return 1; }
 raw=$(mktemp "${TMPDIR:-/tmp}/ngb-peers-raw.XXXXXX") || exit 1
 trap 'rm -f "$raw"; case "$build" in "${TMPDIR:-/tmp}"/ngb-peers.*) rm -rf "$build" ;; esac' EXIT
 
-echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s" >&2
+echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s, cache-thrash/cache-scratch built $fsopt" >&2
 echo "# allocators: $(echo "$allocs" | tr , ' ')" >&2
 r=1
 while [ $r -le "$rounds" ]; do

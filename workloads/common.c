@@ -206,36 +206,6 @@ void wl_rng_seed(struct wl_rng *r, uint64_t seed, uint64_t stream)
 		r->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t wl_rng_next(struct wl_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-uint64_t wl_rng_range(struct wl_rng *r, uint64_t lo, uint64_t hi)
-{
-	uint64_t span = hi - lo + 1;
-
-	if (span == 0)
-		return wl_rng_next(r);
-	/* Lemire's multiply-shift; the tiny bias does not matter here. */
-	return lo + (uint64_t)(((unsigned __int128)wl_rng_next(r) * span) >> 64);
-}
-
 /* ------------------------------------------------------------------ */
 /* the self-check pattern */
 
@@ -315,14 +285,25 @@ void wl_check_slow(const void *p, size_t n)
 		full_check(p, n);
 }
 
-void wl_light_mismatch(const void *p, size_t n, size_t off, uint64_t want)
+void wl_light_mismatch(const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	uint64_t k = wl_light_key(p, n);
+	size_t i;
 
-	for (size_t j = 0; j < 8; j++)
-		if (b[off + j] != (unsigned char)(want >> (8 * j)))
-			report_mismatch(p, n, off + j, (unsigned char)(want >> (8 * j)));
-	wl_fail("self-check failed: block %p (size %zu) canary at offset %zu changed", p, n, off);
+	/* The ends: byte i holds byte i % 8 of the key. */
+	for (i = 0; i < n && i < 16; i++)
+		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
+			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
+	for (i = n >= 32 ? n - 16 : 16; i < n; i++)
+		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
+			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
+	/* The page words: k + offset. */
+	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
+		for (i = 0; i < 8; i++)
+			if (b[off + i] != (unsigned char)((k + off) >> (8 * i)))
+				report_mismatch(p, n, off + i, (unsigned char)((k + off) >> (8 * i)));
+	wl_fail("self-check failed: block %p (size %zu): a canary changed", p, n);
 }
 
 static __attribute__((noreturn)) void vreport(int code, const char *fmt, va_list ap)

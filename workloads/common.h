@@ -57,14 +57,39 @@ double wl_now(void);
 
 /* xoshiro256** (Blackman & Vigna, 2018), seeded through splitmix64 from a
  * seed and a stream number, so that thread i gets the same numbers in every
- * run whatever the scheduling. */
+ * run whatever the scheduling.  Inline: larson draws two numbers per
+ * operation, and a call costs as much as a fast allocator's malloc. */
 struct wl_rng {
 	uint64_t s[4];
 };
 void wl_rng_seed(struct wl_rng *r, uint64_t seed, uint64_t stream);
-uint64_t wl_rng_next(struct wl_rng *r);
-/* Uniform in [lo, hi] (inclusive). */
-uint64_t wl_rng_range(struct wl_rng *r, uint64_t lo, uint64_t hi);
+
+static inline uint64_t wl_rng_next(struct wl_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t x = s[1] * 5;
+	uint64_t result = ((x << 7) | (x >> 57)) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return result;
+}
+
+/* Uniform in [lo, hi] (inclusive): Lemire's multiply-shift (the tiny bias
+ * does not matter here). */
+static inline uint64_t wl_rng_range(struct wl_rng *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t span = hi - lo + 1;
+
+	if (span == 0)
+		return wl_rng_next(r);
+	return lo + (uint64_t)(((unsigned __int128)wl_rng_next(r) * span) >> 64);
+}
 
 /* The level of wl_fill()/wl_check(), set by wl_init() from the parameter
  * 'check' when the workload has one. */
@@ -76,31 +101,39 @@ extern enum wl_check_level wl_check_level;
  * wl_check() verifies it and, on a mismatch, reports the block and exits 1.
  * Safe for any alignment.
  *
- * The light check writes only where a wrong block shows first: 16 bytes at
- * each end (an allocator's header or free-list pointer, the next block of a
- * block that is too small, a block placed over another's tail all land
- * there) and one 8-byte word at every 4 KiB boundary inside, so that a
- * block placed inside a large one is caught too.  The words derive from a
- * key, (address ^ size << 48) times an odd constant, so two blocks with
- * different addresses or sizes write different words.  Blocks of up to
- * WL_LIGHT_ALL bytes are covered whole by the two ends: they get the full
- * pattern.  Inline, so that the check costs a few instructions per block
- * (workloads/README.md has the measured cost). */
-#define WL_LIGHT_ALL 32
+ * The light check writes only where a wrong block shows first: the first
+ * and the last 16 bytes (an allocator's header or free-list pointer, the
+ * next block of a block that is too small, a block placed over another's
+ * tail all land there) and one 8-byte word at every 4 KiB boundary inside,
+ * so that a block placed inside a large one is caught too.  The end bytes
+ * repeat the 8 bytes of a key, (address ^ size << 48) times an odd
+ * constant, with byte i of the block = byte i % 8 of the key: two blocks
+ * with different addresses or sizes write different bytes, and the words
+ * may overlap (blocks under 32 bytes) without disagreeing, so blocks of 8
+ * to 32 bytes are covered whole by two to four stores.  Blocks under 8
+ * bytes get the full pattern.  Inline and branch-light (one test for the
+ * whole block), so that the check costs a few instructions per block, not
+ * a fast allocator's malloc (workloads/README.md has the measured cost). */
+#define WL_LIGHT_MIN 8
 #define WL_LIGHT_PAGE 4096
 #define WL_LIGHT_MUL 0x9e3779b97f4a7c15ULL
-#define WL_LIGHT_W1 0x5851f42d4c957f2dULL
-#define WL_LIGHT_W2 0x14057b7ef767814fULL
-#define WL_LIGHT_W3 0x2545f4914f6cdd1dULL
 
 void wl_fill_slow(void *p, size_t n);
 void wl_check_slow(const void *p, size_t n);
-void wl_light_mismatch(const void *p, size_t n, size_t off, uint64_t want)
-	__attribute__((noreturn));
+void wl_light_mismatch(const void *p, size_t n) __attribute__((noreturn, cold));
 
 static inline uint64_t wl_light_key(const void *p, size_t n)
 {
 	return ((uint64_t)(uintptr_t)p ^ ((uint64_t)n << 48)) * WL_LIGHT_MUL;
+}
+
+/* The word at offset off of a block with key k: the key rotated so that
+ * byte i of the block is byte i % 8 of the key. */
+static inline uint64_t wl_light_word(uint64_t k, size_t off)
+{
+	unsigned s = (unsigned)(off & 7) * 8;
+
+	return (k >> s) | (k << (-s & 63)); /* one ror */
 }
 
 static inline void wl_light_put(void *p, size_t off, uint64_t w)
@@ -108,45 +141,49 @@ static inline void wl_light_put(void *p, size_t off, uint64_t w)
 	__builtin_memcpy((unsigned char *)p + off, &w, 8);
 }
 
-static inline void wl_light_get(const void *p, size_t n, size_t off, uint64_t want)
+static inline uint64_t wl_light_get(const void *p, size_t off)
 {
 	uint64_t got;
 
 	__builtin_memcpy(&got, (const unsigned char *)p + off, 8);
-	if (__builtin_expect(got != want, 0))
-		wl_light_mismatch(p, n, off, want);
+	return got;
 }
 
 static inline void wl_fill(void *p, size_t n)
 {
-	if (wl_check_level != WL_CHECK_LIGHT || n <= WL_LIGHT_ALL) {
+	if (wl_check_level != WL_CHECK_LIGHT || n < WL_LIGHT_MIN) {
 		wl_fill_slow(p, n);
 		return;
 	}
-	uint64_t k = wl_light_key(p, n);
+	uint64_t k = wl_light_key(p, n), t = wl_light_word(k, n);
 
 	wl_light_put(p, 0, k);
-	wl_light_put(p, 8, k ^ WL_LIGHT_W1);
-	wl_light_put(p, n - 16, k ^ WL_LIGHT_W2);
-	wl_light_put(p, n - 8, k ^ WL_LIGHT_W3);
-	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
-		wl_light_put(p, off, k + off);
+	wl_light_put(p, n - 8, t);
+	if (n >= 16) {
+		wl_light_put(p, 8, k);
+		wl_light_put(p, n - 16, t);
+	}
+	if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0))
+		for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
+			wl_light_put(p, off, k + off);
 }
 
 static inline void wl_check(const void *p, size_t n)
 {
-	if (wl_check_level != WL_CHECK_LIGHT || n <= WL_LIGHT_ALL) {
+	if (wl_check_level != WL_CHECK_LIGHT || n < WL_LIGHT_MIN) {
 		wl_check_slow(p, n);
 		return;
 	}
-	uint64_t k = wl_light_key(p, n);
+	uint64_t k = wl_light_key(p, n), t = wl_light_word(k, n);
+	uint64_t bad = (wl_light_get(p, 0) ^ k) | (wl_light_get(p, n - 8) ^ t);
 
-	wl_light_get(p, n, 0, k);
-	wl_light_get(p, n, 8, k ^ WL_LIGHT_W1);
-	wl_light_get(p, n, n - 16, k ^ WL_LIGHT_W2);
-	wl_light_get(p, n, n - 8, k ^ WL_LIGHT_W3);
-	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
-		wl_light_get(p, n, off, k + off);
+	if (n >= 16)
+		bad |= (wl_light_get(p, 8) ^ k) | (wl_light_get(p, n - 16) ^ t);
+	if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0))
+		for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
+			bad |= wl_light_get(p, off) ^ (k + off);
+	if (__builtin_expect(bad != 0, 0))
+		wl_light_mismatch(p, n);
 }
 /* The pattern byte at offset i of a block that starts at p, n bytes long. */
 unsigned char wl_pattern_byte(const void *p, size_t n, size_t i);

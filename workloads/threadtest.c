@@ -34,19 +34,22 @@ struct worker {
 static void work(void *arg)
 {
 	struct worker *w = arg;
+	/* Locals, so that they stay in registers across malloc and free. */
+	const size_t size = w->size, objects = w->objects;
+	void **const slot = w->slot;
 
 	for (long long it = 0; it < w->iterations; it++) {
-		for (size_t i = 0; i < w->objects; i++) {
-			void *p = malloc(w->size);
+		for (size_t i = 0; i < objects; i++) {
+			void *p = malloc(size);
 
 			if (!p)
-				wl_fail("malloc(%zu) failed", w->size);
-			wl_fill(p, w->size);
-			w->slot[i] = p;
+				wl_fail("malloc(%zu) failed", size);
+			wl_fill(p, size);
+			slot[i] = p;
 		}
-		for (size_t i = 0; i < w->objects; i++) {
-			wl_check(w->slot[i], w->size);
-			free(w->slot[i]);
+		for (size_t i = 0; i < objects; i++) {
+			wl_check(slot[i], size);
+			free(slot[i]);
 		}
 	}
 }
