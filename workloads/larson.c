@@ -38,8 +38,8 @@ static const char notes[] =
 	"and been joined, not from before thread creation; sizes are uniform in\n"
 	"[min-size, max-size] (the original's in [min, max-1]) and sizes, slots\n"
 	"and the warm-up come from seeded xoshiro256** streams; each block gets\n"
-	"the self-check's canaries (16 bytes at each end, the full pattern up to\n"
-	"32 bytes), checked before its free, where the original writes two\n"
+	"the self-check's canaries (16 bytes at each end, blocks up to 32 bytes\n"
+	"whole), checked before its free, where the original writes two\n"
 	"bytes.  ops_per_sec counts malloc and free calls (twice the original's\n"
 	"throughput).  How many operations fit in 'seconds' depends on timing;\n"
 	"the self-check does not.";
