@@ -26,6 +26,8 @@
 #                 default 5)
 #   -o FILE       also write every measurement as TSV (round, program,
 #                 threads, allocator, side, value)
+#   -i FILE       add the measurements of an earlier run (its -o FILE) to
+#                 the table; repeatable; with -r 0 only prints their table
 #   -O            build cache-thrash and cache-scratch with -O3, as
 #                 mimalloc-bench does (default: -O0, see below)
 #
@@ -55,8 +57,8 @@ set -u
 die() { echo "peers.sh: $*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0
-while getopts b:H:w:p:t:a:r:d:o:Oh opt; do
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs=
+while getopts b:H:w:p:t:a:r:d:o:i:Oh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	H) hoard_src=$OPTARG ;;
@@ -68,6 +70,8 @@ while getopts b:H:w:p:t:a:r:d:o:Oh opt; do
 	d) secs=$OPTARG ;;
 	o) tsv=$OPTARG ;;
 	O) fsopt=-O3 ;;
+	i) [ -r "$OPTARG" ] || die "-i '$OPTARG': no such file (give the TSV an earlier run wrote with -o)"
+	   inputs="$inputs $OPTARG" ;;
 	h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option (see -h)" ;;
 	esac
@@ -184,6 +188,11 @@ while [ $r -le "$rounds" ]; do
 done
 rm -f "$raw.order"
 [ -n "$tsv" ] && cp "$raw" "$tsv"
+for f in $inputs; do
+	awk -F'\t' 'NF != 6 || $1 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' "$f" ||
+		die "-i '$f' is not a TSV of peers.sh -o (round, program, threads, allocator, side, value)"
+	cat "$f" >>"$raw"
+done
 
 # --- the table: medians per cell, speed relative to glibc, quotient
 awk -F'\t' -v progs="$programs" -v thr="$threads" -v als="$allocs" '
