@@ -3,8 +3,12 @@
  *
  * A plugin is a file NAME.so in a plugin folder (NGBENCH_PLUGIN_PATH, then
  * the allocator folder of the build tree or of the installation).  Files
- * named lib*.so in those folders are allocator libraries, never loaded here:
- * the harness reads a plugin's descriptor, copies it and closes the plugin.
+ * named lib*.so in those folders are allocator libraries, never loaded here.
+ * A plugin's descriptor is read in a child process (describe_plugins), so a
+ * plugin whose code crashes, exits or hangs when loaded is listed as
+ * unavailable with the reason and never takes ngbench down.  An outside
+ * plugin with the name of one of ngbench's own is refused, and the name is
+ * unavailable until one of them is renamed: nothing is replaced silently.
  *
  * Whether an allocator is available is found out by ngbench-probe, run as a
  * child with the allocator preloaded: it reports where the dynamic linker
@@ -19,9 +23,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -72,65 +81,334 @@ static char *dir_of(const char *path)
 	return d;
 }
 
-static struct allocator *load_plugin(const char *path, struct strvec *errors)
+/*
+ * Reading the descriptors in a child.  A plugin's constructors (its own and
+ * those of the libraries it needs) run when it is loaded, so loading it in
+ * ngbench would let a crash, an exit() or a hang end ngbench.  One child
+ * loads the plugins in turn and sends each descriptor down a pipe; when it
+ * dies or stops answering, the plugin it had begun is the one at fault, and
+ * a new child goes on with the next.
+ *
+ * Each message is a tag byte, a 32-bit length and that many bytes.
+ */
+enum {
+	MSG_BEGIN = 'B',	/* the plugin with this index (a decimal) is being loaded */
+	MSG_NAME = 'N', MSG_SUMMARY = 'S', MSG_LIBRARY = 'L', MSG_PACKAGE = 'P',
+	MSG_STATS_ENV = 'T', MSG_ENV = 'V',
+	MSG_REFUSED = 'X',	/* not a usable plugin: the reason */
+	MSG_DONE = 'D',		/* the descriptor is complete */
+	MSG_END = 'Z',		/* every plugin was read */
+};
+
+/* Seconds a plugin may take to load before it is called hanging. */
+#define DESCRIBE_TIMEOUT_S 5
+
+static int send_msg(int fd, int tag, const char *s)
+{
+	uint32_t len = s ? (uint32_t)strlen(s) : 0;
+	unsigned char head[5];
+	const char *parts[2] = { (const char *)head, s };
+	size_t lens[2] = { sizeof(head), len }, i;
+
+	head[0] = (unsigned char)tag;
+	memcpy(head + 1, &len, sizeof(len));
+	for (i = 0; i < 2; i++) {
+		size_t done = 0;
+
+		while (done < lens[i]) {
+			ssize_t n = write(fd, parts[i] + done, lens[i] - done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return -1;
+			done += (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* In the child: loads one plugin and sends its descriptor. */
+static int describe_one(int fd, const char *path)
 {
 	const struct ngb_allocator *d;
 	ngb_allocator_plugin_fn fn;
-	struct allocator *a;
+	char msg[4096];
 	void *h;
 
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		strvec_pushf(errors, "cannot load plugin '%s': %s", path, dlerror());
-		return NULL;
+		snprintf(msg, sizeof(msg), "cannot load plugin '%s': %s", path, dlerror());
+		return send_msg(fd, MSG_REFUSED, msg);
 	}
 	fn = (ngb_allocator_plugin_fn)dlsym(h, NGB_ALLOCATOR_SYMBOL);
 	if (!fn) {
-		strvec_pushf(errors, "'%s' is not an ngbench allocator plugin (no %s)", path,
-			     NGB_ALLOCATOR_SYMBOL);
-		dlclose(h);
-		return NULL;
+		snprintf(msg, sizeof(msg), "'%s' is not an ngbench allocator plugin (no %s)", path,
+			 NGB_ALLOCATOR_SYMBOL);
+		return send_msg(fd, MSG_REFUSED, msg);
 	}
 	d = fn();
 	if (!d || d->abi_version != NGB_ALLOCATOR_ABI_VERSION) {
-		strvec_pushf(errors,
-			     "plugin '%s' was built for allocator ABI %u, this ngbench needs %d: "
-			     "rebuild the plugin", path, d ? d->abi_version : 0,
-			     NGB_ALLOCATOR_ABI_VERSION);
-		dlclose(h);
-		return NULL;
+		snprintf(msg, sizeof(msg),
+			 "plugin '%s' was built for allocator ABI %u, this ngbench needs %d: "
+			 "rebuild the plugin", path, d ? d->abi_version : 0,
+			 NGB_ALLOCATOR_ABI_VERSION);
+		return send_msg(fd, MSG_REFUSED, msg);
 	}
 	if (!valid_name(d->name)) {
-		strvec_pushf(errors, "plugin '%s' has an invalid name", path);
-		dlclose(h);
-		return NULL;
+		snprintf(msg, sizeof(msg), "plugin '%s' has an invalid name", path);
+		return send_msg(fd, MSG_REFUSED, msg);
 	}
-	a = xcalloc(1, sizeof(*a));
-	a->name = xstrdup(d->name);
-	a->summary = xstrdup(d->summary ? d->summary : "");
-	a->plugin_path = xstrdup(path);
-	a->library_spec = d->library ? xstrdup(d->library) : NULL;
-	a->package = d->package ? xstrdup(d->package) : NULL;
-	a->stats_env = d->stats_env ? xstrdup(d->stats_env) : NULL;
+	if (send_msg(fd, MSG_NAME, d->name) || send_msg(fd, MSG_SUMMARY, d->summary ? d->summary : "") ||
+	    (d->library && send_msg(fd, MSG_LIBRARY, d->library)) ||
+	    (d->package && send_msg(fd, MSG_PACKAGE, d->package)) ||
+	    (d->stats_env && send_msg(fd, MSG_STATS_ENV, d->stats_env)))
+		return -1;
 	if (d->env) {
 		const char *const *e;
 
 		for (e = d->env; *e; e++)
-			strvec_push(&a->env, *e);
+			if (send_msg(fd, MSG_ENV, *e))
+				return -1;
 	}
-	if (d->library && !strncmp(d->library, "./", 2)) {
-		char *dir = dir_of(path);
-
-		a->library = xasprintf("%s/%s", dir, d->library + 2);
-		free(dir);
-	} else if (d->library && strchr(d->library, '/')) {
-		a->library = xstrdup(d->library);
-	}
-	dlclose(h);
-	return a;
+	/* never closed: a destructor is more of the plugin's code */
+	return send_msg(fd, MSG_DONE, NULL);
 }
 
-static void scan_dir(struct allocator_list *list, const char *dir)
+static void describe_child(int fd, const struct strvec *paths, size_t from)
+{
+	struct sigaction dfl;
+	char num[32];
+	int devnull;
+	size_t i;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	/* what a plugin prints must not mix with ngbench's output */
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+	}
+	for (i = from; i < paths->n; i++) {
+		snprintf(num, sizeof(num), "%zu", i);
+		if (send_msg(fd, MSG_BEGIN, num) || describe_one(fd, paths->v[i]))
+			_exit(3);
+	}
+	send_msg(fd, MSG_END, NULL);
+	_exit(0);
+}
+
+/* What the parent has heard from one child. */
+struct describe_reader {
+	char *buf;
+	size_t len, cap;
+	long current;			/* index begun and not done, or -1 */
+	struct allocator *a;		/* the descriptor being received */
+	int ended;			/* MSG_END seen */
+};
+
+struct described {
+	struct allocator *a;		/* the descriptor, or NULL */
+	char *error;			/* or why there is none */
+	int faulted;			/* the plugin's code crashed, exited or hung */
+};
+
+static void dir_of_plugin(struct allocator *a, const char *path)
+{
+	const char *lib = a->library_spec;
+
+	if (lib && !strncmp(lib, "./", 2)) {
+		char *dir = dir_of(path);
+
+		a->library = xasprintf("%s/%s", dir, lib + 2);
+		free(dir);
+	} else if (lib && strchr(lib, '/')) {
+		a->library = xstrdup(lib);
+	}
+}
+
+/* Takes the complete messages out of r->buf into out[]. */
+static void describe_parse(struct describe_reader *r, const struct strvec *paths,
+			   struct described *out)
+{
+	size_t off = 0;
+
+	while (r->len - off >= 5) {
+		int tag = (unsigned char)r->buf[off];
+		uint32_t len;
+		char *v;
+
+		memcpy(&len, r->buf + off + 1, sizeof(len));
+		if (r->len - off - 5 < len)
+			break;
+		v = xmalloc((size_t)len + 1);
+		memcpy(v, r->buf + off + 5, len);
+		v[len] = '\0';
+		off += 5 + (size_t)len;
+		if (tag == MSG_BEGIN) {
+			r->current = strtol(v, NULL, 10);
+			if (r->current < 0 || (size_t)r->current >= paths->n)
+				r->current = -1;
+			allocator_free(r->a);
+			r->a = xcalloc(1, sizeof(*r->a));
+			r->a->plugin_path = xstrdup(paths->v[r->current >= 0 ? r->current : 0]);
+		} else if (tag == MSG_END) {
+			r->ended = 1;
+		} else if (r->current < 0) {
+			/* a message out of place: ignored, the plugin is judged by what follows */
+		} else if (tag == MSG_REFUSED) {
+			out[r->current].error = v;
+			v = NULL;
+			allocator_free(r->a);
+			r->a = NULL;
+			r->current = -1;
+		} else if (tag == MSG_DONE) {
+			dir_of_plugin(r->a, r->a->plugin_path);
+			out[r->current].a = r->a;
+			r->a = NULL;
+			r->current = -1;
+		} else {
+			char **field = tag == MSG_NAME ? &r->a->name : tag == MSG_SUMMARY ? &r->a->summary
+				: tag == MSG_LIBRARY ? &r->a->library_spec : tag == MSG_PACKAGE ? &r->a->package
+				: tag == MSG_STATS_ENV ? &r->a->stats_env : NULL;
+
+			if (field) {
+				free(*field);
+				*field = v;
+				v = NULL;
+			} else if (tag == MSG_ENV) {
+				strvec_push(&r->a->env, v);
+			}
+		}
+		free(v);
+	}
+	memmove(r->buf, r->buf + off, r->len - off);
+	r->len -= off;
+}
+
+/* Why the child that was loading @path ended: from its wait status. */
+static char *describe_failure(const char *path, int status, int timed_out)
+{
+	if (timed_out)
+		return xasprintf("loading the plugin '%s' did not end within %d s (its code hangs "
+				 "when loaded)", path, DESCRIBE_TIMEOUT_S);
+	if (WIFSIGNALED(status))
+		return xasprintf("loading the plugin '%s' crashed the process that loaded it "
+				 "(signal SIG%s, %s)", path, sigabbrev_np(WTERMSIG(status)) ?
+				 sigabbrev_np(WTERMSIG(status)) : "?", strsignal(WTERMSIG(status)));
+	if (WIFEXITED(status))
+		return xasprintf("loading the plugin '%s' ended the process that loaded it with "
+				 "exit status %d before the plugin described itself", path,
+				 WEXITSTATUS(status));
+	return xasprintf("loading the plugin '%s' stopped the process that loaded it", path);
+}
+
+/*
+ * Reads the descriptor of every plugin in paths, each in out[i] (a
+ * descriptor or an error), without running any plugin code here.
+ */
+static void describe_plugins(const struct strvec *paths, struct described *out)
+{
+	struct describe_reader r;
+	size_t from = 0;
+
+	memset(&r, 0, sizeof(r));
+	while (from < paths->n) {
+		int fds[2], status = 0, timed_out = 0;
+		double deadline;
+		long began;
+		pid_t pid;
+
+		if (pipe2(fds, O_CLOEXEC) != 0)
+			goto fail;
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			goto fail;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			describe_child(fds[1], paths, from);
+		}
+		close(fds[1]);
+		r.len = 0;
+		r.current = -1;
+		r.ended = 0;
+		began = -1;
+		deadline = monotonic_seconds() + DESCRIBE_TIMEOUT_S;
+		while (!r.ended) {
+			struct pollfd pfd = { fds[0], POLLIN, 0 };
+			double left = deadline - monotonic_seconds();
+			ssize_t n;
+			int pr;
+
+			if (left <= 0) {
+				timed_out = 1;
+				break;
+			}
+			pr = poll(&pfd, 1, (int)(left * 1000) + 1);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0)
+				continue;
+			if (r.cap - r.len < 4096) {
+				r.cap = r.cap ? 2 * r.cap : 16384;
+				r.buf = xrealloc(r.buf, r.cap);
+			}
+			n = read(fds[0], r.buf + r.len, r.cap - r.len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			r.len += (size_t)n;
+			describe_parse(&r, paths, out);
+			if (r.current != began) {
+				/* each plugin has its own time */
+				began = r.current;
+				deadline = monotonic_seconds() + DESCRIBE_TIMEOUT_S;
+			}
+		}
+		close(fds[0]);
+		if (timed_out)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (r.ended)
+			break;
+		/* the plugin begun and not done is the one at fault */
+		from = r.current >= 0 ? (size_t)r.current : from;
+		while (from < paths->n && (out[from].a || out[from].error))
+			from++;
+		if (from < paths->n) {
+			out[from].error = describe_failure(paths->v[from], status, timed_out);
+			out[from].faulted = 1;
+			from++;
+		}
+		allocator_free(r.a);
+		r.a = NULL;
+	}
+	allocator_free(r.a);
+	free(r.buf);
+	return;
+fail:
+	for (; from < paths->n; from++)
+		if (!out[from].a && !out[from].error)
+			out[from].error = xasprintf("cannot read plugin '%s': cannot start a process "
+						    "to load it: %s", paths->v[from], strerror(errno));
+	allocator_free(r.a);
+	free(r.buf);
+}
+
+/* The plugin files NAME.so (not lib*.so) of a folder, in name order. */
+static void scan_dir(struct strvec *paths, const char *dir)
 {
 	struct dirent **ents = NULL;
 	int n, i;
@@ -141,42 +419,111 @@ static void scan_dir(struct allocator_list *list, const char *dir)
 	for (i = 0; i < n; i++) {
 		const char *f = ents[i]->d_name;
 		size_t len = strlen(f);
-		struct allocator *a;
-		char *path;
 
-		if (len < 4 || strcmp(f + len - 3, ".so") || !strncmp(f, "lib", 3)) {
-			free(ents[i]);
+		if (len >= 4 && !strcmp(f + len - 3, ".so") && strncmp(f, "lib", 3))
+			strvec_pushf(paths, "%s/%s", dir, f);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+static int same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !strcmp(a, b) ||
+	       (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/*
+ * A plugin whose code crashed, exited or hung while it was loaded: listed
+ * as unavailable under its file's name (NAME.so), so that it is seen where
+ * the allocators are; NULL (a warning instead) if that is no valid name.
+ * Takes reason.
+ */
+static struct allocator *faulted_plugin(const char *path, char *reason)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *name = xstrdup(base);
+	struct allocator *a;
+
+	name[strlen(name) - 3] = '\0'; /* ".so" */
+	if (!valid_name(name)) {
+		free(name);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->name = name;
+	a->summary = xstrdup("a plugin that could not be read");
+	a->plugin_path = xstrdup(path);
+	a->probed = 1;
+	a->available = 0;
+	a->reason = reason;
+	a->fix = xasprintf("fix or remove the plugin '%s'", path);
+	return a;
+}
+
+void allocators_discover(struct allocator_list *list)
+{
+	const char *env = getenv(NGB_PLUGIN_PATH_ENV);
+	const char *own = ngb_paths()->allocator_dir;
+	struct strvec dirs = STRVEC_INIT, paths = STRVEC_INIT;
+	struct described *found;
+	size_t i, first_own;
+
+	memset(list, 0, sizeof(*list));
+	if (env)
+		strvec_split(&dirs, env, ':');
+	for (i = 0; i < dirs.n; i++)
+		if (*dirs.v[i] && !same_dir(dirs.v[i], own))
+			scan_dir(&paths, dirs.v[i]);
+	first_own = paths.n;
+	scan_dir(&paths, own);
+	strvec_clear(&dirs);
+
+	found = xcalloc(paths.n ? paths.n : 1, sizeof(*found));
+	describe_plugins(&paths, found);
+	for (i = 0; i < paths.n; i++) {
+		struct allocator *a = found[i].a, *other;
+
+		if (found[i].faulted)
+			a = faulted_plugin(paths.v[i], found[i].error);
+		if (found[i].error && !a) {
+			strvec_push(&list->load_errors, found[i].error);
+			free(found[i].error);
 			continue;
 		}
-		path = xasprintf("%s/%s", dir, f);
-		free(ents[i]);
-		a = load_plugin(path, &list->load_errors);
-		free(path);
 		if (!a)
 			continue;
-		if (allocator_find(list, a->name)) {
+		other = allocator_find(list, a->name);
+		if (other && i >= first_own) {
+			/* an outside plugin took a built-in's name: neither runs */
+			size_t k;
+
+			strvec_pushf(&list->load_errors, "plugin '%s' is named '%s' like ngbench's "
+				     "own '%s': it is refused; rename or remove it", other->plugin_path,
+				     a->name, a->plugin_path);
+			a->reason = xasprintf("the plugin '%s' has the name of ngbench's own '%s', "
+					      "so which one is meant is unclear",
+					      other->plugin_path, a->plugin_path);
+			a->fix = xasprintf("rename or remove '%s'", other->plugin_path);
+			a->probed = 1;
+			a->available = 0;
+			for (k = 0; list->v[k] != other; k++)
+				;
+			list->v[k] = a;
+			allocator_free(other);
+			continue;
+		}
+		if (other) {
 			allocator_free(a); /* an earlier folder wins */
 			continue;
 		}
 		list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
 		list->v[list->n++] = a;
 	}
-	free(ents);
-}
-
-void allocators_discover(struct allocator_list *list)
-{
-	const char *env = getenv(NGB_PLUGIN_PATH_ENV);
-	struct strvec dirs = STRVEC_INIT;
-	size_t i;
-
-	memset(list, 0, sizeof(*list));
-	if (env)
-		strvec_split(&dirs, env, ':');
-	strvec_push(&dirs, ngb_paths()->allocator_dir);
-	for (i = 0; i < dirs.n; i++)
-		scan_dir(list, dirs.v[i]);
-	strvec_clear(&dirs);
+	free(found);
+	strvec_clear(&paths);
 	if (list->n)
 		qsort(list->v, list->n, sizeof(*list->v), cmp_allocators);
 }
@@ -378,6 +725,29 @@ char *allocator_preload(const struct allocator *a, const char *extra)
 	return extra ? xstrdup(extra) : NULL;
 }
 
+/* Is a one of ngbench's own plugins (its name, in ngbench's own folder)? */
+static int is_builtin(const struct allocator *a)
+{
+	const char *own = ngb_paths()->allocator_dir;
+	size_t n = strlen(own);
+
+	return a->plugin_path && rank(a->name) < 1000 && !strncmp(a->plugin_path, own, n) &&
+	       a->plugin_path[n] == '/' && !strchr(a->plugin_path + n + 1, '/');
+}
+
+/* The fix for an outside plugin whose library is missing: its library and
+ * its file, never ngbench (rebuilding ngbench does not bring it). */
+static char *missing_library_fix(const struct allocator *a)
+{
+	const char *lib = a->library_spec ? a->library_spec : a->library;
+
+	if (a->package)
+		return xasprintf("install %s (apt-get install %s), or correct the plugin '%s' "
+				 "that names it", lib, a->package, a->plugin_path);
+	return xasprintf("install %s, or correct the plugin '%s' that names it", lib,
+			 a->plugin_path);
+}
+
 void allocator_probe(struct allocator *a)
 {
 	const struct ngb_paths *paths = ngb_paths();
@@ -392,19 +762,14 @@ void allocator_probe(struct allocator *a)
 	a->probed = 1;
 	a->available = 1;
 	if (a->library && stat(a->library, &st) != 0) {
-		const char *own = paths->allocator_dir;
 		char *fix;
 
 		if (!a->plugin_path)
 			fix = xstrdup("give the path of an existing library");
-		else if (!strncmp(a->plugin_path, own, strlen(own)) && a->plugin_path[strlen(own)] == '/')
+		else if (is_builtin(a))
 			fix = xstrdup("rebuild and reinstall ngbench (make install)");
-		else if (a->package)
-			fix = xasprintf("install the package '%s', or correct the plugin '%s'",
-					a->package, a->plugin_path);
 		else
-			fix = xasprintf("install that library, or correct the plugin '%s' that names it",
-					a->plugin_path);
+			fix = missing_library_fix(a);
 		set_unavailable(a, xasprintf("'%s' not found", a->library), fix);
 		return;
 	}
@@ -453,7 +818,9 @@ void allocator_probe(struct allocator *a)
 
 	if (a->library_spec && !lib_path) {
 		set_unavailable(a, xasprintf("%s not found", a->library_spec),
-				a->package ? xasprintf("apt-get install %s", a->package) : NULL);
+				!a->plugin_path ? NULL
+				: !is_builtin(a) ? missing_library_fix(a)
+				: a->package ? xasprintf("apt-get install %s", a->package) : NULL);
 	} else {
 		if (lib_path) {
 			free(a->library);
