@@ -358,6 +358,13 @@ int run_trial(const struct trial_spec *spec, struct trial_outcome *out);
 struct rusage;
 enum trial_status trial_wait_child(pid_t pid, double timeout_s, double start, int *status,
 				   struct rusage *ru, int *stop_sig, struct rss_series *rss);
+/*
+ * In the child of a simulated trial, just before exec (simtrial.c):
+ * address-space randomisation off and the environment envp reduced, in
+ * place, to the trial's own variables and a few fixed names, so that the
+ * same program gives the same counts.  Returns envp.
+ */
+char **sim_trial_child_prepare(const struct trial_spec *spec, char **envp);
 void trial_outcome_release(struct trial_outcome *o);
 void trial_spec_release(struct trial_spec *s);
 

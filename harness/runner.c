@@ -245,6 +245,8 @@ static void child_exec(char **argv, char **envp, const struct trial_spec *spec, 
 			;
 		close(gate);
 	}
+	if (spec->sim)
+		envp = sim_trial_child_prepare(spec, envp);
 	execvpe(argv[0], argv, envp);
 fail:
 	e = errno;

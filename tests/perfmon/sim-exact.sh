@@ -1,0 +1,35 @@
+#!/bin/sh
+# Simulated counts repeat exactly where the program does: the child of a
+# --counters=sim trial runs without address-space randomisation and with a
+# fixed environment, so that trials of a program that is deterministic
+# give the same count for every simulated event.  (xalanc is not quite: it
+# prints its measured seconds, and formatting that number costs a few
+# instructions more or less; perfmon/README.md.)
+. "$top_srcdir/tests/cli/lib.sh"
+command -v valgrind >/dev/null || skip_all "valgrind is needed (apt-get install valgrind)"
+plan 7
+out=$SCRATCH/out
+
+"$NGBENCH" run -q -a ptmalloc2 -r 1 --counters=sim --show-output -- cat /proc/self/personality >"$out" 2>/dev/null
+ok $? "a simulated trial of a command runs"
+grep -Eq '^[0-9a-f]*[4-7c-f][0-9a-f]{4}$' "$out"; ok $? "with ADDR_NO_RANDOMIZE (0x0040000) in its personality ($(head -1 "$out"))"
+
+NGBENCH_TEST_NOISE=outside "$NGBENCH" run -q -a 'ptmalloc2,ptmalloc2+NGBENCH_TEST_KNOB=kept' -r 1 --counters=sim \
+	--show-output -- sh -c 'echo "noise=${NGBENCH_TEST_NOISE:-unset} knob=${NGBENCH_TEST_KNOB:-unset} home=${HOME:+set}"' >"$out" 2>/dev/null
+contains "$out" "noise=unset knob=unset home=set" "ngbench's own environment reaches it only by the fixed names"
+contains "$out" "noise=unset knob=kept home=set" "and a variant's knob still does"
+
+# tinywork neither reads a clock nor prints one: its counts must not depend
+# on where its stack and heap land or on the size of ngbench's environment
+for noise in a aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; do
+	NGBENCH_TEST_NOISE=$noise "$NGBENCH" run -q -a ptmalloc2 -r 2 --counters=sim --label=exact \
+		-- "$TINY" --allocs=20000 >/dev/null 2>"$out" || break
+done
+ok $? "four simulated glibc trials of tinywork run, beside environments of two sizes"
+is "$(sql "SELECT count(DISTINCT c.event) FROM counters c JOIN trials t ON t.id = c.trial_id
+	JOIN sessions s ON s.id = t.session_id WHERE s.label = 'exact' AND c.value > 0")" 9 "every simulated event is counted"
+differ=$(sql "SELECT group_concat(event || ' ' || lo || '..' || hi, '; ') FROM
+	(SELECT c.event, min(c.value) AS lo, max(c.value) AS hi FROM counters c JOIN trials t ON t.id = c.trial_id
+	 JOIN sessions s ON s.id = t.session_id WHERE s.label = 'exact' GROUP BY c.event HAVING lo != hi)")
+is "$differ" "" "and all four have the same count of each"
+done_testing
