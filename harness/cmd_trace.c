@@ -31,6 +31,7 @@
 
 #include "internal.h"
 #include "ngbench/trace.h"
+#include "ngbench/utf8.h"
 
 static const char trace_usage[] =
 	"usage: ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS...]\n"
@@ -453,10 +454,12 @@ static int trace_info(const char *path, int json)
 			frees += in.calls[k];
 	if (json) {
 		json_t *j = json_object(), *calls = json_object(), *threads = json_array();
+		int bad = 0;
 		char *s;
 
 		json_object_set_new(j, "format_version", json_integer(1));
-		json_object_set_new(j, "file", json_string(path));
+		/* a path or meta text that is no UTF-8 is shown with U+FFFD, never left out */
+		bad |= json_object_set_new(j, "file", ngb_json_text(path));
 		json_object_set_new(j, "trace_version", json_integer(t.sum.version));
 		json_object_set_new(j, "compressed", json_boolean(t.sum.flags & NGB_TRACE_ZSTD));
 		json_object_set_new(j, "pid", json_integer(t.sum.pid));
@@ -489,12 +492,16 @@ static int trace_info(const char *path, int json)
 		json_object_set_new(j, "size_histogram", json_hist(in.size_hist));
 		json_object_set_new(j, "lifetime_calls_histogram", json_hist(in.life_calls));
 		json_object_set_new(j, "lifetime_us_histogram", json_hist(in.life_us));
-		json_object_set_new(j, "meta", json_string(t.sum.meta));
-		s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		bad |= json_object_set_new(j, "meta", ngb_json_text_or_null(t.sum.meta));
+		s = bad ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s)
 			puts(s);
 		free(s);
 		json_decref(j);
+		if (!s) {
+			ngb_trace_release(&t);
+			return error("cannot format JSON: out of memory") ? 1 : 1;
+		}
 	} else {
 		printf("trace %s: format version %u%s, process %u, %u thread%s, %llu calls, "
 		       "%.3f s recorded\n", path, t.sum.version,

@@ -2,7 +2,7 @@
 # Hostile input: nothing read is silently changed or dropped.  Experiment
 # files of long lines, duplicates, NUL bytes and folders; command quoting.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 21
+plan 22
 err=$SCRATCH/err
 out=$SCRATCH/out
 
@@ -76,6 +76,18 @@ c = json.load(sys.stdin)
 assert "experiment_text" in c and "\ufffd" in c["experiment_text"], c
 assert len(c["jobs"]) == 1 and c["jobs"][0]["name"].startswith("l-"), c
 '; ok $? "the stored configuration keeps the experiment text and its job"
+# a trace file whose name is no UTF-8: 'trace info --format=json' names it
+if [ -e "$top_builddir/allocators/.libs/libngbench-trace.so" ]; then
+	"$NGBENCH" trace record -o "$SCRATCH/$bad.trace" -- /bin/true >/dev/null 2>&1
+	"$NGBENCH" trace info --format=json "$SCRATCH/$bad.trace" >"$out" 2>"$err"
+	python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+assert "\ufffd" in d["file"] and d["file"].endswith(".trace"), d
+' "$out"; ok $? "trace info --format=json keeps a file name that is no UTF-8, shown with U+FFFD"
+else
+	skip "the trace recorder is not built"
+fi
 
 # control bytes from the user reach the terminal escaped
 esc=$(printf 'x\033[2J\007\rz')
