@@ -360,9 +360,9 @@ enum trial_status trial_wait_child(pid_t pid, double timeout_s, double start, in
 				   struct rusage *ru, int *stop_sig, struct rss_series *rss);
 /*
  * In the child of a simulated trial, just before exec (simtrial.c):
- * address-space randomisation off and the environment envp reduced, in
- * place, to the trial's own variables and a few fixed names, so that the
- * same program gives the same counts.  Returns envp.
+ * address-space randomisation off and the environment envp padded to a
+ * fixed size, so that the same program gives the same counts.  Returns
+ * the environment to exec with.
  */
 char **sim_trial_child_prepare(const struct trial_spec *spec, char **envp);
 void trial_outcome_release(struct trial_outcome *o);

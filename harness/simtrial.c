@@ -11,62 +11,50 @@
  *
  * So the child of a simulated trial turns address-space randomisation off
  * for itself and what it executes (personality(ADDR_NO_RANDOMIZE), as
- * `setarch -R` does; the flag survives exec) and gets a fixed environment:
- * the trial's own variables, and of ngbench's environment only the names in
- * keep[] below.  What remains is the program's own non-determinism: an
+ * `setarch -R` does; the flag survives exec), and its environment, kept
+ * whole (the user's variables may be the allocator's knobs) but for the
+ * shell's "_" and OLDPWD, is padded to a multiple of 4096 bytes.  What remains is the program's own non-determinism: an
  * allocator that seeds itself from the clock or the OS's randomness
  * (mimalloc does), threads, and the clock reads of the program itself.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 
 #include "internal.h"
 
-/* Names kept from ngbench's own environment: what programs need to run as
- * the user expects (locale, home, search path, temporary folder). */
-static const char *const keep[] = {
-	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", NULL,
-};
-
-static int name_is(const char *entry, const char *name, size_t len)
-{
-	return name && strlen(name) == len && !strncmp(entry, name, len);
-}
-
-/* Is the variable @entry (NAME=VALUE) one that the trial itself sets? */
-static int trial_variable(const struct trial_spec *spec, const char *entry, size_t len)
-{
-	size_t i;
-
-	if (name_is(entry, "LD_PRELOAD", len) || name_is(entry, "NGBENCH_WITNESS_FD", len) ||
-	    name_is(entry, PROFILE_OUT_ENV, len) || name_is(entry, spec->stats_env, len) ||
-	    !strncmp(entry, "LC_", 3) || !strncmp(entry, "VALGRIND_", 9))
-		return 1;
-	for (i = 0; i < spec->env.n; i++)
-		if (strcspn(spec->env.v[i], "=") == len && !strncmp(spec->env.v[i], entry, len))
-			return 1;
-	return 0;
-}
+/* The variable that pads the environment, and the size it pads it to a
+ * multiple of: the initial stack then ends at the same offset in its page
+ * whatever the size of the user's environment. */
+#define PAD_NAME "NGBENCH_SIM_PAD="
+#define PAD_TO 4096
 
 char **sim_trial_child_prepare(const struct trial_spec *spec, char **envp)
 {
 	int persona = personality(0xffffffff);
-	size_t in, out = 0;
+	size_t n = 0, total = 0, pad, k = 0;
+	char **out, *padvar;
 
+	(void)spec;
 	if (persona != -1)
 		personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-	for (in = 0; envp && envp[in]; in++) {
-		size_t len = strcspn(envp[in], "=");
-		int k, kept = trial_variable(spec, envp[in], len);
-
-		for (k = 0; keep[k] && !kept; k++)
-			kept = name_is(envp[in], keep[k], len);
-		if (kept)
-			envp[out++] = envp[in];
-	}
-	if (envp)
-		envp[out] = NULL;
-	return envp;
+	for (n = 0; envp && envp[n]; n++)
+		if (strncmp(envp[n], "_=", 2) && strncmp(envp[n], "OLDPWD=", 7))
+			total += strlen(envp[n]) + 1;
+	pad = (PAD_TO - (total + sizeof(PAD_NAME)) % PAD_TO) % PAD_TO;
+	out = malloc((n + 2) * sizeof(*out));
+	padvar = malloc(sizeof(PAD_NAME) + pad);
+	if (!out || !padvar)
+		return envp;
+	for (n = 0; envp && envp[n]; n++)
+		if (strncmp(envp[n], "_=", 2) && strncmp(envp[n], "OLDPWD=", 7))
+			out[k++] = envp[n];
+	memcpy(padvar, PAD_NAME, sizeof(PAD_NAME) - 1);
+	memset(padvar + sizeof(PAD_NAME) - 1, 'x', pad);
+	padvar[sizeof(PAD_NAME) - 1 + pad] = '\0';
+	out[k++] = padvar;
+	out[k] = NULL;
+	return out;
 }
