@@ -22,11 +22,89 @@
 
 #include "internal.h"
 
+/*
+ * Roughly how many nodes glibc's regcomp builds for the pattern: it copies
+ * a repeated subexpression once per copy it needs ("x+" is "xx*", "x{2,5}"
+ * five copies), so repetitions of repetitions multiply: "(a)" and 30 '+'
+ * signs take it minutes and gigabytes (found by tests/fuzz).  Saturates at
+ * REGEX_NODES_MAX + 1.
+ */
+#define REGEX_NODES_MAX 100000.0
+#define REGEX_DEPTH_MAX 64
+
+static double regex_nodes(const char *s)
+{
+	double seq[REGEX_DEPTH_MAX + 1] = { 0 }, atom = 0;
+	int depth = 0;
+
+	while (*s) {
+		double factor = 0;
+
+		if (*s == '\\' && s[1]) {
+			s += 2;
+			atom = 1;
+		} else if (*s == '[') {
+			s++;
+			s += *s == '^';
+			s += *s == ']';
+			while (*s && *s != ']')
+				s += s[0] == '[' && s[1] && strchr(":.=", s[1]) && strchr(s + 2, s[1]) ?
+				     (size_t)(strchr(s + 2, s[1]) - s) + 1 : 1;
+			s += *s == ']';
+			atom = 1;
+		} else if (*s == '(') {
+			if (depth == REGEX_DEPTH_MAX)
+				return REGEX_NODES_MAX + 1;
+			seq[++depth] = 0;
+			s++;
+			atom = 0;
+			continue;
+		} else if (*s == ')' && depth > 0) {
+			atom = seq[depth--] + 1;
+			s++;
+		} else if (*s == '*' || *s == '?') {
+			factor = 1;
+			s++;
+		} else if (*s == '+') {
+			factor = 2;
+			s++;
+		} else if (*s == '{') {
+			char *end;
+			double lo = strtod(s + 1, &end), hi = lo;
+
+			if (*end == ',')
+				hi = end[1] == '}' ? lo + 1 : strtod(end + 1, &end);
+			factor = hi > lo ? hi : lo;
+			factor = factor < 1 ? 1 : factor;
+			s = strchr(s, '}') ? strchr(s, '}') + 1 : s + 1;
+		} else {
+			s++;
+			atom = 1;
+		}
+		if (factor) {
+			/* the atom already counted once: add the copies */
+			seq[depth] += atom * (factor - 1);
+			atom *= factor;
+		} else {
+			seq[depth] += atom;
+		}
+		if (seq[depth] > REGEX_NODES_MAX || atom > REGEX_NODES_MAX)
+			return REGEX_NODES_MAX + 1;
+	}
+	return seq[0];
+}
+
 int cmd_metric_compile(struct cmd_metric *m, const char *pattern, char *err, size_t errlen)
 {
 	int rc;
 
 	cmd_metric_release(m);
+	if (regex_nodes(pattern) > REGEX_NODES_MAX) {
+		snprintf(err, errlen, "regular expression '%s' for --metric: its repetitions "
+			 "multiply (a repetition of a repetition, or large counts) beyond what can be "
+			 "compiled in reasonable time: simplify it", pattern);
+		return -1;
+	}
 	rc = regcomp(&m->re, pattern, REG_EXTENDED);
 	if (rc) {
 		char msg[256];

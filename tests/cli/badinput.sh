@@ -3,7 +3,7 @@
 # options, CPU and thread lists, libraries that cannot be preloaded, a
 # missing TMPDIR, a folder the database cannot be written in.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 29
+plan 34
 err=$SCRATCH/err
 run() { "$NGBENCH" run -a ptmalloc2 -r 1 --counters=none "$@" -- /bin/true >/dev/null 2>"$err"; }
 
@@ -63,4 +63,13 @@ else
 	skip "root without setpriv: cannot make a folder it cannot write"
 	skip "root without setpriv"
 fi
+# a --metric whose repetitions multiply (found by tests/fuzz): glibc's
+# regcomp took minutes and gigabytes on 30 stacked '+' signs
+timeout 30 "$NGBENCH" run -n --metric='(a)++++++++++++++++++++++++++++++' --better=lower -- /bin/true >/dev/null 2>"$err"
+is $? 2 "a --metric of stacked repetitions is refused at once"
+contains "$err" "its repetitions multiply" "saying why"
+timeout 30 "$NGBENCH" run -n --metric='((((x{1,100}){1,100}){1,100}){1,100})' --better=lower -- /bin/true >/dev/null 2>"$err"
+is $? 2 "so are nested large counts"
+"$NGBENCH" run -n --metric='Throughput = ([0-9.]+) ops/s( [a-z]+)*' --better=higher -- /bin/true >/dev/null 2>"$err"
+ok $? "an ordinary --metric is still accepted"
 done_testing
