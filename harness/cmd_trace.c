@@ -3,7 +3,7 @@
  * into a trace file, tell what a trace holds, convert other tools' traces.
  *
  *   ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS]
- *   ngbench trace info [--format=text|json] FILE
+ *   ngbench trace info [--format=text|json] [--plots=DIR] FILE
  *   ngbench trace convert --from=mtrace [-o FILE] [--no-compress] INPUT
  *
  * record runs COMMAND with libngbench-trace.so preloaded and
@@ -30,12 +30,13 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ngbench/report.h"
 #include "ngbench/trace.h"
 #include "ngbench/utf8.h"
 
 static const char trace_usage[] =
 	"usage: ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS...]\n"
-	"       ngbench trace info [--format=text|json] FILE\n"
+	"       ngbench trace info [--format=text|json] [--plots=DIR] FILE\n"
 	"       ngbench trace convert --from=mtrace [-o FILE] [--no-compress] INPUT\n"
 	"\n"
 	"Allocation traces: record every allocation call of a program (and of its\n"
@@ -47,7 +48,9 @@ static const char trace_usage[] =
 	"           process it forked or executed; prints what it wrote and how long\n"
 	"           COMMAND took; exits with COMMAND's status when that is not 0\n"
 	"  info     calls by kind, threads, cross-thread frees, the size and lifetime\n"
-	"           histograms, peak live bytes and objects\n"
+	"           histograms, peak live bytes and objects; with --plots=DIR also\n"
+	"           their plots (gnuplot data, scripts, SVG and PNG): the sizes as in\n"
+	"           a profile, the lifetimes in calls and in time, the live memory\n"
 	"  convert  glibc's mtrace(3) output (MALLOC_TRACE=file) into a trace\n"
 	"\n"
 	"Options:\n"
@@ -55,6 +58,7 @@ static const char trace_usage[] =
 	"  --no-compress       write blocks uncompressed (default: zstd when built with it)\n"
 	"  --format=FMT        for info: text (default) or json\n"
 	"  --from=FMT          for convert: mtrace\n"
+	"  --plots=DIR         for info: write the plots into DIR (created if missing)\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"The format is in docs/trace-format.md.\n";
@@ -264,155 +268,20 @@ out:
 
 /* ---- info ------------------------------------------------------------------ */
 
-#define HBINS 65    /* bin 0: 0; bin b: [2^(b-1), 2^b) */
-
-static unsigned bin_of(uint64_t v)
-{
-	return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
-}
-
-struct info {
-	uint64_t calls[NGB_TK_COUNT];
-	uint64_t failed, null_frees, cross_frees, waits, never_freed, never_freed_bytes;
-	uint64_t size_hist[HBINS], life_calls[HBINS], life_us[HBINS];
-	uint64_t live_bytes, live_objects, peak_bytes, peak_objects;
-	uint64_t bytes_requested, allocations;
-};
-
-struct slot_info {
-	uint64_t size;
-	uint64_t born_call;
-	uint64_t born_us;
-	uint32_t thread;
-	int live;
-};
-
-/*
- * Walks the events in an order that honours the waits, always taking the
- * ready thread whose next event was recorded first (exact for one thread;
- * for several, the recording's order up to the clock's microseconds).
- */
-static int info_walk(const struct ngb_trace *t, struct info *in)
-{
-	uint32_t nth = t->sum.nthreads;
-	uint64_t *pos = xcalloc(nth + 1, sizeof(*pos)), step = 0;
-	struct slot_info *sl = xcalloc(t->sum.nslots + 1, sizeof(*sl));
-
-	for (;;) {
-		int64_t best = -1;
-		uint64_t best_us = 0;
-
-		for (uint32_t i = 0; i < nth; i++) {
-			const struct ngb_trace_thread *th = &t->threads[i];
-			const struct ngb_trace_event *x;
-
-			if (pos[i] >= th->nevents)
-				continue;
-			x = &th->ev[pos[i]];
-			if ((x->flags & NGB_TF_WAIT) && pos[x->wait_thread] < x->wait_index)
-				continue;
-			if (best < 0 || th->time_us[pos[i]] < best_us) {
-				best = i;
-				best_us = th->time_us[pos[i]];
-			}
-		}
-		if (best < 0)
-			break;
-		uint32_t ti = (uint32_t)best;
-		const struct ngb_trace_event *x = &t->threads[ti].ev[pos[ti]];
-		uint64_t now_us = t->threads[ti].time_us[pos[ti]];
-		unsigned k = x->kind;
-		int frees_in = 0, allocs_out = 0;
-		uint32_t in_slot = 0;
-
-		pos[ti]++;
-		in->calls[k]++;
-		if (k == NGB_TK_SYNC)
-			continue;
-		step++;
-		if (x->flags & NGB_TF_WAIT)
-			in->waits++;
-		if (k == NGB_TK_REALLOC || k == NGB_TK_REALLOCARRAY) {
-			if (!(x->flags & NGB_TF_NOARG) &&
-			    (!(x->flags & NGB_TF_FAILED) || x->size == 0)) {
-				frees_in = 1;
-				in_slot = x->aux;
-			}
-			allocs_out = !(x->flags & NGB_TF_FAILED);
-		} else if (ngb_trace_kind_allocates(k)) {
-			allocs_out = !(x->flags & NGB_TF_FAILED);
-		} else if (k != NGB_TK_USABLE_SIZE) {
-			if (x->flags & NGB_TF_NOARG)
-				in->null_frees++;
-			else {
-				frees_in = 1;
-				in_slot = x->slot;
-			}
-		}
-		if (x->flags & NGB_TF_FAILED && !(ngb_trace_kind_frees(k) && x->size == 0))
-			in->failed++;
-		if (frees_in) {
-			struct slot_info *s = &sl[in_slot];
-
-			if (s->thread != ti)
-				in->cross_frees++;
-			in->life_calls[bin_of(step - s->born_call)]++;
-			in->life_us[bin_of(now_us - s->born_us)]++;
-			in->live_bytes -= s->size;
-			in->live_objects--;
-			s->live = 0;
-		}
-		if (ngb_trace_kind_allocates(k)) {
-			in->allocations++;
-			in->bytes_requested += x->size;
-			in->size_hist[bin_of(x->size)]++;
-		}
-		if (allocs_out) {
-			struct slot_info *s = &sl[x->slot];
-
-			s->size = x->size;
-			s->born_call = step;
-			s->born_us = now_us;
-			s->thread = ti;
-			s->live = 1;
-			in->live_bytes += x->size;
-			in->live_objects++;
-			if (in->live_bytes > in->peak_bytes)
-				in->peak_bytes = in->live_bytes;
-			if (in->live_objects > in->peak_objects)
-				in->peak_objects = in->live_objects;
-		}
-	}
-	for (uint64_t i = 0; i < t->sum.nslots; i++)
-		if (sl[i].live) {
-			in->never_freed++;
-			in->never_freed_bytes += sl[i].size;
-		}
-	free(pos);
-	free(sl);
-	return 0;
-}
-
-static void hist_bounds(unsigned b, uint64_t *lo, uint64_t *hi)
-{
-	*lo = b ? UINT64_C(1) << (b - 1) : 0;
-	*hi = b == 0 ? 1 : b == 64 ? UINT64_MAX : UINT64_C(1) << b;
-}
-
 static void print_hist(const char *title, const char *unit, const uint64_t *h)
 {
 	uint64_t total = 0;
 
-	for (unsigned b = 0; b < HBINS; b++)
+	for (unsigned b = 0; b < NGB_TRACE_HBINS; b++)
 		total += h[b];
 	printf("\n%s (%llu)\n", title, (unsigned long long)total);
-	for (unsigned b = 0; b < HBINS; b++) {
+	for (unsigned b = 0; b < NGB_TRACE_HBINS; b++) {
 		uint64_t lo, hi;
 		int bar;
 
 		if (!h[b])
 			continue;
-		hist_bounds(b, &lo, &hi);
+		ngb_trace_hist_bounds(b, &lo, &hi);
 		bar = total ? (int)(40.0 * (double)h[b] / (double)total + 0.5) : 0;
 		printf("  [%llu, %llu) %s  %12llu  %5.1f%%  %.*s\n", (unsigned long long)lo,
 		       (unsigned long long)hi, unit, (unsigned long long)h[b],
@@ -425,12 +294,12 @@ static json_t *json_hist(const uint64_t *h)
 {
 	json_t *a = json_array();
 
-	for (unsigned b = 0; b < HBINS; b++) {
+	for (unsigned b = 0; b < NGB_TRACE_HBINS; b++) {
 		uint64_t lo, hi;
 
 		if (!h[b])
 			continue;
-		hist_bounds(b, &lo, &hi);
+		ngb_trace_hist_bounds(b, &lo, &hi);
 		json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "lo", (json_int_t)lo, "hi",
 						   (json_int_t)(hi > INT64_MAX ? INT64_MAX : hi),
 						   "count", (json_int_t)h[b]));
@@ -438,20 +307,59 @@ static json_t *json_hist(const uint64_t *h)
 	return a;
 }
 
-static int trace_info(const char *path, int json)
+/* The points of the live timeline that info plots. */
+#define LIVE_POINTS 2000
+
+/* Writes the plots into dir; the files written (and, without gnuplot, why
+ * they were not rendered) are added to plots (a JSON array) when it is not
+ * NULL, else printed. */
+static int info_plots(const struct ngb_trace_stats *in, const char *path, const char *dir,
+		      json_t *plots)
+{
+	struct ngb_report_files files = { 0 };
+	const char *base = strrchr(path, '/');
+	struct ngb_err e;
+	int rc;
+
+	rc = ngb_trace_plots(in, base ? base + 1 : path, dir, &files, &e);
+	if (rc < 0)
+		error("%s", e.msg);
+	for (size_t i = 0; i < files.n; i++)
+		if (plots)
+			json_array_append_new(plots, json_string(files.paths[i]));
+	if (!plots && !rc) {
+		printf("\nplots in %s:", dir);
+		const char *ext = files.plots_rendered ? ".svg" : ".gp";
+
+		for (size_t i = 0; i < files.n; i++) {
+			size_t n = strlen(files.paths[i]);
+
+			if (n > strlen(ext) && !strcmp(files.paths[i] + n - strlen(ext), ext))
+				printf(" %s", files.paths[i] + strlen(dir) + 1);
+		}
+		printf("%s\n", files.plots_rendered ? "" : " (not rendered)");
+	}
+	if (files.plots_note)
+		fprintf(stderr, "ngbench: %s\n", files.plots_note);
+	ngb_report_files_release(&files);
+	return rc;
+}
+
+static int trace_info(const char *path, int json, const char *plot_dir)
 {
 	struct ngb_trace t;
 	struct ngb_err e;
-	struct info in;
-	uint64_t frees = 0;
+	struct ngb_trace_stats in;
+	uint64_t frees;
+	int rc = 0;
 
 	if (ngb_trace_load(path, NGB_TRACE_LOAD_TIMES, &t, &e) < 0)
 		return error("%s", e.msg) ? 1 : 1;
-	memset(&in, 0, sizeof(in));
-	info_walk(&t, &in);
-	for (unsigned k = 0; k < NGB_TK_COUNT; k++)
-		if (ngb_trace_kind_frees(k) && k != NGB_TK_REALLOC && k != NGB_TK_REALLOCARRAY)
-			frees += in.calls[k];
+	if (ngb_trace_stats(&t, plot_dir ? LIVE_POINTS : 0, &in, &e) < 0) {
+		ngb_trace_release(&t);
+		return error("%s", e.msg) ? 1 : 1;
+	}
+	frees = in.frees;
 	if (json) {
 		json_t *j = json_object(), *calls = json_object(), *threads = json_array();
 		int bad = 0;
@@ -493,6 +401,12 @@ static int trace_info(const char *path, int json)
 		json_object_set_new(j, "lifetime_calls_histogram", json_hist(in.life_calls));
 		json_object_set_new(j, "lifetime_us_histogram", json_hist(in.life_us));
 		bad |= json_object_set_new(j, "meta", ngb_json_text_or_null(t.sum.meta));
+		if (plot_dir) {
+			json_t *plots = json_array();
+
+			rc = info_plots(&in, path, plot_dir, plots);
+			json_object_set_new(j, "plots", plots);
+		}
 		s = bad ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s)
 			puts(s);
@@ -534,9 +448,12 @@ static int trace_info(const char *path, int json)
 		print_hist("lifetimes in time", "us", in.life_us);
 		if (t.sum.meta[0])
 			printf("\nmetadata\n%s", t.sum.meta);
+		if (plot_dir)
+			rc = info_plots(&in, path, plot_dir, NULL);
 	}
+	ngb_trace_stats_release(&in);
 	ngb_trace_release(&t);
-	return fflush(stdout) ? 1 : 0;
+	return fflush(stdout) || rc < 0 ? 1 : 0;
 }
 
 static int trace_convert(const char *from, const char *in, const char *out, int compress)
@@ -568,10 +485,11 @@ int cmd_trace(int argc, const char **argv)
 		{ "no-compress", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "plots", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sub, *out = "ngbench.trace", *from = NULL;
+	const char *sub, *out = "ngbench.trace", *from = NULL, *plot_dir = NULL;
 	int c, compress = ngb_trace_have_zstd(), json = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -603,6 +521,9 @@ int cmd_trace(int argc, const char **argv)
 		case 'F':
 			from = optarg;
 			break;
+		case 'p':
+			plot_dir = optarg;
+			break;
 		case 'h':
 			fputs(trace_usage, stdout);
 			return 0;
@@ -621,7 +542,7 @@ int cmd_trace(int argc, const char **argv)
 	if (!strcmp(sub, "info")) {
 		if (optind != argc - 1)
 			return usage_error("trace", "info takes one trace file");
-		return trace_info(argv[optind], json);
+		return trace_info(argv[optind], json, plot_dir);
 	}
 	if (!from)
 		return usage_error("trace", "convert needs --from=mtrace");

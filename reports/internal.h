@@ -256,6 +256,13 @@ int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *se
 /* Runs gnuplot on every script; sets files->plots_rendered / plots_note. */
 void plots_render(const char *dir, const struct plot_set *set, struct ngb_report_files *files);
 void plot_set_release(struct plot_set *set);
+/* For plots written outside plot.c: adds NAME to the set; opens DIR/NAME.EXT
+ * for writing and lists it in files (NULL and e set on failure); closes it,
+ * -EIO when anything failed to write. */
+int plot_add(struct plot_set *set, const char *name, const char *caption);
+FILE *open_in(const char *dir, const char *name, const char *ext,
+	      struct ngb_report_files *files, struct ngb_err *e);
+int close_checked(FILE *f, const char *what, struct ngb_err *e);
 /* A gnuplot script's head (settings, the formats loop variable), and the loop
  * that renders each format: for plots outside the report (history.c). */
 void plot_script_head(FILE *f, const char *name, const char *what, int w, int h);

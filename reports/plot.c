@@ -65,7 +65,7 @@ static size_t style_index(const struct style_order *o, const char *name, size_t 
 	return fallback;
 }
 
-static int plot_add(struct plot_set *set, const char *name, const char *caption)
+int plot_add(struct plot_set *set, const char *name, const char *caption)
 {
 	char **n = realloc(set->names, (set->n + 1) * sizeof(*n));
 	char **c;
@@ -98,8 +98,8 @@ void plot_set_release(struct plot_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-static FILE *open_in(const char *dir, const char *name, const char *ext,
-		     struct ngb_report_files *files, struct ngb_err *e)
+FILE *open_in(const char *dir, const char *name, const char *ext,
+	      struct ngb_report_files *files, struct ngb_err *e)
 {
 	char path[4096];
 	FILE *f;
@@ -114,7 +114,7 @@ static FILE *open_in(const char *dir, const char *name, const char *ext,
 	return f;
 }
 
-static int close_checked(FILE *f, const char *what, struct ngb_err *e)
+int close_checked(FILE *f, const char *what, struct ngb_err *e)
 {
 	int bad = ferror(f);
 

@@ -102,19 +102,6 @@ static void member_run(void *arg)
 	}
 }
 
-static void reset_peak_rss(void)
-{
-	/* "5" resets the peak RSS (Documentation/filesystems/proc.rst). */
-	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "5", 1) < 0) {
-			/* not allowed here: the peak then starts at program start */
-		}
-		close(fd);
-	}
-}
-
 static void member_setup(void *arg)
 {
 	struct member *m = arg;
@@ -147,7 +134,7 @@ int main(int argc, char **argv)
 		m[t].team = &tm;
 		m[t].id = t;
 	}
-	reset_peak_rss();
+	wl_rss_reset_peak();
 	base_rss = wl_rss_now();
 	if (!base_rss)
 		wl_skip("cannot read the resident set size from /proc/self/status");

@@ -389,6 +389,18 @@ size_t wl_rss_peak(void)
 	return status_kb("VmHWM");
 }
 
+int wl_rss_reset_peak(void)
+{
+	/* "5" resets the peak RSS (Documentation/filesystems/proc.rst). */
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC), rc = -1;
+
+	if (fd >= 0) {
+		rc = write(fd, "5", 1) == 1 ? 0 : -1;
+		close(fd);
+	}
+	return rc;
+}
+
 void wl_result(const char *metric, double value, const char *unit, int higher,
 	       const char *extra_fmt, ...)
 {

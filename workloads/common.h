@@ -205,6 +205,10 @@ void wl_meta_free(void *p, size_t n);
  * 0 when unknown. */
 size_t wl_rss_now(void);
 size_t wl_rss_peak(void);
+/* Resets the peak that wl_rss_peak() reads to the resident set now, where the
+ * kernel allows it (/proc/self/clear_refs): 0; else -1, and the peak keeps
+ * counting from the program's start. */
+int wl_rss_reset_peak(void);
 
 /*
  * Prints the result record:

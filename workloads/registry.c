@@ -131,8 +131,9 @@ static const struct ngb_workload_param blowup_params[] = {
 static const struct ngb_workload_param replay_params[] = {
 	{ "trace", NGB_PARAM_STRING, "", 0, 0, NULL,
 	  "the trace file to replay (ngbench trace record -o FILE -- COMMAND)" },
-	{ "touch", NGB_PARAM_STRING, "ends", 0, 0, "ends|all",
-	  "ends: write the first and last byte of each block; all: write every byte once" },
+	{ "touch", NGB_PARAM_STRING, "light", 0, 0, "light|ends|all",
+	  "light: each block as the light self-check (canaries at both ends, a word per "
+	  "4 KiB); ends: its first and last byte; all: every byte once, then the canaries" },
 	{ "passes", NGB_PARAM_INT, "1", 1, 1e6, NULL,
 	  "times the whole trace is replayed (blocks it never frees are freed between passes)" },
 	SEED_PARAM,

@@ -20,9 +20,19 @@
  * thread waits for; each waiter remembers the last value it read, so a
  * wait already satisfied costs no shared read).
  *
- * Self-check (light): the first and the last byte of every block get a
- * value derived from its slot when it is allocated, and are checked before
- * it is freed or reallocated (calloc's blocks: checked to be zero first).
+ * Self-check: every block is touched as the other workloads' light
+ * self-check does (wl_fill: 16-byte canaries at both ends and a word per
+ * 4 KiB page, keyed by address and size) when it is allocated, and checked
+ * before it is freed or reallocated (calloc's blocks: checked to be zero
+ * first).  touch=ends writes and checks only the first and the last byte
+ * (what the measurements in allocators/trace/README.md used); touch=all
+ * writes every byte once, then the canaries.
+ *
+ * Fragmentation, as the Hoard paper defines it (Berger et al., ASPLOS
+ * 2000, section 2): the resident memory the replay's calls added at their
+ * peak (the peak RSS, reset before the clock starts, minus the RSS then)
+ * over the most bytes the trace has live at once (ngb_trace_stats, in the
+ * recording's order).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -47,9 +57,12 @@ static const char notes[] =
 	"exit included), none of the recorded program's other work: the replay\n"
 	"measures the allocator on the program's calls, not the program. Calls that\n"
 	"failed when recorded are not replayed; realloc(p, 0) that freed is a free.\n"
-	"Every block's first and last bytes are written and checked before its free;\n"
-	"with --touch=all every byte of a new block is written once (programs write\n"
-	"the memory they allocate: first touches, page faults, cache misses).";
+	"Every block is touched as the light self-check of the other workloads does\n"
+	"(16-byte canaries at both ends, a word per 4 KiB page) and checked before its\n"
+	"free; --touch=ends writes only its first and last bytes; --touch=all writes\n"
+	"every byte of a new block once (programs write the memory they allocate:\n"
+	"first touches, page faults, cache misses). fragmentation= is the peak RSS\n"
+	"the calls added over the trace's peak live bytes (the Hoard paper's).";
 
 /* The C++ operators, by their Itanium ABI names (libstdc++ is linked; a
  * preloaded allocator's own definitions come first). */
@@ -100,7 +113,7 @@ struct worker {
 static struct slot *slots;
 static uint64_t nslots;
 static long long passes;    /* times the whole trace is replayed */
-static int touch_all;       /* write every byte of a new block, not only its ends */
+static enum { TOUCH_LIGHT, TOUCH_ENDS, TOUCH_ALL } touch; /* how a new block is written */
 static struct progress *prog;
 static uint32_t nthreads;
 
@@ -116,12 +129,16 @@ static inline unsigned char tag1(uint32_t s)
 
 static inline void mark(uint32_t s, void *p, size_t n)
 {
-	if (touch_all && n > 2)
-		memset((unsigned char *)p + 1, 0xa5, n - 2);
-	if (n) {
-		((unsigned char *)p)[n - 1] = tag1(s);
-		((unsigned char *)p)[0] = tag0(s);   /* a 1-byte block holds this one */
+	if (!n)
+		return;
+	if (touch != TOUCH_ENDS) {
+		if (touch == TOUCH_ALL)
+			memset(p, 0xa5, n);
+		wl_fill(p, n);
+		return;
 	}
+	((unsigned char *)p)[n - 1] = tag1(s);
+	((unsigned char *)p)[0] = tag0(s);   /* a 1-byte block holds this one */
 }
 
 static inline void check(uint32_t s)
@@ -129,6 +146,10 @@ static inline void check(uint32_t s)
 	const unsigned char *p = slots[s].p;
 	size_t n = slots[s].size;
 
+	if (n && touch != TOUCH_ENDS) {
+		wl_check(p, n);
+		return;
+	}
 	if (n && (p[0] != tag0(s) || (n > 1 && p[n - 1] != tag1(s))))
 		wl_fail("self-check failed: block %p (size %zu, slot %u) was overwritten "
 			"(first byte 0x%02x, last 0x%02x; expected 0x%02x, 0x%02x)",
@@ -347,19 +368,25 @@ int main(int argc, char **argv)
 	struct worker *w;
 	pthread_t *tid;
 	pthread_barrier_t line;
+	struct ngb_trace_stats st;
 	double t0, secs;
+	size_t rss_base, rss_peak;
+	char frag[48] = "";
+	int rss_reset;
 	uint64_t calls = 0, waits = 0, spins = 0, skipped = 0, usable = 0, trace_bytes = 0;
 
 	wl_init(argc, argv, "replay", notes);
 	path = wl_str("trace");
-	touch_all = !strcmp(wl_str("touch"), "all");
+	touch = !strcmp(wl_str("touch"), "all") ? TOUCH_ALL
+		: !strcmp(wl_str("touch"), "ends") ? TOUCH_ENDS : TOUCH_LIGHT;
 	passes = wl_int("passes");
 	if (!*path)
 		wl_skip("no trace given: record one with 'ngbench trace record -o FILE -- COMMAND' and "
 			"replay it with 'ngbench run -w replay --set trace=FILE' (or --trace=FILE)");
-	if (ngb_trace_load(path, 0, &t, &e) < 0) {
+	if (ngb_trace_load(path, NGB_TRACE_LOAD_TIMES, &t, &e) < 0 ||
+	    ngb_trace_stats(&t, 0, &st, &e) < 0) {
 		fprintf(stderr, "replay: %s\n", e.msg);
-		return e.code == -ENOENT ? WL_EXIT_USAGE : WL_EXIT_USAGE;
+		return WL_EXIT_USAGE;
 	}
 	nthreads = t.sum.nthreads;
 	nslots = t.sum.nslots;
@@ -390,24 +417,38 @@ int main(int argc, char **argv)
 		if (err)
 			wl_skip("cannot create thread %u of %u: %s", i + 1, nthreads, strerror(err));
 	}
+	/* the slot table is the replay's own memory, not the allocator's: touched
+	 * before the baseline */
+	memset(slots, 0, sizeof(*slots) * (t.sum.nslots + 1));
+	rss_reset = wl_rss_reset_peak() == 0;
+	rss_base = wl_rss_now();
 	pthread_barrier_wait(&line);
 	t0 = wl_now();
 	replay_passes(&w[0]);
 	for (uint32_t i = 1; i < nthreads; i++)
 		pthread_join(tid[i], NULL);
 	secs = wl_now() - t0;
+	rss_peak = wl_rss_peak();
 	for (uint32_t i = 0; i < nthreads; i++) {
 		waits += w[i].waits;
 		spins += w[i].spins;
 		skipped += w[i].skipped;
 		usable += w[i].usable;
 	}
+	/* no fragmentation without live bytes, a readable RSS or a peak of the
+	 * replay's own: left out, not 0 */
+	if (st.peak_bytes && rss_base && rss_peak && rss_reset)
+		snprintf(frag, sizeof(frag), " fragmentation=%.4f",
+			 rss_peak > rss_base ? (double)(rss_peak - rss_base) / (double)st.peak_bytes
+					     : 0.0);
 	wl_result("seconds", secs, "s", 0,
 		  " touch=%s passes=%lld threads=%u calls=%llu calls_per_sec=%.4g waits=%llu wait_spins=%llu "
-		  "skipped=%llu slots=%llu trace_bytes=%llu rss_peak_bytes=%zu usable_sum=%llu",
+		  "skipped=%llu slots=%llu trace_bytes=%llu rss_peak_bytes=%zu usable_sum=%llu "
+		  "rss_base_bytes=%zu peak_live_bytes=%llu peak_live_objects=%llu%s",
 		  wl_str("touch"), passes, nthreads, (unsigned long long)calls, secs > 0 ? (double)calls / secs : 0.0,
 		  (unsigned long long)waits, (unsigned long long)spins, (unsigned long long)skipped,
-		  (unsigned long long)t.sum.nslots, (unsigned long long)trace_bytes, wl_rss_peak(),
-		  (unsigned long long)usable);
+		  (unsigned long long)t.sum.nslots, (unsigned long long)trace_bytes, rss_peak,
+		  (unsigned long long)usable, rss_base, (unsigned long long)st.peak_bytes,
+		  (unsigned long long)st.peak_objects, frag);
 	return WL_EXIT_OK;
 }

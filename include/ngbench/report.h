@@ -434,4 +434,17 @@ int ngb_history_write(const struct ngb_history *h, enum ngb_report_format f, FIL
 int ngb_history_plot(const struct ngb_history *h, const char *dir, struct ngb_report_files *files,
 		     struct ngb_err *e);
 
+/* ---- the plots of an allocation trace (reports/traceplot.c) --------------- */
+
+/*
+ * Writes into dir (created if missing) the plots of a trace's statistics
+ * (ngbench/trace.h; with its live timeline): sizes-0 (the profile's
+ * requested-size plot), lifetime-calls, lifetime-time and live, as .dat and
+ * .gp, rendered to SVG and PNG when gnuplot is found (else files->plots_note
+ * says why not).  @label names the trace in the titles.
+ */
+struct ngb_trace_stats;
+int ngb_trace_plots(const struct ngb_trace_stats *s, const char *label, const char *dir,
+		    struct ngb_report_files *files, struct ngb_err *e);
+
 #endif /* NGBENCH_REPORT_H */

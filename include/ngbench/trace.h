@@ -127,6 +127,44 @@ void ngb_trace_release(struct ngb_trace *t);
 /* Reads only the header (and meta) of a trace file. */
 int ngb_trace_read_summary(const char *path, struct ngb_trace_summary *s, struct ngb_err *e);
 
+/* ---- what a trace holds (allocators/trace/stats.c) -------------------------- */
+
+/* Histograms of powers of two: bin 0 holds 0, bin b holds [2^(b-1), 2^b). */
+#define NGB_TRACE_HBINS 65
+void ngb_trace_hist_bounds(unsigned bin, uint64_t *lo, uint64_t *hi);
+
+/* The live bytes and objects over one window of calls: their most in it. */
+struct ngb_trace_live {
+	uint64_t call;                 /* the window's last call (from 1, all threads) */
+	uint64_t us;                   /* its time since the recording began (0: no times) */
+	uint64_t bytes, objects;
+};
+
+struct ngb_trace_stats {
+	uint64_t calls[NGB_TK_COUNT];
+	uint64_t steps;                /* calls walked (thread starts left out) */
+	uint64_t allocations, bytes_requested, frees, null_frees, failed;
+	uint64_t cross_frees, waits, never_freed, never_freed_bytes;
+	uint64_t size_hist[NGB_TRACE_HBINS];   /* requested bytes of allocating calls */
+	uint64_t life_calls[NGB_TRACE_HBINS];  /* calls from a block's allocation to its free */
+	uint64_t life_us[NGB_TRACE_HBINS];     /* microseconds, the same */
+	uint64_t live_bytes, live_objects;     /* at the end */
+	uint64_t peak_bytes, peak_objects;
+	struct ngb_trace_live *live;   /* the timeline, nlive windows; NULL unless asked */
+	size_t nlive, nlive_cap;
+};
+
+/*
+ * Walks the trace's events in an order that honours its waits (the ready
+ * thread whose next event was recorded first: load with
+ * NGB_TRACE_LOAD_TIMES for the lifetimes in time and that order) and fills
+ * @s; with @points > 0 also the live timeline in about that many windows.
+ * Release with ngb_trace_stats_release.
+ */
+int ngb_trace_stats(const struct ngb_trace *t, size_t points, struct ngb_trace_stats *s,
+		    struct ngb_err *e);
+void ngb_trace_stats_release(struct ngb_trace_stats *s);
+
 /*
  * The converters.  Each writes one trace file at @out (compressed with zstd
  * when @compress and the build has it).  @meta: key=value lines to store.

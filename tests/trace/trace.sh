@@ -2,7 +2,8 @@
 # tests/trace/trace.sh - allocation traces end to end: 'ngbench trace
 # record' on programs of known calls (one thread, four threads handing
 # blocks over, a fork, no call at all, C++'s operators), 'trace info' counts
-# them exactly, the replay workload replays each trace under glibc and every
+# them exactly and draws its plots (well-formed data, scripts, SVG and PNG),
+# the replay workload replays each trace under glibc and every
 # system allocator present and through 'ngbench run'; truncated, corrupt,
 # empty and newer-version files are refused naming the offset; mtrace
 # output converts.
@@ -24,7 +25,7 @@ for l in libjemalloc.so.2 libtcmalloc_minimal.so.4 libmimalloc.so.2; do
 done
 nlibs=$(echo $LIBS | wc -w)
 ntraces=5
-plan $((31 + ntraces * (nlibs + 1)))
+plan $((45 + ntraces * (nlibs + 1)))
 
 # j FILE EXPR: a value from 'trace info --format=json'
 j() {
@@ -88,6 +89,79 @@ for t in single threads fork none cxx; do
 done
 "$REPLAY" --trace=single.trace >out 2>err
 is "$(sed -n 's/.* calls=\([0-9]*\).*/\1/p' out)" "$calls" "the replay makes every call of the trace"
+
+# The replay's fragmentation: over the trace's own peak of live bytes.
+"$REPLAY" --trace=threads.trace >out 2>err
+is "$(sed -n 's/.* peak_live_bytes=\([0-9]*\).*/\1/p' out)" "$(j threads.trace 'd["peak_live_bytes"]')" \
+	"the replay's peak live bytes are the trace's"
+is "$(sed -n 's/.* touch=\([a-z]*\).*/\1/p' out)" light "by default every block is touched as the light self-check does"
+python3 - out >pyout 2>&1 <<'PY'
+import re, sys
+r = dict(kv.split("=", 1) for kv in open(sys.argv[1]).read().split("ngbench-result:")[1].split())
+f, peak, base = float(r["fragmentation"]), int(r["rss_peak_bytes"]), int(r["rss_base_bytes"])
+live = int(r["peak_live_bytes"])
+assert abs(f - max(peak - base, 0) / live) < 1e-3 * f + 1e-9, (f, peak, base, live)
+assert 0 < f < 1000, f
+print("ok")
+PY
+is "$(cat pyout)" ok "fragmentation= is the RSS the calls added at their peak over the peak live bytes"
+
+# The plots of 'trace info': the profile's size plot, the lifetimes, the live memory.
+"$NGBENCH" trace info --plots=plots threads.trace >out 2>err
+ok $? "trace info --plots=DIR"
+n=0
+for p in sizes-0 lifetime-calls lifetime-time live; do
+	[ -s plots/$p.dat ] && [ -s plots/$p.gp ] && n=$((n + 1))
+done
+is $n 4 "the four plots' data and scripts are written"
+python3 - plots "$(j threads.trace 'd["peak_live_bytes"], d["allocations"]')" \
+	>pyout 2>&1 <<'PY'
+import sys
+d, want = sys.argv[1], sys.argv[2].split()
+peak, allocs = int(want[0]), int(want[1])
+rows = lambda n: [l.split() for l in open(f"{d}/{n}.dat") if l.strip() and not l.startswith("#")]
+live = rows("live")
+assert all(len(r) == 4 for r in live), "live.dat: four columns"
+calls = [int(r[0]) for r in live]
+assert calls == sorted(calls) and len(calls) > 10, "live.dat: calls ascending"
+assert abs(max(float(r[2]) for r in live) * 1048576 - peak) < 1, "live.dat: its peak is the trace's"
+for n in ("lifetime-calls", "lifetime-time"):
+    r = rows(n)
+    assert abs(sum(float(x[1]) for x in r) - 100) < 0.01, n + ": shares add up to 100 %"
+    assert [int(x[0]) for x in r] == list(range(len(r))), n + ": one row per bin"
+sizes = [l for l in open(f"{d}/sizes-0.dat") if l.strip() and not l.startswith("#")]
+vals = [float(l.split()[1]) for l in sizes[:len(sizes)] if len(l.split()) == 4 and l.split()[1] != "NaN"]
+assert abs(sum(vals) - 100) < 0.01, "sizes-0.dat: shares add up to 100 %"
+print("ok")
+PY
+is "$(cat pyout)" ok "the plots' data agree with the trace (peak, shares of 100 %)"
+"$NGBENCH" trace info --format=json --plots=plots2 threads.trace >out 2>err
+is "$(python3 -c 'import json,sys; d=json.load(open("out")); print(sum(p.endswith(".gp") for p in d["plots"]))')" 4 \
+	"the JSON lists the plots it wrote"
+if command -v gnuplot >/dev/null; then
+	python3 - plots >pyout 2>&1 <<'PY'
+import sys, xml.etree.ElementTree as ET
+for n in ("sizes-0", "lifetime-calls", "lifetime-time", "live"):
+    root = ET.parse(f"{sys.argv[1]}/{n}.svg").getroot()
+    assert root.tag.endswith("svg"), n
+    assert len(list(root.iter())) > 50, n + ": drawn, not empty"
+    assert open(f"{sys.argv[1]}/{n}.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n", n + ".png"
+print("ok")
+PY
+	is "$(cat pyout)" ok "gnuplot rendered every plot: well-formed SVG and PNG"
+	contains out "lifetime-calls.svg" "and info names them"
+else
+	skip "gnuplot is not installed"; skip "gnuplot is not installed"
+fi
+NGBENCH_GNUPLOT=none "$NGBENCH" trace info --plots=plots3 threads.trace >out 2>err
+ok $? "without gnuplot, info still succeeds"
+contains err "apt-get install gnuplot-nox" "and says how to get the plots"
+[ -s plots3/live.gp ] && [ ! -e plots3/live.svg ]
+ok $? "the data and scripts are written, nothing is rendered"
+: >afile
+"$NGBENCH" trace info --plots=afile/sub threads.trace >out 2>err
+is $? 1 "a plot folder that cannot be created: exit 1"
+contains err "cannot create 'afile/sub'" "and says which"
 
 "$NGBENCH" run -w replay --set trace="$SCRATCH/threads.trace" -a ptmalloc2 -r 1 --counters=none >out 2>err
 ok $? "ngbench run -w replay --set trace=FILE"
