@@ -10,6 +10,18 @@
  * the fewest false alarms between identical sessions on this machine; the
  * bootstrap interval of a minimum is too narrow (a resample's minimum is
  * one of the few smallest values) and min gave the most (reports/README.md).
+ *
+ * Two sessions taken apart in time do not see the same machine: on a shared
+ * machine every cell of a session moves together by several percent, which
+ * no test within a cell can know.  So, with enough cells, the shift of the
+ * whole session (the median over the cells of the log speedups, with its
+ * order-statistics interval) is estimated and reported once, and each cell
+ * is judged relative to it: B's runs divided by the shift, the interval
+ * then widened by the shift's own uncertainty.  A cell is faster or slower
+ * only when its test holds after Holm's correction across the cells AND
+ * its whole interval lies beyond the minimum effect.  Measured on pairs of
+ * identical sessions and on sessions with one allocator slowed down on
+ * purpose: reports/README.md.
  */
 #include "config.h"
 
@@ -25,6 +37,9 @@
 /* 'ngbe': the bootstrap's seed, fixed so that the same data give the same verdict */
 #define BOOTSTRAP_SEED 0x6e676265ULL
 #define BOOTSTRAP_REPS 2000
+/* The fewest cells from which a session's shift is estimated: with fewer,
+ * one real change moves the median too much to tell it from the machine. */
+#define SHIFT_MIN_CELLS 6
 
 struct cmp_cell {
 	const struct cell *a, *b;     /* either may be NULL */
@@ -38,6 +53,20 @@ struct cmp_cell {
 	double p_holm;                /* Holm-adjusted over the cells compared */
 	double detectable;            /* half the family-level interval's width, relative */
 	enum ngb_verdict verdict_raw; /* before the adjustment */
+	/* relative to the session's shift (the raw values when none is removed) */
+	double rel_speedup;
+	struct ngb_interval rel_ci;   /* widened by the shift's uncertainty */
+	double rel_scale;             /* what B's runs were multiplied by */
+};
+
+/* The shift of the whole session B against A, over the cells compared. */
+struct session_shift {
+	size_t cells;                 /* cells it is the median of (0: none estimated) */
+	double factor;                /* B over A, > 1: B is better */
+	struct ngb_interval ci;
+	double tau;                   /* the cells' own spread between sessions, log terms */
+	double half;                  /* half the log width of ci, when removed */
+	int removed;                  /* cells are judged relative to it */
 };
 
 struct ngb_compare {
@@ -47,6 +76,7 @@ struct ngb_compare {
 	size_t ncells;
 	size_t family;                /* cells compared (both sides, a test) */
 	size_t demoted;               /* faster or slower on their own, not after Holm */
+	struct session_shift shift;
 };
 
 int ngb_compare_stat_parse(const char *s, enum ngb_compare_stat *st)
@@ -141,45 +171,174 @@ void compare_values(const double *av, size_t na, const double *bv, size_t nb, in
 	r->verdict = ngb_verdict_of(r->speedup, &r->ci, o->min_effect);
 }
 
-static void compute(struct cmp_cell *cc, const struct ngb_compare_options *o, double conf)
+/* B's runs of a cell multiplied by scale (> 0: still sorted), or NULL. */
+static double *scaled_b(const struct cmp_cell *cc, double scale)
 {
+	double *v = malloc((cc->b->values.n + 1) * sizeof(*v));
+
+	for (size_t i = 0; v && i < cc->b->values.n; i++)
+		v[i] = cc->b->values.v[i] * scale;
+	return v;
+}
+
+/*
+ * The cell's statistic, speedup, interval, Mann-Whitney test and verdict of
+ * its raw runs; then the test that Holm's correction adjusts (p) and the
+ * interval the verdict reads (rel_*), with B's runs multiplied by scale
+ * (1: none), which divides the speedup by the session's shift.
+ */
+static void compute(struct cmp_cell *cc, const struct ngb_compare_options *o, double conf,
+		    double scale)
+{
+	const double *bv = cc->b->values.v;
+	double *tmp = NULL;
 	struct value_cmp r;
 
-	compare_values(cc->a->values.v, cc->a->values.n, cc->b->values.v, cc->b->values.n,
-		       cc->a->higher, o, conf, &r);
+	compare_values(cc->a->values.v, cc->a->values.n, bv, cc->b->values.n, cc->a->higher, o,
+		       conf, &r);
 	cc->stat_a = r.stat_a;
 	cc->stat_b = r.stat_b;
 	cc->speedup = r.speedup;
 	cc->ci = r.ci;
 	cc->mw = r.mw;
 	cc->verdict = r.verdict;
+	cc->rel_speedup = r.speedup;
+	cc->rel_ci = r.ci;
+	cc->rel_scale = 1;
 	cc->p = NAN;
 	cc->p_holm = NAN;
 	cc->detectable = NAN;
 	if (isnan(r.speedup) || cc->a->values.n < 2 || cc->b->values.n < 2)
 		return;
+	if (scale != 1 && (tmp = scaled_b(cc, scale)) != NULL) {
+		bv = tmp;
+		compare_values(cc->a->values.v, cc->a->values.n, bv, cc->b->values.n,
+			       cc->a->higher, o, conf, &r);
+		cc->rel_speedup = r.speedup;
+		cc->rel_ci = r.ci;
+		cc->rel_scale = scale;
+	}
 	if (o->stat == NGB_STAT_MEDIAN) {
 		cc->p = r.mw.p;
 	} else {
 		double ratio;
 		struct ngb_interval ci;
 
-		ngb_bootstrap_test(cc->a->values.v, cc->a->values.n, cc->b->values.v,
-				   cc->b->values.n, stat_q(o->stat, cc->a->higher), conf,
-				   BOOTSTRAP_REPS, BOOTSTRAP_SEED, &ratio, &ci, &cc->p);
+		ngb_bootstrap_test(cc->a->values.v, cc->a->values.n, bv, cc->b->values.n,
+				   stat_q(o->stat, cc->a->higher), conf, BOOTSTRAP_REPS,
+				   BOOTSTRAP_SEED, &ratio, &ci, &cc->p);
 	}
+	free(tmp);
+}
+
+/* Half the log width of an interval, in standard errors of a normal estimate. */
+static double log_se(const struct ngb_interval *ci)
+{
+	double z = norm_quantile(1 - (1 - ci->level) / 2);
+
+	if (!(ci->level > 0) || !(ci->lo > 0) || !(z > 0))
+		return NAN;
+	return log(ci->hi / ci->lo) / (2 * z);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
 }
 
 /*
- * One comparison judges many cells; at 5 % each, 49 cells of two identical
- * sessions would flag one or more most of the time.  Holm's step-down
- * method keeps the chance of any false faster or slower in the whole
- * comparison at 1 - conf: a cell keeps its verdict only when its adjusted
- * p-value is below that, else it is noisy.  Each cell's detectable change
- * is half the width (in log terms) of its interval at the Bonferroni level
- * 1 - (1 - conf) / m, the level Holm's first step asks of it: the change
- * these runs could have told from noise at the comparison's level.
+ * The session's shift and the cells' spread around it, and each cell's
+ * verdict relative to them (a random-effects model: a cell's log speedup
+ * is the session's shift, plus the cell's own move between the sessions,
+ * spread tau over the cells, plus the sampling error of its runs).
+ *
+ * The shift: the median over the cells compared of their log speedups,
+ * with the distribution-free interval of a median.  tau: the cells' robust
+ * spread around it (1.4826 times the median absolute deviation, a standard
+ * deviation for normal data).  Robust, so that a few cells that really
+ * changed move neither much.
+ *
+ * Each cell is computed again with B's runs scaled by the shift; its
+ * interval is widened by tau and by the shift's own uncertainty (log
+ * half-widths added in quadrature), and its test becomes the normal test of
+ * its relative log speedup over sqrt(se^2 + tau^2), which Holm's correction
+ * then adjusts.  With tau 0 and a sure shift this is the cell's own test.
  */
+static void session_model(struct ngb_compare *c)
+{
+	struct session_shift *sh = &c->shift;
+	double *l = calloc(c->ncells + 1, sizeof(*l)), *d = calloc(c->ncells + 1, sizeof(*d));
+	struct ngb_interval ci;
+	size_t i, n = 0;
+	double h, mid, z = norm_quantile(1 - (1 - c->opt.conf) / 2);
+
+	for (i = 0; l && d && i < c->ncells; i++) {
+		const struct cmp_cell *cc = &c->cells[i];
+
+		if (!cc->a || !cc->b || isnan(cc->p) || !(cc->speedup > 0))
+			continue;
+		l[n++] = log(cc->speedup);
+	}
+	if (!l || !d || n < SHIFT_MIN_CELLS)
+		goto out;
+	qsort(l, n, sizeof(*l), cmp_double);
+	mid = ngb_quantile_sorted(l, n, 0.5);
+	sh->cells = n;
+	sh->factor = exp(mid);
+	if (ngb_median_ci(l, n, c->opt.conf, &ci) == 0)
+		sh->ci = (struct ngb_interval){ exp(ci.lo), exp(ci.hi), ci.level };
+	for (i = 0; i < n; i++)
+		d[i] = fabs(l[i] - mid);
+	qsort(d, n, sizeof(*d), cmp_double);
+	/*
+	 * The cells' whole robust spread, their runs' sampling error not taken
+	 * out: on this machine the cells with narrow intervals moved most between
+	 * identical sessions (a cell's runs agree within a session, not across
+	 * sessions), so the spread's excess over the typical sampling error
+	 * came out 0 while such cells raised false alarms (reports/README.md).
+	 * Counting the sampling error twice errs on the side of fewer alarms.
+	 */
+	sh->tau = 1.4826 * ngb_quantile_sorted(d, n, 0.5);
+	if (c->opt.absolute)
+		goto out;
+	sh->removed = 1;
+	h = sh->ci.level > 0 ? log(sh->ci.hi / sh->ci.lo) / 2 : 0;
+	sh->half = h;
+	for (i = 0; i < c->ncells; i++) {
+		struct cmp_cell *cc = &c->cells[i];
+		double lo, hi, se, extra = z * z * sh->tau * sh->tau + h * h;
+
+		if (!cc->a || !cc->b || isnan(cc->p))
+			continue;
+		/* speedup = B/A of a rate, A/B of a time: B's runs over the shift, or times it */
+		compute(cc, &c->opt, c->opt.conf, cc->a->higher ? 1 / sh->factor : sh->factor);
+		se = log_se(&cc->rel_ci);
+		if (!(cc->rel_speedup > 0) || isnan(se)) {
+			cc->p = NAN;
+			continue;
+		}
+		lo = log(cc->rel_speedup / cc->rel_ci.lo);
+		hi = log(cc->rel_ci.hi / cc->rel_speedup);
+		cc->rel_ci.lo = cc->rel_speedup * exp(-sqrt(lo * lo + extra));
+		cc->rel_ci.hi = cc->rel_speedup * exp(sqrt(hi * hi + extra));
+		cc->p = erfc(fabs(log(cc->rel_speedup)) / sqrt(se * se + sh->tau * sh->tau) /
+			     M_SQRT2);
+	}
+out:
+	free(l);
+	free(d);
+}
+
+/* The cell's whole interval beyond the minimum effect, on the side of its change. */
+static int beyond_effect(const struct cmp_cell *cc, double e)
+{
+	if (!(cc->rel_ci.level > 0))
+		return 0;
+	return cc->rel_ci.lo > 1 + e || cc->rel_ci.hi < 1 / (1 + e);
+}
+
 static void family_adjust(struct ngb_compare *c)
 {
 	double *p = calloc(c->ncells + 1, sizeof(*p)), *adj = calloc(c->ncells + 1, sizeof(*adj));
@@ -187,7 +346,12 @@ static void family_adjust(struct ngb_compare *c)
 	size_t i;
 
 	for (i = 0; i < c->ncells; i++) {
-		c->cells[i].verdict_raw = c->cells[i].verdict;
+		struct cmp_cell *cc = &c->cells[i];
+
+		cc->verdict_raw = cc->verdict;
+		/* the verdict of the relative speedup, judged as a cell alone */
+		if (cc->a && cc->b && c->shift.removed)
+			cc->verdict = ngb_verdict_of(cc->rel_speedup, &cc->rel_ci, c->opt.min_effect);
 		if (!c->cells[i].a || !c->cells[i].b)
 			c->cells[i].p = c->cells[i].p_holm = c->cells[i].detectable = NAN;
 		c->family += !isnan(c->cells[i].p);
@@ -211,10 +375,12 @@ static void family_adjust(struct ngb_compare *c)
 			continue;
 		cc->p_holm = adj[i];
 		if ((cc->verdict == NGB_VERDICT_FASTER || cc->verdict == NGB_VERDICT_SLOWER) &&
-		    !(cc->p_holm < alpha)) {
+		    !(cc->p_holm < alpha &&
+		      (c->opt.absolute || beyond_effect(cc, c->opt.min_effect)))) {
 			cc->verdict = NGB_VERDICT_NOISY;
 			c->demoted++;
 		}
+		/* the interval's width in log terms: the same for B's runs scaled or not */
 		if (c->opt.stat == NGB_STAT_MEDIAN)
 			ngb_hl_ratio(a->values.v, a->values.n, b->values.v, b->values.n, conf_m,
 				     &ratio, &ci);
@@ -222,8 +388,16 @@ static void family_adjust(struct ngb_compare *c)
 			ngb_bootstrap_ratio(a->values.v, a->values.n, b->values.v, b->values.n,
 					    stat_q(c->opt.stat, a->higher), conf_m, BOOTSTRAP_REPS,
 					    BOOTSTRAP_SEED, &ratio, &ci);
-		if (ci.level > 0 && ci.lo > 0)
-			cc->detectable = sqrt(ci.hi / ci.lo) - 1;
+		if (ci.level > 0 && ci.lo > 0) {
+			double hm = log(ci.hi / ci.lo) / 2, zm = norm_quantile(1 - alpha / 2 /
+							(double)c->family);
+
+			/* relative to the shift: its uncertainty and the cells' spread too */
+			if (c->shift.removed)
+				hm = sqrt(hm * hm + zm * zm * c->shift.tau * c->shift.tau +
+					  c->shift.half * c->shift.half);
+			cc->detectable = exp(hm) - 1;
+		}
 	}
 	free(p);
 	free(adj);
@@ -269,7 +443,7 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 			if (same_cell(cc->a, &c->rb->cells[j]))
 				cc->b = &c->rb->cells[j];
 		if (cc->b)
-			compute(cc, &c->opt, c->opt.conf);
+			compute(cc, &c->opt, c->opt.conf, 1);
 		else
 			cc->verdict = NGB_VERDICT_ONLY_A;
 	}
@@ -283,6 +457,7 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 			c->cells[c->ncells++].verdict = NGB_VERDICT_ONLY_B;
 		}
 	}
+	session_model(c);
 	family_adjust(c);
 	*out = c;
 	return 0;
@@ -337,17 +512,52 @@ static const char *stat_what(enum ngb_compare_stat st)
 
 /* How the verdicts hold over the whole comparison, in words (text and HTML:
  * nothing in it needs escaping). */
+static void shift_note_words(const struct ngb_compare *c, FILE *out)
+{
+	const struct session_shift *sh = &c->shift;
+
+	if (!sh->cells) {
+		fprintf(out, "Session shift: not estimated (%zu cell(s) compared, %d needed); each "
+			     "cell is judged against 1. ", c->family, SHIFT_MIN_CELLS);
+		return;
+	}
+	fprintf(out, "Session shift: B moved as a whole by %+.1f%% against A (the median "
+		     "speedup over %zu cells, %.3fx", 100 * (sh->factor - 1), sh->cells, sh->factor);
+	if (sh->ci.level > 0)
+		fprintf(out, ", %.0f%% interval [%.3f, %.3f]", 100 * sh->ci.level, sh->ci.lo,
+			sh->ci.hi);
+	fprintf(out, "): the machine between the sessions, or a change common to every cell, "
+		     "which two sessions cannot tell apart. The cells scatter around it by "
+		     "%.1f%% (their robust spread, a standard deviation). ",
+		     100 * (exp(sh->tau) - 1));
+	if (sh->removed)
+		fputs("Each cell is judged relative to the shift, its interval widened by that "
+		      "spread and by the shift's own interval, so only a cell that moved apart "
+		      "from the others by more than the sessions' noise is flagged; --absolute "
+		      "judges each cell on its own runs against 1. ", out);
+	else
+		fputs("Each cell is judged on its own runs against 1 (--absolute). ", out);
+}
+
 static void family_note_words(const struct ngb_compare *c, FILE *out)
 {
+	shift_note_words(c, out);
 	fprintf(out,
 		"Across cells: Holm's step-down method over the %zu cell(s) compared keeps the "
 		"chance of any false faster or slower in this comparison at %.0f%%; a cell is "
-		"faster or slower only when its adjusted p-value of the %s test (P HOLM) is below "
-		"%.2g.", c->family, 100 * (1 - c->opt.conf),
-		c->opt.stat == NGB_STAT_MEDIAN ? "Mann-Whitney" : "bootstrap", 1 - c->opt.conf);
+		"faster or slower only when its adjusted p-value of the %s (P HOLM) is below "
+		"%.2g", c->family, 100 * (1 - c->opt.conf),
+		c->shift.removed ? "test relative to the shift" :
+		c->opt.stat == NGB_STAT_MEDIAN ? "Mann-Whitney test" : "bootstrap test",
+		1 - c->opt.conf);
+	if (c->opt.absolute)
+		fputs(".", out);
+	else
+		fprintf(out, " and its whole interval lies beyond the minimum effect of %g%%.",
+			100 * c->opt.min_effect);
 	if (c->demoted)
 		fprintf(out, " %zu cell(s) beyond the minimum effect at their own %.0f%% level "
-			     "were not after it: noisy.", c->demoted, 100 * c->opt.conf);
+			     "were not after these: noisy.", c->demoted, 100 * c->opt.conf);
 	fputs(" DETECT is the smallest change these runs could tell from noise at that level "
 	      "(half the width of the cell's interval at 1 - 5%/cells); a smaller change, or one "
 	      "below the minimum effect, is not reported.", out);
@@ -475,6 +685,15 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 						 "detectable", json_num(cc->detectable),
 						 "verdict_uncorrected",
 						 ngb_verdict_name(cc->verdict_raw)));
+		json_object_update_new(json_array_get(cells, json_array_size(cells) - 1),
+				       json_pack("{s:o, s:o}", "speedup_relative",
+						 both ? json_num(cc->rel_speedup) : json_null(),
+						 "ci_relative", both && cc->rel_ci.level > 0 ?
+						 json_pack("{s:o, s:o, s:o}", "lo",
+							   json_num(cc->rel_ci.lo), "hi",
+							   json_num(cc->rel_ci.hi), "level",
+							   json_num(cc->rel_ci.level)) :
+						 json_null()));
 	}
 	for (i = 0; i <= NGB_VERDICT_ONLY_B; i++)
 		json_object_set_new(sum, ngb_verdict_name(i),
@@ -487,6 +706,18 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 			    json_pack("{s:s, s:I, s:f, s:I}", "method", "holm", "cells",
 				      (json_int_t)c->family, "family_alpha", 1 - c->opt.conf,
 				      "demoted", (json_int_t)c->demoted));
+	json_object_set_new(root, "session_shift",
+			    c->shift.cells ?
+			    json_pack("{s:I, s:o, s:o, s:o, s:b}", "cells",
+				      (json_int_t)c->shift.cells, "factor", json_num(c->shift.factor),
+				      "ci", c->shift.ci.level > 0 ?
+				      json_pack("{s:o, s:o, s:o}", "lo", json_num(c->shift.ci.lo),
+						"hi", json_num(c->shift.ci.hi), "level",
+						json_num(c->shift.ci.level)) : json_null(),
+				      "cell_spread", json_num(exp(c->shift.tau) - 1),
+				      "removed", c->shift.removed) :
+			    json_pack("{s:I, s:n, s:n, s:n, s:b}", "cells", (json_int_t)0, "factor",
+				      "ci", "cell_spread", "removed", 0));
 	if (!root)
 		return ngb_err_set(e, -ENOMEM, "cannot build the JSON comparison");
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -641,9 +872,10 @@ static int write_html(const struct ngb_compare *c, FILE *out)
 	fputs("<span id=\"family\">", out);
 	family_note_html(c, out);
 	fprintf(out, "</span><br>Reproduce: <code>ngbench compare --stat=%s --min-effect=%g%% "
-		     "--format=html %lld %lld</code></p>\n</section>\n",
+		     "%s--format=html %lld %lld</code></p>\n</section>\n",
 		ngb_compare_stat_name(c->opt.stat), 100 * c->opt.min_effect,
-		(long long)c->ra->session_id, (long long)c->rb->session_id);
+		c->opt.absolute ? "--absolute " : "", (long long)c->ra->session_id,
+		(long long)c->rb->session_id);
 	fputs("<h2>Every cell</h2>\n<div class=\"wide\"><table class=\"sortable\" id=\"cells\">"
 	      "<thead><tr>", out);
 	{

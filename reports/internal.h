@@ -306,6 +306,8 @@ struct value_cmp {
 	struct ngb_mw mw;
 	enum ngb_verdict verdict;
 };
+/* The standard normal quantile (stats.c). */
+double norm_quantile(double p);
 /* Sorted samples a and b of one metric compared as 'ngbench compare' does. */
 void compare_values(const double *a, size_t na, const double *b, size_t nb, int higher,
 		    const struct ngb_compare_options *o, double conf, struct value_cmp *r);

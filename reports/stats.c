@@ -113,7 +113,7 @@ int ngb_median_ci(const double *v, size_t n, double conf, struct ngb_interval *c
 }
 
 /* The standard normal quantile, by bisection on erfc: no table to trust. */
-static double norm_quantile(double p)
+double norm_quantile(double p)
 {
 	double lo = -40, hi = 40, mid;
 	int i;

@@ -220,6 +220,8 @@ struct ngb_compare_options {
 	enum ngb_compare_stat stat;
 	double min_effect;     /* 0.05: 5 % */
 	double conf;           /* 0: 0.95 */
+	int absolute;          /* compare: judge each cell against 1, not against the
+				* shift of the whole session */
 };
 
 struct ngb_compare;
