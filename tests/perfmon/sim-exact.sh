@@ -28,8 +28,11 @@ done
 ok $? "four simulated glibc trials of tinywork run, beside environments of two sizes"
 is "$(sql "SELECT count(DISTINCT c.event) FROM counters c JOIN trials t ON t.id = c.trial_id
 	JOIN sessions s ON s.id = t.session_id WHERE s.label = 'exact' AND c.value > 0")" 9 "every simulated event is counted"
+# the references are identical; a miss or two still moves (D1mr 1440..1442,
+# DLmr 1082..1083 here): see perfmon/README.md
 differ=$(sql "SELECT group_concat(event || ' ' || lo || '..' || hi, '; ') FROM
 	(SELECT c.event, min(c.value) AS lo, max(c.value) AS hi FROM counters c JOIN trials t ON t.id = c.trial_id
-	 JOIN sessions s ON s.id = t.session_id WHERE s.label = 'exact' GROUP BY c.event HAVING lo != hi)")
-is "$differ" "" "and all four have the same count of each"
+	 JOIN sessions s ON s.id = t.session_id WHERE s.label = 'exact' AND c.event IN ('Ir', 'Dr', 'Dw')
+	 GROUP BY c.event HAVING lo != hi)")
+is "$differ" "" "and all four have the same instruction, read and write counts"
 done_testing
