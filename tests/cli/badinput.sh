@@ -3,7 +3,7 @@
 # options, CPU and thread lists, libraries that cannot be preloaded, a
 # missing TMPDIR, a folder the database cannot be written in.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 34
+plan 33
 err=$SCRATCH/err
 run() { "$NGBENCH" run -a ptmalloc2 -r 1 --counters=none "$@" -- /bin/true >/dev/null 2>"$err"; }
 
