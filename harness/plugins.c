@@ -188,6 +188,12 @@ static void describe_child(int fd, const struct strvec *paths, size_t from)
 	sigaction(SIGTERM, &dfl, NULL);
 	sigaction(SIGHUP, &dfl, NULL);
 	sigaction(SIGPIPE, &dfl, NULL);
+	/* a crash must end this child by its signal, so that the reason names
+	 * it, also where a sanitizer's handler would turn it into an exit */
+	sigaction(SIGSEGV, &dfl, NULL);
+	sigaction(SIGBUS, &dfl, NULL);
+	sigaction(SIGFPE, &dfl, NULL);
+	sigaction(SIGILL, &dfl, NULL);
 	/* what a plugin prints must not mix with ngbench's output */
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull >= 0) {
