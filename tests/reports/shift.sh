@@ -51,6 +51,7 @@ sqlite3 "$db" <"$SCRATCH/s.sql"
 ok $? "five sessions made by hand"
 
 export NGBENCH_DB=$db
+cd "$SCRATCH" || exit 1
 "$NGBENCH" compare a c >out 2>err
 is $? 0 "the whole session 25 % slower: nothing flagged, exit 0"
 contains out "B moved as a whole by -20.0% against A" "the shift is reported once"
