@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What harness/main.c defines for the commands (the library refers to it). */
-int ngb_argc;
-const char **ngb_argv;
-
 /* The input as a C string; inputs with a NUL byte stop there. */
 static inline char *fuzz_cstring(const uint8_t *data, size_t size)
 {
