@@ -222,8 +222,8 @@ void wl_result(const char *metric, double value, const char *unit, int higher,
  * Starts @n threads; thread i calls @setup(arg_i) (when not NULL), waits
  * until every thread and the caller are at the start line, then calls
  * @run(arg_i), with arg_i = arg_base + i * arg_size.  Returns the seconds
- * from the start line until the last thread was joined, so thread creation
- * and setup are not timed.  Exits 77 when a thread cannot be created.
+ * from the first thread leaving the start line (its own clock) until the
+ * last thread was joined, so thread creation and setup are not timed.  Exits 77 when a thread cannot be created.
  */
 double wl_run_threads(int n, void (*setup)(void *), void (*run)(void *), void *arg_base,
 		      size_t arg_size);
