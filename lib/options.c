@@ -305,7 +305,7 @@ static size_t left_text(const struct ngb_option *o, int short_slot, char *out, s
 	else
 		len = snprintf(out, size, "  %s--%s", short_slot ? "    " : "", o->long_name);
 	if (takes_value(o) && len >= 0 && (size_t)len < size) {
-		if (o->long_name)
+		if (o->long_name && !(o->flags & NGB_OPT_SPACED))
 			len += snprintf(out + len, size - (size_t)len, optional ? "[=%s]" : "=%s",
 					argh);
 		else
@@ -319,7 +319,8 @@ static size_t left_text(const struct ngb_option *o, int short_slot, char *out, s
  * its help on the next line). */
 #define HELP_COLUMN_MAX 26
 
-static void put_help(FILE *f, size_t left, size_t col, const char *help, const char *def)
+static void put_help(FILE *f, size_t left, size_t col, int fixed, const char *help,
+		     const char *def)
 {
 	const char *line = help ? help : "";
 
@@ -327,6 +328,13 @@ static void put_help(FILE *f, size_t left, size_t col, const char *help, const c
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 
+		if (first && fixed && left + 1 > col) {
+			fprintf(f, "  %.*s", (int)len, line);
+			if (!nl)
+				break;
+			line = nl + 1;
+			continue;
+		}
 		if (!first || left + 1 > col) {
 			if (!first || left)
 				fputc('\n', f);
@@ -346,13 +354,14 @@ void ngb_options_usage(const struct ngb_command *cmd, FILE *f)
 {
 	const struct ngb_option *opts = cmd->options;
 	const struct ngb_option help = OPT_FLAG('h', "help", NULL, "show this help");
-	int short_slot = 1;   /* -h is always there: the long names line up after "-h, " */
-	size_t col = 0, i, n = 0;
+	/* -h is always there: the long names line up after "-h, " */
+	int short_slot = !(cmd->flags & NGB_CMD_HELP_FLUSH_LONG);
+	size_t fixed = (size_t)(cmd->flags >> 8) & 0xff, col = fixed, i, n = 0;
 	char left[256], def[128];
 
 	while (opts && opts[n].type != NGB_OPT_END)
 		n++;
-	for (i = 0; i <= n; i++) {
+	for (i = 0; i <= n && !fixed; i++) {
 		const struct ngb_option *o = i < n ? &opts[i] : &help;
 		size_t w;
 
@@ -373,8 +382,8 @@ void ngb_options_usage(const struct ngb_command *cmd, FILE *f)
 			continue;
 		w = left_text(o, short_slot, left, sizeof(left));
 		fputs(left, f);
-		put_help(f, w, col, o->help, o->value && default_text(o, def, sizeof(def)) ? def
-										: NULL);
+		put_help(f, w, col, fixed > 0, o->help,
+			 o->value && default_text(o, def, sizeof(def)) ? def : NULL);
 	}
 	if (cmd->epilogue) {
 		fputc('\n', f);

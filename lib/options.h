@@ -56,6 +56,7 @@ enum ngb_option_type {
 /* Flags of an option. */
 #define NGB_OPT_OPTARG 1 /* the value is optional: --name or --name=VALUE */
 #define NGB_OPT_HIDDEN 2 /* accepted, not shown in --help */
+#define NGB_OPT_SPACED 4 /* --help shows "--name VALUE", not "--name=VALUE" */
 
 struct ngb_option;
 /* 0, or a negative errno with a message in e naming the option. */
@@ -129,6 +130,16 @@ struct ngb_command {
  * takes -q as a file.  Without it options and operands may mix, as in
  * "ngbench report 3 --format=json" (GNU order); "--" ends the options. */
 #define NGB_CMD_STOP_AT_OPERAND 1
+
+/* --help writes a long option without a short one at the margin
+ * ("  --db=PATH"), not lined up under the long names ("  -h, --help"). */
+#define NGB_CMD_HELP_FLUSH_LONG 2
+
+/* --help starts the options' help in column c (at most 255).  Without it
+ * the column is computed: past the widest option, at most 26, a wider one
+ * puts its help on the next line.  A fixed column lets a wider option keep
+ * its help on its own line, two spaces after it. */
+#define NGB_CMD_HELP_COLUMN(c) ((c) << 8)
 
 /* Returned by ngb_options_parse() when -h or --help was given. */
 #define NGB_OPTIONS_HELP 1

@@ -229,6 +229,44 @@ static void test_usage(void)
 	fclose(f);
 }
 
+/* A fixed help column and long options at the margin, as a command whose
+ * help was written by hand lays it out. */
+static void test_usage_layout(void)
+{
+	const char *db = NULL, *set = NULL;
+	int force = 0;
+	const struct ngb_option opts[] = {
+		OPT_STRING(0, "db", &db, "PATH", "the database"),
+		OPT_STRING(0, "baseline-file", &set, "FILE", "wider than the column"),
+		{ .type = NGB_OPT_STRING, .short_name = 's', .long_name = "set", .value = &set,
+		  .argh = "NAME=VALUE", .flags = NGB_OPT_SPACED, .help = "spaced" },
+		OPT_FLAG(0, "force", &force, "first line\nsecond line"),
+		OPT_END(),
+	};
+	const struct ngb_command fixed = { "demo", "usage: demo\n\n", NULL, opts,
+					   NGB_CMD_HELP_FLUSH_LONG | NGB_CMD_HELP_COLUMN(12) };
+	FILE *f = tmpfile();
+	char *s;
+
+	if (!f) {
+		tap_skip(5, "no temporary file");
+		return;
+	}
+	ngb_options_usage(&fixed, f);
+	s = read_all(f);
+	expect_str_contains(s, "Options:\n  --db=PATH the database\n",
+			    "a long option at the margin, its help in the fixed column");
+	expect_str_contains(s, "\n  --baseline-file=FILE  wider than the column\n",
+			    "a wider option keeps its help on its line, two spaces after");
+	expect_str_contains(s, "\n  -s, --set NAME=VALUE  spaced\n",
+			    "a spaced value is shown as a word of its own");
+	expect_str_contains(s, "\n  --force   first line\n            second line\n",
+			    "a second line starts in the fixed column");
+	expect_str_contains(s, "\n  -h, --help  show this help\n", "and so does -h");
+	free(s);
+	fclose(f);
+}
+
 /* ngb_parse_options prints the error as the commands did, and returns -2. */
 static void test_front(void)
 {
@@ -261,11 +299,12 @@ static void test_front(void)
 
 int main(void)
 {
-	tap_plan(27 + 2 * 18 + 1 + 7 + 9 + 3);
+	tap_plan(27 + 2 * 18 + 1 + 7 + 9 + 5 + 3);
 	test_values();
 	test_errors();
 	test_order();
 	test_usage();
+	test_usage_layout();
 	test_front();
 	ngb_option_list_release(&v.sets);
 	return tap_done();
