@@ -5,17 +5,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
-static const char compare_usage[] =
+static const char compare_synopsis[] =
 	"usage: ngbench compare [--db=PATH] [--stat=min|p25|median] [--min-effect=PCT]\n"
 	"                       [--absolute] [--format=text|json|html] [--output=FILE] A B\n"
 	"   or: ngbench compare --baseline-file=FILE [--threshold=PCT] [--force] [OPTIONS]\n"
@@ -43,26 +43,9 @@ static const char compare_usage[] =
 	"twice the range of the baseline's own runs.  A baseline from another machine (CPU,\n"
 	"cores, kernel, libc; for simulated cells libc, OS and cache geometry) is\n"
 	"refused with the differences, unless --force.\n"
-	"\n"
-	"Options:\n"
-	"  --db=PATH          the database (default: $NGBENCH_DB, else the default location)\n"
-	"  --stat=STAT        what is compared: p25 (default; the best quarter: the 25th\n"
-	"                     percentile of a time, the 75th of a rate, bootstrap interval),\n"
-	"                     min (the best run, bootstrap interval) or median\n"
-	"                     (Hodges-Lehmann with the Mann-Whitney interval). p25 gave the\n"
-	"                     fewest false alarms here; min the most (reports/README.md)\n"
-	"  --min-effect=PCT   the smallest change that counts, e.g. 5% (default) or 0.05\n"
-	"  --absolute         judge each cell against 1, not against the session's shift\n"
-	"  --format=FMT       text (default), json or html (a self-contained page: the\n"
-	"                     verdicts as a map, then every cell; with a baseline file\n"
-	"                     text, json or markdown)\n"
-	"  --output=FILE      write there instead of to standard output\n"
-	"  --baseline-file=FILE  judge one session against a baseline file\n"
-	"  --threshold=PCT    with a baseline file: the allowed rise of simulated counts\n"
-	"                     (default 0.5%)\n"
-	"  --force            with a baseline file: judge across machines or geometries\n"
-	"  -h, --help         show this help\n"
-	"\n"
+	"\n";
+
+static const char compare_epilogue[] =
 	"Exit status: 0, 1 when any cell is significantly slower by more than the minimum\n"
 	"effect (or the database cannot be read; with a baseline file: any regression, or\n"
 	"a failed or missing cell), 2 for bad usage, 3 a baseline from another machine.\n";
@@ -96,98 +79,83 @@ static int compare_with_baseline(const char *db, const char *bfile, int nargs, c
 	return rc;
 }
 
+/* --format: text, json, html, and markdown for a baseline file (checked later) */
+static int opt_format(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	enum ngb_report_format f;
+
+	if (ngb_report_format_parse(arg, &f) || f == NGB_FORMAT_CSV)
+		return ngb_err_set(e, -EINVAL, "unknown format '%s': compare speaks text, json "
+				   "and html", arg);
+	*(enum ngb_report_format *)o->value = f;
+	return 0;
+}
+
 int cmd_compare(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "stat", required_argument, NULL, 's' },
-		{ "min-effect", required_argument, NULL, 'm' },
-		{ "absolute", no_argument, NULL, 'A' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "baseline-file", required_argument, NULL, 'B' },
-		{ "threshold", required_argument, NULL, 'T' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	/* p25 by default: the fewest false alarms in 44 pairs of identical sessions
-	 * measured on this machine (reports/README.md) */
-	struct ngb_compare_options copt = { NGB_STAT_P25, 0.05, 0.95, 0 };
+	 * measured on this machine (reports/README.md).  The gate's options hold
+	 * the comparison's: judging against a baseline file takes them as given. */
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0 }, 0, 0 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
 	const char *db = NULL, *bfile = NULL, *output = NULL;
+	const struct ngb_option opts[] = {
+		OPT_STRING(0, "db", &db, "PATH",
+			   "the database (default: $NGBENCH_DB, else the default location)"),
+		OPT_CALLBACK(0, "stat", &gopt, "STAT", gate_option_stat,
+			     "what is compared: p25 (default; the best quarter: the 25th\n"
+			     "percentile of a time, the 75th of a rate, bootstrap interval),\n"
+			     "min (the best run, bootstrap interval) or median\n"
+			     "(Hodges-Lehmann with the Mann-Whitney interval). p25 gave the\n"
+			     "fewest false alarms here; min the most (reports/README.md)"),
+		OPT_CALLBACK(0, "min-effect", &gopt, "PCT", gate_option_min_effect,
+			     "the smallest change that counts, e.g. 5% (default) or 0.05"),
+		OPT_FLAG(0, "absolute", &gopt.time.absolute,
+			 "judge each cell against 1, not against the session's shift"),
+		OPT_CALLBACK(0, "format", &fmt, "FMT", opt_format,
+			     "text (default), json or html (a self-contained page: the\n"
+			     "verdicts as a map, then every cell; with a baseline file\n"
+			     "text, json or markdown)"),
+		OPT_STRING(0, "output", &output, "FILE", "write there instead of to standard output"),
+		OPT_STRING(0, "baseline-file", &bfile, "FILE",
+			   "judge one session against a baseline file"),
+		OPT_CALLBACK(0, "threshold", &gopt, "PCT", gate_option_threshold,
+			     "with a baseline file: the allowed rise of simulated counts\n"
+			     "(default 0.5%)"),
+		OPT_FLAG(0, "force", &gopt.force,
+			 "with a baseline file: judge across machines or geometries"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "compare", compare_synopsis, compare_epilogue, opts,
+					 NGB_CMD_HELP_FLUSH_LONG |
+					 NGB_CMD_HELP_COLUMN(21) };
+	struct ngb_compare_options copt;
 	FILE *out = stdout;
-	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0 }, 0, 0 };
 	struct ngb_compare *cmp;
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t a, b;
-	int c, rc, stat_given = 0;
+	int rc, first = ngb_parse_options(&cmd, argc, argv);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 's':
-			if (ngb_compare_stat_parse(optarg, &copt.stat))
-				return usage_error("compare", "unknown statistic '%s': use min, p25 or median",
-						   optarg);
-			stat_given = 1;
-			break;
-		case 'm':
-			if (compare_parse_effect(optarg, &copt.min_effect))
-				return usage_error("compare", "bad minimum effect '%s': give a percentage "
-						   "such as 5%% or a fraction such as 0.05, below 100%%",
-						   optarg);
-			break;
-		case 'A':
-			copt.absolute = 1;
-			break;
-		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt) || fmt == NGB_FORMAT_CSV)
-				return usage_error("compare", "unknown format '%s': compare speaks text, "
-						   "json and html", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'B':
-			bfile = optarg;
-			break;
-		case 'T': case 'F':
-			rc = ci_parse_gate_option("compare", c, optarg, &gopt);
-			if (rc)
-				return rc;
-			break;
-		case 'h':
-			fputs(compare_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("compare", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	gopt.stat_given = stat_given;
+	if (first < 0)
+		return ngb_options_exit(first);
+	copt = gopt.time;
 	if (bfile) {
 		if (fmt == NGB_FORMAT_HTML || output)
 			return usage_error("compare", "--format=html and --output are for two "
 					   "sessions, not --baseline-file");
-		return compare_with_baseline(db, bfile, argc - optind, argv + optind, &copt, &gopt,
+		return compare_with_baseline(db, bfile, argc - first, argv + first, &copt, &gopt,
 					     fmt);
 	}
 	if (fmt == NGB_FORMAT_MARKDOWN)
 		return usage_error("compare", "markdown is for --baseline-file; compare speaks text "
 				   "and json");
-	if (argc - optind != 2)
+	if (argc - first != 2)
 		return usage_error("compare", "give two sessions: A (before) and B (after)");
-	rc = cmd_open_session("compare", db, argv[optind], &st, &a);
+	rc = cmd_open_session("compare", db, argv[first], &st, &a);
 	if (rc)
 		return rc;
-	if (ngb_store_session_find(st, argv[optind + 1], &b, &e)) {
+	if (ngb_store_session_find(st, argv[first + 1], &b, &e)) {
 		ngb_store_close(st);
 		return usage_error("compare", "%s", e.msg);
 	}

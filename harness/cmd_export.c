@@ -4,15 +4,16 @@
  */
 #include "config.h"
 
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
-static const char export_usage[] =
+static const char export_synopsis[] =
 	"usage: ngbench export [--db=PATH] [--format=csv|json] [--table=trials|counters]\n"
 	"                      [SESSION | --all]\n"
 	"\n"
@@ -27,72 +28,63 @@ static const char export_usage[] =
 	"\n"
 	"Both carry a format_version. The columns are those of the database (README.md,\n"
 	"'The database').\n"
-	"\n"
-	"Options:\n"
-	"  --db=PATH        the database (default: $NGBENCH_DB, else the default location)\n"
-	"  --format=FMT     csv (default) or json\n"
-	"  --table=TABLE    for csv: trials (default) or counters\n"
-	"  --all            every session\n"
-	"  -h, --help       show this help\n";
+	"\n";
+
+static int opt_format(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	enum ngb_report_format f;
+
+	if (ngb_report_format_parse(arg, &f) || (f != NGB_FORMAT_CSV && f != NGB_FORMAT_JSON))
+		return ngb_err_set(e, -EINVAL, "unknown format '%s': export speaks csv and json",
+				   arg);
+	*(enum ngb_report_format *)o->value = f;
+	return 0;
+}
+
+static int opt_table(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	enum ngb_export_table *t = o->value;
+
+	if (!strcmp(arg, "trials"))
+		*t = NGB_EXPORT_TRIALS;
+	else if (!strcmp(arg, "counters"))
+		*t = NGB_EXPORT_COUNTERS;
+	else
+		return ngb_err_set(e, -EINVAL, "unknown table '%s': use trials or counters", arg);
+	return 0;
+}
 
 int cmd_export(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "table", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum ngb_report_format fmt = NGB_FORMAT_CSV;
 	enum ngb_export_table table = NGB_EXPORT_TRIALS;
 	const char *db = NULL, *selector = "latest";
+	int all = 0;
+	const struct ngb_option opts[] = {
+		OPT_STRING(0, "db", &db, "PATH",
+			   "the database (default: $NGBENCH_DB, else the default location)"),
+		OPT_CALLBACK(0, "format", &fmt, "FMT", opt_format, "csv (default) or json"),
+		OPT_CALLBACK(0, "table", &table, "TABLE", opt_table,
+			     "for csv: trials (default) or counters"),
+		OPT_FLAG(0, "all", &all, "every session"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "export", export_synopsis, NULL, opts,
+					 NGB_CMD_HELP_FLUSH_LONG |
+					 NGB_CMD_HELP_COLUMN(19) };
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t sid = -1;
-	int c, rc, all = 0;
+	int rc, first = ngb_parse_options(&cmd, argc, argv);
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt) ||
-			    (fmt != NGB_FORMAT_CSV && fmt != NGB_FORMAT_JSON))
-				return usage_error("export", "unknown format '%s': export speaks csv and json",
-						   optarg);
-			break;
-		case 't':
-			if (!strcmp(optarg, "trials"))
-				table = NGB_EXPORT_TRIALS;
-			else if (!strcmp(optarg, "counters"))
-				table = NGB_EXPORT_COUNTERS;
-			else
-				return usage_error("export", "unknown table '%s': use trials or counters",
-						   optarg);
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			fputs(export_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("export", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("export", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc - 1 || (all && optind < argc))
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first < argc - 1 || (all && first < argc))
 		return usage_error("export", "give one session or --all");
 	if (table == NGB_EXPORT_COUNTERS && fmt == NGB_FORMAT_JSON)
 		return usage_error("export", "--table is for csv: json holds the counters in each trial");
-	if (optind == argc - 1)
-		selector = argv[optind];
+	if (first == argc - 1)
+		selector = argv[first];
 	if (all) {
 		if (ngb_store_open(&st, ngb_db_path(db), NGB_STORE_READONLY, &e))
 			return error("%s", e.msg) ? 1 : 1;

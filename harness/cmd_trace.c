@@ -17,7 +17,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,11 +29,12 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/trace.h"
 #include "ngbench/utf8.h"
 
-static const char trace_usage[] =
+static const char trace_synopsis[] =
 	"usage: ngbench trace record [-o FILE] [--no-compress] -- COMMAND [ARGS...]\n"
 	"       ngbench trace info [--format=text|json] [--plots=DIR] FILE\n"
 	"       ngbench trace convert --from=mtrace [-o FILE] [--no-compress] INPUT\n"
@@ -52,15 +52,9 @@ static const char trace_usage[] =
 	"           their plots (gnuplot data, scripts, SVG and PNG): the sizes as in\n"
 	"           a profile, the lifetimes in calls and in time, the live memory\n"
 	"  convert  glibc's mtrace(3) output (MALLOC_TRACE=file) into a trace\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output=FILE   the trace to write (default ngbench.trace)\n"
-	"  --no-compress       write blocks uncompressed (default: zstd when built with it)\n"
-	"  --format=FMT        for info: text (default) or json\n"
-	"  --from=FMT          for convert: mtrace\n"
-	"  --plots=DIR         for info: write the plots into DIR (created if missing)\n"
-	"  -h, --help          show this help\n"
-	"\n"
+	"\n";
+
+static const char trace_epilogue[] =
 	"The format is in docs/trace-format.md.\n";
 
 static char *recorder_path(void)
@@ -480,73 +474,51 @@ static int trace_convert(const char *from, const char *in, const char *out, int 
 
 int cmd_trace(int argc, const char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-compress", no_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "from", required_argument, NULL, 'F' },
-		{ "plots", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const char *const formats[] = { "text", "json", NULL };
 	const char *sub, *out = "ngbench.trace", *from = NULL, *plot_dir = NULL;
-	int c, compress = ngb_trace_have_zstd(), json = 0;
+	int compress = ngb_trace_have_zstd(), json = 0, first;
+	const struct ngb_option opts[] = {
+		OPT_STRING('o', "output", &out, "FILE",
+			   "the trace to write (default ngbench.trace)"),
+		OPT_SET_INT(0, "no-compress", &compress, 0,
+			    "write blocks uncompressed (default: zstd when built with it)"),
+		OPT_ENUM(0, "format", &json, "FMT", formats, "for info: text (default) or json"),
+		OPT_STRING(0, "from", &from, "FMT", "for convert: mtrace"),
+		OPT_STRING(0, "plots", &plot_dir, "DIR",
+			   "for info: write the plots into DIR (created if missing)"),
+		OPT_END(),
+	};
+	/* stop at the first operand, so COMMAND's own options stay its own */
+	const struct ngb_command cmd = { "trace", trace_synopsis, trace_epilogue, opts,
+					 NGB_CMD_STOP_AT_OPERAND | NGB_CMD_HELP_FLUSH_LONG |
+					 NGB_CMD_HELP_COLUMN(22) };
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(trace_usage, argc < 2 ? stderr : stdout);
+		ngb_options_usage(&cmd, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	sub = argv[1];
 	if (strcmp(sub, "record") && strcmp(sub, "info") && strcmp(sub, "convert"))
 		return usage_error("trace", "unknown subcommand '%s': use record, info or convert", sub);
+	first = ngb_parse_options(&cmd, argc - 1, argv + 1);
+	if (first < 0)
+		return ngb_options_exit(first);
 	argc--;
 	argv++;
-	optind = 0;
-	opterr = 0;
-	/* '+': stop at the first operand, so COMMAND's own options stay its own */
-	while ((c = getopt_long(argc, (char *const *)argv, "+:ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'n':
-			compress = 0;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json = 1;
-			else if (strcmp(optarg, "text"))
-				return usage_error("trace", "unknown format '%s': use text or json", optarg);
-			break;
-		case 'F':
-			from = optarg;
-			break;
-		case 'p':
-			plot_dir = optarg;
-			break;
-		case 'h':
-			fputs(trace_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("trace", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("trace", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
 	if (!strcmp(sub, "record")) {
-		if (optind >= argc)
+		if (first >= argc)
 			return usage_error("trace", "record needs a command: ngbench trace record -- "
 					   "COMMAND [ARGS...]");
-		return trace_record(argc - optind, argv + optind, out, compress);
+		return trace_record(argc - first, argv + first, out, compress);
 	}
 	if (!strcmp(sub, "info")) {
-		if (optind != argc - 1)
+		if (first != argc - 1)
 			return usage_error("trace", "info takes one trace file");
-		return trace_info(argv[optind], json, plot_dir);
+		return trace_info(argv[first], json, plot_dir);
 	}
 	if (!from)
 		return usage_error("trace", "convert needs --from=mtrace");
-	if (optind != argc - 1)
+	if (first != argc - 1)
 		return usage_error("trace", "convert takes one input file");
-	return trace_convert(from, argv[optind], out, compress);
+	return trace_convert(from, argv[first], out, compress);
 }

@@ -1,8 +1,8 @@
 /*
  * harness/gate_options.c - the options that tune a comparison and the CI
  * gate, parsed alike by 'compare', 'ci' and 'history': a percentage or
- * fraction ("5%", "0.05"), and --threshold, --stat, --min-effect and
- * --force.  They live apart from the commands so that no command includes
+ * fraction ("5%", "0.05"), and the option-table callbacks of --threshold,
+ * --stat and --min-effect.  They live apart from the commands so that no command includes
  * another's helpers.
  */
 #include "config.h"
@@ -64,29 +64,4 @@ int gate_option_min_effect(const struct ngb_option *o, const char *arg, struct n
 		return ngb_err_set(e, -EINVAL, "bad minimum effect '%s': give a percentage such as "
 				   "5%% or a fraction such as 0.05, below 100%%", arg);
 	return 0;
-}
-
-int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g)
-{
-	struct ngb_option o = { .value = g };
-	struct ngb_err e;
-	int rc;
-
-	switch (c) {
-	case 'T':
-		rc = gate_option_threshold(&o, arg, &e);
-		break;
-	case 'S':
-		rc = gate_option_stat(&o, arg, &e);
-		break;
-	case 'M':
-		rc = gate_option_min_effect(&o, arg, &e);
-		break;
-	case 'F':
-		g->force = 1;
-		return 0;
-	default:
-		return -1;
-	}
-	return rc ? usage_error(cmd, "%s", e.msg) : 0;
 }

@@ -445,7 +445,7 @@ int cmd_history(int argc, const char **argv);
  * "5%" or "0.05" -> 0.05 (-1 when bad); running an experiment as one labelled
  * session (cmd_run's exit status); this machine's fingerprint; judging a
  * stored session against a baseline (exit status: 0, 1 failing verdict, 3
- * refused); --threshold/--stat/--min-effect/--force ('T', 'S', 'M', 'F'). */
+ * refused). */
 struct ngb_baseline;
 struct ngb_gate_options;
 struct ngb_store;
@@ -456,7 +456,6 @@ void ci_machine_fingerprint(struct ngb_baseline *here);
 int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	     const struct ngb_gate_options *gopt, int fmt, const char *summary,
 	     const char *junit, const char *suite);
-int ci_parse_gate_option(const char *cmd, int c, const char *arg, struct ngb_gate_options *g);
 /* The same options as option-table callbacks (harness/gate_options.c);
  * opt->value is the struct ngb_gate_options. */
 struct ngb_option;
