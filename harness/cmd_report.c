@@ -5,15 +5,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+#include "../lib/options.h"
 #include "ngbench/report.h"
 #include "ngbench/store.h"
 
-static const char report_usage[] =
+static const char report_synopsis[] =
 	"usage: ngbench report [--db=PATH] [--baseline=ALLOCATOR] [--format=FMT]\n"
 	"                      [--output-dir=DIR] [SESSION]\n"
 	"\n"
@@ -27,21 +27,9 @@ static const char report_usage[] =
 	"SESSION is a session number, a label given with 'ngbench run --label' (the\n"
 	"newest session with it), a session's uuid or 'latest' (the default).\n"
 	"'ngbench list sessions' shows them.\n"
-	"\n"
-	"Options:\n"
-	"  --db=PATH          the database (default: $NGBENCH_DB, else the default location)\n"
-	"  --baseline=NAME    the allocator the others are compared with (default\n"
-	"                     ptmalloc2, else the first one in the session)\n"
-	"  --format=FMT       text (default), markdown, csv, json (versioned) or html\n"
-	"  --output-dir=DIR   also write DIR/report.{txt,md,csv,json,html}, the plots'\n"
-	"                     data and gnuplot scripts with their SVG and PNG renders in\n"
-	"                     DIR/plots, and list the files written\n"
-	"  --machine=NAME     only the trials of one machine (a host name or the first\n"
-	"                     digits of a fingerprint) of a session that ran on several\n"
-	"  --pool             one machine per fingerprint: pool the hosts that are\n"
-	"                     identical by fingerprint (never different machines)\n"
-	"  -h, --help         show this help\n"
-	"\n"
+	"\n";
+
+static const char report_epilogue[] =
 	"A session merged from shards run apart may hold trials of several machines: its\n"
 	"text and markdown report is split into one report per machine (host, or with\n"
 	"--pool fingerprint), saying what differs; the other formats and --output-dir\n"
@@ -108,87 +96,69 @@ static int report_one(struct ngb_store *st, int64_t sid, const struct ngb_report
 	return 0;
 }
 
-int cmd_report(int argc, const char **argv)
+/* --format: every format the report speaks */
+static int opt_format(const struct ngb_option *o, const char *arg, struct ngb_err *e)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "output-dir", required_argument, NULL, 'o' },
-		{ "machine", required_argument, NULL, 'm' },
-		{ "pool", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL, *selector = "latest", *outdir = NULL, *machine = NULL;
+	enum ngb_report_format f;
+
+	if (ngb_report_format_parse(arg, &f))
+		return ngb_err_set(e, -EINVAL, "unknown format '%s': the report speaks text, "
+				   "markdown, csv, json and html", arg);
+	*(int *)o->value = (int)f;
+	return 0;
+}
+
+/* A non-empty value; the message names what it is. */
+static int nonempty(const struct ngb_option *o, const char *arg, const char *what,
+		    struct ngb_err *e)
+{
+	if (!*arg)
+		return ngb_err_set(e, -EINVAL, "option '--%s' needs %s", o->long_name, what);
+	*(const char **)o->value = arg;
+	return 0;
+}
+
+int report_baseline_option(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	return nonempty(o, arg, "an allocator name", e);
+}
+
+static int opt_output_dir(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	return nonempty(o, arg, "a folder", e);
+}
+
+static int opt_machine(const struct ngb_option *o, const char *arg, struct ngb_err *e)
+{
+	return nonempty(o, arg, "a host name or fingerprint", e);
+}
+
+int report_run(const struct report_args *a)
+{
 	struct ngb_machine_group *groups = NULL;
 	size_t ngroups = 0, gi;
-	int pool = 0;
 	struct ngb_report_options ropt = { 0 };
-	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
 	struct ngb_store *st;
 	struct ngb_err e;
 	int64_t sid;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, (char *const *)argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'f':
-			if (ngb_report_format_parse(optarg, &fmt))
-				return usage_error("report", "unknown format '%s': the report speaks text, "
-						   "markdown, csv, json and html", optarg);
-			break;
-		case 'b':
-			if (!*optarg)
-				return usage_error("report", "option '--baseline' needs an allocator name");
-			ropt.baseline = optarg;
-			ropt.explicit_baseline = 1;
-			break;
-		case 'o':
-			if (!*optarg)
-				return usage_error("report", "option '--output-dir' needs a folder");
-			outdir = optarg;
-			break;
-		case 'm':
-			if (!*optarg)
-				return usage_error("report", "option '--machine' needs a host name or "
-						   "fingerprint");
-			machine = optarg;
-			break;
-		case 'P':
-			pool = 1;
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return 0;
-		case ':':
-			return usage_error("report", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("report", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc - 1)
-		return usage_error("report", "give at most one session");
-	if (optind == argc - 1)
-		selector = argv[optind];
-	rc = cmd_open_session("report", db, selector, &st, &sid);
+	ropt.baseline = a->baseline;
+	ropt.explicit_baseline = a->baseline != NULL;
+	rc = cmd_open_session("report", a->db, a->selector ? a->selector : "latest", &st, &sid);
 	if (rc)
 		return rc;
-	rc = report_machine_groups(ngb_store_db(st), sid, pool, machine,
-				   !outdir && (fmt == NGB_FORMAT_TEXT || fmt == NGB_FORMAT_MARKDOWN),
+	rc = report_machine_groups(ngb_store_db(st), sid, a->pool, a->machine,
+				   !a->outdir && (a->format == NGB_FORMAT_TEXT ||
+						  a->format == NGB_FORMAT_MARKDOWN),
 				   &groups, &ngroups);
 	if (rc) {
 		ngb_store_close(st);
 		return rc;
 	}
 	/* one report per machine; the whole session when it ran on one */
-	for (gi = 0; gi < (ngroups > 1 || machine ? ngroups : 1) && !rc; gi++) {
-		if (ngroups > 1 || machine) {
+	for (gi = 0; gi < (ngroups > 1 || a->machine ? ngroups : 1) && !rc; gi++) {
+		if (ngroups > 1 || a->machine) {
 			rc = ngb_machine_scope(ngb_store_db(st), &groups[gi], &e);
 			if (rc)
 				break;
@@ -199,7 +169,7 @@ int cmd_report(int argc, const char **argv)
 				       groups[gi].fingerprint ? groups[gi].fingerprint : "not recorded",
 				       groups[gi].trials);
 		}
-		rc = report_one(st, sid, &ropt, fmt, outdir, &e);
+		rc = report_one(st, sid, &ropt, a->format, a->outdir, &e);
 	}
 	ngb_machine_scope_end(ngb_store_db(st));
 	ngb_machine_groups_free(groups, ngroups);
@@ -209,4 +179,41 @@ int cmd_report(int argc, const char **argv)
 	if (rc)
 		return error("%s", e.msg) ? 1 : 1;
 	return fflush(stdout) ? 1 : 0;
+}
+
+int cmd_report(int argc, const char **argv)
+{
+	struct report_args a = { .format = NGB_FORMAT_TEXT };
+	const struct ngb_option opts[] = {
+		OPT_STRING(0, "db", &a.db, "PATH",
+			   "the database (default: $NGBENCH_DB, else the default location)"),
+		OPT_CALLBACK(0, "baseline", &a.baseline, "NAME", report_baseline_option,
+			     "the allocator the others are compared with (default\n"
+			     "ptmalloc2, else the first one in the session)"),
+		OPT_CALLBACK(0, "format", &a.format, "FMT", opt_format,
+			     "text (default), markdown, csv, json (versioned) or html"),
+		OPT_CALLBACK(0, "output-dir", &a.outdir, "DIR", opt_output_dir,
+			     "also write DIR/report.{txt,md,csv,json,html}, the plots'\n"
+			     "data and gnuplot scripts with their SVG and PNG renders in\n"
+			     "DIR/plots, and list the files written"),
+		OPT_CALLBACK(0, "machine", &a.machine, "NAME", opt_machine,
+			     "only the trials of one machine (a host name or the first\n"
+			     "digits of a fingerprint) of a session that ran on several"),
+		OPT_FLAG(0, "pool", &a.pool,
+			 "one machine per fingerprint: pool the hosts that are\n"
+			 "identical by fingerprint (never different machines)"),
+		OPT_END(),
+	};
+	const struct ngb_command cmd = { "report", report_synopsis, report_epilogue, opts,
+					 NGB_CMD_HELP_FLUSH_LONG |
+					 NGB_CMD_HELP_COLUMN(21) };
+	int first = ngb_parse_options(&cmd, argc, argv);
+
+	if (first < 0)
+		return ngb_options_exit(first);
+	if (first < argc - 1)
+		return usage_error("report", "give at most one session");
+	if (first == argc - 1)
+		a.selector = argv[first];
+	return report_run(&a);
 }

@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "../lib/options.h"
+#include "ngbench/report.h"
 
 static const char reproduce_synopsis[] =
 	"usage: ngbench reproduce [OPTIONS] EXPERIMENT\n"
@@ -46,14 +47,15 @@ int cmd_reproduce(int argc, const char **argv)
 			   "the session's label (default: reproduce:EXPERIMENT:TIME)"),
 		OPT_STRING('a', "allocator", &allocs, "LIST", "narrow the experiment's allocators"),
 		OPT_STRING('r', "repetitions", &reps, "N", "override the experiment's repetitions"),
-		OPT_STRING(0, "baseline", &baseline, "NAME", "the allocator the report compares with"),
+		OPT_CALLBACK(0, "baseline", &baseline, "NAME", report_baseline_option,
+			     "the allocator the report compares with"),
 		OPT_PATH(0, "db", &db, "PATH", "the database"),
 		OPT_FLAG('q', "quiet", &quiet, "no progress line"),
 		OPT_END(),
 	};
 	const struct ngb_command cmd = { "reproduce", reproduce_synopsis, reproduce_epilogue, opts,
 					 0 };
-	struct strvec report = STRVEC_INIT;
+	struct report_args report = { .format = NGB_FORMAT_TEXT };
 	char *dir = NULL, *lab = NULL, *name;
 	int first = ngb_parse_options(&cmd, argc, argv), run_rc, rc;
 
@@ -83,19 +85,15 @@ int cmd_reproduce(int argc, const char **argv)
 		goto out;
 	}
 
-	strvec_push(&report, "report");
-	strvec_pushf(&report, "--output-dir=%s", dir);
-	if (db)
-		strvec_pushf(&report, "--db=%s", db);
-	if (baseline)
-		strvec_pushf(&report, "--baseline=%s", baseline);
-	strvec_push(&report, lab);
+	report.db = db;
+	report.selector = lab;
+	report.baseline = baseline;
+	report.outdir = dir;
 	printf("\n");
-	rc = cmd_report((int)report.n, (const char **)report.v);
+	rc = report_run(&report);
 	if (rc == 0)
 		rc = run_rc;
 out:
-	strvec_clear(&report);
 	free(dir);
 	free(lab);
 	free(name);

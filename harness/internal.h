@@ -467,6 +467,20 @@ int cmd_merge(int argc, const char **argv);
 int cmd_export(int argc, const char **argv);    /* reports' command, in harness/cmd_export.c */
 int cmd_trace(int argc, const char **argv);
 int cmd_reproduce(int argc, const char **argv);
+/* A report as 'ngbench report' writes it (cmd_report.c), for the commands
+ * that write one after a run; returns the command's exit status. */
+struct report_args {
+	const char *db;           /* NULL: $NGBENCH_DB, else the default location */
+	const char *selector;     /* a session number, label, uuid; NULL: latest */
+	const char *baseline;     /* NULL: ptmalloc2, else the session's first */
+	const char *outdir;       /* NULL: only the table on stdout */
+	const char *machine;      /* NULL: every machine */
+	int pool;
+	int format;               /* enum ngb_report_format */
+};
+int report_run(const struct report_args *a);
+/* --baseline's table callback (a non-empty allocator name into a const char *). */
+int report_baseline_option(const struct ngb_option *o, const char *arg, struct ngb_err *e);
 /* Opens the database read-only and finds a session (cmd_report.c): 0, or the
  * exit status after the message (2 for an unknown session, 1 otherwise). */
 struct ngb_store;
