@@ -801,6 +801,49 @@ int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *
 			   selector, st->path);
 }
 
+int ngb_store_sessions_each(struct ngb_store *st,
+			    int (*fn)(const struct ngb_session_summary *s, void *arg), void *arg,
+			    struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT s.id, s.started_at, s.status, s.label, s.command_line,"
+			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup),"
+			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup"
+			       "  AND t.status NOT IN ('ok', 'skipped', 'interrupted')),"
+			       " s.runner_host, s.runner_pid, s.runner_start, s.runner_boot"
+			       " FROM sessions s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK)
+		return ngb_err_set(e, -EIO, "cannot read sessions from '%s': %s", st->path,
+				   sqlite3_errmsg(st->db));
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ngb_session_summary sum = {
+			.id = sqlite3_column_int64(s, 0),
+			.started_at = (const char *)sqlite3_column_text(s, 1),
+			.status = (const char *)sqlite3_column_text(s, 2),
+			.label = (const char *)sqlite3_column_text(s, 3),
+			.command_line = (const char *)sqlite3_column_text(s, 4),
+			.trials = sqlite3_column_int(s, 5),
+			.failed = sqlite3_column_int(s, 6),
+			.runner = {
+				(const char *)sqlite3_column_text(s, 7), sqlite3_column_int64(s, 8),
+				(uint64_t)sqlite3_column_int64(s, 9),
+				(const char *)sqlite3_column_text(s, 10),
+			},
+		};
+
+		stop = fn(&sum, arg);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		ngb_err_set(e, -EIO, "cannot read sessions from '%s': %s", st->path,
+			    sqlite3_errmsg(st->db));
+		stop = -EIO;
+	}
+	sqlite3_finalize(s);
+	return stop;
+}
+
 static char *col_dup(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);

@@ -241,72 +241,71 @@ static int list_experiments(int json)
 	return rc;
 }
 
-static int list_sessions(const char *db_opt, int json)
-{
-	const char *path = ngb_db_path(db_opt);
-	struct ngb_store *st;
-	struct ngb_err e;
-	sqlite3_stmt *s;
-	json_t *arr = json ? json_array() : NULL;
-	struct utsname un;
-	const char *host = uname(&un) ? NULL : un.nodename;
-	int bad = 0;
+struct session_lister {
+	json_t *arr;        /* NULL for text */
+	const char *host;   /* this host's name, NULL if unknown */
+	int bad;            /* a JSON value could not be built */
+	int header;         /* the text table's header is out */
+};
 
-	if (ngb_store_open(&st, path, NGB_STORE_READONLY, &e)) {
-		json_decref(arr);
-		return error("%s", e.msg) ? 1 : 1;
-	}
-	if (sqlite3_prepare_v2(ngb_store_db(st),
-			       "SELECT s.id, s.started_at, s.status, s.label, s.command_line,"
-			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup),"
-			       " (SELECT count(*) FROM trials t WHERE t.session_id = s.id AND NOT t.warmup"
-			       "  AND t.status NOT IN ('ok', 'skipped', 'interrupted')),"
-			       " s.runner_host, s.runner_pid, s.runner_start, s.runner_boot"
-			       " FROM sessions s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK) {
-		error("cannot read sessions from '%s': %s", path, sqlite3_errmsg(ngb_store_db(st)));
-		ngb_store_close(st);
-		json_decref(arr);
-		return 1;
-	}
-	if (!json)
+static void session_header(struct session_lister *l)
+{
+	if (!l->arr && !l->header)
 		printf("%5s  %-24s  %-11s  %6s  %6s  %s\n", "ID", "STARTED", "STATUS", "TRIALS",
 		       "FAILED", "LABEL / COMMAND");
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *label = (const char *)sqlite3_column_text(s, 3);
-		const char *cmd = (const char *)sqlite3_column_text(s, 4);
-		const char *status = (const char *)sqlite3_column_text(s, 2);
-		struct ngb_session_runner r = {
-			(const char *)sqlite3_column_text(s, 7), sqlite3_column_int64(s, 8),
-			(uint64_t)sqlite3_column_int64(s, 9), (const char *)sqlite3_column_text(s, 10),
-		};
+	l->header = 1;
+}
 
-		/* 'running' with its ngbench gone from this host: it never ends by itself */
-		if (status && !strcmp(status, "running") && session_runner_alive(&r, host) == 0)
-			status = "abandoned";
+static int list_session(const struct ngb_session_summary *sum, void *arg)
+{
+	struct session_lister *l = arg;
+	const char *status = sum->status;
 
-		if (json) {
-			bad |= json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i}",
-				"id", (json_int_t)sqlite3_column_int64(s, 0),
-				"started_at", ngb_json_text((const char *)sqlite3_column_text(s, 1)),
-				"status", ngb_json_text(status),
-				"label", label ? ngb_json_text(label) : json_null(),
-				"command_line", ngb_json_text(cmd ? cmd : ""),
-				"trials", sqlite3_column_int(s, 5), "failed", sqlite3_column_int(s, 6)));
-		} else {
-			/* the label and command are the user's: escaped for the terminal */
-			printf("%5lld  %-24s  %-11s  %6d  %6d  ",
-			       (long long)sqlite3_column_int64(s, 0), sqlite3_column_text(s, 1),
-			       status, sqlite3_column_int(s, 5),
-			       sqlite3_column_int(s, 6));
-			ngb_put_text(stdout, label ? label : (cmd ? cmd : ""));
-			putchar('\n');
-		}
+	/* 'running' with its ngbench gone from this host: it never ends by itself */
+	if (status && !strcmp(status, "running") && session_runner_alive(&sum->runner, l->host) == 0)
+		status = "abandoned";
+	if (l->arr) {
+		l->bad |= json_array_append_new(l->arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:i}",
+			"id", (json_int_t)sum->id, "started_at", ngb_json_text(sum->started_at),
+			"status", ngb_json_text(status),
+			"label", sum->label ? ngb_json_text(sum->label) : json_null(),
+			"command_line", ngb_json_text(sum->command_line ? sum->command_line : ""),
+			"trials", sum->trials, "failed", sum->failed));
+	} else {
+		session_header(l);
+		/* the label and command are the user's: escaped for the terminal */
+		printf("%5lld  %-24s  %-11s  %6d  %6d  ", (long long)sum->id, sum->started_at,
+		       status, sum->trials, sum->failed);
+		ngb_put_text(stdout, sum->label ? sum->label
+				     : (sum->command_line ? sum->command_line : ""));
+		putchar('\n');
 	}
-	sqlite3_finalize(s);
+	return 0;
+}
+
+static int list_sessions(const char *db_opt, int json)
+{
+	struct session_lister l = { json ? json_array() : NULL, NULL, 0, 0 };
+	struct ngb_store *st;
+	struct ngb_err e;
+	struct utsname un;
+
+	l.host = uname(&un) ? NULL : un.nodename;
+	if (ngb_store_open(&st, ngb_db_path(db_opt), NGB_STORE_READONLY, &e)) {
+		json_decref(l.arr);
+		return error("%s", e.msg) ? 1 : 1;
+	}
+	if (ngb_store_sessions_each(st, list_session, &l, &e)) {
+		error("%s", e.msg);
+		ngb_store_close(st);
+		json_decref(l.arr);
+		return 1;
+	}
 	ngb_store_close(st);
+	session_header(&l);
 	if (json)
-		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "sessions", arr),
-				  bad) ? 1 : 0;
+		return print_json(json_pack("{s:i, s:o}", "format_version", 1, "sessions", l.arr),
+				  l.bad) ? 1 : 0;
 	return 0;
 }
 

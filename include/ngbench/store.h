@@ -264,4 +264,23 @@ void ngb_merge_result_release(struct ngb_merge_result *res);
 int ngb_store_session_find(struct ngb_store *st, const char *selector, int64_t *session_id,
 			   struct ngb_err *e);
 
+/* One stored session as 'ngbench list sessions' shows it. */
+struct ngb_session_summary {
+	int64_t id;
+	const char *started_at, *status;
+	const char *label;            /* NULL when none */
+	const char *command_line;     /* NULL when not recorded */
+	int trials;                   /* measured (not warm-up) trials */
+	int failed;                   /* of them, neither ok, skipped nor interrupted */
+	struct ngb_session_runner runner;
+};
+/*
+ * Calls fn for each session in id order; the summary's strings live until
+ * fn returns.  0, fn's value when not 0 (which ends the walk), or -EIO with
+ * a message.
+ */
+int ngb_store_sessions_each(struct ngb_store *st,
+			    int (*fn)(const struct ngb_session_summary *s, void *arg), void *arg,
+			    struct ngb_err *e);
+
 #endif /* NGBENCH_STORE_H */

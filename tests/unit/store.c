@@ -95,6 +95,26 @@ static void test_migration(void)
 	ngb_store_close(st);
 }
 
+/* ngb_store_sessions_each's callback: keeps the one session it sees. */
+struct seen {
+	int n;
+	int64_t id;
+	int trials, failed;
+	char label[128];
+};
+
+static int see_session(const struct ngb_session_summary *sum, void *arg)
+{
+	struct seen *seen = arg;
+
+	seen->n++;
+	seen->id = sum->id;
+	seen->trials = sum->trials;
+	seen->failed = sum->failed;
+	snprintf(seen->label, sizeof(seen->label), "%s", sum->label ? sum->label : "(null)");
+	return 0;
+}
+
 static void test_session_and_trial(void)
 {
 	static const char label[] = "it's \"q\"\n'; DROP TABLE trials; --\xff\xfe";
@@ -153,6 +173,15 @@ static void test_session_and_trial(void)
 	ok(ngb_store_session_find(st, "no-such-label", &found, &e) < 0, "an unknown label is an error");
 	expect_str_contains(e.msg, "no session labelled 'no-such-label'", "with a clear message");
 	expect_int_eq(ngb_store_session_end(st, sid, "2026-01-01T00:00:01Z", "complete", &e), 0, "the session is closed");
+	{
+		struct seen seen = { 0 };
+
+		expect_int_eq(ngb_store_sessions_each(st, see_session, &seen, &e), 0,
+			      "the sessions are listed");
+		ok(seen.n == 1 && seen.id == sid, "the one session, with its id");
+		ok(seen.trials == 1 && seen.failed == 0, "one trial, none failed");
+		expect_str_eq(seen.label, label, "and its label as stored");
+	}
 	ngb_store_close(st);
 }
 
@@ -215,7 +244,7 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		tap_skip_all("cannot make a temporary folder");
-	tap_plan(33);
+	tap_plan(37);
 	test_migration();
 	test_session_and_trial();
 	test_refusals();
