@@ -18,6 +18,7 @@
 #include "ngbench/store.h"
 #include "ngbench/workload.h"
 #include "../lib/numbers.h"
+#include "../lib/strbuf.h"
 
 /* ---- messages (util.c) -------------------------------------------------- */
 
@@ -33,24 +34,6 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A growing string. */
-struct strbuf {
-	char *buf;
-	size_t len, alloc;
-};
-#define STRBUF_INIT { NULL, 0, 0 }
-void strbuf_add(struct strbuf *sb, const void *data, size_t n);
-void strbuf_adds(struct strbuf *sb, const char *s);
-void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_addch(struct strbuf *sb, int c);
-/* Appends s quoted for a POSIX shell (only when needed). */
-void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
-void strbuf_add_json_string(struct strbuf *sb, const char *s);
-/* Always returns a NUL-terminated string ("" when empty). */
-const char *strbuf_str(struct strbuf *sb);
-char *strbuf_detach(struct strbuf *sb);
-void strbuf_release(struct strbuf *sb);
 
 /* A list of strings. */
 struct strvec {

@@ -137,17 +137,17 @@ static char *col_text(sqlite3_stmt *s, int i)
 static int load_fingerprint(sqlite3 *db, int64_t sid, struct ngb_baseline *b, struct ngb_err *e)
 {
 	struct session_row row;
-	struct sbuf sb = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	int rc = query_session(db, sid, &row, e);
 
 	if (rc)
 		return rc;
-	sbuf_addf(&sb, "session %lld", (long long)sid);
+	strbuf_addf(&sb, "session %lld", (long long)sid);
 	if (row.label)
-		sbuf_addf(&sb, " \"%s\"", row.label);
-	sbuf_addf(&sb, ", started %s", row.started_at ? row.started_at : "");
-	b->source = rep_strdup(sbuf_str(&sb));
-	sbuf_release(&sb);
+		strbuf_addf(&sb, " \"%s\"", row.label);
+	strbuf_addf(&sb, ", started %s", row.started_at ? row.started_at : "");
+	b->source = rep_strdup(strbuf_str(&sb));
+	strbuf_release(&sb);
 	b->cpu_model = rep_strdup(row.cpu_model ? row.cpu_model : "");
 	b->cores = row.cores;
 	b->kernel = rep_strdup(row.kernel ? row.kernel : "");
@@ -903,7 +903,7 @@ int ngb_baseline_parse_len(const char *text, size_t len, const char *name,
 int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_err *e)
 {
 	FILE *f = fopen(path, "r");
-	struct sbuf sb = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	char buf[4096];
 	size_t n;
 	int rc;
@@ -912,31 +912,31 @@ int ngb_baseline_read(const char *path, struct ngb_baseline **out, struct ngb_er
 	if (!f)
 		return ngb_err_set(e, -errno, "cannot open baseline '%s': %s", path, strerror(errno));
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_add(&sb, buf, n);
+		strbuf_add(&sb, buf, n);
 	if (ferror(f) || sb.oom) {
 		fclose(f);
-		sbuf_release(&sb);
+		strbuf_release(&sb);
 		return ngb_err_set(e, -EIO, "cannot read baseline '%s'", path);
 	}
 	fclose(f);
 	rc = ngb_baseline_parse_len(sb.len ? sb.buf : "", sb.len, path, out, e);
-	sbuf_release(&sb);
+	strbuf_release(&sb);
 	return rc;
 }
 
 /* ---- may this baseline judge that session? -------------------------------- */
 
-static void differ(struct sbuf *sb, const char *what, const char *base, const char *cur)
+static void differ(struct strbuf *sb, const char *what, const char *base, const char *cur)
 {
 	if (same_key(base, cur))
 		return;
-	sbuf_addf(sb, "; %s: baseline '%s', here '%s'", what, base ? base : "", cur ? cur : "");
+	strbuf_addf(sb, "; %s: baseline '%s', here '%s'", what, base ? base : "", cur ? cur : "");
 }
 
 int ngb_baseline_check_machine(const struct ngb_baseline *b, const struct ngb_baseline *cur,
 			       struct ngb_err *e)
 {
-	struct sbuf sb = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	int time_cells = 0, sim_cells = 0, rc = 0;
 	size_t i;
 
@@ -965,7 +965,7 @@ int ngb_baseline_check_machine(const struct ngb_baseline *b, const struct ngb_ba
 	if (sb.len)
 		rc = ngb_err_set(e, -EXDEV, "the baseline comes from another machine%s%s",
 				 time_cells ? " (time is only comparable on the same machine)" : "",
-				 sbuf_str(&sb));
-	sbuf_release(&sb);
+				 strbuf_str(&sb));
+	strbuf_release(&sb);
 	return rc;
 }

@@ -332,18 +332,18 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	}
 	/* one series is one parameter set: sessions of two sets are not a change */
 	if (nsets > 1) {
-		struct sbuf msg = { 0 };
+		struct strbuf msg = STRBUF_INIT;
 
-		sbuf_addf(&msg, "workload '%s' with allocator '%s' ran with %zu parameter sets: ",
+		strbuf_addf(&msg, "workload '%s' with allocator '%s' ran with %zu parameter sets: ",
 			  q->workload, q->allocator, nsets);
 		for (j = 0; j < nsets && j < 6; j++)
-			sbuf_addf(&msg, "%s[%s]", j ? ", " : "", *sets[j] ? sets[j] : "no parameters");
+			strbuf_addf(&msg, "%s[%s]", j ? ", " : "", *sets[j] ? sets[j] : "no parameters");
 		if (nsets > 6)
-			sbuf_addf(&msg, ", ...");
-		sbuf_addf(&msg, "; choose one with --set NAME=VALUE (repeatable)");
+			strbuf_addf(&msg, ", ...");
+		strbuf_addf(&msg, "; choose one with --set NAME=VALUE (repeatable)");
 		rc = ngb_err_set(e, -ENOENT, "%s", msg.oom ? "several parameter sets: choose one "
-					     "with --set NAME=VALUE" : sbuf_str(&msg));
-		sbuf_release(&msg);
+					     "with --set NAME=VALUE" : strbuf_str(&msg));
+		strbuf_release(&msg);
 		goto fail;
 	}
 	for (i = 0; i < h->n; i++) {

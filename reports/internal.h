@@ -12,10 +12,11 @@
 #include <sqlite3.h>
 
 #include "ngbench/report.h"
+#include "../lib/strbuf.h"
 
 void ngb_sort_doubles(double *v, size_t n);
 
-/* ---- growing arrays and strings (util.c) ---------------------------------- */
+/* ---- growing arrays (util.c); strings: lib/strbuf.h ----------------------- */
 
 struct dvec {
 	double *v;
@@ -23,18 +24,6 @@ struct dvec {
 };
 int dvec_push(struct dvec *d, double x);
 void dvec_release(struct dvec *d);
-
-struct sbuf {
-	char *buf;
-	size_t len, alloc;
-	int oom;
-};
-void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_adds(struct sbuf *sb, const char *s);
-/* Appends n bytes, NUL bytes included (the buffer stays NUL-terminated). */
-void sbuf_add(struct sbuf *sb, const void *data, size_t n);
-const char *sbuf_str(struct sbuf *sb);
-void sbuf_release(struct sbuf *sb);
 
 char *rep_strdup(const char *s);
 /* A formatted copy, or NULL when out of memory. */

@@ -435,7 +435,7 @@ static int choose_baseline(struct ngb_report *r, const struct ngb_report_options
 			   struct ngb_err *e)
 {
 	const char *want = opt && opt->baseline ? opt->baseline : "ptmalloc2";
-	struct sbuf sb = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
 	if (r->ncells == 0)
@@ -445,16 +445,16 @@ static int choose_baseline(struct ngb_report *r, const struct ngb_report_options
 		return r->baseline ? 0 : -ENOMEM;
 	}
 	for (i = 0; i < r->ncells; i++)
-		if (!strstr(sbuf_str(&sb), r->cells[i].allocator))
-			sbuf_addf(&sb, "%s%s", sb.len ? ", " : "", r->cells[i].allocator);
+		if (!strstr(strbuf_str(&sb), r->cells[i].allocator))
+			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", r->cells[i].allocator);
 	if (opt && opt->explicit_baseline) {
 		ngb_err_set(e, -EINVAL,
 			    "baseline '%s' is not in session %lld; its allocators: %s", want,
-			    (long long)r->session_id, sbuf_str(&sb));
-		sbuf_release(&sb);
+			    (long long)r->session_id, strbuf_str(&sb));
+		strbuf_release(&sb);
 		return -EINVAL;
 	}
-	sbuf_release(&sb);
+	strbuf_release(&sb);
 	/* the first allocator by name, and say so */
 	r->baseline = rep_strdup(r->cells[0].allocator);
 	for (i = 1; i < r->ncells; i++)

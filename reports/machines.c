@@ -90,33 +90,33 @@ static char *machine_field(sqlite3 *db, const char *fp, int field)
 
 char *ngb_machine_diff(sqlite3 *db, const char *a, const char *b)
 {
-	struct sbuf sb = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	char *out;
 	int i;
 
 	if (!a || !b) {
-		sbuf_addf(&sb, "the machine of %s trial%s was not recorded (stored before "
+		strbuf_addf(&sb, "the machine of %s trial%s was not recorded (stored before "
 			  "fingerprints were)", !a && !b ? "both sides'" : "one side's",
 			  !a && !b ? "s" : "");
 	} else if (!strcmp(a, b)) {
-		sbuf_adds(&sb, "nothing: the fingerprints are identical");
+		strbuf_adds(&sb, "nothing: the fingerprints are identical");
 	} else {
 		for (i = 0; i < NGB_MACHINE_NFIELDS; i++) {
 			char *x = machine_field(db, a, i), *y = machine_field(db, b, i);
 
 			if (!x || !y || strcmp(x, y))
-				sbuf_addf(&sb, "%s%s '%s' vs '%s'", sb.len ? "; " : "",
+				strbuf_addf(&sb, "%s%s '%s' vs '%s'", sb.len ? "; " : "",
 					  ngb_machine_labels[i], x ? x : "not recorded",
 					  y ? y : "not recorded");
 			free(x);
 			free(y);
 		}
 		if (!sb.len)
-			sbuf_adds(&sb, "no recorded field (the fingerprints differ in a field "
+			strbuf_adds(&sb, "no recorded field (the fingerprints differ in a field "
 				       "this ngbench does not know)");
 	}
-	out = rep_strdup(sbuf_str(&sb));
-	sbuf_release(&sb);
+	out = rep_strdup(strbuf_str(&sb));
+	strbuf_release(&sb);
 	return out;
 }
 

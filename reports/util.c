@@ -41,66 +41,6 @@ void dvec_release(struct dvec *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Room for n more bytes and a NUL; -1 (and sb->oom) when out of memory. */
-static int sbuf_grow(struct sbuf *sb, size_t n)
-{
-	if (sb->oom)
-		return -1;
-	if (sb->len + n + 1 > sb->alloc) {
-		size_t na = (sb->len + n + 1) * 2;
-		char *b = realloc(sb->buf, na);
-
-		if (!b) {
-			sb->oom = 1;
-			return -1;
-		}
-		sb->buf = b;
-		sb->alloc = na;
-	}
-	return 0;
-}
-
-void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || sbuf_grow(sb, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
-}
-
-void sbuf_add(struct sbuf *sb, const void *data, size_t n)
-{
-	if (sbuf_grow(sb, n))
-		return;
-	memcpy(sb->buf + sb->len, data, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void sbuf_adds(struct sbuf *sb, const char *s)
-{
-	sbuf_addf(sb, "%s", s);
-}
-
-const char *sbuf_str(struct sbuf *sb)
-{
-	return sb->buf ? sb->buf : "";
-}
-
-void sbuf_release(struct sbuf *sb)
-{
-	free(sb->buf);
-	memset(sb, 0, sizeof(*sb));
-}
-
 char *rep_asprintf(const char *fmt, ...)
 {
 	va_list ap;
