@@ -142,6 +142,16 @@ struct allocator *allocator_variant(struct allocator_list *list, const char *spe
 int library_path_check(const char *path, int in_list, char **why);
 /* An allocator for any malloc library given by path. */
 struct allocator *allocator_from_library(const char *path);
+/* A name an allocator may have: [a-z0-9._-]+. */
+int allocator_name_valid(const char *s);
+/* What was read of one plugin file (plugin_describe.c). */
+struct described {
+	struct allocator *a;        /* the descriptor, or NULL */
+	char *error;                /* or why there is none */
+	int faulted;                /* the plugin's code crashed, exited or hung */
+};
+/* Reads the descriptor of each of paths, in a child process: out[i] for paths->v[i]. */
+void describe_plugins(const struct strvec *paths, struct described *out);
 /* Runs ngbench-probe with the allocator preloaded; fills version/availability. */
 void allocator_probe(struct allocator *a);
 void allocators_probe_all(struct allocator_list *list);
