@@ -1,5 +1,5 @@
 /*
- * ngbench/utf8.h - strict UTF-8, in one place for every part (harness/utf8.c).
+ * ngbench/utf8.h - strict UTF-8, in one place for every part (lib/utf8.c).
  *
  * Valid means RFC 3629: the shortest form of a code point up to U+10FFFF
  * that is not a UTF-16 surrogate (U+D800..U+DFFF).  Overlong forms

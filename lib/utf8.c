@@ -1,5 +1,5 @@
 /*
- * harness/utf8.c - strict UTF-8 validation and repair (ngbench/utf8.h), the
+ * lib/utf8.c - strict UTF-8 validation and repair (ngbench/utf8.h), the
  * one rule behind every JSON document ngbench writes.
  */
 #include "config.h"
