@@ -21,11 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-static inline int is_pow2(size_t v)
-{
-	return v && !(v & (v - 1));
-}
+#include "../common/posix_alloc.h"
 
 /* malloc and free are the inline fast paths of internal.h. */
 HOARD_EXPORT void *malloc(size_t size)
@@ -44,10 +40,8 @@ HOARD_EXPORT void *calloc(size_t n, size_t size)
 	size_t total;
 	void *p;
 
-	if (__builtin_mul_overflow(n, size, &total)) {
-		errno = ENOMEM;
+	if (posix_alloc_mul(n, size, &total))
 		return NULL;
-	}
 	p = hoard_malloc(total);
 	/* Objects above S/2 in fresh anonymous mappings are already zero. */
 	if (p && (total <= hoard_cfg.max_small || hoard_large_dirty(p)))
@@ -110,13 +104,8 @@ static void *aligned(size_t align, size_t size)
 HOARD_EXPORT void *memalign(size_t align, size_t size)
 {
 	/* As glibc: a non-power of two is rounded up to one. */
-	if (align > SIZE_MAX / 2 + 1) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!is_pow2(align))
-		align = align <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzl(align));
-	return aligned(align, size);
+	align = posix_alloc_memalign_align(align);
+	return align ? aligned(align, size) : NULL;
 }
 
 HOARD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
@@ -124,7 +113,7 @@ HOARD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	void *p;
 	int saved = errno;
 
-	if (!is_pow2(align) || align % sizeof(void *))
+	if (!posix_alloc_align_ok(align))
 		return EINVAL;
 	p = aligned(align, size);
 	if (!p) {
@@ -139,7 +128,7 @@ HOARD_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
 	/* C17 7.22.3.1: an alignment the implementation does not support
 	 * gives NULL; here, anything but a power of two. */
-	if (!is_pow2(align)) {
+	if (!posix_alloc_is_pow2(align)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -164,12 +153,8 @@ HOARD_EXPORT void *pvalloc(size_t size)
 		return NULL;
 	}
 	page = hoard_cfg.page;
-	if (size > SIZE_MAX - page) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	size = size ? (size + page - 1) & ~(page - 1) : page;
-	return aligned(page, size);
+	size = posix_alloc_pvalloc_size(size, page);
+	return size ? aligned(page, size) : NULL;
 }
 
 HOARD_EXPORT size_t malloc_usable_size(void *p)

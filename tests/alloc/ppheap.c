@@ -20,12 +20,15 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../../allocators/common/posix_alloc.h"
+
 #define PP_EXPORT __attribute__((visibility("default")))
 #define PP_MIN_SHIFT 4
 #define PP_MAX_SHIFT 20
 #define PP_NCLASSES (PP_MAX_SHIFT - PP_MIN_SHIFT + 1)
 #define PP_CHUNK (4u << 20)
 #define PP_LARGE 0xffffu
+#define PP_ALIGN_MAX ((size_t)1 << PP_MAX_SHIFT)   /* the largest alignment served */
 
 struct pp_header {
 	uint32_t cls;		/* class, or PP_LARGE */
@@ -153,10 +156,8 @@ PP_EXPORT void *calloc(size_t n, size_t size)
 	size_t total;
 	void *p;
 
-	if (__builtin_mul_overflow(n, size, &total)) {
-		errno = ENOMEM;
+	if (posix_alloc_mul(n, size, &total))
 		return NULL;
-	}
 	p = pp_alloc(total, 16);
 	if (p)
 		memset(p, 0, total);
@@ -189,16 +190,17 @@ PP_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 {
 	size_t total;
 
-	if (__builtin_mul_overflow(n, size, &total)) {
-		errno = ENOMEM;
+	if (posix_alloc_mul(n, size, &total))
 		return NULL;
-	}
 	return realloc(p, total);
 }
 
 PP_EXPORT void *memalign(size_t align, size_t size)
 {
-	if (!align || (align & (align - 1)) || align > (1u << 20)) {
+	align = posix_alloc_memalign_align(align);
+	if (!align)
+		return NULL;
+	if (align > PP_ALIGN_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -207,6 +209,10 @@ PP_EXPORT void *memalign(size_t align, size_t size)
 
 PP_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
+	if (!posix_alloc_is_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return memalign(align, size);
 }
 
@@ -214,7 +220,7 @@ PP_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {
 	void *p;
 
-	if (!align || (align & (align - 1)) || align % sizeof(void *) || align > (1u << 20))
+	if (!posix_alloc_align_ok(align) || align > PP_ALIGN_MAX)
 		return EINVAL;
 	p = pp_alloc(size, align);
 	if (!p)
@@ -230,7 +236,8 @@ PP_EXPORT void *valloc(size_t size)
 
 PP_EXPORT void *pvalloc(size_t size)
 {
-	return pp_alloc(size ? (size + 4095) & ~(size_t)4095 : 4096, 4096);
+	size = posix_alloc_pvalloc_size(size, 4096);
+	return size ? pp_alloc(size, 4096) : NULL;
 }
 
 PP_EXPORT size_t malloc_usable_size(void *p)
