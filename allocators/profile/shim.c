@@ -65,6 +65,7 @@
 #include <x86intrin.h>
 
 #include "ngbench/ipc.h"
+#include "../common/bootstrap_arena.h"
 #define HAVE_TSC 1
 #endif
 
@@ -128,49 +129,9 @@ static void *map_pages(size_t n)
 	return p;
 }
 
-/*
- * The bootstrap arena: what dlsym asks for while the entry points are being
- * resolved.  Each block has its size in front (for realloc and
- * malloc_usable_size); nothing is ever given back.
- */
-#define ARENA_BYTES (64 * 1024)
-static _Alignas(64) unsigned char arena[ARENA_BYTES];
-static atomic_size_t arena_used;
-
-static int in_arena(const void *p)
-{
-	return (uintptr_t)p - (uintptr_t)arena < ARENA_BYTES;
-}
-
-static void *arena_alloc(size_t n, size_t align)
-{
-	size_t off, start, end;
-
-	if (align < 16)
-		align = 16;
-	if (align > 4096 || n > ARENA_BYTES)
-		return NULL;
-	off = atomic_load_explicit(&arena_used, memory_order_relaxed);
-	do {
-		start = (off + 16 + align - 1) & ~(align - 1);
-		end = start + ((n + 15) & ~(size_t)15);
-		if (end > ARENA_BYTES)
-			return NULL;
-	} while (!atomic_compare_exchange_weak_explicit(&arena_used, &off, end,
-							memory_order_relaxed, memory_order_relaxed));
-	/* the size 16 bytes before the block; the 8 bytes after it stay zero,
-	 * where a block of the shim has its nonzero check value */
-	memcpy(arena + start - 16, &n, sizeof(n));
-	return arena + start;
-}
-
-static size_t arena_size(const void *p)
-{
-	size_t n;
-
-	memcpy(&n, (const unsigned char *)p - 16, sizeof(n));
-	return n;
-}
+/* dlsym's allocations: allocators/common/bootstrap_arena.h.  The 8 bytes
+ * after an arena block stay zero, where a block of the shim has its nonzero
+ * check value. */
 
 /* ---- time ---------------------------------------------------------------- */
 

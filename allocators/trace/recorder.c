@@ -61,6 +61,7 @@
 #endif
 
 #include "ngbench/trace.h"
+#include "../common/bootstrap_arena.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -81,44 +82,7 @@ static struct {
 	size_t (*malloc_usable_size)(void *);
 } next;
 
-/* ---- the bootstrap arena (dlsym's allocations) --------------------------- */
-
-#define ARENA_BYTES (64 * 1024)
-static _Alignas(64) unsigned char arena[ARENA_BYTES];
-static atomic_size_t arena_used;
-
-static int in_arena(const void *p)
-{
-	return (uintptr_t)p - (uintptr_t)arena < ARENA_BYTES;
-}
-
-static void *arena_alloc(size_t n, size_t align)
-{
-	size_t off, start, end;
-
-	if (align < 16)
-		align = 16;
-	if (align > 4096 || n > ARENA_BYTES)
-		return NULL;
-	off = atomic_load_explicit(&arena_used, memory_order_relaxed);
-	do {
-		start = (off + 16 + align - 1) & ~(align - 1);
-		end = start + ((n + 15) & ~(size_t)15);
-		if (end > ARENA_BYTES)
-			return NULL;
-	} while (!atomic_compare_exchange_weak_explicit(&arena_used, &off, end,
-							memory_order_relaxed, memory_order_relaxed));
-	memcpy(arena + start - 16, &n, sizeof(n));
-	return arena + start;
-}
-
-static size_t arena_size(const void *p)
-{
-	size_t n;
-
-	memcpy(&n, (const unsigned char *)p - 16, sizeof(n));
-	return n;
-}
+/* dlsym's allocations: allocators/common/bootstrap_arena.h */
 
 /* ---- clocks -------------------------------------------------------------- */
 
