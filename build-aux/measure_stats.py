@@ -1,6 +1,12 @@
 """Statistics shared by the by-hand measurement scripts
 (perfmon/measure-overhead.sh, allocators/profile/measure-cost.sh): paired
-figures of interleaved trials, read from ngbench's database."""
+figures of interleaved trials, read from ngbench's database.
+
+quantile and median_interval are a second copy of reports/stats.c
+(ngb_quantile_sorted, ngb_median_ci), kept because these scripts pair the
+trials of two sides round by round, which no report does.
+tests/reports/stats-agree.sh holds the copies together: a report's median
+and interval must be these functions' for cells of 1 to 40 runs."""
 import math
 
 
