@@ -21,8 +21,10 @@
 #ifndef NGBENCH_WORKLOADS_COMMON_H
 #define NGBENCH_WORKLOADS_COMMON_H
 
+#include <dlfcn.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "ngbench/workload.h"
 
@@ -200,6 +202,39 @@ void wl_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
  * disturbs the allocator under test.  Exits 77 when memory runs out. */
 void *wl_meta_alloc(size_t n);
 void wl_meta_free(void *p, size_t n);
+
+/*
+ * C++'s operator new[](size_t) and operator delete[](void *) (by their
+ * Itanium ABI names _Znam and _ZdaPv), for workloads that model C++
+ * programs: the allocator's own when it defines them (jemalloc, tcmalloc,
+ * mimalloc), else libstdc++'s, which call malloc and free (glibc), loaded
+ * with dlopen when the program does not have it.  When neither can be
+ * found, malloc and free themselves.  Returns what was found,
+ * "operator-new" or "malloc", for the result record.  Inline, so that the
+ * statically linked drivers of workloads/real/, which never call it, do
+ * not link dlopen.
+ */
+static inline void *wl_new_with_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static inline const char *wl_cxx_new(void *(**op_new)(size_t), void (**op_delete)(void *))
+{
+	void *h;
+
+	*op_new = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "_Znam");
+	*op_delete = (void (*)(void *))dlsym(RTLD_DEFAULT, "_ZdaPv");
+	if ((!*op_new || !*op_delete) && (h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_GLOBAL))) {
+		*op_new = (void *(*)(size_t))dlsym(h, "_Znam");
+		*op_delete = (void (*)(void *))dlsym(h, "_ZdaPv");
+	}
+	if (*op_new && *op_delete)
+		return "operator-new";
+	*op_new = wl_new_with_malloc;
+	*op_delete = free;
+	return "malloc";
+}
 
 /* Resident set size now and its peak, in bytes (from /proc/self/status);
  * 0 when unknown. */
