@@ -113,6 +113,9 @@ static const struct ngb_workload_param threadtest_params[] = {
 	{ "objects", NGB_PARAM_INT, "100000", 1, 1e10, NULL,
 	  "objects in a batch, in total over all threads" },
 	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
+	{ "loop", NGB_PARAM_STRING, "original", 0, 0, "original|tight",
+	  "original: volatile counters and the per-thread count divided anew at every "
+	  "object, as Hoard's compiled loop; tight: registers only" },
 	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },
