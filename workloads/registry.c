@@ -63,6 +63,9 @@ static const struct ngb_workload_param xmalloc_params[] = {
 	  "largest object size (equal to min-size: fixed size, xmalloc-test's -s)" },
 	{ "batch", NGB_PARAM_INT, "4096", 1, 1000000, NULL,
 	  "objects handed over at once (xmalloc-test: 4096)" },
+	{ "seconds", NGB_PARAM_DOUBLE, "0", 0, 86400, NULL,
+	  "run for this long instead of a number of objects (xmalloc-test's -t); "
+	  "0: each producer allocates 'objects'" },
 	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },

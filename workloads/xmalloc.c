@@ -15,30 +15,37 @@
  *
  * Invariants: a producer waits while QUEUE_LIMIT batches are queued, so
  * memory is bounded; every batch pushed is popped exactly once (consumers
- * stop when all 'threads' x batches-per-producer batches are popped); every
- * object holds its pattern until the check before its free.
+ * stop when all 'threads' x batches-per-producer batches are popped or,
+ * with 'seconds', when the time is up: main then frees what is left);
+ * every object holds its pattern until the check before its free.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 
 static const char notes[] =
-	"How this differs from mimalloc-bench's xmalloc-test: each producer\n"
-	"allocates a fixed number of objects ('objects', rounded up to whole\n"
-	"batches) instead of running for a time (-t), so that counted\n"
-	"instructions repeat; the clock runs from the start line (all threads\n"
-	"created) to the last join, not from before thread creation; sizes are\n"
-	"uniform in [min-size, max-size] from a seeded xoshiro256** stream per\n"
-	"producer (-s 64 is min-size=max-size=64; -s -1's list of 17 sizes is\n"
-	"not offered); each object gets the original's memset of its first 128\n"
-	"bytes and then the self-check's canaries, checked before the free.\n"
-	"ops_per_sec counts malloc and free calls of the objects (twice the\n"
-	"original's frees per second); the batch arrays are not counted.\n"
-	"Like the original, --threads=N runs N producers and N consumers.";
+	"How this differs from mimalloc-bench's xmalloc-test: by default each\n"
+	"producer allocates a fixed number of objects ('objects', rounded up to\n"
+	"whole batches), so that counted instructions repeat; --seconds=S runs\n"
+	"for S seconds as the original's -t does (a timer thread stops the\n"
+	"producers and consumers; what is left in the queue then is freed after\n"
+	"the clock and not counted, as in the original).  The clock runs from\n"
+	"the start line (all threads created) to the last join, not from before\n"
+	"thread creation; sizes are uniform in [min-size, max-size] from a\n"
+	"seeded xoshiro256** stream per producer (-s 64 is\n"
+	"min-size=max-size=64; -s -1's list of 17 sizes is not offered); each\n"
+	"object gets the original's memset of its first 128 bytes and then the\n"
+	"self-check's canaries, checked before the free.  ops_per_sec counts\n"
+	"malloc and free calls of the objects (twice the original's frees per\n"
+	"second); the batch arrays are not counted.  Like the original,\n"
+	"--threads=N runs N producers and N consumers.";
 
 /* The original's batch_count_limit. */
 #define QUEUE_LIMIT 100
@@ -55,12 +62,17 @@ static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t not_full = PTHREAD_COND_INITIALIZER;
 static struct batch *stack;
 static long long queued, popped, total_batches;
+/* With 'seconds': set by the timer thread when the time is up. */
+static atomic_int stop;
+static double seconds;
 
 static size_t min_size, max_size, per_batch;
 static long long batches_per_producer;
 
+enum { CONSUMER, PRODUCER, TIMER };
+
 struct worker {
-	int producer;
+	int role;       /* CONSUMER, PRODUCER or TIMER */
 	struct wl_rng rng;
 	long long freed;
 } __attribute__((aligned(64)));
@@ -93,7 +105,7 @@ static inline void object_fill(void *p, size_t n, size_t index)
 static void push(struct batch *b)
 {
 	pthread_mutex_lock(&lock);
-	while (queued >= QUEUE_LIMIT)
+	while (queued >= QUEUE_LIMIT && !atomic_load(&stop))
 		pthread_cond_wait(&not_full, &lock);
 	b->next = stack;
 	stack = b;
@@ -102,13 +114,15 @@ static void push(struct batch *b)
 	pthread_mutex_unlock(&lock);
 }
 
-/* NULL once every batch has been popped. */
+/* NULL once every batch has been popped or, with 'seconds', when the time
+ * is up and no batch waits (as the original, a consumer that finds the
+ * time up frees at most the batch it pops then). */
 static struct batch *pop(void)
 {
 	struct batch *b = NULL;
 
 	pthread_mutex_lock(&lock);
-	while (!stack && popped < total_batches)
+	while (!stack && popped < total_batches && !atomic_load(&stop))
 		pthread_cond_wait(&not_empty, &lock);
 	if (stack) {
 		b = stack;
@@ -125,7 +139,7 @@ static struct batch *pop(void)
 
 static void produce(struct worker *w)
 {
-	for (long long k = 0; k < batches_per_producer; k++) {
+	for (long long k = 0; k < batches_per_producer && !atomic_load(&stop); k++) {
 		struct batch *b = malloc(batch_bytes());
 
 		if (!b)
@@ -179,17 +193,38 @@ static void consume(struct worker *w)
 		}
 		free(b);
 		w->freed += (long long)per_batch;
+		if (atomic_load(&stop))
+			break;
 	}
+}
+
+/* With 'seconds': sleeps, then stops the producers and the consumers
+ * (the original's main thread, which polls the clock every millisecond). */
+static void timer(void)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts))
+		;
+	pthread_mutex_lock(&lock);
+	atomic_store(&stop, 1);
+	pthread_cond_broadcast(&not_empty);
+	pthread_cond_broadcast(&not_full);
+	pthread_mutex_unlock(&lock);
 }
 
 static void work(void *arg)
 {
 	struct worker *w = arg;
 
-	if (w->producer)
+	if (w->role == PRODUCER)
 		produce(w);
-	else
+	else if (w->role == CONSUMER)
 		consume(w);
+	else
+		timer();
 }
 
 int main(int argc, char **argv)
@@ -197,27 +232,48 @@ int main(int argc, char **argv)
 	wl_init(argc, argv, "xmalloc", notes);
 	int threads = (int)wl_int("threads");
 	long long objects = wl_int("objects"), freed = 0;
-	struct worker *w = wl_meta_alloc(sizeof(*w) * 2 * threads);
+	struct worker *w = wl_meta_alloc(sizeof(*w) * (2 * threads + 1));
+	int workers = 2 * threads;
 	double secs;
 
 	min_size = wl_size("min-size");
 	max_size = wl_size("max-size");
 	per_batch = (size_t)wl_int("batch");
 	wl_require_le("min-size", "max-size");
-	batches_per_producer = (objects + (long long)per_batch - 1) / (long long)per_batch;
-	total_batches = batches_per_producer * threads;
+	seconds = wl_double("seconds");
+	batches_per_producer = seconds > 0 ? LLONG_MAX
+					   : (objects + (long long)per_batch - 1) / (long long)per_batch;
+	total_batches = seconds > 0 ? LLONG_MAX : batches_per_producer * threads;
 	for (int t = 0; t < 2 * threads; t++) {
-		w[t].producer = t % 2;
+		w[t].role = t % 2 ? PRODUCER : CONSUMER;
 		wl_rng_seed(&w[t].rng, (uint64_t)wl_int("seed"), (uint64_t)t);
 	}
-	secs = wl_run_threads(2 * threads, NULL, work, w, sizeof(*w));
+	if (seconds > 0)
+		w[workers++].role = TIMER;
+	secs = wl_run_threads(workers, NULL, work, w, sizeof(*w));
 	for (int t = 0; t < 2 * threads; t++)
 		freed += w[t].freed;
-	if (freed != total_batches * (long long)per_batch)
+	if (seconds > 0) {
+		/* What the consumers left when the time was up, not counted
+		 * (as the original). */
+		while (stack) {
+			struct batch *b = stack;
+
+			stack = b->next;
+			for (size_t i = 0; i < per_batch; i++) {
+				wl_check(b->obj[i], min_size == max_size ? min_size : batch_sizes(b)[i]);
+				free(b->obj[i]);
+			}
+			free(b);
+		}
+		if (freed != popped * (long long)per_batch)
+			wl_fail("freed %lld objects of %lld popped", freed, popped * (long long)per_batch);
+	} else if (freed != total_batches * (long long)per_batch)
 		wl_fail("freed %lld objects of %lld", freed, total_batches * (long long)per_batch);
 	wl_result("ops_per_sec", 2.0 * (double)freed / secs, "ops/s", 1,
 		  " threads=%d producers=%d consumers=%d objects=%lld seconds=%.6f min_size=%zu"
-		  " max_size=%zu batch=%zu",
-		  threads, threads, threads, freed, secs, min_size, max_size, per_batch);
+		  " max_size=%zu batch=%zu timed=%s",
+		  threads, threads, threads, freed, secs, min_size, max_size, per_batch,
+		  seconds > 0 ? "seconds" : "objects");
 	return WL_EXIT_OK;
 }

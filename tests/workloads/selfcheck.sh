@@ -4,10 +4,12 @@
 # 1 and 2 threads under glibc and under every system allocator library
 # present, and prints one well-formed result record.
 # xalanc's output checksum must not depend on the allocator or threads.
+# The modes that follow a reference program more closely run too: xmalloc
+# for a time (--seconds, xmalloc-test's -t) and threadtest's two loops.
 . "$top_srcdir/tests/workloads/lib.sh"
 
 n_alloc=$(echo $ALLOCATORS | wc -w)
-echo "1..$(( $(echo $WORKLOADS | wc -w) * n_alloc * 2 * 2 * 2 + 1 ))"
+echo "1..$(( $(echo $WORKLOADS | wc -w) * n_alloc * 2 * 2 * 2 + 1 + 5 ))"
 echo "# allocators: $ALLOCATORS"
 sums=
 for w in $WORKLOADS; do
@@ -38,4 +40,21 @@ if [ -x "$W/xalanc" ]; then
 else
 	tap_skip "xalanc is not built"
 fi
+
+"$W/xmalloc" --seconds=0.2 --batch=256 --check=full --min-size=16 --max-size=256 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+objs=$(sed -n 's/.* objects=\([0-9]*\) .*timed=seconds.*/\1/p' "$TMP/out")
+tap_ok $(( rc != 0 || ${objs:-0} < 256 )) "xmalloc --seconds=0.2 passes its self-check and frees whole batches (exit $rc, objects=${objs:-none})"
+"$W/xmalloc" --seconds=0.2 --threads=2 --batch=256 >"$TMP/out" 2>"$TMP/err"
+tap_ok $? "xmalloc --seconds=0.2 --threads=2 runs to the end"
+for loop in original tight; do
+	"$W/threadtest" --threads=2 --loop=$loop --check=full $(tiny_args threadtest) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	grep -q " loop=$loop" "$TMP/out"
+	tap_ok $(( rc != 0 || $? != 0 )) "threadtest --loop=$loop passes its self-check and says its loop (exit $rc)"
+done
+"$W/threadtest" --objects=3000000000 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+grep -q -- "'--objects'" "$TMP/err"
+tap_ok $(( rc != 2 || $? != 0 )) "threadtest --loop=original refuses more objects than an int holds (exit $rc)"
 exit $FAILED
