@@ -4,9 +4,10 @@
 # that the user supplies (and Hoard's threadtest from a Hoard checkout, if
 # given), runs them and ngbench's workload programs side by side under
 # every available allocator, interleaved (every round runs every program,
-# thread count and allocator once, in a shuffled order), and prints per
-# cell each allocator's speed relative to glibc from the reference and
-# from ngbench, and their quotient.  Not part of CI: no package provides
+# thread count and allocator once: the (program, threads) blocks in a
+# shuffled order, and within a block every allocator under both programs,
+# shuffled), and prints per cell each allocator's speed relative to glibc
+# from the reference and from ngbench, and their quotient.  Not part of CI: no package provides
 # mimalloc-bench.
 #
 # Usage: bench/peers.sh [OPTIONS] MIMALLOC_BENCH_DIR
@@ -32,19 +33,22 @@
 #                 mimalloc-bench does (default: -O0, see below)
 #
 # Speed relative to glibc: throughput / glibc's throughput, or glibc's
-# time / time, from the medians of the rounds; above 1 is faster than
-# glibc.  The quotient is ngbench's ratio over the reference's: 1 means the
-# two programs give the same verdict.  The command lines (bench.sh's, the
+# time / time, of the same program in the same round (so within one block,
+# seconds apart: the machine's slow drifts cancel), the median over the
+# rounds; above 1 is faster than glibc.  The quotient is ngbench's ratio
+# over the reference's: 1 means the two programs give the same verdict.
+# "reference range" is the lowest and highest of the reference's per-round
+# ratios: how much the reference itself moves.  The command lines (bench.sh's, the
 # threads given by -t):
 #   larson T 8 1000 5000 100 4141 T  (bench.sh: larson 5 ...)   = larson --seconds=D --min-size=8
 #       --max-size=1000 --blocks=5000 --rounds=100 --seed=4141 --threads=T
 #   xmalloc-test -w T -t D -s 64                                 = xmalloc --threads=T
-#       --min-size=64 --max-size=64 --objects=(D x 4,000,000)
+#       --min-size=64 --max-size=64 --seconds=D
 #   cache-thrash T 1000 1 2000000 T                              = active-false --threads=T
 #       --iterations=1000 --size=1 --writes=2000000
 #   cache-scratch T 1000 1 2000000 T                             = passive-false (same)
 #   threadtest T 200 100000 0 1                                  = threadtest --threads=T
-#       --iterations=200 --objects=100000 --size=8
+#       --iterations=200 --objects=100000 --size=8 (--loop=original, the default)
 #
 # cache-thrash and cache-scratch are built with -O0 by default: at -O3,
 # GCC (10 and later) removes the worker's new[]/delete[] pair and its
@@ -150,8 +154,7 @@ ngb_run() { # PROGRAM THREADS LIB
 	case $p in
 	larson) set -- larson --seconds="$secs" --min-size=8 --max-size=1000 --blocks=5000 \
 		--rounds=100 --seed=4141 ;;
-	xmalloc) set -- xmalloc --min-size=64 --max-size=64 \
-		--objects="$(awk -v s="$secs" 'BEGIN { printf "%d", s * 4000000 }')" ;;
+	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" ;;
 	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
 	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
 	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 ;;
@@ -169,14 +172,15 @@ echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $prog
 echo "# allocators: $(echo "$allocs" | tr , ' ')" >&2
 r=1
 while [ $r -le "$rounds" ]; do
-	# Every (program, threads, allocator, side) once, in a shuffled order.
+	# Every (program, threads, allocator, side) once: the (program,
+	# threads) blocks shuffled, and the runs inside each block shuffled.
 	for p in $(echo "$programs" | tr , ' '); do
-		for t in $(echo "$threads" | tr , ' '); do
-			for a in $(echo "$allocs" | tr , ' '); do
-				for side in ref ngb; do echo "$p $t $a $side"; done
-			done
-		done
-	done | shuf >"$raw.order"
+		for t in $(echo "$threads" | tr , ' '); do echo "$p $t"; done
+	done | shuf | while read -r p t; do
+		for a in $(echo "$allocs" | tr , ' '); do
+			for side in ref ngb; do echo "$p $t $a $side"; done
+		done | shuf
+	done >"$raw.order"
 	while read -r p t a side; do
 		name=${a%%=*} lib=${a#*=}
 		v=$(${side}_run "$p" "$t" "$lib" </dev/null | tail -1)
@@ -191,42 +195,49 @@ rm -f "$raw.order"
 for f in $inputs; do
 	awk -F'\t' 'NF != 6 || $1 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' "$f" ||
 		die "-i '$f' is not a TSV of peers.sh -o (round, program, threads, allocator, side, value)"
-	cat "$f" >>"$raw"
 done
 
-# --- the table: medians per cell, speed relative to glibc, quotient
+# --- the table: per round, each allocator's ratio to glibc on the same
+# program; per cell, the median over the rounds (a round is a file's round
+# number: the rounds of different files are different rounds)
 awk -F'\t' -v progs="$programs" -v thr="$threads" -v als="$allocs" '
-function median(key,    n, i, j, t, a) {
-	n = split(vals[key], a, " ")
+function median(list,    n, i, j, t, a) {
+	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	if (n == 0) return ""
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ k = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5; vals[k] = vals[k] " " $6; cnt[k]++ }
+FNR == 1 { file++ }
+{ r = file ":" $1; v[r SUBSEP $2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6; if (!(r in seen)) { seen[r] = 1; rounds[++nr] = r } }
 END {
 	np = split(progs, P, ","); nt = split(thr, T, ","); na = split(als, A, ",")
-	printf "| program | threads | allocator | reference / glibc | ngbench / glibc | quotient | runs | within [0.9, 1.1] |\n"
-	printf "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n"
+	printf "| program | threads | allocator | reference / glibc | reference range | ngbench / glibc | quotient | rounds | within [0.9, 1.1] |\n"
+	printf "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
 	for (i = 1; i <= np; i++) for (j = 1; j <= nt; j++) {
 		p = P[i]; t = T[j]
 		hb = (p == "larson" || p == "xmalloc")
-		for (s = 1; s <= 2; s++) { side = s == 1 ? "ref" : "ngb"; base[side] = median(p SUBSEP t SUBSEP "glibc" SUBSEP side) }
 		for (k = 1; k <= na; k++) {
 			split(A[k], nm, "="); name = nm[1]
 			if (name == "glibc") continue
-			for (s = 1; s <= 2; s++) {
-				side = s == 1 ? "ref" : "ngb"
-				m = median(p SUBSEP t SUBSEP name SUBSEP side)
-				ratio[side] = (m == "" || base[side] == "" || m + 0 == 0 || base[side] + 0 == 0) ? "" : (hb ? m / base[side] : base[side] / m)
+			list["ref"] = list["ngb"] = ""; lo = hi = ""; n = 0
+			for (q = 1; q <= nr; q++) {
+				for (s = 1; s <= 2; s++) {
+					side = s == 1 ? "ref" : "ngb"
+					kb = rounds[q] SUBSEP p SUBSEP t SUBSEP "glibc" SUBSEP side
+					ka = rounds[q] SUBSEP p SUBSEP t SUBSEP name SUBSEP side
+					rt[side] = (!(kb in v) || !(ka in v) || v[kb] + 0 == 0 || v[ka] + 0 == 0) ? "" : (hb ? v[ka] / v[kb] : v[kb] / v[ka])
+				}
+				if (rt["ref"] == "" || rt["ngb"] == "") continue
+				list["ref"] = list["ref"] " " rt["ref"]; list["ngb"] = list["ngb"] " " rt["ngb"]; n++
+				if (lo == "" || rt["ref"] < lo) lo = rt["ref"]
+				if (hi == "" || rt["ref"] > hi) hi = rt["ref"]
 			}
-			n = cnt[p SUBSEP t SUBSEP name SUBSEP "ref"] + 0; n2 = cnt[p SUBSEP t SUBSEP name SUBSEP "ngb"] + 0
-			if (n2 < n) n = n2
-			if (ratio["ref"] == "" || ratio["ngb"] == "") {
-				printf "| %s | %s | %s | %s | %s | - | %d | no data |\n", p, t, name, ratio["ref"] == "" ? "-" : sprintf("%.2f", ratio["ref"]), ratio["ngb"] == "" ? "-" : sprintf("%.2f", ratio["ngb"]), n
+			if (n == 0) {
+				printf "| %s | %s | %s | - | - | - | - | 0 | no data |\n", p, t, name
 				continue
 			}
-			q = ratio["ngb"] / ratio["ref"]
-			printf "| %s | %s | %s | %.2f | %.2f | %.2f | %d | %s |\n", p, t, name, ratio["ref"], ratio["ngb"], q, n, (q >= 0.9 && q <= 1.1) ? "yes" : "no"
+			mr = median(list["ref"]); mn = median(list["ngb"]); qq = mn / mr
+			printf "| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %d | %s |\n", p, t, name, mr, lo, hi, mn, qq, n, (qq >= 0.9 && qq <= 1.1) ? "yes" : "no"
 		}
 	}
-}' "$raw"
+}' "$raw" $inputs
