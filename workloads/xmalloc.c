@@ -93,11 +93,12 @@ static size_t *batch_sizes(struct batch *b)
 }
 
 /* What the original writes into an object: its first 128 bytes (a memset
- * with the object's index).  At the light level the canaries go on top;
- * at the full level the pattern covers everything. */
+ * with the object's index), at every check level: with none it is all
+ * that is written, at the light level the canaries go on top, at the full
+ * level the pattern covers everything. */
 static inline void object_fill(void *p, size_t n, size_t index)
 {
-	if (wl_check_level == WL_CHECK_LIGHT)
+	if (wl_check_level != WL_CHECK_FULL)
 		memset(p, (int)(index & 255), n < WRITTEN_BYTES ? n : WRITTEN_BYTES);
 	wl_fill(p, n);
 }
