@@ -48,7 +48,7 @@
 #       --iterations=1000 --size=1 --writes=2000000
 #   cache-scratch T 1000 1 2000000 T                             = passive-false (same)
 #   threadtest T 200 100000 0 1                                  = threadtest --threads=T
-#       --iterations=200 --objects=100000 --size=8 (--loop=original, the default)
+#       --iterations=200 --objects=100000 --size=8 --loop=original
 #
 # cache-thrash and cache-scratch are built with -O0 by default: at -O3,
 # GCC (10 and later) removes the worker's new[]/delete[] pair and its
@@ -157,7 +157,7 @@ ngb_run() { # PROGRAM THREADS LIB
 	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" ;;
 	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
 	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
-	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 ;;
+	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 --loop=original ;;
 	esac
 	prog=$1; shift
 	LD_PRELOAD=$lib "$wl/$prog" --threads="$t" "$@" 2>/dev/null |
@@ -237,7 +237,7 @@ END {
 				continue
 			}
 			mr = median(list["ref"]); mn = median(list["ngb"]); qq = mn / mr
-			printf "| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %d | %s |\n", p, t, name, mr, lo, hi, mn, qq, n, (qq >= 0.9 && qq <= 1.1) ? "yes" : "no"
+			printf "| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.3f | %d | %s |\n", p, t, name, mr, lo, hi, mn, qq, n, (qq >= 0.9 && qq <= 1.1) ? "yes" : "no"
 		}
 	}
 }' "$raw" $inputs

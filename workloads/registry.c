@@ -116,9 +116,9 @@ static const struct ngb_workload_param threadtest_params[] = {
 	{ "objects", NGB_PARAM_INT, "100000", 1, 1e10, NULL,
 	  "objects in a batch, in total over all threads" },
 	{ "size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "object size" },
-	{ "loop", NGB_PARAM_STRING, "original", 0, 0, "original|tight",
-	  "original: volatile counters and the per-thread count divided anew at every "
-	  "object, as Hoard's compiled loop; tight: registers only" },
+	{ "loop", NGB_PARAM_STRING, "tight", 0, 0, "tight|original",
+	  "tight: counters in registers; original: volatile counters and the per-thread "
+	  "count divided anew at every object, as Hoard's compiled loop" },
 	BLOCK_CHECK_PARAM,
 	SEED_PARAM,
 	{ NULL },

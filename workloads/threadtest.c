@@ -28,13 +28,13 @@ static const char notes[] =
 	"delete[]), objects come from operator new[] and go back through\n"
 	"operator delete[]: the allocator's own when it defines them, else\n"
 	"libstdc++'s, which call malloc and free (the record's allocation= says\n"
-	"which).  loop=original (the default) keeps the original's loop as GCC\n"
-	"compiles it: volatile counters, the per-thread count divided anew at\n"
-	"every object, an empty volatile 'work' loop; they cost a few\n"
-	"nanoseconds per object in every allocator and so make the allocators'\n"
-	"differences smaller (workloads/README.md has the figures).\n"
-	"loop=tight keeps counters in registers and gives a remainder of\n"
-	"objects / threads to the first threads (the original drops it).";
+	"which).  The default loop=tight keeps counters in registers and gives\n"
+	"a remainder of objects / threads to the first threads (the original\n"
+	"drops it); loop=original is the original's loop as GCC compiles it:\n"
+	"volatile counters, the per-thread count divided anew at every object,\n"
+	"an empty volatile 'work' loop.  They cost a few nanoseconds per object\n"
+	"in every allocator and so make the allocators' differences smaller\n"
+	"(workloads/README.md has the figures); bench/peers.sh runs it.";
 
 /* operator new[](size_t) and operator delete[](void *), as the reference
  * (C++, new Foo[1] and delete[]) calls them. */
