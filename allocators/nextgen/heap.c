@@ -60,6 +60,7 @@ struct span {
 char *ngm_region_base;
 size_t ngm_region_size;
 _Atomic uint8_t *ngm_class_of;
+uintptr_t ngm_freed_bias;
 
 static struct span **span_of;
 static size_t next_granule;		/* bump pointer, in granules */
@@ -119,7 +120,7 @@ void ngm_heap_set_flags(unsigned flags)
 int ngm_heap_init(size_t max_bytes)
 {
 	size_t ng;
-	void *p = MAP_FAILED;
+	void *p = MAP_FAILED, *freed;
 
 	if (ngm_region_base)
 		return 0;
@@ -136,13 +137,16 @@ int ngm_heap_init(size_t max_bytes)
 	/* both tables are touched sparsely, so they cost what the heap uses */
 	span_of = map_anon(ng * sizeof(*span_of));
 	ngm_class_of = map_anon(ng);
-	if (!span_of || !ngm_class_of) {
+	/* the freed-block map: 1/16 of the heap it covers, where it is used */
+	freed = map_anon(max_bytes >> 4);
+	if (!span_of || !ngm_class_of || !freed) {
 		munmap(p, max_bytes + NGM_GRANULE * 32);
 		return -ENOMEM;
 	}
 	/* align the base so that spans of 32 granules never straddle it */
 	ngm_region_base = (char *)(((uintptr_t)p + NGM_GRANULE * 32 - 1) &
 				   ~(uintptr_t)(NGM_GRANULE * 32 - 1));
+	ngm_freed_bias = (uintptr_t)freed - ((uintptr_t)ngm_region_base >> 4);
 	ngm_region_size = max_bytes;
 	return 0;
 }
@@ -270,6 +274,18 @@ static uint64_t coarse_ns(void)
  * a span and soon needs one again reuses the pages without page faults,
  * and a huge page is not split by every span that empties in it.
  */
+/*
+ * A free run's pages go back to the kernel, and so do those of its part of
+ * the freed-block map (a granule's part is exactly one page): its blocks'
+ * bytes read 0 again, so a late second free of one of them is left to the
+ * owner's free bitmap.
+ */
+static void purge_run(char *start, size_t len)
+{
+	madvise(start, len, MADV_DONTNEED);
+	madvise((void *)ngm_freed_byte(start), len >> 4, MADV_DONTNEED);
+}
+
 static void span_release(struct span *s)
 {
 	size_t g = (size_t)(s->start - ngm_region_base) >> NGM_GRANULE_SHIFT;
@@ -282,7 +298,7 @@ static void span_release(struct span *s)
 		span_of[g + i] = NULL;
 	}
 	if (hflags & NGM_HEAP_PURGE_NOW) {
-		madvise(s->start, len, MADV_DONTNEED);
+		purge_run(s->start, len);
 		s->dirty = 0;
 	} else {
 		s->dirty = 1;
@@ -314,7 +330,7 @@ size_t ngm_heap_purge(uint64_t age_ns)
 			if (now - s->freed_ns < age_ns)
 				continue;
 			/* the contents may go: the next user of the run expects nothing */
-			madvise(s->start, len, MADV_DONTNEED);
+			purge_run(s->start, len);
 			s->dirty = 0;
 			dirty_bytes -= len;
 			done += len;

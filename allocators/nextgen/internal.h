@@ -98,6 +98,22 @@ static inline bool ngm_in_region(const void *p)
 	return (uintptr_t)p - (uintptr_t)ngm_region_base < ngm_region_size;
 }
 
+/*
+ * The freed-block map: one byte per 16 bytes of the region, so each block
+ * (16-aligned, at least 16 bytes) has a byte of its own at its first
+ * address, and no two threads ever write the same byte for different
+ * blocks (no read-modify-write).  Written by clients only: 1 when the
+ * program frees the block, 0 when malloc returns it.  A free that finds 1
+ * is a double free.  Indexed by address >> 4 through a bias, so that
+ * malloc's fast path needs no subtraction of the base.
+ */
+extern NGM_HIDDEN uintptr_t ngm_freed_bias;
+
+static inline _Atomic uint8_t *ngm_freed_byte(const void *p)
+{
+	return (_Atomic uint8_t *)(ngm_freed_bias + ((uintptr_t)p >> 4));
+}
+
 static inline unsigned ngm_class_of_ptr(const void *p)
 {
 	size_t g = ((uintptr_t)p - (uintptr_t)ngm_region_base) >> NGM_GRANULE_SHIFT;
