@@ -51,6 +51,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -64,6 +65,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 
 #define API __attribute__((visibility("default")))
 #define TLS __thread __attribute__((tls_model("initial-exec")))
@@ -128,11 +131,16 @@
 /* Queued frees that wake a sleeping server: an eighth of the queue, so
  * that it is awake well before the queue fills. */
 #define FQ_KICK (FQ_CAP / 8)
+/* The server looks for idle clients this often, or twice per
+ * NGMALLOC_TRIM_MS when that is shorter (see trim_idle). */
+#define TRIM_LOOK_NS 50000000ull
 
 enum { MODE_ASYNC, MODE_SYNC, MODE_PAPER };
 enum { BASE_OWN, BASE_GLIBC };
 enum { ST_NONE, ST_HEAP, ST_STARTING, ST_RUNNING, ST_FAILED };
-enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL };
+enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL, OP_TRIM };
+/* c->trim: the handshake that takes an idle client's blocks back (trim_idle) */
+enum { TRIM_NONE, TRIM_CLOSING, TRIM_ASK, TRIM_STOLEN, TRIM_DEAD };
 enum { F_SERVER = 1, F_EXITING = 2, F_REGISTERING = 4 };
 
 /* A refill request in the free queue: (class << 4) | 1; blocks are 16-aligned. */
@@ -159,7 +167,14 @@ struct client {
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
 		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows, overflows;
 		uint8_t asked[NGM_NCLASSES + 1];	/* a refill is on its way */
+		/* the thread's gate (its t_client) and t_inside, for trim_idle */
+		_Atomic(struct client *) *gate;
+		_Atomic uint32_t *inside;
 	} own;
+
+	/* the trim handshake (TRIM_*): CAS by the server and, at exit, the
+	 * client; read by the client only when its gate is closed */
+	_Alignas(NGM_LINE) _Atomic uint32_t trim;
 
 	_Alignas(NGM_LINE) _Atomic uint32_t resp_seq;	/* futex word */
 	_Atomic uint32_t blocked;	/* the client sleeps on resp_seq */
@@ -176,6 +191,8 @@ struct client {
 		uint32_t last_head[NGM_NCLASSES + 1];	/* at the last refill */
 		uint64_t last_refill[NGM_NCLASSES + 1];
 		uint64_t last_active;
+		uint64_t idle_fp, idle_since;	/* activity fingerprint, and since when */
+		bool trimmed;			/* taken back since the last activity */
 	} srv;
 	struct client *inext;		/* g_incoming link, set before the push */
 
@@ -192,6 +209,7 @@ static struct {
 	uint64_t purge_ns;	/* a free run's pages go back after this long */
 	int nospare;		/* -1: detect, 0: never, 1: always */
 	uint64_t spin_ns;
+	uint64_t trim_ns;	/* a client idle this long is trimmed; 0: never */
 	const char *stats_path;
 } cfg;
 
@@ -217,7 +235,15 @@ static uint64_t g_direct_ops;		/* under g_heap_mtx */
 static _Atomic uint32_t g_epoch;
 static int g_ncpus = 1;			/* CPUs the process may run on */
 
-static TLS struct client *t_client;
+/*
+ * t_client is the gate of the fast paths: the thread's client, or NULL
+ * when the server has closed it to take the thread's blocks back
+ * (trim_idle); t_self is the thread's client all along.  t_inside is 1
+ * while the thread runs an allocator call that touches its client.
+ */
+static TLS _Atomic(struct client *) t_client;
+static TLS struct client *t_self;
+static TLS _Atomic uint32_t t_inside;
 static TLS unsigned t_flags;
 
 /* Server-only state. */
@@ -227,7 +253,9 @@ static struct {
 	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
 	uint64_t dead_local, dead_flushes, dead_borrows, dead_overflows, local_unused;
+	uint64_t trims, trim_asks, trimmed_blocks, glibc_trims;
 } S;
+static bool s_membarrier;		/* MEMBARRIER_CMD_PRIVATE_EXPEDITED works */
 static uint64_t s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
 static bool s_busy;
@@ -313,6 +341,7 @@ static void config_read(void)
 	if (cfg.mode != MODE_ASYNC)
 		cfg.nospare = 0;	/* the paper's protocols as they are */
 	cfg.spin_ns = env_num("NGMALLOC_SPIN_US", 50) * 1000;
+	cfg.trim_ns = env_num("NGMALLOC_TRIM_MS", 100) * 1000000;
 	s = getenv("NGMALLOC_STATS");
 	cfg.stats_path = s && *s ? s : NULL;
 }
@@ -363,6 +392,28 @@ static _Noreturn __attribute__((cold)) void die_double_free(const void *p, const
 		/* nothing else to do: we abort anyway */
 	}
 	abort();
+}
+
+/*
+ * Double frees.  A block's freed byte (internal.h) is set by free and
+ * cleared by malloc when it hands the block out, in every protocol, so a
+ * second free finds it set wherever the block went in between: the
+ * thread's local stack (which the server never sees), the free queue, the
+ * server's heap, or a stock.  Blocks the server takes back from stocks or
+ * stacks keep their byte.  handed_out: a block of the region;
+ * handed_out_any: a block of any origin (the glibc base's are not).
+ */
+static inline void *handed_out(void *p)
+{
+	atomic_store_explicit(ngm_freed_byte(p), 0, memory_order_relaxed);
+	return p;
+}
+
+static inline void *handed_out_any(void *p)
+{
+	if ((uintptr_t)p - (uintptr_t)ngm_region_base < ngm_region_size)
+		atomic_store_explicit(ngm_freed_byte(p), 0, memory_order_relaxed);
+	return p;
 }
 
 /* ---- the base allocator, run by the heap's owner ---- */
@@ -562,7 +613,9 @@ static void refill(struct client *c, unsigned cls, bool dry)
 	S.prealloc += got;
 }
 
-static unsigned drain_frees(struct client *c)
+/* The client's queued frees; refill requests too unless the client is
+ * being trimmed (its stocks are about to be taken back). */
+static unsigned drain_frees(struct client *c, bool refills)
 {
 	uint32_t n = ngm_ring_avail(&c->srv.fq, &c->bell.fq_tail), i;
 
@@ -572,8 +625,10 @@ static unsigned drain_frees(struct client *c)
 		uintptr_t v = ngm_ring_get(&c->srv.fq, c->fq, FQ_CAP);
 
 		if ((v & 15) == 1 && v >= REFILL_TAG(1) && v <= REFILL_TAG(NGM_NCLASSES)) {
-			refill(c, (unsigned)(v >> 4), false);
-			S.refills++;
+			if (refills) {
+				refill(c, (unsigned)(v >> 4), false);
+				S.refills++;
+			}
 		} else {
 			base_free((void *)v);
 			S.frees++;
@@ -583,10 +638,19 @@ static unsigned drain_frees(struct client *c)
 	return n;
 }
 
+static void take_back(struct client *c);
+static uint32_t lc_mode_max(const struct client *c, unsigned cls);
+static uint32_t lc_hard_max(unsigned cls);
+
 static uintptr_t serve_op(struct client *c, unsigned op, uint64_t a0, uint64_t a1)
 {
 	void *p;
 
+	if (op == OP_TRIM) {	/* the client waits: its blocks are ours */
+		take_back(c);
+		S.trim_asks++;
+		return 0;
+	}
 	if (op != OP_REFILL)
 		return base_op(op, a0, a1);
 	/* an empty stock: one block now, and the stock refilled behind it */
@@ -637,7 +701,7 @@ static void reclaim(struct client *c)
 {
 	unsigned cls;
 
-	drain_frees(c);
+	drain_frees(c, false);
 	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
 		uint32_t h = atomic_load_explicit(&c->stock_head[cls], memory_order_acquire);
 		uint32_t t = atomic_load_explicit(&c->stock_tail[cls], memory_order_relaxed);
@@ -668,9 +732,165 @@ static void reclaim(struct client *c)
 	munmap(c, sizeof(*c));
 }
 
+/*
+ * Takes back everything a client holds: its queued frees (published or
+ * not), its stocks and its local stacks.  Only while the client cannot
+ * touch them: it waits for an OP_TRIM answer, or trim_idle has closed its
+ * gate and seen it outside the allocator.  Its private indices are set as
+ * if it had emptied them itself.
+ */
+static void take_back(struct client *c)
+{
+	unsigned cls;
+
+	atomic_store_explicit(&c->bell.fq_tail, c->own.fq.tail, memory_order_relaxed);
+	drain_frees(c, false);
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		uint32_t h = atomic_load_explicit(&c->stock_head[cls], memory_order_relaxed);
+		uint32_t t = atomic_load_explicit(&c->stock_tail[cls], memory_order_relaxed);
+		uint32_t n = c->own.lc[cls].n, i;
+
+		S.trimmed_blocks += t - h + n;
+		for (; h != t; h++)
+			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
+		atomic_store_explicit(&c->stock_head[cls], t, memory_order_relaxed);
+		c->own.sc[cls].tail = t;
+		c->own.sc[cls].low = 0;
+		c->own.asked[cls] = 0;
+		/* the next refill sizes the stock afresh */
+		c->srv.target[cls] = cfg.stock_init < max_target(cls) ? cfg.stock_init
+								      : max_target(cls);
+		c->srv.last_refill[cls] = 0;
+		atomic_store_explicit(&c->stock_low[cls], 0, memory_order_relaxed);
+		for (i = 0; i < n; i++)
+			base_free(c->lcs[cls][i]);
+		c->own.lc[cls].n = 0;
+		c->own.lc[cls].max = lc_mode_max(c, cls);
+		/* a stack that overflowed left pages of pointers behind */
+		{
+			uintptr_t a = ((uintptr_t)&c->lcs[cls][512] + 4095) & ~(uintptr_t)4095;
+			uintptr_t e = (uintptr_t)&c->lcs[cls][lc_hard_max(cls)] & ~(uintptr_t)4095;
+
+			if (e > a)
+				madvise((void *)a, e - a, MADV_DONTNEED);
+		}
+	}
+}
+
+/*
+ * What changes whenever the client allocates or frees, read by the server
+ * without the client's help: local reuses, stock heads, the free queue's
+ * private tail, waits and flushes.  Equal over cfg.trim_ns: the thread has
+ * not called malloc or free meanwhile (or called it exactly as often as
+ * its stacks returned to their level, which is idle enough).
+ */
+static uint64_t client_fingerprint(const struct client *c)
+{
+	uint64_t fp = STAT_GET(c->own.local_hits) + STAT_GET(c->own.waits) * 3 +
+		      STAT_GET(c->own.flushes) * 5 + __atomic_load_n(&c->own.fq.tail, __ATOMIC_RELAXED);
+	unsigned cls;
+
+	for (cls = 1; cls <= NGM_NCLASSES; cls++)
+		fp = fp * 31 + atomic_load_explicit(&c->stock_head[cls], memory_order_relaxed) +
+		     __atomic_load_n(&c->own.lc[cls].n, __ATOMIC_RELAXED);
+	return fp;
+}
+
+/*
+ * A thread that went idle (blocked, sleeping) keeps its stocks and local
+ * stacks; the server takes them back without a lock on the client's fast
+ * paths.  The handshake, per client idle for cfg.trim_ns:
+ *
+ *   server: CAS trim NONE -> CLOSING; *gate = NULL (the thread's t_client);
+ *           membarrier(); read *inside;
+ *           outside: take_back(), trim = STOLEN; inside: trim = ASK.
+ *   client: t_inside = 1; compiler barrier; c = t_client; ...; t_inside = 0.
+ *           A NULL gate sends it to the slow path (client_reopen): it waits
+ *           out CLOSING, asks the server to take_back() for ASK (a request
+ *           it waits for), reopens the gate, then stores trim = NONE.
+ *
+ * This is Dekker's pattern with the fence on the server's side only:
+ * MEMBARRIER_CMD_PRIVATE_EXPEDITED runs a full barrier on every CPU that
+ * runs a thread of the process, so either the client's store of t_inside
+ * is visible to the server, or the client's load of its gate (after its
+ * barrier point) sees NULL.  A client racing back in therefore either
+ * made the server ask instead of take, or finds its gate closed and waits
+ * for the server to finish.  The client reopens its gate before it stores
+ * NONE, so a new close (which needs NONE) always lands after the reopening.
+ * The server writes the thread's TLS only between its CAS and ASK/STOLEN;
+ * an exiting thread waits out CLOSING and sets DEAD, so its TLS is never
+ * written after the thread is gone.  Without membarrier the server only
+ * asks.
+ */
+static void trim_client(struct client *c)
+{
+	uint32_t expect = TRIM_NONE;
+
+	if (!atomic_compare_exchange_strong(&c->trim, &expect, TRIM_CLOSING))
+		return;		/* asked already, or exiting */
+	atomic_store_explicit(c->own.gate, NULL, memory_order_relaxed);
+	if (s_membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+	    !atomic_load_explicit(c->own.inside, memory_order_acquire)) {
+		take_back(c);
+		S.trims++;
+		atomic_store_explicit(&c->trim, TRIM_STOLEN, memory_order_release);
+	} else {
+		atomic_store_explicit(&c->trim, TRIM_ASK, memory_order_release);
+	}
+}
+
+/* Does c hold anything the server could take back? */
+static bool client_holds(const struct client *c)
+{
+	unsigned cls;
+
+	if (__atomic_load_n(&c->own.fq.tail, __ATOMIC_RELAXED) != c->srv.fq.head)
+		return true;
+	for (cls = 1; cls <= NGM_NCLASSES; cls++)
+		if (__atomic_load_n(&c->own.lc[cls].n, __ATOMIC_RELAXED) ||
+		    atomic_load_explicit(&c->stock_head[cls], memory_order_relaxed) !=
+		    atomic_load_explicit(&c->stock_tail[cls], memory_order_relaxed))
+			return true;
+	return false;
+}
+
+static void trim_idle(uint64_t now)
+{
+	struct client *c;
+	bool went_idle = false;
+
+	for (c = s_list; c; c = c->srv.next) {
+		uint64_t fp;
+
+		if (c->own.shared || !c->own.gate ||
+		    atomic_load_explicit(&c->bell.dead, memory_order_relaxed))
+			continue;
+		fp = client_fingerprint(c);
+		if (fp != c->srv.idle_fp || !c->srv.idle_since) {
+			c->srv.idle_fp = fp;
+			c->srv.idle_since = now;
+			c->srv.trimmed = false;
+			continue;
+		}
+		if (c->srv.trimmed || now - c->srv.idle_since < cfg.trim_ns)
+			continue;
+		c->srv.trimmed = true;
+		went_idle = true;
+		if (!client_holds(c))
+			continue;
+		trim_client(c);
+		c->srv.idle_fp = client_fingerprint(c);
+	}
+	/* glibc keeps the pages of what its arena freed: give them back */
+	if (went_idle && cfg.base == BASE_GLIBC) {
+		malloc_trim(0);
+		S.glibc_trims++;
+	}
+}
+
 static unsigned serve_client(struct client *c, uint64_t now)
 {
-	unsigned n = drain_frees(c);
+	unsigned n = drain_frees(c, true);
 	uint32_t seq = atomic_load_explicit(&c->bell.req_seq, memory_order_acquire);
 
 	if (seq != c->srv.req_seen) {
@@ -870,11 +1090,13 @@ static bool starved_since(uint64_t now, uint64_t *wall, uint64_t *cpu, uint64_t 
 static void *server_main(void *arg)
 {
 	uint64_t idle_start = 0, last = 0, last_mode = 0, cpu_mode, excused = 0, last_work = 0;
+	uint64_t last_trim = 0;
 	unsigned idle = 0;
 
 	t_flags |= F_SERVER;
 	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
 	pin_server((int)(intptr_t)arg);
+	s_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 	/* a thread looping on direct calls would win the mutex again and again
 	 * (it is not fair): g_takeover makes them wait for us instead */
 	atomic_store(&g_takeover, 1);
@@ -906,7 +1128,13 @@ static void *server_main(void *arg)
 		}
 		if (t - last_mode > 1000000) {
 			mode_update(t, starved_since(t, &last_mode, &cpu_mode, &excused));
-			/* housekeeping in the server's time: old free runs' pages */
+			/* housekeeping in the server's time: idle clients'
+			 * blocks, old free runs' pages */
+			if (cfg.trim_ns && t - last_trim > (cfg.trim_ns < 2 * TRIM_LOOK_NS ?
+							     cfg.trim_ns / 2 : TRIM_LOOK_NS)) {
+				trim_idle(t);
+				last_trim = t;
+			}
 			if (cfg.base == BASE_OWN)
 				ngm_heap_purge(cfg.purge_ns);
 		}
@@ -1058,11 +1286,14 @@ static struct client *client_register(void)
 		c = NULL;
 	}
 	if (c) {
+		c->own.gate = &t_client;
+		c->own.inside = &t_inside;
 		head = atomic_load_explicit(&g_incoming, memory_order_relaxed);
 		do
 			c->inext = head;
 		while (!atomic_compare_exchange_weak(&g_incoming, &head, c));
-		t_client = c;
+		t_self = c;
+		atomic_store_explicit(&t_client, c, memory_order_relaxed);
 	}
 	t_flags &= ~F_REGISTERING;
 	return c;
@@ -1095,19 +1326,43 @@ static void client_orphan(struct client *c)
 	}
 	pthread_mutex_unlock(&g_heap_mtx);
 	atomic_store(&c->bell.dead, 1);
-	t_client = NULL;
+	atomic_store(&t_client, NULL);
+	t_self = NULL;
+}
+
+static uintptr_t client_call(struct client *c, unsigned op, uint64_t a0, uint64_t a1);
+
+/*
+ * The server closed the gate (trim_idle): wait until it is done, let it
+ * take the blocks back if it only asked, and reopen the gate.  Called with
+ * t_inside set.  Returns c.
+ */
+static __attribute__((noinline, cold)) struct client *client_reopen(struct client *c)
+{
+	uint32_t st;
+
+	while ((st = atomic_load_explicit(&c->trim, memory_order_acquire)) == TRIM_CLOSING)
+		sched_yield();
+	/* (a fork child has no server yet: it keeps its blocks) */
+	if (st == TRIM_ASK && atomic_load_explicit(&g_state, memory_order_acquire) == ST_RUNNING)
+		client_call(c, OP_TRIM, 0, 0);
+	atomic_store_explicit(&t_client, c, memory_order_relaxed);
+	atomic_store_explicit(&c->trim, TRIM_NONE, memory_order_release);
+	return c;
 }
 
 /* The thread's client when the server runs (registering it), else NULL. */
 static struct client *get_client(void)
 {
-	struct client *c = t_client;
+	struct client *c = atomic_load_explicit(&t_client, memory_order_relaxed);
 	int st = atomic_load_explicit(&g_state, memory_order_acquire);
 
 	if (likely(c != NULL && st == ST_RUNNING))
 		return c;
 	if (t_flags & (F_SERVER | F_EXITING | F_REGISTERING))
 		return NULL;
+	if (!c && t_self)
+		c = client_reopen(t_self);
 	if (st != ST_RUNNING) {
 		st = ensure_server();
 		if (st == ST_FAILED && c)
@@ -1115,16 +1370,31 @@ static struct client *get_client(void)
 		if (st != ST_RUNNING)
 			return NULL;
 	}
-	return c ? c : client_register();
+	if (!c)
+		c = client_register();
+	/* registering and starting the server may have allocated (and left
+	 * the allocator) on the way: this call is inside again */
+	atomic_store_explicit(&t_inside, 1, memory_order_relaxed);
+	return c;
 }
 
 static void client_exit(void *arg)
 {
 	struct client *c = arg;
+	uint32_t st;
 
-	if (!c || c != t_client)
+	if (!c || c != t_self)
 		return;
-	t_client = NULL;
+	/* no more closing of the gate: the thread's TLS is about to go */
+	for (;;) {
+		st = atomic_load_explicit(&c->trim, memory_order_acquire);
+		if (st == TRIM_CLOSING)
+			sched_yield();
+		else if (atomic_compare_exchange_weak(&c->trim, &st, TRIM_DEAD))
+			break;
+	}
+	atomic_store(&t_client, NULL);
+	t_self = NULL;
 	t_flags |= F_EXITING;
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 	/* the last access: from here the server may unmap c */
@@ -1218,11 +1488,33 @@ static uintptr_t other_call(unsigned op, uint64_t a0, uint64_t a1)
 	}
 }
 
+/*
+ * An allocator call that touches the thread's client is bracketed by
+ * call_enter and call_leave (trim_idle's handshake): a plain store, a
+ * compiler barrier so that the gate (t_client) is read after it, and a
+ * release store at the end, after the call's last access to the client.
+ */
+static inline void call_enter(void)
+{
+	atomic_store_explicit(&t_inside, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+static inline void call_leave(void)
+{
+	atomic_store_explicit(&t_inside, 0, memory_order_release);
+}
+
 static uintptr_t ngm_call(unsigned op, uint64_t a0, uint64_t a1)
 {
-	struct client *c = get_client();
+	struct client *c;
+	uintptr_t r;
 
-	return c ? client_call(c, op, a0, a1) : other_call(op, a0, a1);
+	call_enter();
+	c = get_client();
+	r = c ? client_call(c, op, a0, a1) : other_call(op, a0, a1);
+	call_leave();
+	return r;
 }
 
 /* ---- async fast paths ---- */
@@ -1260,7 +1552,7 @@ static inline void *stock_take(struct client *c, unsigned cls)
 			return NULL;
 		c->own.asked[cls] = 0;	/* the refill came */
 	}
-	p = c->stock[cls][h & (STOCK_CAP - 1)];
+	p = handed_out_any(c->stock[cls][h & (STOCK_CAP - 1)]);
 	/* the next line of the stock, which the server wrote: fetch it early */
 	__builtin_prefetch(&c->stock[cls][(h + 8) & (STOCK_CAP - 1)]);
 	h++;
@@ -1383,7 +1675,7 @@ static void client_mode(struct client *c)
 /* Everything malloc's fast path does not: large, unregistered, empty. */
 /* borrow: a bigger class's block will do (not when cls was chosen for an
  * alignment, which the bigger classes need not have) */
-static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls, bool borrow)
+static void *malloc_slow_get(size_t n, unsigned cls, bool borrow)
 {
 	struct client *c = get_client();
 	void *p;
@@ -1395,7 +1687,7 @@ static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls,
 	client_mode(c);
 	if (c->own.lc[cls].n) {
 		STAT_ADD(c->own.local_hits, 1);
-		return c->lcs[cls][--c->own.lc[cls].n];
+		return handed_out(c->lcs[cls][--c->own.lc[cls].n]);
 	}
 	if (c->own.use_stock) {
 		unsigned k;
@@ -1418,7 +1710,7 @@ static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls,
 			if (c->own.lc[k].n) {
 				STAT_ADD(c->own.local_hits, 1);
 				STAT_ADD(c->own.borrows, 1);
-				return c->lcs[k][--c->own.lc[k].n];
+				return handed_out(c->lcs[k][--c->own.lc[k].n]);
 			}
 			if ((p = stock_take(c, k))) {
 				STAT_ADD(c->own.borrows, 1);
@@ -1429,6 +1721,11 @@ static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls,
 		return enomem((void *)client_call(c, OP_REFILL, cls, 0));
 	}
 	return enomem((void *)client_call(c, OP_MALLOC, n, 0));
+}
+
+static __attribute__((noinline, cold)) void *malloc_slow(size_t n, unsigned cls, bool borrow)
+{
+	return handed_out_any(malloc_slow_get(n, cls, borrow));
 }
 
 /* Is p a block the server maps for itself (large), to be unmapped soon? */
@@ -1446,6 +1743,13 @@ static __attribute__((noinline, cold)) void free_slow(void *p)
 
 	if (!p)
 		return;
+	if (ngm_region_base && ngm_in_region(p)) {
+		_Atomic uint8_t *freed = ngm_freed_byte(p);
+
+		if (atomic_load_explicit(freed, memory_order_relaxed))
+			die_double_free(p, "(freed before and not allocated since)");
+		atomic_store_explicit(freed, 1, memory_order_relaxed);
+	}
 	c = get_client();
 	if (!c) {
 		other_call(OP_FREE, (uintptr_t)p, 0);
@@ -1458,12 +1762,10 @@ static __attribute__((noinline, cold)) void free_slow(void *p)
 	client_mode(c);
 	if (ngm_region_base && ngm_in_region(p)) {
 		unsigned cls = ngm_class_of_ptr(p);
-		uint32_t n = c->own.lc[cls].n;
+		uint32_t n;
 
-		if (n && c->lcs[cls][n - 1] == p)
-			die_double_free(p, "(the thread freed it last)");
 		if (cls && c->own.lc[cls].max) {
-			if (n >= c->own.lc[cls].max)
+			if (c->own.lc[cls].n >= c->own.lc[cls].max)
 				lc_flush(c, cls);
 			n = c->own.lc[cls].n;
 			c->lcs[cls][n] = p;
@@ -1485,12 +1787,15 @@ static __attribute__((noinline, cold)) void free_slow(void *p)
 /* ---- the API ---- */
 
 /*
- * The fast paths: no stack frame, no lock, no read-modify-write; the local
- * stack first (blocks this thread freed), then the stock the server fills.
+ * The fast paths: no lock, no read-modify-write; the local stack first
+ * (blocks this thread freed), then the stock the server fills.  Bracketed
+ * by call_enter/call_leave: two plain stores to the thread's own TLS line.
  */
-API void *malloc(size_t n)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE void *malloc_body(size_t n)
 {
-	struct client *c = t_client;
+	struct client *c = atomic_load_explicit(&t_client, memory_order_relaxed);
 
 	if (likely(c != NULL) && likely(n <= 1024)) {
 		unsigned cls = ngm_class_small[(n + 15) >> 4];
@@ -1499,7 +1804,7 @@ API void *malloc(size_t n)
 		if (likely(k != 0)) {
 			c->own.lc[cls].n = k - 1;
 			STAT_ADD(c->own.local_hits, 1);
-			return c->lcs[cls][k - 1];
+			return handed_out(c->lcs[cls][k - 1]);
 		}
 		if (likely(c->own.use_stock)) {
 			uint32_t h = atomic_load_explicit(&c->stock_head[cls],
@@ -1507,7 +1812,7 @@ API void *malloc(size_t n)
 			uint32_t t = c->own.sc[cls].tail;
 
 			if (likely(h != t)) {
-				void *p = c->stock[cls][h & (STOCK_CAP - 1)];
+				void *p = handed_out_any(c->stock[cls][h & (STOCK_CAP - 1)]);
 
 				__builtin_prefetch(&c->stock[cls][(h + 8) & (STOCK_CAP - 1)]);
 				atomic_store_explicit(&c->stock_head[cls], h + 1,
@@ -1522,33 +1827,53 @@ API void *malloc(size_t n)
 	return malloc_slow(n, ngm_size_class(n), true);
 }
 
-API void free(void *p)
+API void *malloc(size_t n)
 {
-	struct client *c = t_client;
+	void *p;
+
+	call_enter();
+	p = malloc_body(n);
+	call_leave();
+	return p;
+}
+
+static ALWAYS_INLINE void free_body(void *p)
+{
+	struct client *c = atomic_load_explicit(&t_client, memory_order_relaxed);
 	uintptr_t off = (uintptr_t)p - (uintptr_t)ngm_region_base;
 
 	if (likely(c != NULL) && likely(off < ngm_region_size)) {
 		unsigned cls = ngm_class_of_ptr(p);
 		uint32_t n = c->own.lc[cls].n;
+		_Atomic uint8_t *freed = ngm_freed_byte(p);
 
-		/* a block freed twice in a row is caught here, others on the server */
-		if (likely(n < c->own.lc[cls].max) && likely(n == 0 || c->lcs[cls][n - 1] != p)) {
+		/* a block freed already is a double free (slow path) */
+		if (likely(n < c->own.lc[cls].max) &&
+		    likely(!atomic_load_explicit(freed, memory_order_relaxed))) {
 			c->lcs[cls][n] = p;
 			c->own.lc[cls].n = n + 1;
+			atomic_store_explicit(freed, 1, memory_order_relaxed);
 			return;
 		}
 	}
 	free_slow(p);
 }
 
-static void *alloc_class(unsigned cls)
+API void free(void *p)
 {
-	struct client *c = t_client;
+	call_enter();
+	free_body(p);
+	call_leave();
+}
+
+static ALWAYS_INLINE void *alloc_class_body(unsigned cls)
+{
+	struct client *c = atomic_load_explicit(&t_client, memory_order_relaxed);
 	void *p;
 
 	if (likely(c != NULL) && c->own.lc[cls].n) {
 		STAT_ADD(c->own.local_hits, 1);
-		return c->lcs[cls][--c->own.lc[cls].n];
+		return handed_out(c->lcs[cls][--c->own.lc[cls].n]);
 	}
 	if (likely(c != NULL) && likely(c->own.use_stock)) {
 		p = stock_take(c, cls);
@@ -1556,6 +1881,16 @@ static void *alloc_class(unsigned cls)
 			return p;
 	}
 	return malloc_slow(ngm_classes[cls].size, cls, false);
+}
+
+static void *alloc_class(unsigned cls)
+{
+	void *p;
+
+	call_enter();
+	p = alloc_class_body(cls);
+	call_leave();
+	return p;
 }
 
 static size_t usable(void *p)
@@ -1645,7 +1980,7 @@ API void *memalign(size_t align, size_t n)
 	cfg_ready();
 	if (cfg.base == BASE_OWN && (cls = ngm_aligned_class(align, n)))
 		return enomem(alloc_class(cls));
-	return enomem((void *)ngm_call(OP_MEMALIGN, align, n));
+	return enomem(handed_out_any((void *)ngm_call(OP_MEMALIGN, align, n)));
 }
 
 API int posix_memalign(void **out, size_t align, size_t n)
@@ -1721,10 +2056,10 @@ static void fork_child(void)
 	atomic_store(&g_sleeping, 0);
 	atomic_store(&g_takeover, 0);
 	for (c = s_list; c; c = c->srv.next)
-		if (c != t_client && c != g_shared)
+		if (c != t_self && c != g_shared)
 			atomic_store(&c->bell.dead, 1);
 	for (c = atomic_load(&g_incoming); c; c = c->inext)
-		if (c != t_client)
+		if (c != t_self)
 			atomic_store(&c->bell.dead, 1);
 	g_pid = getpid();
 }
@@ -1872,6 +2207,10 @@ static void stats_write(void)
 	if (g_server_cpu >= 0)	/* absent when the server is not pinned */
 		s = put_line(s, "server_cpu", (uint64_t)g_server_cpu);
 	s = put_line(s, "direct_ops", g_direct_ops);
+	s = put_line(s, "idle_trims", S.trims);
+	s = put_line(s, "idle_trim_asks", S.trim_asks);
+	s = put_line(s, "idle_trimmed_blocks", S.trimmed_blocks);
+	s = put_line(s, "glibc_trims", S.glibc_trims);
 	s = put_line(s, "spans_created", hs.spans_created);
 	s = put_line(s, "spans_released", hs.spans_released);
 	s = put_line(s, "large_allocs", hs.large_allocs);
