@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/nextgen/behaviour.sh - libnextgen in each protocol (sync, paper,
 # async) and base (own, glibc): the behaviour program (server thread,
-# pinning, idle sleep, thread exit, oversubscription, fork, an idle thread's
-# memory), and the statistics file, whose counts must show the protocol: in
+# pinning, idle sleep, thread exit, oversubscription, fork), and the
+# statistics file, whose counts must show the protocol: in
 # sync mode every call waits for the server, in the paper's protocol every
 # malloc and no free does, in async mode almost none does, and with the own
 # heap a freed block is reused by its thread without the server.
@@ -42,39 +42,6 @@ for mode in sync paper async; do
 		else
 			not_ok "$v: behaviour (exit $st)"
 			diag "$out"
-		fi
-
-		# an idle thread's freed memory, large blocks included, goes back
-		# (own heap: glibc's malloc on the server keeps what glibc keeps)
-		[ $base = own ] && out=$(NGMALLOC_MODE=$mode NGMALLOC_BASE=$base LD_PRELOAD=$lib timeout 120 \
-			"$prog" idle-rss 2>&1)
-		st=$?
-		if [ $base = glibc ]; then
-			:
-		elif [ $st -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok'; then
-			ok "$v: idle thread: $(printf '%s\n' "$out" | sed -n 's/^ok 2 - //p')"
-		else
-			not_ok "$v: idle thread's memory goes back (exit $st)"
-			diag "$out"
-		fi
-
-		# double frees abort with a message: freed twice in a row (the
-		# thread's local stack sees it), and with others in between when
-		# every free goes to the allocator core (NGMALLOC_LOCAL=0)
-		if [ $base = own ]; then
-			for how in last other; do
-				loc=; [ $how = other ] && loc=0
-				NGMALLOC_MODE=$mode NGMALLOC_BASE=$base NGMALLOC_LOCAL=$loc \
-					LD_PRELOAD=$lib timeout 60 "$prog" double-free $how \
-					>"$work/df.out" 2>"$work/df.err"
-				st=$?
-				if [ $st -eq 134 ] && grep -q 'double free of 0x' "$work/df.err"; then
-					ok "$v: a double free ($how) aborts: $(head -n 1 "$work/df.err")"
-				else
-					not_ok "$v: a double free ($how) aborts (exit $st)"
-					diag "$(cat "$work/df.err")"
-				fi
-			done
 		fi
 
 		rm -f "$work/stats"

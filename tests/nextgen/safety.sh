@@ -1,0 +1,59 @@
+#!/bin/sh
+# tests/nextgen/safety.sh - under each variant of libnextgen listed in
+# tests/nextgen/allocators.list: a double free aborts (SIGABRT) with a
+# message, freed twice at once, interleaved (free(a); free(b); free(a)) and
+# from another thread; and an idle thread's freed memory goes back to the
+# kernel (behaviour idle-rss: a thread allocates 64 MiB of small blocks of
+# many sizes, frees them and blocks; the process's resident memory must
+# come back down within a bounded time); and threads that idle briefly
+# between bursts keep their blocks intact while they are trimmed.
+: "${top_srcdir:?top_srcdir must be set (make check sets it)}"
+ALLOC_LIST=$top_srcdir/tests/nextgen/allocators.list
+. "$top_srcdir/tests/alloc/alloc-lib.sh"
+
+prog=$top_builddir/tests/nextgen/behaviour
+work=$(mktemp -d "${TMPDIR:-/tmp}/ngm-safety.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+one_variant() {
+	v_name=$1 v_lib=$2 v_knobs=$3
+	for how in now interleaved threads; do
+		alloc_run "$v_lib" "$v_knobs" timeout 60 "$prog" double-free $how \
+			>"$work/df.out" 2>"$work/df.err"
+		st=$?
+		# 134: the shell's status of a process killed by SIGABRT
+		if [ $st -eq 134 ] && grep -q 'double free' "$work/df.err"; then
+			tap_ok "$v_name: a double free ($how) aborts: $(grep 'double free' "$work/df.err" | head -n 1)"
+		else
+			tap_not_ok "$v_name: a double free ($how) aborts (exit $st)"
+			tap_diag "$(cat "$work/df.out" "$work/df.err")"
+		fi
+	done
+	# the handshake raced: threads idle briefly between bursts while the
+	# allocator trims idle threads as often as it can
+	rm -f "$work/stats"
+	out=$(alloc_run "$v_lib" "$v_knobs NGMALLOC_TRIM_MS=1 NGMALLOC_STATS=$work/stats" \
+		timeout 120 "$prog" trim-race 2>&1)
+	st=$?
+	trims=$(sed -n 's/^idle_trims=//p' "$work/stats" 2>/dev/null)
+	asks=$(sed -n 's/^idle_trim_asks=//p' "$work/stats" 2>/dev/null)
+	async=$(sed -n 's/^mode_async=//p' "$work/stats" 2>/dev/null)
+	if [ $st -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok' &&
+	   { [ "$async" = 0 ] || [ $((${trims:-0} + ${asks:-0})) -gt 0 ]; }; then
+		tap_ok "$v_name: blocks intact while idle threads are trimmed (${trims:-0} taken, ${asks:-0} asked)"
+	else
+		tap_not_ok "$v_name: blocks intact while idle threads are trimmed (exit $st, ${trims:-?} taken, ${asks:-?} asked)"
+		tap_diag "$out"
+	fi
+	out=$(alloc_run "$v_lib" "$v_knobs" timeout 120 "$prog" idle-rss 2>&1)
+	st=$?
+	if [ $st -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok'; then
+		tap_ok "$v_name: idle thread: $(printf '%s\n' "$out" | sed -n 's/^ok 2 - //p')"
+	else
+		tap_not_ok "$v_name: an idle thread's freed memory goes back (exit $st)"
+		tap_diag "$out"
+	fi
+}
+
+alloc_foreach one_variant
+tap_end
