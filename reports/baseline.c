@@ -51,7 +51,7 @@ const char *ngb_sim_metric_name(enum ngb_sim_metric m)
 	return m < NGB_SIM_NMETRICS ? names[m] : "?";
 }
 
-static void cell_release(struct ngb_baseline_cell *c)
+static void bcell_release(struct ngb_baseline_cell *c)
 {
 	free(c->workload);
 	free(c->params);
@@ -71,7 +71,7 @@ void ngb_baseline_free(struct ngb_baseline *b)
 	if (!b)
 		return;
 	for (i = 0; i < b->ncells; i++)
-		cell_release(&b->cells[i]);
+		bcell_release(&b->cells[i]);
 	free(b->cells);
 	free(b->control);
 	free(b->source);
@@ -89,49 +89,40 @@ static int same_key(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
+/* A baseline cell's key is a report cell's (cell.h): its workload is the
+ * registered name, its counters the counter mode. */
+static struct cell_key key_of(const struct ngb_baseline_cell *c)
+{
+	return (struct cell_key){ c->workload, c->params, c->counters, c->allocator, c->threads };
+}
+
 /* The identity of a cell: everything but its measurements. */
 int baseline_cell_same(const struct ngb_baseline_cell *x, const struct ngb_baseline_cell *y)
 {
-	return same_key(x->workload, y->workload) && same_key(x->params, y->params) &&
-	       x->threads == y->threads && same_key(x->allocator, y->allocator) &&
-	       same_key(x->counters, y->counters);
+	struct cell_key kx = key_of(x), ky = key_of(y);
+
+	return cell_key_same(&kx, &ky);
 }
 
 static int cmp_cell(const void *a, const void *b)
 {
-	const struct ngb_baseline_cell *x = a, *y = b;
-	int c;
+	struct cell_key kx = key_of(a), ky = key_of(b);
 
-	if ((c = strcmp(x->workload, y->workload)))
-		return c;
-	if (x->threads != y->threads)
-		return x->threads < y->threads ? -1 : 1;
-	if ((c = strcmp(x->allocator, y->allocator)))
-		return c;
-	if ((c = strcmp(x->params, y->params)))
-		return c;
-	return strcmp(x->counters, y->counters);
+	return cell_key_cmp(&kx, &ky);
 }
 
 /* ---- from a session ------------------------------------------------------- */
 
-struct trial_acc {
-	size_t cell;
-	int ok;
-	double value;
-	int has_ops;
-	double ops;
+/* What a trial adds to a simulated cell: its counts and cache geometry. */
+struct sim_acc {
 	double sim[NGB_SIM_NMETRICS];
-	int sim_seen[NGB_SIM_NMETRICS];
+	int seen[NGB_SIM_NMETRICS];
 	char *geometry;
-	int64_t id, round;
 };
 
-static char *col_text(sqlite3_stmt *s, int i)
+static char *text_or_empty(const char *s)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return rep_strdup(t ? (const char *)t : "");
+	return rep_strdup(s ? s : "");
 }
 
 static int load_fingerprint(sqlite3 *db, int64_t sid, struct ngb_baseline *b, struct ngb_err *e)
@@ -157,24 +148,6 @@ static int load_fingerprint(sqlite3 *db, int64_t sid, struct ngb_baseline *b, st
 	b->commit = rep_strdup(row.commit ? row.commit : "");
 	session_row_release(&row);
 	return 0;
-}
-
-static struct trial_acc *find_trial(struct trial_acc *t, size_t n, int64_t id)
-{
-	size_t lo = 0, hi = n;
-
-	/* trials were read in id order */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t[mid].id == id)
-			return &t[mid];
-		if (t[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 /* "cachegrind I1=... model=client" or "approximate-dtlb ..." -> the geometry part */
@@ -203,25 +176,6 @@ static int sim_index(const char *event, int *which)
 	return 0;
 }
 
-static int cell_index(struct ngb_baseline *b, const struct ngb_baseline_cell *key, size_t *idx)
-{
-	size_t i;
-	struct ngb_baseline_cell *nc;
-
-	for (i = 0; i < b->ncells; i++)
-		if (baseline_cell_same(&b->cells[i], key)) {
-			*idx = i;
-			return 0;
-		}
-	nc = realloc(b->cells, (b->ncells + 1) * sizeof(*nc));
-	if (!nc)
-		return -ENOMEM;
-	b->cells = nc;
-	b->cells[b->ncells] = *key;
-	*idx = b->ncells++;
-	return 1;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -239,66 +193,82 @@ static int is_control(const struct ngb_baseline *b, const struct ngb_baseline_ce
 	return b->control && !is_sim(c) && !strcmp(c->allocator, b->control);
 }
 
-/* The control's cell for cell c: the same but for the allocator; SIZE_MAX if none. */
-static size_t control_cell(const struct ngb_baseline *b, const struct ngb_baseline_cell *c)
+/* A baseline being made from a session: its cells, each with the session's
+ * cell it comes from (src), and every trial's simulated counts (acc). */
+struct maker {
+	struct ngb_baseline *b;
+	const struct cell **src;
+	struct sim_acc *acc;
+};
+
+/* The control's cell for cell c: the same but for the allocator; NULL if none. */
+static const struct cell *control_cell(const struct maker *M, const struct ngb_baseline_cell *c)
 {
 	size_t i;
 
-	for (i = 0; i < b->ncells; i++) {
-		const struct ngb_baseline_cell *k = &b->cells[i];
+	for (i = 0; i < M->b->ncells; i++) {
+		const struct ngb_baseline_cell *k = &M->b->cells[i];
 
-		if (is_control(b, k) && same_key(k->workload, c->workload) &&
+		if (is_control(M->b, k) && same_key(k->workload, c->workload) &&
 		    same_key(k->params, c->params) && k->threads == c->threads &&
 		    same_key(k->counters, c->counters))
-			return i;
+			return M->src[i];
 	}
-	return SIZE_MAX;
+	return NULL;
 }
 
 /*
  * A timed run's metric over that of the control's run in the same round
- * (ctl: the control's cell, SIZE_MAX when the control never ran this cell;
+ * (ctl: the control's cell, NULL when the control never ran this cell;
  * NAN: no such run).  Rounds are interleaved and shuffled, so the control's
  * run is at most one round's trials away in time and shares the machine's
  * state then.
  */
-static double run_ratio(const struct trial_acc *t, size_t nt, size_t j, size_t ctl)
+static double run_ratio(const struct cell_trial *t, const struct cell *ctl)
 {
 	size_t k;
 
-	if (ctl == SIZE_MAX)
+	if (!ctl)
 		return NAN;
-	for (k = 0; k < nt; k++)
-		if (t[k].cell == ctl && t[k].ok && t[k].round == t[j].round && t[k].value > 0)
-			return t[j].value / t[k].value;
+	for (k = 0; k < ctl->ntrials; k++) {
+		const struct cell_trial *u = &ctl->trials[k];
+
+		if (u->ok && u->round == t->round && u->value > 0)
+			return t->value / u->value;
+	}
 	return NAN;
 }
 
-static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
+static int summarize(struct maker *M)
 {
+	struct ngb_baseline *b = M->b;
 	size_t i, j, m;
 
 	for (i = 0; i < b->ncells; i++) {
 		struct ngb_baseline_cell *c = &b->cells[i];
-		double *v = calloc(nt + 1, sizeof(*v));
+		const struct cell *src = M->src[i];
+		double *v = calloc(src->ntrials + 1, sizeof(*v));
 		int all_ops = 1, any = 0;
 		/* with a control, a timed cell other than the control's keeps ratios */
 		int ratios = b->control && !is_sim(c) && !is_control(b, c);
-		size_t ctl = ratios ? control_cell(b, c) : SIZE_MAX;
+		const struct cell *ctl = ratios ? control_cell(M, c) : NULL;
 
 		if (!v)
 			return -ENOMEM;
-		for (j = 0; j < nt; j++)
-			if (t[j].cell == i && t[j].ok) {
-				double x = ratios ? run_ratio(t, nt, j, ctl) : t[j].value;
+		for (j = 0; j < src->ntrials; j++) {
+			const struct cell_trial *t = &src->trials[j];
+			double x;
 
-				if (isnan(x))
-					c->unpaired++;
-				else
-					v[c->nvalues++] = x;
-				all_ops &= t[j].has_ops && t[j].ops > 0;
-				any = 1;
-			}
+			if (!t->ok)
+				continue;
+			x = ratios ? run_ratio(t, ctl) : t->value;
+			if (isnan(x))
+				c->unpaired++;
+			else
+				v[c->nvalues++] = x;
+			all_ops &= t->has_ops && t->ops > 0;
+			any = 1;
+		}
 		qsort(v, c->nvalues, sizeof(*v), cmp_double);
 		c->values = v;
 		c->runs = c->nvalues + c->unpaired;
@@ -308,14 +278,18 @@ static int summarize(struct ngb_baseline *b, struct trial_acc *t, size_t nt)
 		c->per_op = all_ops;
 		c->have_sim = 1;
 		for (m = 0; m < NGB_SIM_NMETRICS; m++) {
-			double *s = calloc(nt + 1, sizeof(*s));
+			double *s = calloc(src->ntrials + 1, sizeof(*s));
 			size_t n = 0;
 
 			if (!s)
 				return -ENOMEM;
-			for (j = 0; j < nt; j++)
-				if (t[j].cell == i && t[j].ok && t[j].sim_seen[m])
-					s[n++] = t[j].sim[m] / (c->per_op ? t[j].ops : 1);
+			for (j = 0; j < src->ntrials; j++) {
+				const struct cell_trial *t = &src->trials[j];
+				const struct sim_acc *a = &M->acc[t->idx];
+
+				if (t->ok && a->seen[m])
+					s[n++] = a->sim[m] / (c->per_op ? t->ops : 1);
+			}
 			if (n < c->runs)
 				c->have_sim = 0;  /* a run without its counts: no gate */
 			qsort(s, n, sizeof(*s), cmp_double);
@@ -338,200 +312,168 @@ static void drop_control_cells(struct ngb_baseline *b)
 
 	for (i = 0; i < b->ncells; i++) {
 		if (is_control(b, &b->cells[i]))
-			cell_release(&b->cells[i]);
+			bcell_release(&b->cells[i]);
 		else
 			b->cells[n++] = b->cells[i];
 	}
 	b->ncells = n;
 }
 
-int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
-			      struct ngb_baseline **out, struct ngb_err *e)
+/* The simulated counts of each trial, and its cache geometry. */
+static int load_sim(sqlite3 *db, int64_t sid, const struct cell_set *set, struct sim_acc *acc,
+		    struct ngb_err *e)
 {
-	struct ngb_baseline *b;
-	struct trial_acc *t = NULL;
-	size_t nt = 0, i;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s;
 	int rc;
 
-	*out = NULL;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return ngb_err_set(e, -ENOMEM, "out of memory");
-	rc = load_fingerprint(db, sid, b, e);
-	if (rc)
-		goto fail;
-	if (control)
-		b->control = rep_strdup(control);
-
-	/* the trials, in id order, each with its cell (its counter mode is the
-	 * store's one rule, query.c) */
-	if (query_prepare(db, Q_BASELINE_TRIALS, &s) != SQLITE_OK) {
-		rc = query_fail(db, e, "the trials");
-		goto fail;
-	}
+	if (query_prepare(db, Q_BASELINE_COUNTERS, &s) != SQLITE_OK)
+		return query_fail(db, e, "the counters");
 	sqlite3_bind_int64(s, 1, sid);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct trial_acc *nt2 = realloc(t, (nt + 1) * sizeof(*t));
-		struct ngb_baseline_cell key, *c;
-		const unsigned char *mode = sqlite3_column_text(s, 12);
-		size_t idx;
-
-		if (!nt2) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		t = nt2;
-		memset(&t[nt], 0, sizeof(t[nt]));
-		t[nt].id = sqlite3_column_int64(s, 0);
-		t[nt].ok = !strcmp((const char *)sqlite3_column_text(s, 9), "ok") &&
-			   sqlite3_column_type(s, 10) != SQLITE_NULL;
-		t[nt].value = sqlite3_column_double(s, 10);
-		t[nt].round = sqlite3_column_int64(s, 11);
-		memset(&key, 0, sizeof(key));
-		key.workload = col_text(s, 1);
-		key.params = col_text(s, 2);
-		key.threads = sqlite3_column_int(s, 3);
-		key.allocator = col_text(s, 4);
-		key.counters = rep_strdup(mode ? (const char *)mode : "none");
-		rc = cell_index(b, &key, &idx);
-		if (rc < 0) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		c = &b->cells[idx];
-		if (rc == 0) {
-			free(key.workload);
-			free(key.params);
-			free(key.allocator);
-			free(key.counters);
-		} else {
-			c->allocator_version = col_text(s, 5);
-		}
-		/* the metric of a succeeded trial (a failed one may have none) */
-		if ((t[nt].ok || !c->metric) && sqlite3_column_type(s, 6) != SQLITE_NULL) {
-			free(c->metric);
-			free(c->unit);
-			c->metric = col_text(s, 6);
-			c->unit = col_text(s, 7);
-			c->higher = sqlite3_column_int(s, 8);
-		}
-		if (!t[nt].ok)
-			c->failed++;
-		t[nt].cell = idx;
-		nt++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = query_fail(db, e, "the trials");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-
-	/* the simulated counts of each trial, and its cache geometry */
-	if (query_prepare(db, Q_BASELINE_COUNTERS, &s) != SQLITE_OK) {
-		rc = query_fail(db, e, "the counters");
-		goto fail;
-	}
-	sqlite3_bind_int64(s, 1, sid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct trial_acc *ta = find_trial(t, nt, sqlite3_column_int64(s, 0));
+		struct cell_trial *t = cell_set_trial(set, sqlite3_column_int64(s, 0), NULL);
 		const char *src = (const char *)sqlite3_column_text(s, 1);
 		const char *ev = (const char *)sqlite3_column_text(s, 2);
 		const char *st = (const char *)sqlite3_column_text(s, 3);
 		const char *enc = (const char *)sqlite3_column_text(s, 5);
+		struct sim_acc *a;
 		int m;
 
-		if (!ta || !src || !ev || strcmp(src, "sim"))
+		if (!t || !src || !ev || strcmp(src, "sim"))
 			continue;
-		if (!ta->geometry && enc)
-			ta->geometry = geometry_of(enc);
+		a = &acc[t->idx];
+		if (!a->geometry && enc && !(a->geometry = geometry_of(enc))) {
+			sqlite3_finalize(s);
+			return ngb_err_set(e, -ENOMEM, "out of memory");
+		}
 		if (sim_index(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
 		    sqlite3_column_type(s, 4) != SQLITE_NULL) {
-			ta->sim[m] += sqlite3_column_double(s, 4);
-			ta->sim_seen[m] = 1;
+			a->sim[m] += sqlite3_column_double(s, 4);
+			a->seen[m] = 1;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		rc = query_fail(db, e, "the counters");
-		goto fail;
-	}
 	sqlite3_finalize(s);
-	s = NULL;
+	return rc == SQLITE_DONE ? 0 : query_fail(db, e, "the counters");
+}
 
-	/* the operations of each trial, from its result record */
-	if (query_prepare(db, Q_TRIAL_OPS, &s) != SQLITE_OK) {
-		rc = query_fail(db, e, "the results");
-		goto fail;
-	}
-	sqlite3_bind_int64(s, 1, sid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct trial_acc *ta = find_trial(t, nt, sqlite3_column_int64(s, 0));
+/* A baseline cell from the session's cell c: its key and description (a
+ * cell of skipped trials only has none: 0 and nothing added). */
+static int add_cell(struct maker *M, const struct cell *c)
+{
+	struct ngb_baseline *b = M->b;
+	struct ngb_baseline_cell *bc;
+	const struct cell_trial *first = NULL;
+	size_t j;
 
-		if (ta) {
-			ta->has_ops = 1;
-			ta->ops = sqlite3_column_double(s, 1);
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		rc = query_fail(db, e, "the results");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-
+	for (j = 0; j < c->ntrials && !first; j++)
+		if (!c->trials[j].skipped)
+			first = &c->trials[j];
+	if (!first)
+		return 0;
+	bc = &b->cells[b->ncells];
+	memset(bc, 0, sizeof(*bc));
+	M->src[b->ncells++] = c;
+	bc->workload = text_or_empty(c->program);
+	bc->params = text_or_empty(c->params);
+	bc->threads = c->threads;
+	bc->allocator = text_or_empty(c->allocator);
+	bc->counters = text_or_empty(c->mode ? c->mode : "none");
+	bc->allocator_version = text_or_empty(c->allocator_version);
+	bc->metric = text_or_empty(c->metric);
+	bc->unit = text_or_empty(c->unit);
+	bc->higher = c->higher;
+	bc->failed = c->nfailed;
 	/* a cell's geometry: its first trial's */
-	for (i = nt; i-- > 0;) {
-		struct ngb_baseline_cell *c = &b->cells[t[i].cell];
-
-		free(c->geometry);
-		c->geometry = t[i].geometry ? rep_strdup(t[i].geometry) : NULL;
-	}
-	for (i = 0; i < b->ncells; i++) {
-		if (!b->cells[i].metric)
-			b->cells[i].metric = rep_strdup("");
-		if (!b->cells[i].unit)
-			b->cells[i].unit = rep_strdup("");
-	}
-	if (control) {
-		int timed = 0, have = 0;
-
-		for (i = 0; i < b->ncells; i++)
-			timed |= !is_sim(&b->cells[i]);
-		for (i = 0; i < nt; i++)
-			have |= t[i].ok && is_control(b, &b->cells[t[i].cell]);
-		if (!timed) {
-			rc = ngb_err_set(e, -EINVAL, "a control divides timed runs, and this session "
-					 "has none (simulated counts need no control): leave out "
-					 "--control");
-			goto fail;
-		}
-		if (!have) {
-			rc = ngb_err_set(e, -ENOENT, "the control allocator '%s' has no timed trials "
-					 "in this session: add it to the experiment's allocators "
-					 "(it runs in the same rounds as the others)", control);
-			goto fail;
-		}
-	}
-	rc = summarize(b, t, nt);
-	if (rc) {
-		rc = ngb_err_set(e, rc, "out of memory");
-		goto fail;
-	}
-	drop_control_cells(b);
-	qsort(b->cells, b->ncells, sizeof(*b->cells), cmp_cell);
-	for (i = 0; i < nt; i++)
-		free(t[i].geometry);
-	free(t);
-	*out = b;
+	if (M->acc[first->idx].geometry)
+		bc->geometry = rep_strdup(M->acc[first->idx].geometry);
+	if (!bc->workload || !bc->params || !bc->allocator || !bc->counters ||
+	    !bc->allocator_version || !bc->metric || !bc->unit ||
+	    (M->acc[first->idx].geometry && !bc->geometry))
+		return -ENOMEM;
 	return 0;
-fail:
-	sqlite3_finalize(s);
-	for (i = 0; i < nt; i++)
-		free(t[i].geometry);
-	free(t);
-	ngb_baseline_free(b);
-	return rc < 0 ? rc : -EIO;
+}
+
+static int check_control(const struct maker *M, const char *control, struct ngb_err *e)
+{
+	const struct ngb_baseline *b = M->b;
+	int timed = 0, have = 0;
+	size_t i, j;
+
+	for (i = 0; i < b->ncells; i++) {
+		timed |= !is_sim(&b->cells[i]);
+		if (is_control(b, &b->cells[i]))
+			for (j = 0; j < M->src[i]->ntrials; j++)
+				have |= M->src[i]->trials[j].ok;
+	}
+	if (!timed)
+		return ngb_err_set(e, -EINVAL, "a control divides timed runs, and this session "
+				   "has none (simulated counts need no control): leave out "
+				   "--control");
+	if (!have)
+		return ngb_err_set(e, -ENOENT, "the control allocator '%s' has no timed trials "
+				   "in this session: add it to the experiment's allocators "
+				   "(it runs in the same rounds as the others)", control);
+	return 0;
+}
+
+int ngb_baseline_from_session(sqlite3 *db, int64_t sid, const char *control,
+			      struct ngb_baseline **out, struct ngb_err *e)
+{
+	struct cell_set set = { 0 };
+	struct maker M = { 0 };
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	M.b = calloc(1, sizeof(*M.b));
+	if (!M.b)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	rc = load_fingerprint(db, sid, M.b, e);
+	if (rc)
+		goto out;
+	if (control && !(M.b->control = rep_strdup(control))) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the session's cells, as every report reads them (cell.c) */
+	rc = variants_register(db, sid, e);
+	if (!rc) {
+		rc = cell_set_load(db, sid, &set, e);
+		variants_unregister(db);
+	}
+	if (rc)
+		goto out;
+	M.acc = calloc(set.ntrials + 1, sizeof(*M.acc));
+	M.src = calloc(set.n + 1, sizeof(*M.src));
+	M.b->cells = calloc(set.n + 1, sizeof(*M.b->cells));
+	if (!M.acc || !M.src || !M.b->cells) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = load_sim(db, sid, &set, M.acc, e);
+	for (i = 0; !rc && i < set.n; i++)
+		if (add_cell(&M, &set.cells[i]))
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	if (!rc && control)
+		rc = check_control(&M, control, e);
+	if (!rc && summarize(&M))
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+	if (rc)
+		goto out;
+	drop_control_cells(M.b);
+	qsort(M.b->cells, M.b->ncells, sizeof(*M.b->cells), cmp_cell);
+	*out = M.b;
+	M.b = NULL;
+out:
+	for (i = 0; M.acc && i < set.ntrials; i++)
+		free(M.acc[i].geometry);
+	free(M.acc);
+	free(M.src);
+	for (i = 0; i < set.n; i++)
+		cell_release(&set.cells[i], 0);
+	free(set.cells);
+	cell_set_release_index(&set);
+	ngb_baseline_free(M.b);
+	return rc;
 }
 
 /* ---- the file ------------------------------------------------------------- */

@@ -403,12 +403,6 @@ static void family_adjust(struct ngb_compare *c)
 	free(adj);
 }
 
-static int same_cell(const struct cell *x, const struct cell *y)
-{
-	return !strcmp(x->workload, y->workload) && x->threads == y->threads &&
-	       !strcmp(x->allocator, y->allocator);
-}
-
 int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare_options *opt,
 		     struct ngb_compare **out, struct ngb_err *e)
 {
@@ -440,7 +434,7 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 
 		cc->a = &c->ra->cells[i];
 		for (j = 0; j < c->rb->ncells; j++)
-			if (same_cell(cc->a, &c->rb->cells[j]))
+			if (cell_match(cc->a, &c->rb->cells[j]))
 				cc->b = &c->rb->cells[j];
 		if (cc->b)
 			compute(cc, &c->opt, c->opt.conf, 1);
@@ -451,7 +445,7 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 		int found = 0;
 
 		for (i = 0; i < c->ra->ncells; i++)
-			found |= same_cell(&c->ra->cells[i], &c->rb->cells[j]);
+			found |= cell_match(&c->ra->cells[i], &c->rb->cells[j]);
 		if (!found) {
 			c->cells[c->ncells].b = &c->rb->cells[j];
 			c->cells[c->ncells++].verdict = NGB_VERDICT_ONLY_B;
@@ -752,11 +746,6 @@ static const struct cell *cmp_key(const struct cmp_cell *cc)
 	return cc->a ? cc->a : cc->b;
 }
 
-static int same_row(const struct cell *x, const struct cell *y)
-{
-	return !strcmp(x->workload, y->workload) && x->threads == y->threads;
-}
-
 static void html_map(const struct ngb_compare *c, FILE *out)
 {
 	size_t i, j, k;
@@ -778,7 +767,7 @@ static void html_map(const struct ngb_compare *c, FILE *out)
 		const struct cell *row = cmp_key(&c->cells[i]);
 
 		for (j = 0; j < i; j++)
-			if (same_row(cmp_key(&c->cells[j]), row))
+			if (cell_same_row(cmp_key(&c->cells[j]), row))
 				break;
 		if (j < i)
 			continue;
@@ -798,7 +787,7 @@ static void html_map(const struct ngb_compare *c, FILE *out)
 			if (k < j)
 				continue;
 			for (k = 0; k < c->ncells; k++)
-				if (same_row(cmp_key(&c->cells[k]), row) &&
+				if (cell_same_row(cmp_key(&c->cells[k]), row) &&
 				    !strcmp(cmp_key(&c->cells[k])->allocator, col->allocator))
 					cc = &c->cells[k];
 			if (!cc) {

@@ -87,29 +87,8 @@ struct derived_def {
 };
 extern const struct derived_def ngb_derived[NGB_NDERIVED];
 
-struct cell {
-	char *workload, *allocator, *allocator_version, *metric, *unit;
-	/* what the cell ran: the workload's registered name (trials.workload),
-	 * its parameters as stored (JSON text, NULL for none) and its counter
-	 * mode (query.c); workload above is the label made from them */
-	char *program, *params, *mode;
-	int threads, higher;
-	size_t ntrials, nfailed, nskipped;
-	struct dvec values;          /* metric of the succeeded trials, sorted after load */
-	struct dvec runs;            /* the same in the order they ran (for drift) */
-	struct dvec rss;             /* max RSS (KiB) of the succeeded trials */
-	struct dvec *ev;             /* per session event: counted values (ok/scaled) */
-	struct dvec dv[NGB_NDERIVED];
-	/* computed */
-	double median, min, max, best, rss_median;
-	double *ev_med;              /* per session event: median, NaN when not counted */
-	double dv_med[NGB_NDERIVED]; /* NaN when not derivable */
-	struct ngb_interval median_ci;
-	int has_speedup;
-	double speedup;              /* over the baseline, > 1: better */
-	struct ngb_interval speedup_ci;
-	size_t group;                /* index of (workload, threads) */
-};
+struct ngb_report;
+#include "cell.h"
 
 struct failure {
 	int seq, threads, has_exit, exit_code, signal, warmup;

@@ -90,32 +90,10 @@ static int load_session(sqlite3 *db, struct ngb_report *r, struct ngb_err *e)
 	return 0;
 }
 
-struct trial_ref {
-	int64_t id;
-	size_t cell;
-	int has_ops;
-	double ops;
-};
-
-static int cmp_ref(const void *a, const void *b)
-{
-	int64_t x = ((const struct trial_ref *)a)->id, y = ((const struct trial_ref *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
-static struct trial_ref *find_ref(struct trial_ref *refs, size_t n, int64_t id)
-{
-	struct trial_ref key = { .id = id };
-
-	return bsearch(&key, refs, n, sizeof(*refs), cmp_ref);
-}
-
 struct loader {
 	sqlite3 *db;
 	struct ngb_report *r;
-	struct trial_ref *refs;
-	size_t nrefs, arefs;
+	struct cell_set set;
 };
 
 static int add_failure(struct ngb_report *r, sqlite3_stmt *s)
@@ -128,112 +106,55 @@ static int add_failure(struct ngb_report *r, sqlite3_stmt *s)
 	r->failures = v;
 	f = &v[r->nfailures++];
 	memset(f, 0, sizeof(*f));
-	f->seq = sqlite3_column_int(s, 11);
+	f->seq = sqlite3_column_int(s, 0);
+	f->workload = col_dup(s, 1);
 	f->threads = sqlite3_column_int(s, 2);
 	f->allocator = col_dup(s, 3);
-	f->workload = col_dup(s, 1);
-	f->status = col_dup(s, 8);
-	f->reason = col_dup(s, 12);
-	f->has_exit = sqlite3_column_type(s, 13) != SQLITE_NULL;
-	f->exit_code = sqlite3_column_int(s, 13);
-	f->signal = sqlite3_column_int(s, 14);
-	f->stderr_tail = col_dup(s, 15);
-	f->warmup = sqlite3_column_int(s, 16);
+	f->status = col_dup(s, 4);
+	f->reason = col_dup(s, 5);
+	f->has_exit = sqlite3_column_type(s, 6) != SQLITE_NULL;
+	f->exit_code = sqlite3_column_int(s, 6);
+	f->signal = sqlite3_column_int(s, 7);
+	f->stderr_tail = col_dup(s, 8);
+	f->warmup = sqlite3_column_int(s, 9);
 	return 0;
 }
 
-static int load_trials(struct loader *L, struct ngb_err *e)
+/* Every trial that did not succeed, warm-up and profile trials too. */
+static int load_failures(struct loader *L, struct ngb_err *e)
 {
-	struct ngb_report *r = L->r;
 	sqlite3_stmt *s;
-	struct cell *c = NULL;
-	size_t acells = 0;
 	int rc;
 
-	if (query_prepare(L->db, Q_REPORT_TRIALS, &s) != SQLITE_OK)
+	if (query_prepare(L->db, Q_REPORT_FAILURES, &s) != SQLITE_OK)
 		return query_fail(L->db, e, "the trials");
-	sqlite3_bind_int64(s, 1, r->session_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *wl = (const char *)sqlite3_column_text(s, 1);
-		const char *al = (const char *)sqlite3_column_text(s, 3);
-		const char *status = (const char *)sqlite3_column_text(s, 8);
-		int threads = sqlite3_column_int(s, 2), ok;
-
-		/* a trial cut short by Ctrl-C, SIGTERM or SIGHUP measured nothing and
-		 * failed in nothing: it is neither a trial of its cell nor a failure */
-		if (!strcmp(status, "interrupted"))
-			continue;
-		if (strcmp(status, "ok") && add_failure(r, s))
-			goto oom;
-		if (sqlite3_column_int(s, 16) || !sqlite3_column_int(s, 17))
-			continue; /* warm-up, or a profiling trial (never timed) */
-		if (!c || strcmp(c->workload, wl) || c->threads != threads ||
-		    strcmp(c->allocator, al)) {
-			if (r->ncells == acells) {
-				size_t na = acells ? 2 * acells : 16;
-				struct cell *v = realloc(r->cells, na * sizeof(*v));
-
-				if (!v)
-					goto oom;
-				r->cells = v;
-				acells = na;
-			}
-			c = &r->cells[r->ncells++];
-			memset(c, 0, sizeof(*c));
-			c->workload = rep_strdup(wl);
-			c->threads = threads;
-			c->allocator = rep_strdup(al);
-			c->allocator_version = col_dup(s, 4);
-			c->program = col_dup(s, 18);
-			c->params = col_dup(s, 19);
-			c->mode = col_dup(s, 20);
-			c->ev = calloc(r->nevents ? r->nevents : 1, sizeof(*c->ev));
-			if (!c->workload || !c->allocator || !c->ev ||
-			    (!c->program && sqlite3_column_type(s, 18) != SQLITE_NULL) ||
-			    (!c->params && sqlite3_column_type(s, 19) != SQLITE_NULL) ||
-			    (!c->mode && sqlite3_column_type(s, 20) != SQLITE_NULL))
-				goto oom;
+	sqlite3_bind_int64(s, 1, L->r->session_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (add_failure(L->r, s)) {
+			sqlite3_finalize(s);
+			return ngb_err_set(e, -ENOMEM, "out of memory");
 		}
-		if (!c->metric && sqlite3_column_type(s, 5) != SQLITE_NULL) {
-			c->metric = col_dup(s, 5);
-			c->unit = col_dup(s, 6);
-			c->higher = sqlite3_column_int(s, 7);
-		}
-		c->ntrials++;
-		ok = !strcmp(status, "ok") && sqlite3_column_type(s, 9) != SQLITE_NULL;
-		if (ok) {
-			if (dvec_push(&c->values, sqlite3_column_double(s, 9)) ||
-			    dvec_push(&c->runs, sqlite3_column_double(s, 9)))
-				goto oom;
-			if (sqlite3_column_type(s, 10) != SQLITE_NULL &&
-			    dvec_push(&c->rss, sqlite3_column_double(s, 10)))
-				goto oom;
-			if (L->nrefs == L->arefs) {
-				size_t na = L->arefs ? 2 * L->arefs : 64;
-				struct trial_ref *v = realloc(L->refs, na * sizeof(*v));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the trials");
+}
 
-				if (!v)
-					goto oom;
-				L->refs = v;
-				L->arefs = na;
-			}
-			L->refs[L->nrefs++] = (struct trial_ref){ sqlite3_column_int64(s, 0),
-								  (size_t)(c - r->cells), 0, 0 };
-		} else if (!strcmp(status, "skipped")) {
-			c->nskipped++;
-		} else {
-			c->nfailed++;
-		}
+/* The session's cells (cell.c), each with room for the counted events. */
+static int load_cells(struct loader *L, struct ngb_err *e)
+{
+	struct ngb_report *r = L->r;
+	size_t i;
+	int rc = cell_set_load(L->db, r->session_id, &L->set, e);
+
+	r->cells = L->set.cells;
+	r->ncells = L->set.n;
+	if (rc)
+		return rc;
+	for (i = 0; i < r->ncells; i++) {
+		r->cells[i].ev = calloc(r->nevents ? r->nevents : 1, sizeof(*r->cells[i].ev));
+		if (!r->cells[i].ev)
+			return ngb_err_set(e, -ENOMEM, "out of memory");
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return query_fail(L->db, e, "the trials");
-	if (L->nrefs) /* qsort(NULL, 0) is undefined */
-		qsort(L->refs, L->nrefs, sizeof(*L->refs), cmp_ref);
 	return 0;
-oom:
-	sqlite3_finalize(s);
-	return ngb_err_set(e, -ENOMEM, "out of memory");
 }
 
 static int load_events(struct loader *L, struct ngb_err *e)
@@ -285,26 +206,6 @@ static int load_events(struct loader *L, struct ngb_err *e)
 	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the counters");
 }
 
-static int load_ops(struct loader *L, struct ngb_err *e)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (query_prepare(L->db, Q_TRIAL_OPS, &s) != SQLITE_OK)
-		return query_fail(L->db, e, "the results");
-	sqlite3_bind_int64(s, 1, L->r->session_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct trial_ref *ref = find_ref(L->refs, L->nrefs, sqlite3_column_int64(s, 0));
-
-		if (ref) {
-			ref->has_ops = 1;
-			ref->ops = sqlite3_column_double(s, 1);
-		}
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : query_fail(L->db, e, "the results");
-}
-
 static double event_value(const struct ngb_report *r, const double *vals, const char *name)
 {
 	size_t i;
@@ -315,9 +216,10 @@ static double event_value(const struct ngb_report *r, const double *vals, const 
 	return NAN;
 }
 
-static int flush_trial(struct ngb_report *r, const struct trial_ref *ref, double *vals)
+static int flush_trial(struct ngb_report *r, const struct cell_trial *t, size_t cell,
+		       double *vals)
 {
-	struct cell *c = &r->cells[ref->cell];
+	struct cell *c = &r->cells[cell];
 	size_t i;
 
 	for (i = 0; i < r->nevents; i++)
@@ -330,7 +232,7 @@ static int flush_trial(struct ngb_report *r, const struct trial_ref *ref, double
 		if (d->num2)
 			num += event_value(r, vals, d->num2);
 		if (!strcmp(d->den, "@ops"))
-			den = ref->has_ops ? ref->ops : NAN;
+			den = t->has_ops ? t->ops : NAN;
 		else
 			den = event_value(r, vals, d->den);
 		if (isnan(num) || isnan(den) || den <= 0)
@@ -348,9 +250,10 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 {
 	struct ngb_report *r = L->r;
 	sqlite3_stmt *s;
-	struct trial_ref *cur = NULL;
+	struct cell_trial *cur = NULL;
+	int64_t cur_id = 0;
 	double *vals;
-	size_t i, last = 0;
+	size_t i, last = 0, cell = 0;
 	int rc, err = 0;
 
 	if (!r->nevents)
@@ -374,10 +277,12 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 		int64_t id = sqlite3_column_int64(s, 0);
 		const char *ev = (const char *)sqlite3_column_text(s, 1);
 
-		if (!cur || cur->id != id) {
+		if (!cur || cur_id != id) {
 			if (cur)
-				err = flush_trial(r, cur, vals);
-			cur = find_ref(L->refs, L->nrefs, id);
+				err = flush_trial(r, cur, cell, vals);
+			cur_id = id;
+			/* only succeeded trials' counters are read (query.c) */
+			cur = cell_set_trial(&L->set, id, &cell);
 		}
 		if (!cur)
 			continue;
@@ -395,7 +300,7 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 		vals[last] = sqlite3_column_double(s, 2);
 	}
 	if (!err && cur)
-		err = flush_trial(r, cur, vals);
+		err = flush_trial(r, cur, cell, vals);
 	sqlite3_finalize(s);
 	free(vals);
 	if (err)
@@ -488,7 +393,7 @@ static int push_name(char ***v, size_t *n, const char *s)
 
 static int summarize(struct ngb_report *r)
 {
-	size_t i, j, k, g;
+	size_t i, j, g;
 
 	sort_baseline = r->baseline;
 	if (r->ncells) /* qsort(NULL, 0) is undefined */
@@ -547,9 +452,7 @@ static int summarize(struct ngb_report *r)
 		double ratio;
 		struct ngb_interval ci;
 
-		for (k = 0; k < r->ncells; k++)
-			if (r->cells[k].group == c->group && !strcmp(r->cells[k].allocator, r->baseline))
-				b = &r->cells[k];
+		b = (struct cell *)report_cell(r, c->group, r->baseline);
 		if (!b || !b->values.n || !c->values.n)
 			continue;
 		if (b == c) {
@@ -612,11 +515,12 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 	if (!rc)
 		rc = load_events(&L, e);
 	if (!rc)
-		rc = load_trials(&L, e);
+		rc = load_failures(&L, e);
 	if (!rc)
-		rc = load_ops(&L, e);
+		rc = load_cells(&L, e);
 	if (!rc)
 		rc = load_counters(&L, e);
+	cell_set_release_index(&L.set);
 	if (!rc)
 		rc = choose_baseline(r, opt, e);
 	if (!rc && summarize(r))
@@ -624,7 +528,6 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 	if (!rc)
 		rc = prof_load(db, r, e);
 	variants_unregister(db);
-	free(L.refs);
 	if (rc) {
 		ngb_report_free(r);
 		return rc;
@@ -635,26 +538,12 @@ int ngb_report_load(sqlite3 *db, int64_t sid, const struct ngb_report_options *o
 
 void ngb_report_free(struct ngb_report *r)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!r)
 		return;
-	for (i = 0; i < r->ncells; i++) {
-		struct cell *c = &r->cells[i];
-
-		free(c->workload), free(c->allocator), free(c->allocator_version);
-		free(c->metric), free(c->unit), free(c->program), free(c->params);
-		free(c->mode);
-		dvec_release(&c->values);
-		dvec_release(&c->runs);
-		dvec_release(&c->rss);
-		for (j = 0; j < r->nevents; j++)
-			dvec_release(&c->ev[j]);
-		free(c->ev);
-		free(c->ev_med);
-		for (j = 0; j < NGB_NDERIVED; j++)
-			dvec_release(&c->dv[j]);
-	}
+	for (i = 0; i < r->ncells; i++)
+		cell_release(&r->cells[i], r->nevents);
 	free(r->cells);
 	free(r->groups);
 	for (i = 0; i < r->nevents; i++)

@@ -146,16 +146,6 @@ static void group_label(char *buf, size_t len, const struct group *g)
 	free(w);
 }
 
-static const struct cell *find_cell(const struct ngb_report *r, size_t group, const char *alloc)
-{
-	size_t i;
-
-	for (i = 0; i < r->ncells; i++)
-		if (r->cells[i].group == group && !strcmp(r->cells[i].allocator, alloc))
-			return &r->cells[i];
-	return NULL;
-}
-
 static void put_num(FILE *f, double v)
 {
 	if (isnan(v) || isinf(v))
@@ -417,7 +407,7 @@ static int speedup_plot(const struct ngb_report *r, const char *dir, struct plot
 	for (g = 0; g < r->ngroups; g++) {
 		group_lines(&r->groups[g], &b.groups[g], &b.groups2[g]);
 		for (s = 0; s < b.nseries; s++) {
-			const struct cell *c = find_cell(r, g, b.series[s]);
+			const struct cell *c = report_cell(r, g, b.series[s]);
 			size_t k = s * b.ngroups + g;
 
 			if (!c || !c->has_speedup)
@@ -480,7 +470,7 @@ static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set
 	for (g = 0; g < r->ngroups; g++) {
 		group_lines(&r->groups[g], &b.groups[g], &b.groups2[g]);
 		for (s = 0; s < b.nseries; s++) {
-			const struct cell *c = find_cell(r, g, b.series[s]);
+			const struct cell *c = report_cell(r, g, b.series[s]);
 			size_t k = s * b.ngroups + g;
 
 			if (!c || isnan(c->rss_median))
@@ -498,7 +488,7 @@ static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set
 	/* the range of the runs is shown too: rss.v is sorted by ngb_median */
 	for (g = 0; g < r->ngroups; g++)
 		for (s = 0; s < b.nseries; s++) {
-			const struct cell *c = find_cell(r, g, b.series[s]);
+			const struct cell *c = report_cell(r, g, b.series[s]);
 
 			if (c && c->rss.n)
 				b.hi[s * b.ngroups + g] = c->rss.v[c->rss.n - 1] / 1024;
@@ -521,7 +511,7 @@ static int rss_plot(const struct ngb_report *r, const char *dir, struct plot_set
 static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
 			struct plot_set *set, struct ngb_report_files *files, struct ngb_err *e)
 {
-	const struct cell *base = find_cell(r, g, r->baseline);
+	const struct cell *base = report_cell(r, g, r->baseline);
 	struct bars b = { 0 };
 	struct style_order so = { r->allocators, r->nallocators };
 	char name[64], title[512], caption[512], lab[256], glab[256], *bname;
@@ -558,7 +548,7 @@ static int counter_plot(const struct ngb_report *r, size_t g, const char *dir,
 		b.groups[k] = plot_safe_copy(m < r->nevents ? r->events[m]
 							    : ngb_derived[m - r->nevents].label);
 		for (s = 0; s < b.nseries; s++) {
-			const struct cell *c = find_cell(r, g, b.series[s]);
+			const struct cell *c = report_cell(r, g, b.series[s]);
 			double v;
 
 			if (!c)
@@ -638,8 +628,8 @@ static int runs_plot(const struct ngb_report *r, const char *dir, struct plot_se
 		fprintf(f, "# series %zu: %s\n# x relative run\n", a, t ? t : "?");
 		free(t);
 		for (g = 0; g < r->ngroups; g++) {
-			const struct cell *c = find_cell(r, g, r->allocators[a]);
-			const struct cell *b = find_cell(r, g, r->baseline);
+			const struct cell *c = report_cell(r, g, r->allocators[a]);
+			const struct cell *b = report_cell(r, g, r->baseline);
 			double x0 = (double)g + (((double)a + 0.5) * width) - 0.4;
 
 			if (!c || !b || !(b->median > 0))

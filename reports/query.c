@@ -72,17 +72,25 @@ static const char *const sql[Q_NQUERIES] = {
 		"SELECT started_at, finished_at, status, host, cpu_model, cores, kernel,"
 		" os, libc, ngbench_version, git_commit, command_line, label, seed, config"
 		" FROM sessions WHERE id = ?",
-	/* 0 id, 1 cell label, 2 threads, 3 allocator, 4 version, 5 metric, 6 unit,
-	 * 7 higher, 8 status, 9 value, 10 maxrss_kb, 11 seq, 12 reason, 13 exit,
-	 * 14 signal, 15 stderr tail, 16 warm-up, 17 timing, 18 workload,
-	 * 19 params, 20 mode */
-	[Q_REPORT_TRIALS] =
+	/* the trials of the cells: measured (not warm-up) timing trials that
+	 * were not interrupted; a key's trials together, in the order they ran.
+	 * 0 id, 1 cell label, 2 threads, 3 allocator, 4 version, 5 metric,
+	 * 6 unit, 7 higher, 8 status, 9 value, 10 maxrss_kb, 11 round,
+	 * 12 workload, 13 params, 14 mode */
+	[Q_CELL_TRIALS] =
 		"SELECT id, " CELL("trials") " AS wl, coalesce(threads, 0),"
 		" allocator, allocator_version,"
 		" metric, metric_unit, coalesce(higher_is_better, 0), status,"
-		" metric_value, maxrss_kb, seq, reason, exit_code, signal, stderr_tail,"
-		" warmup, kind = 'timing', workload, params, " MODE("trials")
-		" FROM trials WHERE session_id = ?"
+		" metric_value, maxrss_kb, round, workload, params, " MODE("trials") " AS mode"
+		" FROM trials WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
+		" AND status <> 'interrupted'"
+		" ORDER BY wl, threads, allocator, workload, params, mode, seq",
+	/* 0 seq, 1 cell label, 2 threads, 3 allocator, 4 status, 5 reason,
+	 * 6 exit, 7 signal, 8 stderr tail, 9 warm-up */
+	[Q_REPORT_FAILURES] =
+		"SELECT seq, " CELL("trials") " AS wl, coalesce(threads, 0), allocator, status,"
+		" reason, exit_code, signal, stderr_tail, warmup"
+		" FROM trials WHERE session_id = ? AND status NOT IN ('ok', 'interrupted')"
 		" ORDER BY wl, threads, allocator, seq",
 	[Q_REPORT_EVENTS] =
 		"SELECT DISTINCT c.event FROM counters c JOIN trials t ON t.id = c.trial_id"
@@ -128,14 +136,6 @@ static const char *const sql[Q_NQUERIES] = {
 		" WHERE t.session_id = ? AND t.kind = 'timing' AND NOT t.warmup"
 		" AND t.status = 'ok' AND s.rss_kb > 0"
 		" ORDER BY wl, t.threads, t.allocator, t.id, s.t_ms",
-	/* 0 id, 1 workload, 2 params, 3 threads, 4 allocator, 5 version,
-	 * 6 metric, 7 unit, 8 higher, 9 status, 10 value, 11 round, 12 mode */
-	[Q_BASELINE_TRIALS] =
-		"SELECT id, workload, params, threads, allocator, allocator_version,"
-		" metric, metric_unit, higher_is_better, status, metric_value, round, "
-		MODE("trials") " FROM trials"
-		" WHERE session_id = ? AND NOT warmup AND kind = 'timing'"
-		" AND status <> 'skipped' ORDER BY id",
 	[Q_BASELINE_COUNTERS] =
 		"SELECT c.trial_id, c.source, c.event, c.status, c.value, c.encoding"
 		" FROM counters c JOIN trials t ON t.id = c.trial_id"
@@ -192,7 +192,7 @@ int query_fail(sqlite3 *db, struct ngb_err *e, const char *what)
 	return ngb_err_set(e, -EIO, "cannot read %s: %s", what, sqlite3_errmsg(db));
 }
 
-static char *col_dup(sqlite3_stmt *s, int i, int *oom)
+char *query_col_dup(sqlite3_stmt *s, int i, int *oom)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	char *c;
@@ -221,21 +221,21 @@ int query_session(sqlite3 *db, int64_t sid, struct session_row *row, struct ngb_
 			return ngb_err_set(e, -ENOENT, "no session %lld", (long long)sid);
 		return query_fail(db, e, "the session");
 	}
-	row->started_at = col_dup(s, 0, &oom);
-	row->finished_at = col_dup(s, 1, &oom);
-	row->status = col_dup(s, 2, &oom);
-	row->host = col_dup(s, 3, &oom);
-	row->cpu_model = col_dup(s, 4, &oom);
+	row->started_at = query_col_dup(s, 0, &oom);
+	row->finished_at = query_col_dup(s, 1, &oom);
+	row->status = query_col_dup(s, 2, &oom);
+	row->host = query_col_dup(s, 3, &oom);
+	row->cpu_model = query_col_dup(s, 4, &oom);
 	row->cores = sqlite3_column_int(s, 5);
-	row->kernel = col_dup(s, 6, &oom);
-	row->os = col_dup(s, 7, &oom);
-	row->libc = col_dup(s, 8, &oom);
-	row->version = col_dup(s, 9, &oom);
-	row->commit = col_dup(s, 10, &oom);
-	row->command_line = col_dup(s, 11, &oom);
-	row->label = col_dup(s, 12, &oom);
+	row->kernel = query_col_dup(s, 6, &oom);
+	row->os = query_col_dup(s, 7, &oom);
+	row->libc = query_col_dup(s, 8, &oom);
+	row->version = query_col_dup(s, 9, &oom);
+	row->commit = query_col_dup(s, 10, &oom);
+	row->command_line = query_col_dup(s, 11, &oom);
+	row->label = query_col_dup(s, 12, &oom);
 	row->seed = sqlite3_column_int64(s, 13);
-	row->config = col_dup(s, 14, &oom);
+	row->config = query_col_dup(s, 14, &oom);
 	sqlite3_finalize(s);
 	if (oom) {
 		session_row_release(row);

@@ -20,7 +20,8 @@
 
 #define QUERY_LIST(X)                                                                    \
 	X(SESSION_ROW)          /* ?1 session: the session's row (struct session_row) */ \
-	X(REPORT_TRIALS)        /* ?1 session: every trial with its cell label */        \
+	X(CELL_TRIALS)          /* ?1 session: the trials of its cells (cell.c) */       \
+	X(REPORT_FAILURES)      /* ?1 session: every trial that did not succeed */       \
 	X(REPORT_EVENTS)        /* ?1: the events counted in succeeded timing trials */  \
 	X(REPORT_EVENT_NOTES)   /* ?1: the events not counted, why, in how many */       \
 	X(REPORT_COUNTERS)      /* ?1: the counted values of succeeded timing trials */  \
@@ -29,7 +30,6 @@
 	X(PROFILES)             /* ?1: the profile.* results of profile trials */        \
 	X(PROFILE_SIZES)        /* ?1: the size histograms of profile trials */          \
 	X(RSS_SAMPLES)          /* ?1: RSS over time of timing trials */                 \
-	X(BASELINE_TRIALS)      /* ?1: measured timing trials with their counter mode */ \
 	X(BASELINE_COUNTERS)    /* ?1: every counter of the session's trials */          \
 	X(HISTORY_METRIC)       /* the history of the primary metric */                  \
 	X(HISTORY_SIM)          /* ... of a simulated quantity as the gate sees it */    \
@@ -57,6 +57,10 @@ int query_prepare(sqlite3 *db, enum query_id id, sqlite3_stmt **s);
 
 /* "cannot read WHAT: <SQLite's message>" as -EIO. */
 int query_fail(sqlite3 *db, struct ngb_err *e, const char *what);
+
+/* A copy of column i of the current row, NULL for NULL; *oom set when out of
+ * memory. */
+char *query_col_dup(sqlite3_stmt *s, int i, int *oom);
 
 /* One row of the sessions table; NULL where the column is. */
 struct session_row {

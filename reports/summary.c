@@ -44,16 +44,6 @@ struct best {
 	struct ngb_interval ci;
 };
 
-static const struct cell *cell_of(const struct ngb_report *r, size_t g, const char *alloc)
-{
-	size_t i;
-
-	for (i = 0; i < r->ncells; i++)
-		if (r->cells[i].group == g && !strcmp(r->cells[i].allocator, alloc))
-			return &r->cells[i];
-	return NULL;
-}
-
 static int is_base(const struct ngb_report *r, const struct cell *c)
 {
 	return r->baseline && !strcmp(c->allocator, r->baseline);
@@ -80,7 +70,7 @@ static struct sum_cell *judge_cells(const struct ngb_report *r, size_t *n)
 	}
 	for (i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
-		const struct cell *b = r->baseline ? cell_of(r, c->group, r->baseline) : NULL;
+		const struct cell *b = r->baseline ? report_cell(r, c->group, r->baseline) : NULL;
 		struct ngb_mw mw;
 
 		if (is_base(r, c))
@@ -416,7 +406,7 @@ static void heat_map(const struct ngb_report *r, const struct sum_cell *s, size_
 
 			if (!strcmp(r->allocators[a], r->baseline))
 				continue;
-			c = cell_of(r, g, r->allocators[a]);
+			c = report_cell(r, g, r->allocators[a]);
 			sc = c ? sum_of(s, ns, c) : NULL;
 			if (!c || !sc || !c->has_speedup || isnan(c->speedup)) {
 				fputs("<td class=\"h\" title=\"not measured\">&ndash;</td>", out);
