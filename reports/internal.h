@@ -232,7 +232,7 @@ FILE *open_in(const char *dir, const char *name, const char *ext,
 	      struct ngb_report_files *files, struct ngb_err *e);
 int close_checked(FILE *f, const char *what, struct ngb_err *e);
 /* A gnuplot script's head (settings, the formats loop variable), and the loop
- * that renders each format: for plots outside the report (history.c). */
+ * that renders each format: for plots outside the report (history_write.c). */
 void plot_script_head(FILE *f, const char *name, const char *what, int w, int h);
 void plot_script_loop_begin(FILE *f, const char *name);
 void plot_script_loop_end(FILE *f);
@@ -284,5 +284,7 @@ void compare_values(const double *a, size_t na, const double *b, size_t nb, int 
 
 /* The same cell: workload, parameters, threads, allocator and counter mode. */
 int baseline_cell_same(const struct ngb_baseline_cell *x, const struct ngb_baseline_cell *y);
+/* Frees what a baseline cell owns (baseline_file.c). */
+void baseline_cell_release(struct ngb_baseline_cell *c);
 
 #endif /* NGBENCH_REPORTS_INTERNAL_H */
