@@ -263,6 +263,13 @@ const char *column_tip(const char *head);
  * workload, a verdict per allocator, weak-evidence banner, provenance. */
 void report_write_summary_html(const struct ngb_report *r, FILE *out);
 
+/* Weak evidence (evidence.c, where each rule is said in full): runs that
+ * split in two, a session whose runs drifted (*first, *last: the ends,
+ * relative), the runs that would settle a cell whose interval holds 1. */
+int cell_looks_bimodal(const struct cell *c);
+int report_drift(const struct ngb_report *r, double *first, double *last);
+size_t cell_runs_to_settle(const struct cell *c);
+
 int files_add(struct ngb_report_files *f, const char *path);
 
 /* ---- comparisons of two samples (compare.c), for compare and the gate ------ */

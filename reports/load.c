@@ -1,6 +1,7 @@
 /*
- * reports/load.c - one session read from the store into cells (workload and
- * its parameters x thread count x allocator) with their statistics.
+ * reports/load.c - one session read from the store as a report: its cells
+ * (workload and its parameters x thread count x allocator x counter mode)
+ * with their statistics, counters, failures and the baseline.
  *
  * Warm-up and profiling trials (kind 'profile', never timed) are left out of
  * every cell; failed trials are counted and
@@ -10,9 +11,8 @@
  * counts and then summarized by their median, so that one odd trial does not
  * leak into the others' ratios.
  *
- * Just over 600 lines: it is the one loader of a session's cells, with
- * their statistics and derived metrics, kept together so that every report
- * reads one model.
+ * The cells themselves, their trials and runs, come from cell.c, the one
+ * loader that baselines and compare share.
  */
 #include "config.h"
 
