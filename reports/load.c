@@ -281,8 +281,10 @@ static int load_counters(struct loader *L, struct ngb_err *e)
 			if (cur)
 				err = flush_trial(r, cur, cell, vals);
 			cur_id = id;
-			/* only succeeded trials' counters are read (query.c) */
+			/* the counters of the trials whose metric the cell holds */
 			cur = cell_set_trial(&L->set, id, &cell);
+			if (cur && !cur->ok)
+				cur = NULL;
 		}
 		if (!cur)
 			continue;
