@@ -6,8 +6,7 @@
  * Every function here may be the first allocation of the process (the
  * dynamic linker, libc and libpthread allocate before main); the slow path
  * of hoard_malloc() initializes on first use without allocating.  C++
- * operator new and delete in libstdc++ call malloc, aligned_alloc and free,
- * so they reach these.
+ * operator new and delete are in cxx.c.
  */
 #include "config.h"
 

@@ -5,7 +5,8 @@
  * Under every allocator: new, new[], aligned new, nothrow new and the
  * standard containers work and give usable sizes >= requested.  Under
  * hoard (hoard_owns found with dlsym): every pointer from operator new lies
- * in hoard's memory, which shows the calls went through its malloc.
+ * in hoard's memory, and the operators are hoard's own (it defines them,
+ * leaving only the std::new_handler and std::bad_alloc to libstdc++).
  */
 #include <cstdint>
 #include <cstdio>
@@ -18,7 +19,23 @@
 #include <string>
 #include <vector>
 
-static int count, failed;
+static int count, failed, handler_calls;
+
+/* A new_handler that has nothing to free: counts its call and uninstalls
+ * itself, so that the next try throws std::bad_alloc. */
+static void handler()
+{
+	handler_calls++;
+	std::set_new_handler(nullptr);
+}
+
+/* Whether two addresses lie in the same loaded object. */
+static bool same_object(void *a, void *b)
+{
+	Dl_info ia, ib;
+
+	return a && b && dladdr(a, &ia) && dladdr(b, &ib) && ia.dli_fbase == ib.dli_fbase;
+}
 
 static void ok(bool cond, const char *what)
 {
@@ -94,6 +111,26 @@ int main()
 			threw = true;
 		}
 		ok(threw, "new of an impossible size throws std::bad_alloc");
+		threw = false;
+		std::set_new_handler(handler);
+		try {
+			void *q = operator new[](static_cast<std::size_t>(-1) / 2, std::align_val_t(64));
+			operator delete[](q, std::align_val_t(64));
+		} catch (const std::bad_alloc &) {
+			threw = true;
+		}
+		ok(threw && handler_calls == 1,
+		   "aligned new[] of an impossible size calls the new_handler, then throws");
+	}
+	if (owns) {
+		static const char *const ops[] = { "_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm",
+						   "_ZnwmSt11align_val_t", "_ZdaPvSt11align_val_t" };
+		bool own = true;
+
+		for (const char *op : ops)
+			own = own && same_object(dlsym(RTLD_DEFAULT, op), reinterpret_cast<void *>(owns));
+		ok(own || sizeof(std::size_t) != sizeof(unsigned long) || sizeof(void *) != 8,
+		   "operator new and delete are hoard's own");
 	}
 	if (!owns)
 		std::printf("ok %d # skip not hoard: allocator identity not checked\n", ++count);
