@@ -53,7 +53,7 @@ int cmd_ci(int argc, const char **argv)
 	static const char *const formats[] = { "text", "markdown", "json", NULL };
 	static const enum ngb_report_format format_of[] = { NGB_FORMAT_TEXT, NGB_FORMAT_MARKDOWN,
 							    NGB_FORMAT_JSON };
-	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0 }, 0, 0 };
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0, 0 }, 0, 0 };
 	const char *xname = NULL, *bfile = NULL, *summary = NULL, *junit = NULL, *reps = NULL;
 	const char *allocs = NULL, *cpus = NULL, *label = NULL, *db = NULL;
 	int quiet = 0, format = 0;

@@ -17,7 +17,8 @@
 
 static const char compare_synopsis[] =
 	"usage: ngbench compare [--db=PATH] [--stat=min|p25|median] [--min-effect=PCT]\n"
-	"                       [--absolute] [--format=text|json|html] [--output=FILE] A B\n"
+	"                       [--absolute] [--history] [--format=text|json|html]\n"
+	"                       [--output=FILE] A B\n"
 	"   or: ngbench compare --baseline-file=FILE [--threshold=PCT] [--force] [OPTIONS]\n"
 	"                       [SESSION]\n"
 	"\n"
@@ -96,7 +97,7 @@ int cmd_compare(int argc, const char **argv)
 	/* p25 by default: the fewest false alarms in 44 pairs of identical sessions
 	 * measured on this machine (reports/README.md).  The gate's options hold
 	 * the comparison's: judging against a baseline file takes them as given. */
-	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0 }, 0, 0 };
+	struct ngb_gate_options gopt = { 0.005, { NGB_STAT_P25, 0.05, 0.95, 0, 0 }, 0, 0 };
 	enum ngb_report_format fmt = NGB_FORMAT_TEXT;
 	const char *db = NULL, *bfile = NULL, *output = NULL;
 	const struct ngb_option opts[] = {
@@ -112,6 +113,10 @@ int cmd_compare(int argc, const char **argv)
 			     "the smallest change that counts, e.g. 5% (default) or 0.05"),
 		OPT_FLAG(0, "absolute", &gopt.time.absolute,
 			 "judge each cell against 1, not against the session's shift"),
+		OPT_FLAG(0, "history", &gopt.time.history,
+			 "judge each cell with its own spread between sessions, from\n"
+			 "the database's other sessions of it (8 or more, same host),\n"
+			 "not the cells' common spread"),
 		OPT_CALLBACK(0, "format", &fmt, "FMT", opt_format,
 			     "text (default), json or html (a self-contained page: the\n"
 			     "verdicts as a map, then every cell; with a baseline file\n"

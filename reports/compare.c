@@ -83,7 +83,11 @@ int ngb_compare_load(sqlite3 *db, int64_t a, int64_t b, const struct ngb_compare
 			c->cells[c->ncells++].verdict = NGB_VERDICT_ONLY_B;
 		}
 	}
-	verdict_family(c);
+	rc = verdict_family(c, db, e);
+	if (rc) {
+		ngb_compare_free(c);
+		return rc;
+	}
 	*out = c;
 	return 0;
 }
@@ -155,12 +159,21 @@ static void shift_note_words(const struct ngb_compare *c, FILE *out)
 		     "which two sessions cannot tell apart. The cells scatter around it by "
 		     "%.1f%% (their robust spread, a standard deviation). ",
 		     100 * (exp(sh->tau) - 1));
-	if (sh->removed)
+	if (sh->removed) {
 		fputs("Each cell is judged relative to the shift, its interval widened by that "
 		      "spread and by the shift's own interval, so only a cell that moved apart "
 		      "from the others by more than the sessions' noise is flagged; --absolute "
 		      "judges each cell on its own runs against 1. ", out);
-	else
+		if (sh->hist_cells)
+			fprintf(out, "With --history, %zu of the cells are judged with their own "
+				     "spread between sessions in place of that one, from %zu other "
+				     "sessions of this host in the database (at least %d a cell). ",
+				sh->hist_cells, sh->hist_sessions, HISTORY_MIN_SESSIONS);
+		else if (c->opt.history)
+			fprintf(out, "No cell has %d other sessions of this host in the database "
+				     "from which to estimate its own spread between sessions. ",
+				HISTORY_MIN_SESSIONS);
+	} else
 		fputs("Each cell is judged on its own runs against 1 (--absolute). ", out);
 }
 
@@ -310,6 +323,13 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 						 "detectable", json_num(cc->detectable),
 						 "verdict_uncorrected",
 						 ngb_verdict_name(cc->verdict_raw)));
+		if (c->opt.history)
+			json_object_set_new(json_array_get(cells, json_array_size(cells) - 1),
+					    "between_sessions", cc->hist_n ?
+					    json_pack("{s:I, s:o}", "sessions",
+						      (json_int_t)cc->hist_n, "spread",
+						      json_num(exp(cc->hist_sd) - 1)) :
+					    json_null());
 		json_object_update_new(json_array_get(cells, json_array_size(cells) - 1),
 				       json_pack("{s:o, s:o}", "speedup_relative",
 						 both ? json_num(cc->rel_speedup) : json_null(),
@@ -343,6 +363,11 @@ static int write_json(const struct ngb_compare *c, FILE *out, struct ngb_err *e)
 				      "removed", c->shift.removed) :
 			    json_pack("{s:I, s:n, s:n, s:n, s:b}", "cells", (json_int_t)0, "factor",
 				      "ci", "cell_spread", "removed", 0));
+	if (c->opt.history)
+		json_object_update_new(json_object_get(root, "session_shift"),
+				       json_pack("{s:I, s:I}", "history_cells",
+						 (json_int_t)c->shift.hist_cells, "history_sessions",
+						 (json_int_t)c->shift.hist_sessions));
 	if (!root)
 		return ngb_err_set(e, -ENOMEM, "cannot build the JSON comparison");
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -492,9 +517,10 @@ static int write_html(const struct ngb_compare *c, FILE *out)
 	fputs("<span id=\"family\">", out);
 	family_note_html(c, out);
 	fprintf(out, "</span><br>Reproduce: <code>ngbench compare --stat=%s --min-effect=%g%% "
-		     "%s--format=html %lld %lld</code></p>\n</section>\n",
+		     "%s%s--format=html %lld %lld</code></p>\n</section>\n",
 		ngb_compare_stat_name(c->opt.stat), 100 * c->opt.min_effect,
-		c->opt.absolute ? "--absolute " : "", (long long)c->ra->session_id,
+		c->opt.absolute ? "--absolute " : "", c->opt.history ? "--history " : "",
+		(long long)c->ra->session_id,
 		(long long)c->rb->session_id);
 	fputs("<h2>Every cell</h2>\n<div class=\"wide\"><table class=\"sortable\" id=\"cells\">"
 	      "<thead><tr>", out);

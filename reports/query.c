@@ -140,6 +140,16 @@ static const char *const sql[Q_NQUERIES] = {
 		"SELECT c.trial_id, c.source, c.event, c.status, c.value, c.encoding"
 		" FROM counters c JOIN trials t ON t.id = c.trial_id"
 		" WHERE t.session_id = ?",
+	/* ?1 workload, ?2 parameters, ?3 threads, ?4 allocator, ?5 metric, ?6
+	 * counter mode, ?7 host, ?8 and ?9 sessions left out: session and value
+	 * of every measured run of that cell, by session */
+	[Q_CELL_SESSIONS] =
+		"SELECT t.session_id, t.metric_value FROM trials t JOIN sessions s"
+		" ON s.id = t.session_id WHERE t.workload = ?1"
+		" AND coalesce(t.params, '') = coalesce(?2, '') AND coalesce(t.threads, 0) = ?3"
+		" AND t.allocator = ?4 AND t.metric = ?5 AND t.status = 'ok' AND NOT t.warmup"
+		" AND t.kind = 'timing' AND t.metric_value IS NOT NULL AND s.host = ?7"
+		" AND s.id NOT IN (?8, ?9) AND " MODE("t") " = ?6 ORDER BY t.session_id",
 	[Q_HISTORY_METRIC] = HISTORY("t.metric_value"),
 	[Q_HISTORY_SIM] = HISTORY(HISTORY_SIM_VALUE),
 	[Q_HISTORY_EVENT] = HISTORY(HISTORY_EVENT_VALUE),

@@ -31,6 +31,7 @@
 	X(PROFILE_SIZES)        /* ?1: the size histograms of profile trials */          \
 	X(RSS_SAMPLES)          /* ?1: RSS over time of timing trials */                 \
 	X(BASELINE_COUNTERS)    /* ?1: every counter of the session's trials */          \
+	X(CELL_SESSIONS)        /* one cell's runs in a host's other sessions */         \
 	X(HISTORY_METRIC)       /* the history of the primary metric */                  \
 	X(HISTORY_SIM)          /* ... of a simulated quantity as the gate sees it */    \
 	X(HISTORY_EVENT)        /* ... of a counter event or a result key */             \

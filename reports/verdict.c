@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query.h"
 #include "verdict.h"
 
 /* 'ngbe': the bootstrap's seed, fixed so that the same data give the same verdict */
@@ -187,6 +188,238 @@ static int cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* One cell's statistic in each of the host's other sessions that ran it
+ * twice or more, as a log of higher-is-better, by session id. */
+struct cell_past {
+	int64_t *sid;
+	double *g;
+	size_t n, cap;
+};
+
+static void cell_past_release(struct cell_past *p)
+{
+	free(p->sid);
+	free(p->g);
+}
+
+/* Adds the statistic of one session's runs v (sorted here) to p. */
+static int cell_past_add(struct cell_past *p, int64_t sid, double *v, size_t n,
+			 const struct cell *x, enum ngb_compare_stat st)
+{
+	double q;
+
+	if (n < 2)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	q = ngb_quantile_sorted(v, n, stat_q(st, x->higher));
+	if (!(q > 0))
+		return 0;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? 2 * p->cap : 16;
+		int64_t *ns = realloc(p->sid, nc * sizeof(*ns));
+		double *ng;
+
+		if (!ns)
+			return -ENOMEM;
+		p->sid = ns;
+		ng = realloc(p->g, nc * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		p->g = ng;
+		p->cap = nc;
+	}
+	p->sid[p->n] = sid;
+	p->g[p->n++] = x->higher ? log(q) : -log(q);
+	return 0;
+}
+
+/* The cell x's statistic in every other session of the host of the two
+ * compared: the same workload, parameters, threads, allocator, metric and
+ * counter mode. */
+static int cell_past_load(sqlite3 *db, const struct ngb_compare *c, const struct cell *x,
+			  struct cell_past *p, struct ngb_err *e)
+{
+	sqlite3_stmt *s;
+	double *v = NULL;
+	size_t nv = 0, av = 0;
+	int64_t cur = -1;
+	int rc, err = 0;
+
+	if (query_prepare(db, Q_CELL_SESSIONS, &s) != SQLITE_OK)
+		return query_fail(db, e, "the cell's other sessions");
+	sqlite3_bind_text(s, 1, x->program ? x->program : x->workload, -1, SQLITE_STATIC);
+	if (x->params)
+		sqlite3_bind_text(s, 2, x->params, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, x->threads);
+	sqlite3_bind_text(s, 4, x->allocator, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, x->metric ? x->metric : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, x->mode ? x->mode : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, c->ra->host ? c->ra->host : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, c->ra->session_id);
+	sqlite3_bind_int64(s, 9, c->rb->session_id);
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t sid = sqlite3_column_int64(s, 0);
+
+		if (sid != cur) {
+			err = cell_past_add(p, cur, v, nv, x, c->opt.stat);
+			nv = 0;
+			cur = sid;
+		}
+		if (nv == av) {
+			size_t na = av ? 2 * av : 16;
+			double *nvp = realloc(v, na * sizeof(*nvp));
+
+			if (!nvp) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nvp;
+			av = na;
+		}
+		v[nv++] = sqlite3_column_double(s, 1);
+	}
+	if (!err)
+		err = rc == SQLITE_DONE ? cell_past_add(p, cur, v, nv, x, c->opt.stat) : -EIO;
+	sqlite3_finalize(s);
+	free(v);
+	if (err == -EIO)
+		return query_fail(db, e, "the cell's other sessions");
+	return err ? ngb_err_set(e, err, "out of memory") : 0;
+}
+
+/* The index of session sid in p (sorted by session), or -1. */
+static long cell_past_find(const struct cell_past *p, int64_t sid)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->sid[mid] == sid)
+			return (long)mid;
+		if (p->sid[mid] < sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The median of v[0..n), which it sorts. */
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return ngb_quantile_sorted(v, n, 0.5);
+}
+
+/*
+ * Each cell's own spread between sessions, from the other sessions of the
+ * same host in the database that ran it: the cells of a comparison do not
+ * move alike between sessions (here some by a few percent, one 2-thread
+ * cell by a factor of 2), so one spread for them all is too narrow for
+ * some and too wide for others.  The model, per cell: a session's log
+ * statistic is its machine's shift, common to its cells, plus the cell's
+ * own move, plus its runs' sampling error.  A past session's shift is the
+ * median over the cells compared that it ran (SHIFT_MIN_CELLS at least) of
+ * the cell's value less the cell's median over the sessions; the cell's
+ * spread (hist_sd) is the robust standard deviation (1.4826 x MAD) of its
+ * values less their session's shift, over HISTORY_MIN_SESSIONS sessions or
+ * more.  It holds a session's sampling error too: the difference of two
+ * sessions then has variance 2 hist_sd^2.  Robust, so that past sessions
+ * in which the cell really changed move it little.
+ */
+static int cell_history(struct ngb_compare *c, sqlite3 *db, struct ngb_err *e)
+{
+	struct cell_past *p = calloc(c->ncells + 1, sizeof(*p));
+	int64_t *ids = NULL;
+	double *shift = NULL, *med = calloc(c->ncells + 1, sizeof(*med)), *w = NULL;
+	size_t i, j, nids = 0, all = 0;
+	int rc = 0;
+
+	if (!p || !med) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; !rc && i < c->ncells; i++) {
+		const struct cmp_cell *cc = &c->cells[i];
+
+		if (cc->a && cc->b && !isnan(cc->p))
+			rc = cell_past_load(db, c, cc->a, &p[i], e);
+		all += p[i].n;
+	}
+	if (rc || !all)
+		goto out;
+	ids = malloc(all * sizeof(*ids));
+	w = malloc((all > c->ncells ? all : c->ncells) * sizeof(*w));
+	shift = malloc(all * sizeof(*shift));
+	if (!ids || !w || !shift) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->ncells; i++) {
+		for (j = 0; j < p[i].n; j++)
+			ids[nids++] = p[i].sid[j];
+		if (p[i].n) {
+			memcpy(w, p[i].g, p[i].n * sizeof(*w));
+			med[i] = median_of(w, p[i].n);
+		}
+	}
+	qsort(ids, nids, sizeof(*ids), cmp_i64);
+	for (i = j = 0; i < nids; i++)
+		if (!j || ids[i] != ids[j - 1])
+			ids[j++] = ids[i];
+	nids = j;
+	for (j = 0; j < nids; j++) {
+		size_t n = 0;
+
+		for (i = 0; i < c->ncells; i++) {
+			long k = cell_past_find(&p[i], ids[j]);
+
+			if (k >= 0)
+				w[n++] = p[i].g[k] - med[i];
+		}
+		shift[j] = n >= SHIFT_MIN_CELLS ? median_of(w, n) : NAN;
+		c->shift.hist_sessions += n >= SHIFT_MIN_CELLS;
+	}
+	for (i = 0; i < c->ncells; i++) {
+		struct cmp_cell *cc = &c->cells[i];
+		size_t n = 0;
+		double mid;
+
+		for (j = 0; j < p[i].n; j++) {
+			long k = (long)((const int64_t *)bsearch(&p[i].sid[j], ids, nids,
+								 sizeof(*ids), cmp_i64) - ids);
+
+			if (!isnan(shift[k]))
+				w[n++] = p[i].g[j] - shift[k];
+		}
+		if (n < HISTORY_MIN_SESSIONS)
+			continue;
+		mid = median_of(w, n);
+		for (j = 0; j < n; j++)
+			w[j] = fabs(w[j] - mid);
+		cc->hist_sd = 1.4826 * median_of(w, n);
+		cc->hist_n = n;
+		c->shift.hist_cells++;
+	}
+out:
+	for (i = 0; p && i < c->ncells; i++)
+		cell_past_release(&p[i]);
+	free(p);
+	free(ids);
+	free(shift);
+	free(med);
+	free(w);
+	return rc;
+}
+
 /*
  * The session's shift and the cells' spread around it, and each cell's
  * verdict relative to them (a random-effects model: a cell's log speedup
@@ -200,18 +433,22 @@ static int cmp_double(const void *x, const void *y)
  * changed move neither much.
  *
  * Each cell is computed again with B's runs scaled by the shift; its
- * interval is widened by tau and by the shift's own uncertainty (log
- * half-widths added in quadrature), and its test becomes the normal test of
- * its relative log speedup over sqrt(se^2 + tau^2), which Holm's correction
- * then adjusts.  With tau 0 and a sure shift this is the cell's own test.
+ * interval is widened by b, the spread of a difference of two sessions,
+ * and by the shift's own uncertainty (log half-widths added in
+ * quadrature), and its test becomes the normal test of its relative log
+ * speedup over sqrt(se^2 + b^2), which Holm's correction then adjusts.  b
+ * is the cell's own (cell_history) where the database holds enough other
+ * sessions of it, else tau.  With b 0 and a sure shift this is the cell's
+ * own test.
  */
-static void session_model(struct ngb_compare *c)
+static int session_model(struct ngb_compare *c, sqlite3 *db, struct ngb_err *e)
 {
 	struct session_shift *sh = &c->shift;
 	double *l = calloc(c->ncells + 1, sizeof(*l)), *d = calloc(c->ncells + 1, sizeof(*d));
 	struct ngb_interval ci;
 	size_t i, n = 0;
 	double h, mid, z = norm_quantile(1 - (1 - c->opt.conf) / 2);
+	int rc = 0;
 
 	for (i = 0; l && d && i < c->ncells; i++) {
 		const struct cmp_cell *cc = &c->cells[i];
@@ -220,7 +457,11 @@ static void session_model(struct ngb_compare *c)
 			continue;
 		l[n++] = log(cc->speedup);
 	}
-	if (!l || !d || n < SHIFT_MIN_CELLS)
+	if (!l || !d) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (n < SHIFT_MIN_CELLS)
 		goto out;
 	qsort(l, n, sizeof(*l), cmp_double);
 	mid = ngb_quantile_sorted(l, n, 0.5);
@@ -245,12 +486,17 @@ static void session_model(struct ngb_compare *c)
 	sh->removed = 1;
 	h = sh->ci.level > 0 ? log(sh->ci.hi / sh->ci.lo) / 2 : 0;
 	sh->half = h;
+	if (c->opt.history && (rc = cell_history(c, db, e)) != 0)
+		goto out;
 	for (i = 0; i < c->ncells; i++) {
 		struct cmp_cell *cc = &c->cells[i];
-		double lo, hi, se, extra = z * z * sh->tau * sh->tau + h * h;
+		double lo, hi, se, extra;
 
 		if (!cc->a || !cc->b || isnan(cc->p))
 			continue;
+		/* the spread of a difference of two sessions: the cell's own, else tau */
+		cc->between = cc->hist_n ? M_SQRT2 * cc->hist_sd : sh->tau;
+		extra = z * z * cc->between * cc->between + h * h;
 		/* speedup = B/A of a rate, A/B of a time: B's runs over the shift, or times it */
 		verdict_cell(cc, &c->opt, c->opt.conf, cc->a->higher ? 1 / sh->factor : sh->factor);
 		se = log_se(&cc->rel_ci);
@@ -262,12 +508,13 @@ static void session_model(struct ngb_compare *c)
 		hi = log(cc->rel_ci.hi / cc->rel_speedup);
 		cc->rel_ci.lo = cc->rel_speedup * exp(-sqrt(lo * lo + extra));
 		cc->rel_ci.hi = cc->rel_speedup * exp(sqrt(hi * hi + extra));
-		cc->p = erfc(fabs(log(cc->rel_speedup)) / sqrt(se * se + sh->tau * sh->tau) /
+		cc->p = erfc(fabs(log(cc->rel_speedup)) / sqrt(se * se + cc->between * cc->between) /
 			     M_SQRT2);
 	}
 out:
 	free(l);
 	free(d);
+	return rc;
 }
 
 /* The cell's whole interval beyond the minimum effect, on the side of its change. */
@@ -333,7 +580,7 @@ static void family_adjust(struct ngb_compare *c)
 
 			/* relative to the shift: its uncertainty and the cells' spread too */
 			if (c->shift.removed)
-				hm = sqrt(hm * hm + zm * zm * c->shift.tau * c->shift.tau +
+				hm = sqrt(hm * hm + zm * zm * cc->between * cc->between +
 					  c->shift.half * c->shift.half);
 			cc->detectable = exp(hm) - 1;
 		}
@@ -342,8 +589,11 @@ static void family_adjust(struct ngb_compare *c)
 	free(adj);
 }
 
-void verdict_family(struct ngb_compare *c)
+int verdict_family(struct ngb_compare *c, sqlite3 *db, struct ngb_err *e)
 {
-	session_model(c);
-	family_adjust(c);
+	int rc = session_model(c, db, e);
+
+	if (!rc)
+		family_adjust(c);
+	return rc;
 }

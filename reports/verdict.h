@@ -11,6 +11,10 @@
 /* The fewest cells from which a session's shift is estimated: with fewer,
  * one real change moves the median too much to tell it from the machine. */
 #define SHIFT_MIN_CELLS 6
+/* The fewest other sessions of a cell (same host, same cells) from which
+ * its own spread between sessions is estimated; with fewer, the spread of
+ * the cells of the comparison stands in for it. */
+#define HISTORY_MIN_SESSIONS 8
 
 struct cmp_cell {
 	const struct cell *a, *b;     /* either may be NULL */
@@ -28,6 +32,12 @@ struct cmp_cell {
 	double rel_speedup;
 	struct ngb_interval rel_ci;   /* widened by the shift's uncertainty */
 	double rel_scale;             /* what B's runs were multiplied by */
+	/* the cell's own spread between sessions, from the database's other
+	 * sessions (verdict.c, cell_history) */
+	size_t hist_n;                /* sessions it is estimated from (0: none) */
+	double hist_sd;               /* a session's move, log terms, when hist_n */
+	double between;               /* the sd of a difference of two sessions: from
+				       * hist_sd, or the cells' spread tau */
 };
 
 /* The shift of the whole session B against A, over the cells compared. */
@@ -38,6 +48,8 @@ struct session_shift {
 	double tau;                   /* the cells' own spread between sessions, log terms */
 	double half;                  /* half the log width of ci, when removed */
 	int removed;                  /* cells are judged relative to it */
+	size_t hist_cells;            /* cells judged with their own spread */
+	size_t hist_sessions;         /* other sessions that gave it */
 };
 
 struct ngb_compare {
@@ -59,8 +71,10 @@ struct ngb_compare {
 void verdict_cell(struct cmp_cell *cc, const struct ngb_compare_options *o, double conf,
 		  double scale);
 /* The verdicts over the whole comparison, once every cell is computed: the
- * session's shift and the cells judged relative to it, then Holm's
- * correction across the cells and what each could have detected. */
-void verdict_family(struct ngb_compare *c);
+ * session's shift and the cells judged relative to it (with their own
+ * spread between sessions where db holds enough other sessions of them),
+ * then Holm's correction across the cells and what each could have
+ * detected.  0, or -EIO or -ENOMEM with e set. */
+int verdict_family(struct ngb_compare *c, sqlite3 *db, struct ngb_err *e);
 
 #endif /* NGBENCH_REPORTS_VERDICT_H */

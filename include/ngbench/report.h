@@ -222,6 +222,8 @@ struct ngb_compare_options {
 	double conf;           /* 0: 0.95 */
 	int absolute;          /* compare: judge each cell against 1, not against the
 				* shift of the whole session */
+	int history;           /* compare: each cell's own spread between sessions,
+				* from the other sessions in the database */
 };
 
 struct ngb_compare;

@@ -9,7 +9,7 @@
 # distribution-free interval [min, max] of the cells); --absolute judges against 1 as before (every cell slower).
 # Sessions of 4 cells are too few to estimate a shift: judged against 1.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 14
+plan 17
 
 db=$SCRATCH/shift.db
 NGBENCH_DB=$db "$NGBENCH" run -q -a ptmalloc2 -r 1 --counters=none -- true >/dev/null 2>&1
@@ -44,6 +44,10 @@ session("c", 1.25, 1.0, 8)
 session("b", 1.25, 2.0, 8)
 session("a4", 1.0, 1.0, 4)
 session("c4", 1.25, 1.0, 4)
+# ten earlier sessions of the 8 cells in which cell 0 alone moves by up to 2.5x
+# from one session to the next: --history learns that it is that noisy
+for i in range(10):
+    session(f"h{i}", 1.0, (1.0, 1.6, 2.5)[i % 3], 8)
 out.append("COMMIT;")
 print("\n".join(out))
 PY
@@ -78,6 +82,22 @@ PY
 is "$(cat pyout)" ok "JSON: the shift 0.8x over 8 cells; the cell 0.4x raw, 0.5x relative, its interval beyond 5 %"
 "$NGBENCH" compare --format=html a b >out 2>err
 contains out "moved as a whole by -20.0%" "the HTML page reports the shift"
+"$NGBENCH" compare --history a b >out 2>err
+is $? 0 "--history: cell 0 moved as much in the database's other sessions, nothing flagged"
+contains out "With --history, 8 of the cells are judged with their own spread between sessions" "and says so"
+"$NGBENCH" compare --history --format=json a b >out 2>err
+python3 - out >pyout 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["session_shift"]["history_cells"] == 8, d["session_shift"]
+assert d["session_shift"]["history_sessions"] == 11, d["session_shift"]
+c0 = [c for c in d["cells"] if (c["workload"], c["allocator"]) == ("wl0", "alloc0")][0]
+assert c0["verdict"] == "noisy" and c0["between_sessions"]["sessions"] == 11, c0
+assert c0["between_sessions"]["spread"] > 0.5, c0["between_sessions"]
+assert all(c["between_sessions"]["spread"] < 0.01 for c in d["cells"] if c is not c0), d["cells"]
+print("ok")
+PY
+is "$(cat pyout)" ok "JSON: cell 0's own spread from 11 sessions (c and the ten), the others' near 0"
 "$NGBENCH" compare a4 c4 >out 2>err
 is $? 1 "4 cells: too few for a shift, judged against 1"
 contains out "Session shift: not estimated (4 cell(s) compared, 6 needed)" "and says so"
