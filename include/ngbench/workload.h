@@ -50,6 +50,10 @@ struct ngb_workload {
 	const struct ngb_workload_param *params; /* terminated by { NULL } */
 	/* "name=value name=value" overrides of the defaults, per preset */
 	const char *presets[NGB_PRESET_COUNT];
+	/* "name=value ..." overrides for a run well under a second: what the
+	 * tests run under every allocator (tests/lists.sh); NULL only for a
+	 * workload that needs the user's parameters (group "user"). */
+	const char *smoke;
 	const char *threads_param; /* the parameter that is the thread count, or NULL */
 	const char *metric;   /* primary metric name, as in the result record */
 	const char *unit;

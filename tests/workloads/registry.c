@@ -1,8 +1,9 @@
 /*
  * tests/workloads/registry.c - the workload registry is consistent: every
  * workload is found by name, has a "threads" parameter, a metric and a unit;
- * every default and every preset value passes the same validation the
- * programs apply; preset names round-trip; bad values are refused.
+ * every default, every preset value and the smoke-test size of the tests
+ * pass the same validation the programs apply; preset names round-trip;
+ * bad values are refused.
  */
 #include "config.h"
 
@@ -12,29 +13,41 @@
 #include "../tap.h"
 #include "../../workloads/common.h"
 
+/* Is @text a list of name=value overrides that the workload accepts? */
+static int valid_overrides(const struct ngb_workload *w, const char *text)
+{
+	char buf[512], err[256];
+	int bad = 0;
+
+	snprintf(buf, sizeof(buf), "%s", text ? text : "");
+	for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
+		char *eq = strchr(tok, '=');
+		const struct ngb_workload_param *par;
+		double v;
+
+		if (!eq) {
+			bad = 1;
+			continue;
+		}
+		*eq = 0;
+		par = ngb_workload_param_find(w, tok);
+		if (!par || ngb_workload_param_parse(par, eq + 1, &v, err, sizeof(err)) < 0)
+			bad = 1;
+	}
+	return !bad;
+}
+
 static void check_presets(const struct ngb_workload *w)
 {
-	for (int p = 0; p < NGB_PRESET_COUNT; p++) {
-		char buf[512], err[256];
-		int bad = 0;
-
-		snprintf(buf, sizeof(buf), "%s", w->presets[p] ? w->presets[p] : "");
-		for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
-			char *eq = strchr(tok, '=');
-			const struct ngb_workload_param *par;
-			double v;
-
-			if (!eq) {
-				bad = 1;
-				continue;
-			}
-			*eq = 0;
-			par = ngb_workload_param_find(w, tok);
-			if (!par || ngb_workload_param_parse(par, eq + 1, &v, err, sizeof(err)) < 0)
-				bad = 1;
-		}
-		ok(!bad, "%s: preset %s is valid", w->name, ngb_preset_name((enum ngb_preset)p));
-	}
+	for (int p = 0; p < NGB_PRESET_COUNT; p++)
+		ok(valid_overrides(w, w->presets[p]), "%s: preset %s is valid", w->name,
+		   ngb_preset_name((enum ngb_preset)p));
+	/* the tests run every workload but those of the user's at this size */
+	if (w->group && !strcmp(w->group, "user"))
+		ok(!w->smoke, "%s: needs the user's parameters, so no smoke-test size", w->name);
+	else
+		ok(w->smoke && *w->smoke && valid_overrides(w, w->smoke),
+		   "%s: smoke-test size '%s' is valid", w->name, w->smoke ? w->smoke : "(none)");
 }
 
 int main(void)
@@ -51,7 +64,7 @@ int main(void)
 
 	for (w = ngb_workloads; w->name; w++)
 		n++;
-	tap_plan(7 + n * 9 + 8);
+	tap_plan(7 + n * 10 + 8);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++)
 		ok(ngb_workload_find(expected[i]) != NULL, "workload %s is registered", expected[i]);
 
