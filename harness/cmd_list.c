@@ -63,11 +63,12 @@ static int list_allocators(int json)
 		for (i = 0; i < list.n; i++) {
 			struct allocator *a = list.v[i];
 
-			bad |= json_array_append_new(arr, json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+			bad |= json_array_append_new(arr, json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				"name", ngb_json_text(a->name), "summary", ngb_json_text(a->summary),
 				"available", a->available,
 				"version", ngb_json_text_or_null(a->version),
 				"library", ngb_json_text_or_null(a->library),
+				"package", ngb_json_text_or_null(a->package),
 				"served_by", ngb_json_text_or_null(a->served_by),
 				"plugin", ngb_json_text_or_null(a->plugin_path),
 				"reason", ngb_json_text_or_null(a->available ? NULL : a->reason),
@@ -167,12 +168,14 @@ static int list_workloads(int json)
 			for (i = 0; i < NGB_PRESET_COUNT; i++)
 				bad |= json_object_set_new(presets, ngb_preset_name(i),
 						    json_string(wl->presets[i] ? wl->presets[i] : ""));
-			bad |= json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:o}",
+			bad |= json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 				"name", wl->name, "summary", wl->summary, "available", avail,
 				"threads_param", ngb_json_text_or_null(wl->threads_param),
 				"metric", wl->metric, "unit", wl->unit,
 				"better", wl->higher_is_better ? "higher" : "lower",
-				"params", params, "presets", presets,
+				"params", params, "presets", presets, "program", wl->program,
+				"group", ngb_json_text_or_null(wl->group),
+				"smoke", ngb_json_text_or_null(wl->smoke),
 				"fix", ngb_json_text_or_null(avail ? NULL : (wl->unavailable_fix ? wl->unavailable_fix
 						: "rebuild ngbench (make)"))));
 		}

@@ -32,12 +32,19 @@ for a in d["allocators"]:
     assert a["available"] == (a["reason"] is None), a
     if a["available"] and a["name"] != "ptmalloc2":
         assert a["library"] and a["served_by"] == a["library"], a
-' "$out"; ok $? "the JSON listing is well formed and available allocators serve malloc from their library"
+assert [a["package"] for a in d["allocators"] if a["name"] == "ptmalloc2"] == ["libc6"], d
+' "$out"; ok $? "the JSON listing is well formed, names the packages and available allocators serve malloc from their library"
 
 "$NGBENCH" list workloads >"$out"; ok $? "list workloads exits 0"
 contains "$out" "larson" "larson is listed"
-"$NGBENCH" list workloads --format=json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(w["name"]=="larson" and w["threads_param"] for w in d["workloads"])'
-ok $? "the JSON workload listing names the thread parameter"
+"$NGBENCH" list workloads --format=json | python3 -c '
+import json,sys
+d = json.load(sys.stdin)
+assert any(w["name"] == "larson" and w["threads_param"] and w["program"] == "larson" and
+           w["group"] is None and "seconds=" in w["smoke"] for w in d["workloads"]), d
+assert any(w["name"] == "redis" and w["group"] == "real" and w["smoke"] for w in d["workloads"]), d
+assert any(w["name"] == "server" and w["group"] == "user" and w["smoke"] is None for w in d["workloads"]), d'
+ok $? "the JSON workload listing names the thread parameter, program, group and smoke-test size"
 
 "$NGBENCH" list gadgets >"$out" 2>"$err"; is $? 2 "listing an unknown kind exits 2"
 "$NGBENCH" list --format=yaml allocators >"$out" 2>"$err"; is $? 2 "an unknown --format exits 2"
