@@ -1,5 +1,6 @@
 # tests/alloc/alloc-lib.sh - sourced by the shell tests of tests/alloc/:
-# a TAP producer and the loop over allocators.list.
+# a TAP producer and the loop over allocators.list and ngbench's system
+# allocators.
 #
 #	alloc_foreach FUNCTION	calls FUNCTION NAME LIBRARY KNOBS for each
 #				allocator (LIBRARY "-" for glibc); an absent
@@ -57,10 +58,32 @@ alloc_run() {
 	fi
 }
 
-alloc_foreach() {
-	_fn=$1
+# The entries of the list, with its "system" lines replaced by ngbench's
+# system allocators (tests/lists.sh), each with the knobs of the first
+# "system" line whose NAME pattern matches it.
+alloc_entries() {
 	_entries=$(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' \
 		-e "s|@top_builddir@|$top_builddir|g" "$ALLOC_LIST")
+	_patterns=$(printf '%s\n' "$_entries" | awk '$2 == "system"')
+	if [ -z "$_patterns" ]; then
+		printf '%s\n' "$_entries"
+		return
+	fi
+	. "$top_srcdir/tests/lists.sh"
+	_systems=$(ngb_system_allocators) && [ -n "$_systems" ] || ngb_bail "the allocators"
+	printf '%s\n' "$_systems" | while read -r _name _lib; do
+		_knobs=$(printf '%s\n' "$_patterns" | while read -r _pat _sys _k; do
+			# shellcheck disable=SC2254
+			case $_name in $_pat) echo "$_k"; break ;; esac
+		done)
+		echo "$_name $_lib $_knobs"
+	done
+	printf '%s\n' "$_entries" | awk '$2 != "system"'
+}
+
+alloc_foreach() {
+	_fn=$1
+	_entries=$(alloc_entries) || exit 1
 	# fd 3, so that the commands run for an entry cannot read the list
 	while read -r _name _lib _knobs <&3; do
 		if [ "$_lib" != - ] && [ ! -r "$_lib" ]; then

@@ -1,31 +1,24 @@
 #!/bin/sh
 # tests/real/programs.sh - every real program runs through ngbench at a
-# tiny size under glibc and under each system allocator present: the trial
+# tiny size (its smoke-test size) under glibc and under each system
+# allocator present (both lists from tests/lists.sh): the trial
 # passes its self-check, the witness names the allocator's library in the
 # program that allocates (glibc for ptmalloc2, also in redis-server, which
 # Debian links with jemalloc), and outputs that must not depend on the
 # allocator (checksums, rocksdb's found count) agree.  A program that is
 # not installed is skipped with its package.
 . "$top_srcdir/tests/cli/lib.sh"
-allocs=
-for a in ptmalloc2 jemalloc tcmalloc mimalloc; do
-	available_allocators | grep -x $a >/dev/null && allocs="$allocs,$a"
-done
-allocs=${allocs#,}
-progs="redis rocksdb sqlite lua ghostscript z3 python"
+. "$top_srcdir/tests/lists.sh"
+systems=$(ngb_system_allocators) && [ -n "$systems" ] || ngb_bail "the allocators"
+allocs=$(echo "$systems" | cut -d' ' -f1 | paste -sd, -)
+progs=$(ngb_workloads real) && [ -n "$progs" ] || ngb_bail "the real programs"
 plan $(( $(echo $progs | wc -w) * 3 + 1 ))
 
-tiny() {
-	case $1 in
-	redis) echo "--set requests=500 --set passes=2 --set check-keys=200" ;;
-	rocksdb) echo "--set num=5000" ;;
-	sqlite) echo "--set rows=2000" ;;
-	lua) echo "--set rounds=2 --set records=5000" ;;
-	ghostscript) echo "--set pages=3 --set shapes=20" ;;
-	z3) echo "--set problems=2 --set vars=6 --set holes=4" ;;
-	python) echo "--set rounds=2 --set records=5000" ;;
-	esac
-}
+# each allocator's library, as the witness names it (glibc: libc.so.6)
+served_like=$(echo "$systems" | while read -r name lib; do
+	[ "$lib" = - ] && lib=/libc.so.6
+	printf "(allocator = '%s' AND served_by LIKE '%%%s') OR " "$name" "$lib"
+done)
 
 for w in $progs; do
 	if ! "$NGBENCH" list workloads --format=json | python3 -c "import json,sys
@@ -35,17 +28,13 @@ print([x['fix'] for x in json.load(sys.stdin)['workloads'] if x['name'] == '$w']
 		skip "$w is unavailable: $fix"; skip "$w"; skip "$w"
 		continue
 	fi
-	"$NGBENCH" run -q -a "$allocs" -r 1 -w $w $(tiny $w) --label=$w --counters=none \
+	"$NGBENCH" run -q -a "$allocs" -r 1 -w $w $(ngb_smoke $w "--set ") --label=$w --counters=none \
 		>"$SCRATCH/out" 2>"$SCRATCH/err"
 	rc=$?
 	ok $rc "$w runs under $allocs with its self-check passing"
 	[ $rc -eq 0 ] || sql "SELECT allocator || ': ' || status || ' ' || coalesce(reason, '') || ' ' || coalesce(stderr_tail, '')
 		FROM trials WHERE workload = '$w' AND status != 'ok'" | sed 's/^/#   /'
-	bad=$(sql "SELECT count(*) FROM trials t WHERE workload = '$w' AND NOT (
-		(allocator = 'ptmalloc2' AND served_by LIKE '%/libc.so.6') OR
-		(allocator = 'jemalloc' AND served_by LIKE '%libjemalloc%') OR
-		(allocator = 'tcmalloc' AND served_by LIKE '%libtcmalloc%') OR
-		(allocator = 'mimalloc' AND served_by LIKE '%libmimalloc%'))")
+	bad=$(sql "SELECT count(*) FROM trials t WHERE workload = '$w' AND NOT ($served_like 0)")
 	is "$bad" 0 "$w: the witness names each allocator's library in the program"
 	key=checksum
 	[ $w = rocksdb ] && key=found

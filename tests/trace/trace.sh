@@ -17,12 +17,9 @@ REC=$top_builddir/allocators/.libs/libngbench-trace.so
 [ -x "$PROG" ] || skip_all "tests/trace/traceprog is not built"
 [ -x "$REPLAY" ] || skip_all "workloads/replay is not built"
 
-LIBS=
-for l in libjemalloc.so.2 libtcmalloc_minimal.so.4 libmimalloc.so.2; do
-	for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
-		[ -e "$d/$l" ] && { LIBS="$LIBS $d/$l"; break; }
-	done
-done
+. "$top_srcdir/tests/lists.sh"
+LIBS=$(ngb_system_allocators) && [ -n "$LIBS" ] || ngb_bail "the allocators"
+LIBS=$(echo "$LIBS" | sed -n 's/^[^ ]* \(\/.*\)/\1/p')
 nlibs=$(echo $LIBS | wc -w)
 ntraces=5
 plan $((45 + ntraces * (nlibs + 1)))

@@ -1,6 +1,6 @@
 # tests/workloads/lib.sh - sourced by the workload tests: TAP helpers, the
-# list of workload programs, tiny arguments for each, and the system
-# allocator libraries present here.
+# benchmark programs with the smoke-test size of each, and the system
+# allocator libraries present here (from ngbench's lists, tests/lists.sh).
 
 W="$top_builddir/workloads"
 T=0
@@ -21,29 +21,22 @@ tap_skip() {
 	echo "ok $T # skip $1"
 }
 
-WORKLOADS="threadtest larson xmalloc active-false passive-false blowup xalanc"
-
-# Tiny runs: well under a second each.
+# The benchmark programs and their smoke-test sizes, from the registry.
+. "$top_srcdir/tests/lists.sh"
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is needed to read ngbench's lists"; exit 0; }
+WORKLOADS=$(ngb_workloads) && [ -n "$WORKLOADS" ] || ngb_bail "the workloads"
+SMOKE=$(for w in $WORKLOADS; do s=$(ngb_smoke "$w") || exit 1; echo "$w $s"; done) ||
+	ngb_bail "the smoke-test sizes"
 tiny_args() {
-	case $1 in
-	threadtest) echo "--iterations=3 --objects=2000" ;;
-	larson) echo "--seconds=0.05 --blocks=500 --rounds=2" ;;
-	xmalloc) echo "--objects=20000 --batch=256 --min-size=16 --max-size=256" ;;
-	active-false|passive-false) echo "--iterations=2000 --writes=20 --size=24" ;;
-	blowup) echo "--rounds=4 --objects=2000" ;;
-	xalanc) echo "--size=16K --iterations=2" ;;
-	esac
+	echo "$SMOKE" | sed -n "s/^$1 //p"
 }
 
 # A result record as include/ngbench/workload.h defines it.
 RESULT_RE='^ngbench-result: metric=[a-z0-9_.-]+ value=[-+0-9.eE]+ unit=[^ ]+ better=(lower|higher)( [a-z0-9_.-]+=[^ ]+)*$'
 
-ALLOCATORS="glibc"
-for lib in libjemalloc.so.2 libtcmalloc_minimal.so.4 libmimalloc.so.2; do
-	if [ -e "/usr/lib/x86_64-linux-gnu/$lib" ]; then
-		ALLOCATORS="$ALLOCATORS /usr/lib/x86_64-linux-gnu/$lib"
-	fi
-done
+# glibc, then the library of every system allocator present.
+ALLOCATORS=$(ngb_system_allocators) && [ -n "$ALLOCATORS" ] || ngb_bail "the allocators"
+ALLOCATORS=$(echo "$ALLOCATORS" | sed 's/^[^ ]* //; s/^-$/glibc/')
 
 preload_for() {
 	[ "$1" = glibc ] && echo "" || echo "$1"
