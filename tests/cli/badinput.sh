@@ -3,7 +3,7 @@
 # options, CPU and thread lists, libraries that cannot be preloaded, a
 # missing TMPDIR, a folder the database cannot be written in.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 33
+plan 55
 err=$SCRATCH/err
 run() { "$NGBENCH" run -a ptmalloc2 -r 1 --counters=none "$@" -- /bin/true >/dev/null 2>"$err"; }
 
@@ -67,9 +67,43 @@ fi
 # regcomp took minutes and gigabytes on 30 stacked '+' signs
 timeout 30 "$NGBENCH" run -n --metric='(a)++++++++++++++++++++++++++++++' --better=lower -- /bin/true >/dev/null 2>"$err"
 is $? 2 "a --metric of stacked repetitions is refused at once"
-contains "$err" "its repetitions multiply" "saying why"
+contains "$err" "stacks repetition operators ('++' at byte 4)" "saying why"
 timeout 30 "$NGBENCH" run -n --metric='((((x{1,100}){1,100}){1,100}){1,100})' --better=lower -- /bin/true >/dev/null 2>"$err"
 is $? 2 "so are nested large counts"
-"$NGBENCH" run -n --metric='Throughput = ([0-9.]+) ops/s( [a-z]+)*' --better=higher -- /bin/true >/dev/null 2>"$err"
-ok $? "an ordinary --metric is still accepted"
+
+# Patterns that glibc's regcomp spends seconds to minutes on (the first found
+# by tests/fuzz in an experiment file, the others built after it), each
+# refused at once; without the checks each is accepted (or times out).
+metric() {
+	timeout 10 "$NGBENCH" run -n -a ptmalloc2 --metric="$1" --better=lower -- /bin/true \
+		>/dev/null 2>"$err"
+}
+rep() { i=0 r=; while [ $i -lt "$2" ]; do r=$r$1 i=$((i + 1)); done; printf '%s' "$r"; }
+fuzzed="J;$(rep '?' 93)$(rep '+' 16)better$(rep '+' 14)"
+printf '[a]\ncommand = /bin/true\nbetter = lower\nmetric = %s\n' "$fuzzed" >"$SCRATCH/fuzzed.ini"
+timeout 10 "$NGBENCH" run -n -x "$SCRATCH/fuzzed.ini" >/dev/null 2>"$err"
+is $? 2 "the fuzzer's experiment file (a run of '?' then of '+') is refused at once"
+contains "$err" "stacks repetition operators ('??' at byte 3), which POSIX leaves undefined" \
+	"naming the operators and the rule"
+metric "$fuzzed"; is $? 2 "so is its pattern in --metric"
+metric '([0-9.]+?)'; is $? 2 "a lazy '+?' as in Perl is refused"
+contains "$err" "(there are no lazy or possessive forms): keep one of them" "saying what to do"
+metric '((a?){1,255}){1,40}'; is $? 2 "nested counted repetitions of an optional are refused"
+contains "$err" "is too costly to compile" "as too costly"
+metric "($(rep 'a?|' 2000)b)*"; is $? 2 "a long alternation of optionals is refused"
+metric "($(rep '(a|)' 3000))*"; is $? 2 "a long repeated run of optional groups is refused"
+metric '((^|$|\b|\B))*'; is $? 2 "a repeated alternation of anchors is refused"
+contains "$err" "put the anchor outside the repetition" "saying what to do"
+metric "$(rep '^' 1600)(a)"; is $? 2 "a long run of anchors is refused"
+contains "$err" "has more than 8 anchors" "saying how many are allowed"
+metric "(\\b|\\B|^|\$)(\\b|\\B|^|\$)($(rep 'a?' 700))*"; is $? 2 "anchors before many optionals are refused"
+metric '(a*)*\1c'; is $? 2 "a back-reference is refused"
+contains "$err" "has a back-reference ('\\1')" "naming it"
+# what people write is accepted, and the most costly accepted shapes compile
+# fast (the timeout fails them if not)
+for m in 'Throughput = *([0-9.]+) operations per second' 'free/sec: *([0-9.]+) M' \
+	'^[[:space:]]*time: ([0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?) s$' '\b([0-9]{1,255})\b ops' \
+	'((a|){50}){2,}' "\\b($(rep 'a?' 150))*\\B" "(\\b|\\B|^|\$)(\\b|\\B|^|\$)($(rep 'a?' 25))*"; do
+	metric "$m"; ok $? "--metric='$(printf '%.40s' "$m")' is accepted"
+done
 done_testing
