@@ -11,6 +11,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,12 +402,83 @@ int wl_rss_reset_peak(void)
 	return rc;
 }
 
+/*
+ * @value with 9 significant digits as "d.dddddddde+ddd" (a '-' before it
+ * if negative), written in @out and returned (from out or out + 1), which strtod and the harness read back, in the same
+ * instructions for every normal number: printf's "%.9g" takes a few more or
+ * fewer for different digits, and a workload prints its measured time, so
+ * two identical simulated trials differed by that (perfmon/README.md).  No
+ * branch depends on the value: the decimal exponent comes from the binary
+ * one (floor(e2 * log10(2)) = (e2 * 78913) >> 18 for |e2| <= 1650), the
+ * value is scaled by exact powers of ten to 9 digits before the point and
+ * corrected by one step arithmetically, and the digits come out of a fixed
+ * loop.  Zero, subnormals, infinities and NaN go to printf.
+ */
+static const char *format_9_digits(double value, char out[24])
+{
+	static const double p10_lo[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+		1e14, 1e15,
+	};
+	static const double p10_hi[39] = {	/* 10^(16 i - 304) */
+		1e-304, 1e-288, 1e-272, 1e-256, 1e-240, 1e-224, 1e-208, 1e-192, 1e-176,
+		1e-160, 1e-144, 1e-128, 1e-112, 1e-96, 1e-80, 1e-64, 1e-48, 1e-32, 1e-16,
+		1e0, 1e16, 1e32, 1e48, 1e64, 1e80, 1e96, 1e112, 1e128, 1e144, 1e160,
+		1e176, 1e192, 1e208, 1e224, 1e240, 1e256, 1e272, 1e288, 1e304,
+	};
+	uint64_t bits;
+	int64_t n, rounded, big, big2;
+	int e2, e10, k, neg, i;
+	double x;
+	char *p;
+
+	memcpy(&bits, &value, sizeof(bits));
+	e2 = (int)((bits >> 52) & 0x7ff) - 1023;
+	if (e2 == -1023 || e2 == 1024) {
+		snprintf(out, 24, "%.9g", value);
+		return out;
+	}
+	neg = (int)(bits >> 63);
+	/* 10^e10 <= |value| < 10^(e10 + 2); the shift of a positive number */
+	e10 = (int)(((int64_t)e2 * 78913 + ((int64_t)1 << 40)) >> 18) - (1 << 22);
+	/* |value| * 10^k with k = 8 - e10 in [-299, 316]: in [1e8, 1e10) */
+	k = 8 - e10 + 304;
+	x = fabs(value) * p10_hi[k / 16] * p10_lo[k % 16];
+	/* (signed conversions and selection by multiplying: no branch) */
+	rounded = (int64_t)(x + 0.5);
+	big = rounded >= 1000000000;
+	n = rounded + ((int64_t)(x / 10 + 0.5) - rounded) * big;
+	/* x / 10 may round up to 10^9 */
+	big2 = n >= 1000000000;
+	n /= 1 + 9 * big2;
+	e10 += (int)(big + big2);
+
+	out[0] = '-';
+	p = out + 1;
+	for (i = 9; i >= 1; i--) {
+		p[i] = (char)('0' + n % 10);
+		n /= 10;
+	}
+	p[0] = p[1];
+	p[1] = '.';
+	p[10] = 'e';
+	p[11] = "+-"[e10 < 0];
+	e10 *= 1 - 2 * (e10 < 0);
+	p[12] = (char)('0' + e10 / 100);
+	p[13] = (char)('0' + e10 / 10 % 10);
+	p[14] = (char)('0' + e10 % 10);
+	p[15] = '\0';
+	return p - neg;
+}
+
 void wl_result(const char *metric, double value, const char *unit, int higher,
 	       const char *extra_fmt, ...)
 {
+	char number[24];
 	va_list ap;
 
-	printf(NGB_RESULT_PREFIX " metric=%s value=%.9g unit=%s better=%s", metric, value, unit,
+	printf(NGB_RESULT_PREFIX " metric=%s value=%s unit=%s better=%s", metric,
+	       format_9_digits(value, number), unit,
 	       higher ? "higher" : "lower");
 	if (extra_fmt) {
 		va_start(ap, extra_fmt);
