@@ -43,7 +43,8 @@ static struct ngb_baseline *parse(const char *text)
 
 static enum ngb_gate_verdict verdict1(const char *base, const char *cur, int force, int *rc)
 {
-	struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, force, 1 };
+	struct ngb_gate_options o = { 0.005, { .stat = NGB_STAT_P25, .min_effect = 0.05, .conf = 0.95 },
+				       force, 1 };
 	struct ngb_baseline *b = parse(base), *c = parse(cur);
 	struct ngb_gate *g = NULL;
 	enum ngb_gate_verdict v = NGB_GATE_NEW;
@@ -187,7 +188,9 @@ int main(void)
 
 	/* JUnit: one testcase per cell, a failure for a regression, names escaped */
 	{
-		struct ngb_gate_options o = { 0.005, { NGB_STAT_P25, 0.05, 0.95 }, 0, 1 };
+		struct ngb_gate_options o = {
+			0.005, { .stat = NGB_STAT_P25, .min_effect = 0.05, .conf = 0.95 }, 0, 1
+		};
 		struct ngb_baseline *bb = parse(HEAD SIMCELL("<x&y>", GEO, "100", "100", "100"));
 		struct ngb_baseline *cc = parse(HEAD SIMCELL("<x&y>", GEO, "200", "200", "200"));
 		struct ngb_gate *g = NULL;

@@ -198,15 +198,19 @@ int main(int argc, char **argv)
 		static const size_t sizes[] = { 0, 1, 2, 3, 4, 7, 8, 15, 16, 1023, 1024, 65535, 65536 };
 		long n = atol(argv[2]);
 		size_t k;
+		volatile size_t huge;
 		void *p;
 
 		for (i = 0; i < n; i++)
 			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 				free(malloc(sizes[k]));
-		p = malloc(SIZE_MAX / 2 + 1);
+		/* volatile: sizes the compiler would flag; malloc must refuse them */
+		huge = SIZE_MAX / 2 + 1;
+		p = malloc(huge);
 		if (p)
 			return 1;
-		p = malloc(SIZE_MAX);
+		huge = SIZE_MAX;
+		p = malloc(huge);
 		return p != NULL;
 	}
 	if (argc == 2 && !strcmp(argv[1], "running")) {

@@ -222,7 +222,8 @@ int main(void)
 
 	/* compare: session 2's ptmalloc2 is 1.5 times slower, its fastalloc the same */
 	{
-		struct ngb_compare_options o = { NGB_STAT_MEDIAN, 0.05, 0.95 };
+		struct ngb_compare_options o = { .stat = NGB_STAT_MEDIAN, .min_effect = 0.05,
+						 .conf = 0.95 };
 		struct ngb_compare *cmp;
 		size_t len;
 		FILE *m;
