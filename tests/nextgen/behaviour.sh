@@ -89,7 +89,15 @@ for mode in sync paper async; do
 			# 64-byte blocks from the thread's own frees (own heap) or the
 			# stock; frees kept or queued, served later; calls made before
 			# the server ran are served directly
-			if [ "$waits" -lt $((pairs / 50)) ] &&
+			busy=$(stat server_busy_ns)
+			if [ $base = own ] && [ "$pre" -eq 0 ] && [ "$loc" -eq 0 ] &&
+			   [ "${busy:-0}" -lt 1000000 ]; then
+				# on a machine this busy (make -j2 check on 2 cores) the
+				# server may hardly run during the pairs; the counts then
+				# show only the direct calls and say nothing of the protocol
+				n=$((n + 1))
+				echo "ok $n # skip $v: the server ran ${busy:-0} ns during $pairs pairs ($direct direct): too busy a machine"
+			elif [ "$waits" -lt $((pairs / 50)) ] &&
 			   [ $((pre + loc + direct)) -ge $((pairs - pairs / 50)) ] &&
 			   [ $((frees + loc + direct)) -ge $((pairs - 4096)) ] &&
 			   { [ $base = glibc ] || [ $((loc + direct)) -ge $((pairs - pairs / 50)) ]; }; then
