@@ -3,7 +3,7 @@
 # run as Ctrl-C does: the trial's group dies, the session is marked
 # interrupted, temporary files go, and the interrupted trial is no failure.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 12
+plan 22
 export TMPDIR=$SCRATCH/tmp
 mkdir "$TMPDIR"
 trials() { sql "SELECT count(*) FROM trials t JOIN sessions s ON s.id = t.session_id WHERE s.label = '$1'" 2>/dev/null || echo 0; }
@@ -42,4 +42,17 @@ sleep 0.3
 pgrep -f -- "--child-sleep=62" >/dev/null; is $? 1 "SIGPIPE: the running child's group is killed"
 is "$(ls "$TMPDIR" | wc -l)" 0 "SIGPIPE: no temporary file is left behind"
 contains "$SCRATCH/err" "the finished trials are stored" "SIGPIPE: ngbench says so on stderr"
+
+# the commands that only read: a reader already gone ends them quietly with
+# the usual status (killed by SIGPIPE, 141), no message
+sid=$(sql "SELECT id FROM sessions WHERE label = 'stop-HUP'")
+for cmd in "list sessions" "report $sid" "report --format=json $sid" "export --all" \
+	"compare $sid $sid"; do
+	rm -f "$SCRATCH/rc"
+	# shellcheck disable=SC2086
+	{ sleep 0.3; "$NGBENCH" $cmd 2>"$SCRATCH/err"; echo $? >"$SCRATCH/rc"; } | true
+	i=0; while [ ! -s "$SCRATCH/rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	is "$(cat "$SCRATCH/rc")" 141 "$cmd into a closed pipe: exit 141"
+	is "$(wc -c <"$SCRATCH/err")" 0 "$cmd into a closed pipe: nothing on stderr"
+done
 done_testing
