@@ -18,6 +18,15 @@ trap 'rm -rf "$work"' EXIT
 one_variant() {
 	v_name=$1 v_lib=$2 v_knobs=$3
 	for how in now interleaved threads; do
+		case $v_name:$how in
+		*glibc*:interleaved)
+			# glibc's malloc on the server finds it only while the block
+			# is still in its tcache; under load the server may have
+			# handed it out again to a stock in between (a make -j2 check
+			# run exited 0), so this is glibc's best effort, not ours
+			tap_skip "$v_name: an interleaved double free is glibc's to find, when it can"
+			continue ;;
+		esac
 		alloc_run "$v_lib" "$v_knobs" timeout 60 "$prog" double-free $how \
 			>"$work/df.out" 2>"$work/df.err"
 		st=$?
