@@ -307,7 +307,7 @@ static void idle_set(int stage)
 
 static int idle_rss(void)
 {
-	long base, peak, after = 0, waited = 0, left = IDLE_LEFT_KIB;
+	long base, peak, after = 0, waited = 0;
 	pthread_t t;
 
 	free(malloc(1000));
@@ -319,25 +319,21 @@ static int idle_rss(void)
 	idle_wait(3);
 	/* the thread now blocks on a condition variable, inside no allocator
 	 * call: the allocator has IDLE_WAIT_MS to take its memory back */
-	/* glibc's malloc on the server keeps what glibc keeps after
-	 * malloc_trim: its variants get the allowance named by the test */
-	if (getenv("NGB_IDLE_LEFT_KIB") && atol(getenv("NGB_IDLE_LEFT_KIB")) > 0)
-		left = atol(getenv("NGB_IDLE_LEFT_KIB"));
 	while (waited < IDLE_WAIT_MS) {
 		sleep_ms(50);
 		waited += 50;
 		after = rss_kib();
-		if (after - base < left)
+		if (after - base < IDLE_LEFT_KIB)
 			break;
 	}
 	idle_set(4);
 	pthread_join(t, NULL);
 	tap_plan(2);
 	ok(peak - base > 90000, "the burst was resident (RSS %ld -> %ld KiB)", base, peak);
-	ok(after - base < left,
+	ok(after - base < IDLE_LEFT_KIB,
 	   "an idle thread's freed memory goes back: RSS %ld KiB at the peak, %ld KiB "
-	   "above the start after %ld ms (limit %ld KiB)",
-	   peak, after - base, waited, left);
+	   "above the start after %ld ms (limit %d KiB)",
+	   peak, after - base, waited, IDLE_LEFT_KIB);
 	return tap_done();
 }
 
