@@ -118,6 +118,30 @@ int close_checked(FILE *f, const char *what, struct ngb_err *e)
 	return 0;
 }
 
+FILE *plot_switch_to_script(FILE *dat, const char *dir, const char *name,
+			    struct ngb_report_files *files, struct ngb_err *e)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
+	if (close_checked(dat, path, e))
+		return NULL;
+	return open_in(dir, name, "gp", files, e);
+}
+
+int plot_script_finish(FILE *gp, const char *dir, const char *name, const char *caption,
+		       struct plot_set *set, struct ngb_err *e)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
+	if (close_checked(gp, path, e))
+		return e->code;
+	if (set && plot_add(set, name, caption))
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The two lines of a group's tick label: workload, thread count. */
 void plot_group_lines(const struct group *g, char **l1, char **l2)
 {
@@ -224,7 +248,6 @@ int bars_write(const struct bars *b, const char *dir, struct ngb_report_files *f
 	FILE *f;
 	size_t s, g;
 	double width = 0.8 / (double)(b->nseries ? b->nseries : 1);
-	char path[4096];
 	int w = 260 + (int)(b->ngroups * (b->nseries * 22 + 30));
 
 	if (w < 860)
@@ -256,11 +279,7 @@ int bars_write(const struct bars *b, const char *dir, struct ngb_report_files *f
 	for (g = 0; g < b->ngroups; g++)
 		fprintf(f, "%zu \"%s\" \"%s\"\n", g, b->groups[g],
 			b->groups2 && b->groups2[g] ? b->groups2[g] : "");
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, b->name);
-	if (close_checked(f, path, e))
-		return e->code;
-
-	f = open_in(dir, b->name, "gp", files, e);
+	f = plot_switch_to_script(f, dir, b->name, files, e);
 	if (!f)
 		return e->code;
 	plot_script_head(f, b->name, b->what, w, 520);
@@ -306,8 +325,7 @@ int bars_write(const struct bars *b, const char *dir, struct ngb_report_files *f
 	fprintf(f, "       \"%s.dat\" index N using 1:(NaN):xtic(strcol(2).\"\\n\".strcol(3)) notitle\n",
 		b->name);
 	plot_script_loop_end(f);
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, b->name);
-	return close_checked(f, path, e);
+	return plot_script_finish(f, dir, b->name, NULL, NULL, e);
 }
 
 void bars_release(struct bars *b)

@@ -231,6 +231,14 @@ int plot_add(struct plot_set *set, const char *name, const char *caption);
 FILE *open_in(const char *dir, const char *name, const char *ext,
 	      struct ngb_report_files *files, struct ngb_err *e);
 int close_checked(FILE *f, const char *what, struct ngb_err *e);
+/* A plot's two files in turn: closes DIR/NAME.dat (checked, as close_checked)
+ * and opens DIR/NAME.gp, NULL and e set on failure (dat is closed either
+ * way); then closes the script (checked) and, set not NULL, adds NAME with
+ * its caption to the set, -ENOMEM when that fails. */
+FILE *plot_switch_to_script(FILE *dat, const char *dir, const char *name,
+			    struct ngb_report_files *files, struct ngb_err *e);
+int plot_script_finish(FILE *gp, const char *dir, const char *name, const char *caption,
+		       struct plot_set *set, struct ngb_err *e);
 /* A gnuplot script's head (settings, the formats loop variable), and the loop
  * that renders each format: for plots outside the report (history_write.c). */
 void plot_script_head(FILE *f, const char *name, const char *what, int w, int h);

@@ -241,11 +241,10 @@ static int runs_plot(const struct ngb_report *r, const char *dir, struct plot_se
 	const char *name = "runs";
 	struct style_order so = { r->allocators, r->nallocators };
 	double width = 0.8 / (double)(r->nallocators ? r->nallocators : 1);
-	char path[4096], caption[512], *base = plot_safe_copy(r->baseline);
+	char caption[512], *base = plot_safe_copy(r->baseline);
 	int w = 260 + (int)(r->ngroups * (r->nallocators * 22 + 30));
 	size_t a, g, k;
 	FILE *f;
-	int rc;
 
 	if (!base)
 		return 0;
@@ -291,13 +290,10 @@ static int runs_plot(const struct ngb_report *r, const char *dir, struct plot_se
 		fprintf(f, "%zu \"%s\" \"%s\"\n", g, l1 ? l1 : "?", l2 ? l2 : "");
 		free(l1), free(l2);
 	}
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
-	rc = close_checked(f, path, e);
-	if (!rc && !(f = open_in(dir, name, "gp", files, e)))
-		rc = e->code;
-	if (rc) {
+	f = plot_switch_to_script(f, dir, name, files, e);
+	if (!f) {
 		free(base);
-		return rc;
+		return e->code;
 	}
 	plot_script_head(f, name, "every run of every cell, relative to the baseline's median", w, 520);
 	plot_allocator_titles(f, r->allocators, r->nallocators, &so);
@@ -321,16 +317,12 @@ static int runs_plot(const struct ngb_report *r, const char *dir, struct plot_se
 		"       \"%s.dat\" index N using 1:(NaN):xtic(strcol(2).\"\\n\".strcol(3)) notitle\n",
 		name, base, name);
 	plot_script_loop_end(f);
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
-	rc = close_checked(f, path, e);
 	snprintf(caption, sizeof(caption),
 		 "Every run of every cell relative to the median of %s in the same workload and "
 		 "thread count (> 1: better), left to right in the order the runs ran: two clusters "
 		 "in a slot are a bimodal cell, a slope is drift.", base);
 	free(base);
-	if (!rc && plot_add(set, name, caption))
-		rc = ngb_err_set(e, -ENOMEM, "out of memory");
-	return rc;
+	return plot_script_finish(f, dir, name, caption, set, e);
 }
 
 /* Thread scaling of one workload: speedup over the fewest threads, per allocator. */
@@ -338,7 +330,7 @@ static int scaling_plot(const struct ngb_report *r, const char *workload, size_t
 			const char *dir, struct plot_set *set, struct ngb_report_files *files,
 			struct ngb_err *e)
 {
-	char name[64], path[4096], caption[512];
+	char name[64], caption[512];
 	char *wl = plot_safe_copy(workload);
 	int minthr = 0, maxthr = 0;
 	size_t a, i;
@@ -384,12 +376,7 @@ static int scaling_plot(const struct ngb_report *r, const char *workload, size_t
 		}
 		fputs("\n\n", f);
 	}
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
-	if (close_checked(f, path, e)) {
-		free(wl);
-		return e->code;
-	}
-	f = open_in(dir, name, "gp", files, e);
+	f = plot_switch_to_script(f, dir, name, files, e);
 	if (!f) {
 		free(wl);
 		return e->code;
@@ -414,17 +401,12 @@ static int scaling_plot(const struct ngb_report *r, const char *workload, size_t
 		" title word(titles, i)\n",
 		minthr, name);
 	plot_script_loop_end(f);
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
-	if (close_checked(f, path, e)) {
-		free(wl);
-		return e->code;
-	}
 	snprintf(caption, sizeof(caption),
 		 "Thread scaling of %s: each allocator's median performance relative to its own "
 		 "run with %d thread%s, as in the Hoard paper's figures; the dotted line is linear "
 		 "scaling.", wl, minthr, minthr == 1 ? "" : "s");
 	free(wl);
-	return plot_add(set, name, caption) ? ngb_err_set(e, -ENOMEM, "out of memory") : 0;
+	return plot_script_finish(f, dir, name, caption, set, e);
 }
 
 int plots_write(const struct ngb_report *r, const char *dir, struct plot_set *set,

@@ -123,10 +123,9 @@ static int rss_time_plot(const struct ngb_report *r, size_t g, const char *dir,
 			 struct plot_set *set, struct ngb_report_files *files, struct ngb_err *e)
 {
 	const struct prof *p = r->prof;
-	char name[64], path[4096], caption[768], *l1 = NULL, *l2 = NULL;
+	char name[64], caption[768], *l1 = NULL, *l2 = NULL;
 	size_t a, i, j;
 	FILE *f;
-	int rc;
 
 	snprintf(name, sizeof(name), "rss-time-%zu", g);
 	f = open_in(dir, name, "dat", files, e);
@@ -151,13 +150,10 @@ static int rss_time_plot(const struct ngb_report *r, size_t g, const char *dir,
 		/* an empty series still needs its block, so that indices match titles */
 		fputs("NaN NaN\n\n\n", f);
 	}
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, name);
-	rc = close_checked(f, path, e);
-	if (!rc && !(f = open_in(dir, name, "gp", files, e)))
-		rc = e->code;
-	if (rc) {
+	f = plot_switch_to_script(f, dir, name, files, e);
+	if (!f) {
 		free(l1), free(l2);
-		return rc;
+		return e->code;
 	}
 	plot_script_head(f, name, "resident set over time, one line per allocator", 860, 480);
 	plot_allocator_titles(f, p->allocators, p->nallocators,
@@ -178,17 +174,13 @@ static int rss_time_plot(const struct ngb_report *r, size_t g, const char *dir,
 		   " lc rgb word(colors, i) lw 2 dt int(word(dashes, i)) pt int(word(points, i))"
 		   " pi -6 ps 1.2 title word(titles, i)\n", name);
 	plot_script_loop_end(f);
-	snprintf(path, sizeof(path), "%s/%s.gp", dir, name);
-	rc = close_checked(f, path, e);
 	snprintf(caption, sizeof(caption),
 		 "Resident set size over time of %s%s%s, sampled from /proc while the program ran: "
 		 "for each allocator one representative timing trial, the one with the median "
 		 "primary metric (the lower median for an even number of runs).",
 		 l1 ? l1 : "?", l2 && *l2 ? ", " : "", l2 ? l2 : "");
 	free(l1), free(l2);
-	if (!rc && plot_add(set, name, caption))
-		rc = ngb_err_set(e, -ENOMEM, "out of memory");
-	return rc;
+	return plot_script_finish(f, dir, name, caption, set, e);
 }
 
 int plot_profiles(const struct ngb_report *r, const char *dir, struct plot_set *set,

@@ -73,7 +73,6 @@ static int lifetime_plot(const uint64_t *h, const char *name, const char *label,
 	unsigned b, first = NGB_TRACE_HBINS, last = 0, i;
 	char *safe = plot_safe_copy(label);
 	FILE *f;
-	int rc;
 
 	for (b = 0; b < NGB_TRACE_HBINS; b++) {
 		total += h[b];
@@ -104,12 +103,10 @@ static int lifetime_plot(const uint64_t *h, const char *name, const char *label,
 		fprintf(f, "%u %.6g %llu %llu %llu \"%s-%s\"\n", i, 100.0 * (double)h[b] / (double)total,
 			(unsigned long long)h[b], (unsigned long long)l, (unsigned long long)u, a, z);
 	}
-	rc = close_checked(f, name, e);
-	if (!rc && !(f = open_in(dir, name, "gp", files, e)))
-		rc = e->code;
-	if (rc) {
+	f = plot_switch_to_script(f, dir, name, files, e);
+	if (!f) {
 		free(safe);
-		return rc;
+		return e->code;
 	}
 	plot_script_head(f, name, "share of the trace's freed blocks per lifetime bin", 860, 480);
 	fprintf(f,
@@ -130,10 +127,7 @@ static int lifetime_plot(const uint64_t *h, const char *name, const char *label,
 		name);
 	plot_script_loop_end(f);
 	free(safe);
-	rc = close_checked(f, name, e);
-	if (!rc && plot_add(set, name, name))
-		rc = ngb_err_set(e, -ENOMEM, "out of memory");
-	return rc;
+	return plot_script_finish(f, dir, name, name, set, e);
 }
 
 /* The live bytes (left axis) and objects (right axis) over the trace's calls. */
@@ -143,7 +137,6 @@ static int live_plot(const struct ngb_trace_stats *s, const char *label, const c
 	const char *name = "live";
 	char *safe;
 	FILE *f;
-	int rc;
 
 	if (!s->nlive)
 		return 0;
@@ -158,12 +151,10 @@ static int live_plot(const struct ngb_trace_stats *s, const char *label, const c
 		fprintf(f, "%llu %.6f %.6f %llu\n", (unsigned long long)s->live[i].call,
 			(double)s->live[i].us / 1e6, (double)s->live[i].bytes / 1048576.0,
 			(unsigned long long)s->live[i].objects);
-	rc = close_checked(f, name, e);
-	if (!rc && !(f = open_in(dir, name, "gp", files, e)))
-		rc = e->code;
-	if (rc) {
+	f = plot_switch_to_script(f, dir, name, files, e);
+	if (!f) {
 		free(safe);
-		return rc;
+		return e->code;
 	}
 	plot_script_head(f, name, "live bytes and objects over the trace's calls", 860, 480);
 	fprintf(f,
@@ -186,10 +177,7 @@ static int live_plot(const struct ngb_trace_stats *s, const char *label, const c
 	      " dt 2 pt 5 pi -150 ps 1.1 title \"objects\"\n", f);
 	plot_script_loop_end(f);
 	free(safe);
-	rc = close_checked(f, name, e);
-	if (!rc && plot_add(set, name, name))
-		rc = ngb_err_set(e, -ENOMEM, "out of memory");
-	return rc;
+	return plot_script_finish(f, dir, name, name, set, e);
 }
 
 int ngb_trace_plots(const struct ngb_trace_stats *s, const char *label, const char *dir,
