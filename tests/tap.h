@@ -68,6 +68,27 @@ static inline void tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * A template for mkstemp or mkdtemp in the scratch folder the user chose:
+ * buf gets "$TMPDIR/NAME-XXXXXX" ("/tmp" when TMPDIR is unset or empty), as
+ * the shell tests' mktemp does.  A folder name too long for buf ends the
+ * program with a bail-out that says so.
+ */
+static inline char *tap_tmp_template(char *buf, size_t len, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	int n;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	n = snprintf(buf, len, "%s/%s-XXXXXX", dir, name);
+	if (n < 0 || (size_t)n >= len) {
+		printf("Bail out! TMPDIR '%s' is too long for a temporary file's name\n", dir);
+		exit(1);
+	}
+	return buf;
+}
+
 /* Ends the program: exit status 1 when any assertion failed. */
 static inline int tap_done(void)
 {

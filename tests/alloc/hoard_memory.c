@@ -170,7 +170,7 @@ static void introspection(uint64_t S)
 	struct mallinfo2 a, b, c;
 	struct mallinfo old;
 	void *v[1000], *big;
-	char path[] = "/tmp/hoard-stats-XXXXXX", text[4096];
+	char path[4096], text[4096];
 	int fd, saved;
 	ssize_t n;
 
@@ -201,7 +201,7 @@ static void introspection(uint64_t S)
 	ok(c.uordblks < b.uordblks, "uordblks falls after the frees");
 
 	/* malloc_stats: Hoard's statistics on stderr. */
-	fd = mkstemp(path);
+	fd = mkstemp(tap_tmp_template(path, sizeof(path), "hoard-stats"));
 	saved = dup(2);
 	if (fd < 0 || saved < 0) {
 		tap_skip(1, "no temporary file for stderr");

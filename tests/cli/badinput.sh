@@ -45,7 +45,7 @@ TMPDIR=/nonexistent-ngbench "$NGBENCH" run -a ptmalloc2 -r 1 -- /bin/true >/dev/
 contains "$err" "TMPDIR='/nonexistent-ngbench' cannot be used" "and is blamed"
 
 # a folder the database cannot be written in (as an unprivileged user: root
-# writes anywhere)
+# writes anywhere; in /tmp, not $TMPDIR, which user nobody may not reach)
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	ro=$(mktemp -d /tmp/ngbench-ro.XXXXXX); chmod 755 "$ro"; mkdir "$ro/ro"; chmod 555 "$ro/ro"
 	setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$NGBENCH" run \

@@ -53,7 +53,7 @@ int main(void)
 	const char *bad_event[] = { "perfmon", "--events=no-such-event-xyz" };
 	const char *bad_model[] = { "perfmon", "--sim-model=D1=36K,6,64" };
 	const char *list[] = { "perfmon", "--list", "--format=json" };
-	char out[] = "/tmp/ngb-perfmon-XXXXXX", vg[4096];
+	char out[4096], vg[4096];
 	struct ngb_perfmon_machine m;
 	json_t *root, *events, *ev;
 	json_error_t jerr;
@@ -61,7 +61,7 @@ int main(void)
 	int fd, consistent = 1, paranoid;
 
 	tap_plan(13);
-	fd = mkstemp(out);
+	fd = mkstemp(tap_tmp_template(out, sizeof(out), "ngb-perfmon"));
 	if (fd < 0)
 		tap_skip_all("cannot make a temporary file");
 	close(fd);

@@ -91,13 +91,13 @@ int main(void)
 	struct ngb_sim_command cmd;
 	struct ngb_counter rows[NGB_SIM_NEVENTS], again[NGB_SIM_NEVENTS], jem[NGB_SIM_NEVENTS];
 	struct ngb_err err = { 0 };
-	char tmpdir[] = "/tmp/ngb-sim-XXXXXX", out[256], vg[4096], buf[512];
+	char tmpdir[2048], out[2100], vg[4096], buf[2200];
 	char *prog[] = { PM_CHILD, "churn", "100", NULL };
 	char *envp_in[] = { "LD_PRELOAD=/should/not/reach/valgrind.so", "KEEP=1", NULL };
 	int ret;
 
 	tap_plan(58);
-	if (!mkdtemp(tmpdir))
+	if (!mkdtemp(tap_tmp_template(tmpdir, sizeof(tmpdir), "ngb-sim")))
 		tap_skip_all("cannot make a temporary directory");
 	snprintf(out, sizeof(out), "%s/cg.out", tmpdir);
 

@@ -15,6 +15,7 @@ if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$prog" 2>/dev/n
 	echo "1..0 # SKIP '$prog' is not reachable by user nobody (a private build folder)"
 	exit 0
 fi
+# a working folder user nobody can enter ($TMPDIR may be private)
 cd /tmp || exit 1
 exec setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env \
 	env PATH=/usr/bin:/bin "$prog"

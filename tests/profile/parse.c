@@ -160,10 +160,10 @@ static void test_bad(void)
 
 static void test_file(void)
 {
-	char path[] = "/tmp/ngbench-profile-test-XXXXXX";
+	char path[4096];
 	struct profile p;
 	char *why = NULL;
-	int fd = mkstemp(path);
+	int fd = mkstemp(tap_tmp_template(path, sizeof(path), "ngbench-profile-test"));
 
 	if (fd < 0) {
 		tap_skip(3, "cannot create a temporary file");

@@ -81,7 +81,7 @@ static json_t *render(sqlite3 *db, int64_t sid, enum ngb_report_format f, char *
 int main(void)
 {
 	const char *srcdir = getenv("top_srcdir");
-	char path[] = "/tmp/ngbench-fixture-XXXXXX", dbp[64], sqlpath[4096], *sql, *text = NULL;
+	char path[4096], dbp[4100], sqlpath[4096], *sql, *text = NULL;
 	struct ngb_store *st;
 	struct ngb_err e;
 	sqlite3 *db;
@@ -94,7 +94,7 @@ int main(void)
 	sql = slurp(sqlpath);
 	if (!sql)
 		tap_skip_all("data/fixtures/report.sql not found (run through make check)");
-	fd = mkstemp(path);
+	fd = mkstemp(tap_tmp_template(path, sizeof(path), "ngbench-fixture"));
 	close(fd);
 	unlink(path);
 	snprintf(dbp, sizeof(dbp), "%s.db", path);

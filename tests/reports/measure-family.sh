@@ -30,9 +30,10 @@ reps=6 spins=40
 export NGBENCH_PLUGIN_PATH="$b/tests/reports/.libs"
 [ -e "$NGBENCH_PLUGIN_PATH/test-slow.so" ] ||
 	{ echo "build the test allocator first: make tests/reports/test-slow.la tests/reports/libtestslow.la" >&2; exit 2; }
-ini=$(mktemp /tmp/ngb-family.XXXXXX.ini)
-out=$(mktemp /tmp/ngb-family.XXXXXX.json)
-trap 'rm -f "$ini" "$out"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ngb-family.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
+ini=$tmp/family.ini out=$tmp/compare.json
 cat >"$ini" <<INI
 [global]
 description = identical sessions: 4 allocators x 2 short workloads x 2 thread counts

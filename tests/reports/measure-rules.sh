@@ -18,8 +18,9 @@
 # drawn at random from a fixed seed (sessions further apart in time).
 set -eu
 b=$1 db=$2 rounds=$3 cross=${4:-0}
-tmp=$(mktemp -d /tmp/ngb-rules.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ngb-rules.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
 cmp() { # RULE-NAME A B [OPTIONS]: one comparison's JSON into $tmp
 	r=$1 a=$2 s=$3
 	shift 3

@@ -270,9 +270,9 @@ static void test_usage_layout(void)
 /* ngb_parse_options prints the error as the commands did, and returns -2. */
 static void test_front(void)
 {
-	char path[] = "/tmp/ngb-options-XXXXXX";
+	char path[4096];
 	const char *argv[] = { "demo", "--format=ya\033ml", NULL };
-	int fd = mkstemp(path), saved = dup(2), r;
+	int fd = mkstemp(tap_tmp_template(path, sizeof(path), "ngb-options")), saved = dup(2), r;
 	FILE *f;
 	char *s;
 

@@ -12,11 +12,11 @@
 #include "../tap.h"
 #include "ngbench/store.h"
 
-static char dir[] = "/tmp/ngbench-store-XXXXXX";
+static char dir[2048];
 
 static char *path_in(const char *name)
 {
-	static char buf[4][256];
+	static char buf[4][2100];
 	static int i;
 
 	i = (i + 1) % 4;
@@ -240,9 +240,9 @@ static void test_refusals(void)
 
 int main(void)
 {
-	char cmd[300];
+	char cmd[sizeof(dir) + 16];
 
-	if (!mkdtemp(dir))
+	if (!mkdtemp(tap_tmp_template(dir, sizeof(dir), "ngbench-store")))
 		tap_skip_all("cannot make a temporary folder");
 	tap_plan(37);
 	test_migration();
