@@ -289,7 +289,7 @@ static int show(int argc, const char **argv)
 	if (argc != 2)
 		return usage_error("baseline", "'baseline show' takes one file");
 	if (ngb_baseline_read(argv[1], &b, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	printf("source:  %s\nngbench: %s (commit %s)\nmachine: %s, %d cores, %s, %s, libc %s\n",
 	       b->source ? b->source : "?", b->version ? b->version : "?",
 	       b->commit ? b->commit : "?", b->cpu_model ? b->cpu_model : "?", b->cores,
@@ -378,7 +378,7 @@ int ci_judge(struct ngb_store *st, int64_t sid, const struct ngb_baseline *base,
 	int rc;
 
 	if (ngb_baseline_from_session(ngb_store_db(st), sid, base->control, &cur, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	rc = ngb_gate_run(base, cur, gopt, &g, &e);
 	if (rc) {
 		ngb_baseline_free(cur);

@@ -167,7 +167,7 @@ int cmd_compare(int argc, const char **argv)
 	warn_machine_difference(ngb_store_db(st), a, b);
 	rc = ngb_compare_load(ngb_store_db(st), a, b, &copt, &cmp, &e);
 	if (!rc && output && !(out = fopen(output, "w"))) {
-		rc = error("cannot write '%s': %s", output, strerror(errno)) ? 1 : 1;
+		rc = fail(1, "cannot write '%s': %s", output, strerror(errno));
 		ngb_compare_free(cmp);
 		ngb_store_close(st);
 		return rc;
@@ -177,17 +177,17 @@ int cmd_compare(int argc, const char **argv)
 		if (!rc)
 			rc = ngb_compare_count(cmp, NGB_VERDICT_SLOWER) ? 1 : 0;
 		else
-			rc = error("%s", e.msg) ? 1 : 1;
+			rc = fail(1, "%s", e.msg);
 		ngb_compare_free(cmp);
 	} else {
-		rc = error("%s", e.msg) ? 1 : 1;
+		rc = fail(1, "%s", e.msg);
 	}
 	ngb_store_close(st);
 	if (out != stdout) {
 		int bad = ferror(out);
 
 		if (fclose(out) || bad)
-			rc = error("cannot write '%s'", output) ? 1 : 1;
+			rc = fail(1, "cannot write '%s'", output);
 	}
 	if (fflush(stdout))
 		return 1;

@@ -87,7 +87,7 @@ int cmd_export(int argc, const char **argv)
 		selector = argv[first];
 	if (all) {
 		if (ngb_store_open(&st, ngb_db_path(db), NGB_STORE_READONLY, &e))
-			return error("%s", e.msg) ? 1 : 1;
+			return fail(1, "%s", e.msg);
 	} else {
 		rc = cmd_open_session("export", db, selector, &st, &sid);
 		if (rc)
@@ -96,6 +96,6 @@ int cmd_export(int argc, const char **argv)
 	rc = ngb_export(ngb_store_db(st), all ? -1 : sid, fmt, table, stdout, &e);
 	ngb_store_close(st);
 	if (rc)
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	return fflush(stdout) ? 1 : 0;
 }

@@ -157,22 +157,22 @@ int cmd_history(int argc, const char **argv)
 	rc = ngb_history_load(ngb_store_db(st), &q, &h, &e);
 	ngb_store_close(st);
 	if (rc)
-		return rc == -ENOENT ? usage_error("history", "%s", e.msg) : (error("%s", e.msg), 1);
+		return rc == -ENOENT ? usage_error("history", "%s", e.msg) : fail(1, "%s", e.msg);
 	if (output && !(out = fopen(output, "w"))) {
-		rc = error("cannot write '%s': %s", output, strerror(errno)) ? 1 : 1;
+		rc = fail(1, "cannot write '%s': %s", output, strerror(errno));
 		ngb_history_free(h);
 		return rc;
 	}
-	rc = ngb_history_write(h, fmt, out, &e) ? (error("%s", e.msg), 1) : 0;
+	rc = ngb_history_write(h, fmt, out, &e) ? fail(1, "%s", e.msg) : 0;
 	if (out != stdout) {
 		int bad = ferror(out);
 
 		if ((fclose(out) || bad) && !rc)
-			rc = error("cannot write '%s'", output) ? 1 : 1;
+			rc = fail(1, "cannot write '%s'", output);
 	}
 	if (!rc && plot_dir) {
 		if (ngb_history_plot(h, plot_dir, &files, &e)) {
-			rc = error("%s", e.msg) ? 1 : 1;
+			rc = fail(1, "%s", e.msg);
 		} else {
 			for (size_t i = 0; i < files.n; i++)
 				fprintf(stderr, "wrote %s\n", files.paths[i]);

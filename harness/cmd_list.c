@@ -80,8 +80,8 @@ static int list_allocators(int json)
 	}
 	if (!list.n) {
 		allocator_list_release(&list);
-		return error("no allocator plugin found in '%s' or $NGBENCH_PLUGIN_PATH",
-			     ngb_paths()->allocator_dir) ? 1 : 1;
+		return fail(1, "no allocator plugin found in '%s' or $NGBENCH_PLUGIN_PATH",
+			       ngb_paths()->allocator_dir);
 	}
 	for (i = 0; i < list.n; i++) {
 		if (strlen(list.v[i]->name) > w)
@@ -296,7 +296,7 @@ static int list_sessions(const char *db_opt, int json)
 	l.host = uname(&un) ? NULL : un.nodename;
 	if (ngb_store_open(&st, ngb_db_path(db_opt), NGB_STORE_READONLY, &e)) {
 		json_decref(l.arr);
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	}
 	if (ngb_store_sessions_each(st, list_session, &l, &e)) {
 		error("%s", e.msg);

@@ -177,7 +177,7 @@ int report_run(const struct report_args *a)
 	if (rc == -EINVAL)
 		return usage_error("report", "%s", e.msg);
 	if (rc)
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	return fflush(stdout) ? 1 : 0;
 }
 

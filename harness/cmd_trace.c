@@ -348,10 +348,10 @@ static int trace_info(const char *path, int json, const char *plot_dir)
 	int rc = 0;
 
 	if (ngb_trace_load(path, NGB_TRACE_LOAD_TIMES, &t, &e) < 0)
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	if (ngb_trace_stats(&t, plot_dir ? LIVE_POINTS : 0, &in, &e) < 0) {
 		ngb_trace_release(&t);
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	}
 	frees = in.frees;
 	if (json) {
@@ -408,7 +408,7 @@ static int trace_info(const char *path, int json, const char *plot_dir)
 		json_decref(j);
 		if (!s) {
 			ngb_trace_release(&t);
-			return error("cannot format JSON: out of memory") ? 1 : 1;
+			return fail(1, "cannot format JSON: out of memory");
 		}
 	} else {
 		printf("trace %s: format version %u%s, process %u, %u thread%s, %llu calls, "
@@ -463,7 +463,7 @@ static int trace_convert(const char *from, const char *in, const char *out, int 
 	rc = ngb_trace_from_mtrace(in, out, compress, meta, &s, &e);
 	free(meta);
 	if (rc < 0)
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	printf("%s: %llu calls, %llu slots, %lld bytes%s\n", out, (unsigned long long)s.nevents,
 	       (unsigned long long)s.nslots, file_bytes(out), s.flags & NGB_TRACE_ZSTD ? ", zstd" : "");
 	if (s.dropped_frees)

@@ -326,14 +326,14 @@ int session_plan(struct session *s, struct run_config *cfg)
 	for (i = 0; i < s->plugins.load_errors.n; i++)
 		warning("%s", s->plugins.load_errors.v[i]);
 	if (access(ngb_paths()->witness, R_OK) != 0)
-		return error("the witness library '%s' is missing: rebuild ngbench (make)",
-			     ngb_paths()->witness) ? 1 : 1;
+		return fail(1, "the witness library '%s' is missing: rebuild ngbench (make)",
+			       ngb_paths()->witness);
 	if (cfg->profile) {
 		char *shim = profile_shim_path();
 
 		if (access(shim, R_OK) != 0)
-			rc = error("the profiling shim '%s' is missing: rebuild ngbench (make)",
-				   shim) ? 1 : 1;
+			rc = fail(1, "the profiling shim '%s' is missing: rebuild ngbench (make)",
+				     shim);
 		free(shim);
 		if (rc)
 			return rc;
@@ -386,11 +386,11 @@ static int open_store(struct session *s, const char *dbpath)
 	if (make_parent_dir(dbpath) || preflight_db(dbpath))
 		return 1;
 	if (ngb_store_open(&s->st, dbpath, NGB_STORE_CREATE, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	machine_fingerprint(&s->fp);
 	machine_fp_view(&s->fp, &m);
 	if (ngb_store_machine_add(s->st, &m, s->fp.host, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	return 0;
 }
 
@@ -447,7 +447,7 @@ int session_open(struct session *s)
 	rc = ngb_store_session_begin(s->st, &si, &s->id, &e);
 	free(cmdline);
 	if (rc)
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	return record_shard(s, "running", NULL, s->total, 0) ? 1 : 0;
 }
 
@@ -458,7 +458,7 @@ int session_close(struct session *s, struct session_tally *t)
 	int rc = 0;
 
 	if (ngb_store_session_end(s->st, s->id, finished, t->status, &e))
-		rc = error("%s", e.msg) ? 1 : 1;
+		rc = fail(1, "%s", e.msg);
 	if (record_shard(s, t->status, finished, s->total + s->stored_before,
 			 s->stored_before + t->stored))
 		rc = 1;

@@ -24,6 +24,9 @@
 
 /* "ngbench: error: ..." on stderr; returns -1 so `return error(...)` reads well. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same message, returning status: `return fail(1, ...)` ends a command
+ * with that exit status (1: it failed; 2: bad usage or input). */
+int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints, and returns 2 (the exit status for bad usage). */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

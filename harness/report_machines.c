@@ -88,7 +88,7 @@ int report_machine_groups(sqlite3 *db, int64_t sid, int pool, const char *pick, 
 	*out = NULL;
 	*nout = 0;
 	if (ngb_session_machines(db, sid, pool, &g, &n, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	if (pick) {
 		for (i = 0; i < n; i++)
 			if (matches(&g[i], pick)) {

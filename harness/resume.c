@@ -193,31 +193,31 @@ int resume_load(struct run_config *cfg, struct resume *r)
 	if (preflight_db(path))
 		return 1;
 	if (ngb_store_open(&r->st, path, 0, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	if (ngb_store_session_find(r->st, cfg->resume, &sid, &e))
-		return error("%s", e.msg) ? 2 : 2;
+		return fail(2, "%s", e.msg);
 	if (ngb_store_session_get(r->st, sid, st, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	r->host = xstrdup(uname(&un) ? "unknown" : un.nodename);
 	if (strcmp(st->status, "running"))
-		return error("session %lld is %s, not abandoned: only a session whose ngbench "
-			     "died can be resumed; run a new one", (long long)sid, st->status) ? 2 : 2;
+		return fail(2, "session %lld is %s, not abandoned: only a session whose ngbench "
+			       "died can be resumed; run a new one", (long long)sid, st->status);
 	alive = session_runner_alive(&st->runner, r->host);
 	if (alive < 0 && !st->runner.pid)
-		return error("session %lld records no ngbench process (an older ngbench ran it), "
-			     "so it cannot be told from a live one: run a new session",
-			     (long long)sid) ? 2 : 2;
+		return fail(2, "session %lld records no ngbench process (an older ngbench ran it), "
+			       "so it cannot be told from a live one: run a new session",
+			       (long long)sid);
 	if (alive < 0)
-		return error("session %lld runs on host '%s', not on this one ('%s'): resume it "
-			     "there, where its process can be checked", (long long)sid,
-			     st->runner.host, r->host) ? 2 : 2;
+		return fail(2, "session %lld runs on host '%s', not on this one ('%s'): resume it "
+			       "there, where its process can be checked", (long long)sid,
+			       st->runner.host, r->host);
 	if (alive > 0)
-		return error("session %lld is still running (ngbench pid %lld on this host): "
-			     "wait for it to end, or stop it first", (long long)sid,
-			     (long long)st->runner.pid) ? 2 : 2;
+		return fail(2, "session %lld is still running (ngbench pid %lld on this host): "
+			       "wait for it to end, or stop it first", (long long)sid,
+			       (long long)st->runner.pid);
 	if (!st->run_options)
-		return error("session %lld stored no run options: it cannot be resumed",
-			     (long long)sid) ? 2 : 2;
+		return fail(2, "session %lld stored no run options: it cannot be resumed",
+			       (long long)sid);
 	if (run_config_from_json(cfg, st->run_options, &why)) {
 		error("session %lld cannot be resumed: %s", (long long)sid, why);
 		free(why);
@@ -233,8 +233,8 @@ int resume_load(struct run_config *cfg, struct resume *r)
 
 		if (!text) {
 			json_decref(c);
-			return error("session %lld did not store its experiment's text: it cannot "
-				     "be resumed", (long long)sid) ? 2 : 2;
+			return fail(2, "session %lld did not store its experiment's text: it "
+				       "cannot be resumed", (long long)sid);
 		}
 		cfg->experiment_text = xstrdup(text);
 		cfg->experiment_name = jdup(c, "experiment");
@@ -303,9 +303,9 @@ static int check_stored(struct session *s)
 	s->done = xcalloc((size_t)p.n + 1, 1);
 	for (i = 0; i < n && !rc; i++) {
 		if (!trial_fits(&p, &keys[i]) || s->done[keys[i].seq]) {
-			rc = error("session %lld cannot be resumed: its stored trial %d (%s on %s) "
-				   "is not where today's plan puts it", (long long)s->id,
-				   keys[i].seq, keys[i].allocator, keys[i].workload) ? 2 : 2;
+			rc = fail(2, "session %lld cannot be resumed: its stored trial %d (%s on "
+				     "%s) is not where today's plan puts it", (long long)s->id,
+				     keys[i].seq, keys[i].allocator, keys[i].workload);
 			break;
 		}
 		s->done[keys[i].seq] = 1;
@@ -336,18 +336,18 @@ int resume_attach(struct session *s, struct resume *r)
 	machine_fingerprint(&s->fp);
 	machine_fp_view(&s->fp, &m);
 	if (ngb_store_machine_add(s->st, &m, s->fp.host, &e))
-		return error("%s", e.msg) ? 1 : 1;
+		return fail(1, "%s", e.msg);
 	s->plan = plan_digest(s->cfg, s->cells, s->ncells);
 	s->config = config_json(s->cfg, &s->x, s->cells, s->ncells);
 	if (!r->state.plan || strcmp(s->plan, r->state.plan))
-		return error("session %lld cannot be resumed: its plan (the cells, repetitions "
-			     "and seed) differs from what its options give today (an allocator or "
-			     "workload is no longer available, or the registry changed); run a new "
-			     "session", sid) ? 2 : 2;
+		return fail(2, "session %lld cannot be resumed: its plan (the cells, "
+			       "repetitions and seed) differs from what its options give today (an "
+			       "allocator or workload is no longer available, or the registry "
+			       "changed); run a new session", sid);
 	if (!r->state.config || strcmp(s->config, r->state.config))
-		return error("session %lld cannot be resumed: its configuration differs from "
-			     "today's (an allocator's version or library, the counters or the "
-			     "timeout); run a new session", sid) ? 2 : 2;
+		return fail(2, "session %lld cannot be resumed: its configuration differs from "
+			       "today's (an allocator's version or library, the counters or the "
+			       "timeout); run a new session", sid);
 	s->uuid = xstrdup(r->state.uuid ? r->state.uuid : "");
 	s->started = now_iso8601();
 	rc = check_stored(s);
@@ -355,7 +355,7 @@ int resume_attach(struct session *s, struct resume *r)
 		return rc;
 	session_runner_self(&now, s->fp.host);
 	if (ngb_store_session_claim(s->st, s->id, &r->state.runner, &now, &e))
-		return error("%s", e.msg) ? 2 : 2;
+		return fail(2, "%s", e.msg);
 	if (!s->cfg->quiet)
 		fprintf(stderr, "ngbench: resuming session %lld: %d trial%s stored, %d to run\n", sid,
 			s->stored_before, s->stored_before == 1 ? "" : "s", s->total);

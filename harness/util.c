@@ -43,6 +43,16 @@ int error(const char *fmt, ...)
 	return -1;
 }
 
+int fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("error: ", fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 void warning(const char *fmt, ...)
 {
 	va_list ap;
