@@ -30,7 +30,9 @@ static const char list_synopsis[] =
 
 static const char list_epilogue[] =
 	"Plugins are searched in $NGBENCH_PLUGIN_PATH (a colon-separated list of folders),\n"
-	"then in ngbench's own allocator folder.\n";
+	"then in ngbench's own allocator folder.  Of two plugins of one name in\n"
+	"$NGBENCH_PLUGIN_PATH the first is used, with a warning naming both; one named\n"
+	"like one of ngbench's own is refused, and that name is unavailable.\n";
 
 /* Prints j; bad says a value could not be built, which is an error rather
  * than an entry left out. */

@@ -126,7 +126,7 @@ struct allocator {
 struct allocator_list {
 	struct allocator **v;
 	size_t n;
-	struct strvec load_errors;  /* plugins that could not be loaded */
+	struct strvec load_errors;  /* plugins not loaded or not used: warnings */
 };
 
 /* Discovers the plugins (NGBENCH_PLUGIN_PATH, then the allocator folder). */

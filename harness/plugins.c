@@ -8,7 +8,9 @@
  * plugin whose code crashes, exits or hangs when loaded is listed as
  * unavailable with the reason and never takes ngbench down.  An outside
  * plugin with the name of one of ngbench's own is refused, and the name is
- * unavailable until one of them is renamed: nothing is replaced silently.
+ * unavailable until one of them is renamed; of two outside plugins of one
+ * name the first in NGBENCH_PLUGIN_PATH's order is used, with a warning
+ * that names both files: nothing is replaced silently.
  *
  * Whether an allocator is available is found out by ngbench-probe, run as a
  * child with the allocator preloaded: it reports where the dynamic linker
@@ -176,7 +178,12 @@ void allocators_discover(struct allocator_list *list)
 			continue;
 		}
 		if (other) {
-			allocator_free(a); /* an earlier folder wins */
+			/* two outside plugins of one name: the earlier folder wins, loudly */
+			strvec_pushf(&list->load_errors, "plugins '%s' and '%s' are both named "
+				     "'%s': '%s' is used, the first in $%s; rename or remove "
+				     "the other", other->plugin_path, a->plugin_path, a->name,
+				     other->plugin_path, NGB_PLUGIN_PATH_ENV);
+			allocator_free(a);
 			continue;
 		}
 		list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));

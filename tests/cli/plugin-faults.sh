@@ -1,10 +1,10 @@
 #!/bin/sh
 # Plugins whose code misbehaves when loaded (a crash, exit(0), abort, a
-# hang), a plugin named like one of ngbench's own, and an outside plugin
-# whose library is missing.  The plugins are built here, from the source
+# hang), a plugin named like one of ngbench's own, two outside plugins of
+# one name, and an outside plugin whose library is missing.  The plugins are built here, from the source
 # below, with the C compiler.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 28
+plan 35
 
 out=$SCRATCH/out; err=$SCRATCH/err
 CC=${CC:-cc}
@@ -77,6 +77,28 @@ contains "$err" "plugin '$shadow/jemalloc.so' is named 'jemalloc' like ngbench's
 grep -Eq '^jemalloc +unavailable' "$out"; ok $? "and neither runs under that name"
 NGBENCH_PLUGIN_PATH=$shadow "$NGBENCH" run -a jemalloc -r 1 -- /bin/true >/dev/null 2>"$err"; is $? 2 "run -a jemalloc is refused (exit 2)"
 contains "$err" "the plugin '$shadow/jemalloc.so' has the name of ngbench's own '$own'" "naming both paths"
+
+# Two outside plugins of one name: the first folder's is used, with one
+# warning that names both.  The second's library does not exist, so using
+# it would show as 'unavailable'.
+first=$SCRATCH/first second=$SCRATCH/second
+plugin "$first" dup.so test-dup '(void)0'
+plugin "$second" dup.so test-dup '(void)0' '"libngbench-test-absent.so.9"'
+NGBENCH_PLUGIN_PATH=$first:$second "$NGBENCH" list allocators --format=json >"$out" 2>"$err"
+ok $? "list allocators exits 0 beside two plugins of one name"
+is "$(python3 -c 'import json,sys; a=[x for x in json.load(open(sys.argv[1]))["allocators"] if x["name"] == "test-dup"]; print(len(a), a[0]["plugin"], a[0]["available"])' "$out")" \
+	"1 $first/dup.so True" "the first folder's plugin is the one listed, and it is available"
+warned="plugins '$first/dup.so' and '$second/dup.so' are both named 'test-dup': '$first/dup.so' is used"
+contains "$err" "$warned" "a warning names both paths and the one used"
+NGBENCH_PLUGIN_PATH=$second:$first "$NGBENCH" list allocators >"$out" 2>"$err"
+grep -Eq '^test-dup +unavailable' "$out" &&
+	grep -q "plugins '$second/dup.so' and '$first/dup.so' are both named 'test-dup': '$second/dup.so' is used" "$err"
+ok $? "the other order uses the other plugin, and says so"
+NGBENCH_PLUGIN_PATH=$first:$second "$NGBENCH" run -a test-dup -r 2 -- /bin/true >/dev/null 2>"$err"
+ok $? "run -a test-dup runs the first folder's plugin"
+is "$(grep -c "are both named 'test-dup'" "$err")" 1 "and warns once in the run, not once a trial"
+NGBENCH_PLUGIN_PATH=$first "$NGBENCH" list allocators >"$out" 2>"$err"
+is "$(grep -c "both named" "$err")" 0 "one plugin of that name: no warning"
 
 # An outside plugin whose library is missing: the fix names the library and the plugin.
 gone=$SCRATCH/gone
