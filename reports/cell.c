@@ -1,8 +1,9 @@
 /*
  * reports/cell.c - the one loader of a session's cells (cell.h): the
  * trials of each workload x parameter set x threads x allocator x counter
- * mode, read once through query.c, with their operations; and the rules
- * that tell two cells apart.
+ * mode, read once through query.c, with their operations; the value of a
+ * named metric per trial (a simulated quantity, a counter event or a
+ * result key); and the rules that tell two cells apart.
  */
 #include "config.h"
 
@@ -49,6 +50,104 @@ int cell_key_cmp(const struct cell_key *x, const struct cell_key *y)
 	if ((c = strcmp(x->params ? x->params : "", y->params ? y->params : "")))
 		return c;
 	return strcmp(x->mode ? x->mode : "", y->mode ? y->mode : "");
+}
+
+int cell_sim_event(const char *event, int *which)
+{
+	static const char *const ev[] = { "Ir", "D1mr", "D1mw", "DLmr", "DLmw" };
+	static const int to[] = { NGB_SIM_IR, NGB_SIM_D1, NGB_SIM_D1, NGB_SIM_LL, NGB_SIM_LL };
+	const char *colon = strrchr(event, ':');
+	size_t i;
+
+	if (colon)
+		event = colon + 1;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		if (!strcmp(event, ev[i])) {
+			*which = to[i];
+			return 1;
+		}
+	return 0;
+}
+
+int cell_sim_metric(const char *name)
+{
+	int m;
+
+	for (m = 0; m < NGB_SIM_NMETRICS; m++)
+		if (!strcmp(name, ngb_sim_metric_name(m)))
+			return m;
+	return -1;
+}
+
+static int is_counted(const char *status)
+{
+	return status && (!strcmp(status, "ok") || !strcmp(status, "scaled"));
+}
+
+int cell_set_values(sqlite3 *db, int64_t sid, const struct cell_set *set, const char *metric,
+		    double *v, struct ngb_err *e)
+{
+	char *seen = calloc(set->ntrials + 1, 1);
+	sqlite3_stmt *s;
+	size_t i;
+	int rc, m = cell_sim_metric(metric), kind = m >= 0 ? 1 : 2;
+
+	if (!seen)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	for (i = 0; i < set->ntrials; i++)
+		v[i] = NAN;
+	if (query_prepare(db, Q_BASELINE_COUNTERS, &s) != SQLITE_OK) {
+		free(seen);
+		return query_fail(db, e, "the counters");
+	}
+	sqlite3_bind_int64(s, 1, sid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cell_trial *t = cell_set_trial(set, sqlite3_column_int64(s, 0), NULL);
+		const char *src = (const char *)sqlite3_column_text(s, 1);
+		const char *ev = (const char *)sqlite3_column_text(s, 2);
+		int which, null = sqlite3_column_type(s, 4) == SQLITE_NULL;
+
+		if (!t || !ev || !is_counted((const char *)sqlite3_column_text(s, 3)))
+			continue;
+		if (kind == 1) {
+			if (null || !src || strcmp(src, "sim") || !cell_sim_event(ev, &which) ||
+			    which != m)
+				continue;
+			v[t->idx] = (seen[t->idx] ? v[t->idx] : 0) + sqlite3_column_double(s, 4);
+			seen[t->idx] = 1;
+		} else if (!strcmp(ev, metric) && !seen[t->idx]) {
+			/* the first such counter decides; without a value, the result */
+			seen[t->idx] = 1;
+			if (!null)
+				v[t->idx] = sqlite3_column_double(s, 4);
+		}
+	}
+	sqlite3_finalize(s);
+	free(seen);
+	if (rc != SQLITE_DONE)
+		return query_fail(db, e, "the counters");
+	if (kind == 1) {
+		for (i = 0; i < set->n; i++)
+			for (size_t j = 0; j < set->cells[i].ntrials; j++) {
+				const struct cell_trial *t = &set->cells[i].trials[j];
+
+				if (t->has_ops)
+					v[t->idx] /= t->ops;
+			}
+		return 0;
+	}
+	if (query_prepare(db, Q_TRIAL_RESULT, &s) != SQLITE_OK)
+		return query_fail(db, e, "the results");
+	sqlite3_bind_int64(s, 1, sid);
+	sqlite3_bind_text(s, 2, metric, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cell_trial *t = cell_set_trial(set, sqlite3_column_int64(s, 0), NULL);
+
+		if (t && isnan(v[t->idx]) && sqlite3_column_type(s, 1) != SQLITE_NULL)
+			v[t->idx] = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : query_fail(db, e, "the results");
 }
 
 int cell_same_row(const struct cell *x, const struct cell *y)
@@ -168,6 +267,7 @@ static int push_trial(struct cell_set *set, size_t *arefs, struct cell *c, sqlit
 	t->round = sqlite3_column_int64(s, 11);
 	t->idx = set->ntrials;
 	t->ok = !strcmp(status, "ok") && sqlite3_column_type(s, 9) != SQLITE_NULL;
+	t->status_ok = !strcmp(status, "ok");
 	t->skipped = !strcmp(status, "skipped");
 	t->value = t->ok ? sqlite3_column_double(s, 9) : NAN;
 	if (!c->metric && sqlite3_column_type(s, 5) != SQLITE_NULL) {

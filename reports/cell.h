@@ -1,8 +1,8 @@
 /*
  * reports/cell.h - the report cell, defined once: what a cell is, which
  * trials it holds, how two cells are told apart, and its loader.  Tables,
- * plots, summaries, compare, baselines and the gate all start from it
- * (history follows one cell over sessions, with the same key).
+ * plots, summaries, compare, baselines, the gate and history (one cell
+ * followed over sessions, loaded session by session) all start from it.
  *
  * A cell is the measured timing trials of one session that ran the same
  * workload (its registered name, `program`), with the same parameter set
@@ -28,6 +28,7 @@ struct cell_trial {
 	int64_t id, round;
 	size_t idx;                  /* 0.. over every trial of the set, for side arrays */
 	int ok;                      /* status 'ok' with a metric value */
+	int status_ok;               /* status 'ok', with or without a metric value */
 	int skipped;                 /* status 'skipped' (else failed, when not ok) */
 	double value;                /* the metric; meaningful when ok */
 	int has_ops;                 /* the result record's 'ops' (above 0) */
@@ -84,6 +85,25 @@ struct cell_trial *cell_set_trial(const struct cell_set *set, int64_t id, size_t
 void cell_set_release_index(struct cell_set *set);
 /* Frees what a cell owns (not the cell itself). */
 void cell_release(struct cell *c, size_t nevents);
+
+/* Which simulated quantity (enum ngb_sim_metric) a cachegrind event adds
+ * to, as the gate counts them: Ir; D1mr and D1mw; DLmr and DLmw (also
+ * with the approximate dTLB mode's "dtlb-approx:" prefix).  0: none. */
+int cell_sim_event(const char *event, int *which);
+
+/* The simulated quantity (enum ngb_sim_metric) named name ("instructions",
+ * "D1-misses", "LL-misses"), or -1. */
+int cell_sim_metric(const char *name);
+/*
+ * The value of a named metric for every trial of set (session sid), by the
+ * trial's idx; NaN where the trial has none.  A simulated quantity
+ * (cell_sim_metric) is the sum of its counted cachegrind events, per
+ * operation when the trial gives its operations (as the gate sees it); any
+ * other name is the trial's counted event of that name, else its result of
+ * that key.  0, or -EIO / -ENOMEM with e set.
+ */
+int cell_set_values(sqlite3 *db, int64_t sid, const struct cell_set *set, const char *metric,
+		    double *v, struct ngb_err *e);
 
 /* The key of a cell, as borrowed strings: NULL reads as "". */
 struct cell_key {

@@ -13,6 +13,12 @@
  * as the gate sees it ("instructions", "D1-misses", "LL-misses": per
  * operation when the record gives 'ops'), any counter event, or any
  * numeric key of the result record.
+ *
+ * Each session's trials come from its cells, loaded as every report loads
+ * them (cell.c): the series takes, session by session, the cells of the
+ * workload and allocator in the asked counter mode ('sim', or timed: 'hw'
+ * and 'none') and their succeeded trials, with the metric's value from
+ * cell_set_values.
  */
 #include "config.h"
 
@@ -52,16 +58,6 @@ void ngb_history_free(struct ngb_history *h)
 	free(h->metric_name);
 	free(h->unit);
 	free(h);
-}
-
-static int sim_metric_of(const char *name)
-{
-	int m;
-
-	for (m = 0; m < NGB_SIM_NMETRICS; m++)
-		if (!strcmp(name, ngb_sim_metric_name(m)))
-			return m;
-	return -1;
 }
 
 /*
@@ -128,21 +124,93 @@ done:
 	return out;
 }
 
-/* The statement of the metric's history (query.c): the primary metric (kind
- * 0), a simulated quantity as the gate sees it (1), or a counter event or a
- * numeric key of the result record (2). */
-static enum query_id value_query(const char *metric, int *kind)
+/* The kind of value: the primary metric (0), a simulated quantity as the
+ * gate sees it (1), or a counter event or a numeric key of the result
+ * record (2). */
+static int value_kind(const char *metric)
 {
-	if (!metric) {
-		*kind = 0;
-		return Q_HISTORY_METRIC;
+	if (!metric)
+		return 0;
+	return cell_sim_metric(metric) >= 0 ? 1 : 2;
+}
+
+/* One trial of the series: its cell and value. */
+struct hrow {
+	const struct cell *c;
+	int64_t id;
+	double v;
+};
+
+/* Within a session: by thread count, then in the order the trials ran. */
+static int cmp_hrow(const void *a, const void *b)
+{
+	const struct hrow *x = a, *y = b;
+
+	if (x->c->threads != y->c->threads)
+		return x->c->threads < y->c->threads ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The trials of session sid in the series: its cells (cell.c) of the
+ * workload and allocator (and thread count, when one is asked for) in the
+ * counter mode asked for (simulated, or timed: hw or none), their succeeded
+ * trials with a value of the metric.  *rows: in cmp_hrow's order, pointing
+ * into set, which the caller releases.
+ */
+static int session_rows(sqlite3 *db, int64_t sid, const struct ngb_history_query *q, int kind,
+			int want_sim, struct cell_set *set, struct hrow **rows, size_t *nrows,
+			struct ngb_err *e)
+{
+	double *v = NULL;
+	size_t i, j, n = 0;
+	int rc;
+
+	*rows = NULL;
+	*nrows = 0;
+	memset(set, 0, sizeof(*set));
+	rc = variants_register(db, sid, e);
+	if (rc)
+		return rc;
+	rc = cell_set_load(db, sid, set, e);
+	variants_unregister(db);
+	if (rc)
+		return rc;
+	if (kind) {
+		v = malloc((set->ntrials + 1) * sizeof(*v));
+		if (!v)
+			return ngb_err_set(e, -ENOMEM, "out of memory");
+		rc = cell_set_values(db, sid, set, q->metric, v, e);
+		if (rc)
+			goto out;
 	}
-	if (sim_metric_of(metric) >= 0) {
-		*kind = 1;
-		return Q_HISTORY_SIM;
+	*rows = malloc((set->ntrials + 1) * sizeof(**rows));
+	if (!*rows) {
+		rc = ngb_err_set(e, -ENOMEM, "out of memory");
+		goto out;
 	}
-	*kind = 2;
-	return Q_HISTORY_EVENT;
+	for (i = 0; i < set->n; i++) {
+		const struct cell *c = &set->cells[i];
+
+		if (strcmp(c->program, q->workload) || strcmp(c->allocator, q->allocator) ||
+		    (q->threads >= 0 && c->threads != q->threads) ||
+		    (strcmp(c->mode ? c->mode : "", "sim") == 0) != want_sim)
+			continue;
+		for (j = 0; j < c->ntrials; j++) {
+			const struct cell_trial *t = &c->trials[j];
+			double x = kind ? v[t->idx] : t->value;
+
+			/* not counted in this trial: never 0 */
+			if (t->status_ok && !isnan(x))
+				(*rows)[n++] = (struct hrow){ c, t->id, x };
+		}
+	}
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(*rows, n, sizeof(**rows), cmp_hrow);
+	*nrows = n;
+out:
+	free(v);
+	return rc;
 }
 
 static struct hpoint *point_for(struct ngb_history *h, const char *key_session, const char *started,
@@ -201,86 +269,74 @@ static struct hpoint *point_for(struct ngb_history *h, const char *key_session, 
 	return np;
 }
 
-int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_history **out,
-		     struct ngb_err *e)
-{
-	struct ngb_history *h;
-	sqlite3_stmt *s = NULL;
-	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit"), want_sim;
-	char **sets = NULL;      /* the parameter sets seen */
-	size_t i, j, nsets = 0;
+/* A session of the history: its row. */
+struct series_session {
+	int64_t id;
+	char *started, *commit, *label;
+};
 
-	*out = NULL;
-	if (q->order && strcmp(q->order, "time") && strcmp(q->order, "commit"))
-		return ngb_err_set(e, -EINVAL, "unknown order '%s': use time or commit", q->order);
-	if (q->mode && strcmp(q->mode, "timed") && strcmp(q->mode, "sim"))
-		return ngb_err_set(e, -EINVAL, "unknown mode '%s': use timed or sim", q->mode);
-	want_sim = q->mode ? !strcmp(q->mode, "sim")
-			   : q->metric && (sim_metric_of(q->metric) >= 0 || ngb_sim_event(q->metric));
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return ngb_err_set(e, -ENOMEM, "out of memory");
-	h->q = *q;
-	h->workload = rep_strdup(q->workload);
-	h->allocator = rep_strdup(q->allocator);
-	/* sessions in time order; a commit's point takes its first session's place */
-	if (query_prepare(db, value_query(q->metric, &kind), &s) != SQLITE_OK) {
-		rc = ngb_err_set(e, -EIO, "cannot read the history: %s", sqlite3_errmsg(db));
-		goto fail;
+static void series_sessions_free(struct series_session *ss, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ss[i].started);
+		free(ss[i].commit);
+		free(ss[i].label);
 	}
-	sqlite3_bind_text(s, 1, q->workload, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, q->allocator, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, q->threads);
-	sqlite3_bind_int(s, 4, kind);
-	sqlite3_bind_text(s, 5, q->metric ? q->metric : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, q->metric ? sim_metric_of(q->metric) : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char sid[32], *set;
+	free(ss);
+}
+
+/* Adds session ss's trials of the series to h's points; the parameter sets
+ * they ran with to *sets (one series is one set: the caller checks). */
+static int add_session(sqlite3 *db, struct ngb_history *h, const struct series_session *ss,
+		       int kind, int want_sim, int by_commit, char ***sets, size_t *nsets,
+		       struct ngb_err *e)
+{
+	const struct ngb_history_query *q = &h->q;
+	struct cell_set set;
+	struct hrow *rows = NULL;
+	size_t i, j, nrows = 0;
+	char sid[32];
+	int rc;
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)ss->id);
+	rc = session_rows(db, ss->id, q, kind, want_sim, &set, &rows, &nrows, e);
+	for (i = 0; !rc && i < nrows; i++) {
+		const struct cell *c = rows[i].c;
 		struct hpoint *p;
+		char *pset;
 		int keep;
 
-		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
-			continue;   /* not counted in this trial: never 0 */
-		if (sqlite3_column_int(s, 10) != want_sim)
-			continue;   /* the other counter mode */
-		set = param_set((const char *)sqlite3_column_text(s, 9), q, &keep);
+		pset = param_set(c->params, q, &keep);
 		if (!keep) {
-			free(set);
+			free(pset);
 			continue;   /* another parameter set than --set asks for */
 		}
-		if (!set) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		for (j = 0; j < nsets && strcmp(sets[j], set); j++)
+		if (!pset)
+			goto oom;
+		for (j = 0; j < *nsets && strcmp((*sets)[j], pset); j++)
 			;
-		if (j == nsets) {
-			char **ns = realloc(sets, (nsets + 1) * sizeof(*ns));
+		if (j == *nsets) {
+			char **ns = realloc(*sets, (*nsets + 1) * sizeof(*ns));
 
 			if (!ns) {
-				free(set);
-				rc = ngb_err_set(e, -ENOMEM, "out of memory");
-				goto fail;
+				free(pset);
+				goto oom;
 			}
-			sets = ns;
-			sets[nsets++] = set;
+			*sets = ns;
+			ns[(*nsets)++] = pset;
 		} else {
-			free(set);
+			free(pset);
 		}
-		snprintf(sid, sizeof(sid), "%lld", (long long)sqlite3_column_int64(s, 0));
-		p = point_for(h, sid, (const char *)sqlite3_column_text(s, 1),
-			      (const char *)sqlite3_column_text(s, 2),
-			      (const char *)sqlite3_column_text(s, 3), sqlite3_column_int(s, 4),
-			      by_commit);
-		if (!p || dvec_push(&p->v, sqlite3_column_double(s, 5))) {
-			rc = ngb_err_set(e, -ENOMEM, "out of memory");
-			goto fail;
-		}
+		p = point_for(h, sid, ss->started, ss->commit, ss->label, c->threads, by_commit);
+		if (!p || dvec_push(&p->v, rows[i].v))
+			goto oom;
 		if (!h->metric_name) {
 			if (kind == 0) {
-				h->metric_name = rep_strdup((const char *)sqlite3_column_text(s, 6));
-				h->unit = rep_strdup((const char *)sqlite3_column_text(s, 7));
-				h->higher = sqlite3_column_int(s, 8);
+				h->metric_name = rep_strdup(c->metric);
+				h->unit = rep_strdup(c->unit);
+				h->higher = c->higher;
 			} else {
 				/* counts: fewer is better */
 				h->metric_name = rep_strdup(q->metric);
@@ -289,12 +345,84 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 			}
 		}
 	}
+	goto out;
+oom:
+	rc = ngb_err_set(e, -ENOMEM, "out of memory");
+out:
+	free(rows);
+	for (i = 0; i < set.n; i++)
+		cell_release(&set.cells[i], 0);
+	free(set.cells);
+	cell_set_release_index(&set);
+	return rc;
+}
+
+int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_history **out,
+		     struct ngb_err *e)
+{
+	struct ngb_history *h;
+	sqlite3_stmt *s = NULL;
+	int kind, rc, by_commit = q->order && !strcmp(q->order, "commit"), want_sim;
+	char **sets = NULL;      /* the parameter sets seen */
+	struct series_session *ss = NULL;
+	size_t i, j, nsets = 0, nss = 0;
+
+	*out = NULL;
+	if (q->order && strcmp(q->order, "time") && strcmp(q->order, "commit"))
+		return ngb_err_set(e, -EINVAL, "unknown order '%s': use time or commit", q->order);
+	if (q->mode && strcmp(q->mode, "timed") && strcmp(q->mode, "sim"))
+		return ngb_err_set(e, -EINVAL, "unknown mode '%s': use timed or sim", q->mode);
+	want_sim = q->mode ? !strcmp(q->mode, "sim")
+			   : q->metric && (cell_sim_metric(q->metric) >= 0 || ngb_sim_event(q->metric));
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return ngb_err_set(e, -ENOMEM, "out of memory");
+	h->q = *q;
+	h->workload = rep_strdup(q->workload);
+	h->allocator = rep_strdup(q->allocator);
+	kind = value_kind(q->metric);
+	/* sessions in time order; a commit's point takes its first session's
+	 * place.  Read first: a session's cells are loaded with no statement
+	 * active (variants.c registers an SQL function for them). */
+	if (query_prepare(db, Q_HISTORY_SESSIONS, &s) != SQLITE_OK) {
+		rc = query_fail(db, e, "the history");
+		goto fail;
+	}
+	sqlite3_bind_text(s, 1, q->workload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->allocator, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct series_session *ns = realloc(ss, (nss + 1) * sizeof(*ns));
+		int oom = 0;
+
+		if (!ns) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		ss = ns;
+		ns = &ss[nss++];
+		ns->id = sqlite3_column_int64(s, 0);
+		ns->started = query_col_dup(s, 1, &oom);
+		ns->commit = query_col_dup(s, 2, &oom);
+		ns->label = query_col_dup(s, 3, &oom);
+		if (oom) {
+			rc = ngb_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	if (rc != SQLITE_DONE) {
-		rc = ngb_err_set(e, -EIO, "cannot read the history: %s", sqlite3_errmsg(db));
+		rc = query_fail(db, e, "the history");
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	for (i = 0; i < nss; i++) {
+		rc = add_session(db, h, &ss[i], kind, want_sim, by_commit, &sets, &nsets, e);
+		if (rc)
+			goto fail;
+	}
+	series_sessions_free(ss, nss);
+	ss = NULL;
+	nss = 0;
 	if (!h->n) {
 		rc = ngb_err_set(e, -ENOENT, "no succeeded %s trial of workload '%s' with allocator "
 				 "'%s'%s%s has the metric '%s'%s", want_sim ? "simulated" : "timed",
@@ -387,6 +515,7 @@ int ngb_history_load(sqlite3 *db, const struct ngb_history_query *q, struct ngb_
 	*out = h;
 	return 0;
 fail:
+	series_sessions_free(ss, nss);
 	for (j = 0; j < nsets; j++)
 		free(sets[j]);
 	free(sets);

@@ -10,7 +10,7 @@
  *            stored as unavailable), 'none' otherwise; NULL for a profile
  *            trial, which takes the label of its parameter set's timing
  *            runs.  Reports, profiles, baselines and the gate key their
- *            cells by it; history tells only simulated from timed (SIM).
+ *            cells by it; history tells only sim from the other two.
  *   OPS      a trial's operations: its 'ops' result, where above 0.
  *   CELL(T)  a trial's cell label, ngb_cell_workload(workload, params,
  *            mode), the SQL function variants.c registers while a session
@@ -34,36 +34,6 @@
 	" ELSE 'none' END)"
 #define CELL(T) "ngb_cell_workload(" T ".workload, " T ".params, " MODE(T) ")"
 #define OPS_KEY "r.key = 'ops' AND r.number > 0"
-
-/* the history: one row per succeeded trial of a workload and allocator:
- * session, started, commit, label, threads, the value V, metric, unit,
- * direction, parameters, whether simulated.  ?1 workload, ?2 allocator,
- * ?3 threads (< 0: all), ?4 the kind of value, ?5 the metric's name, ?6 the
- * simulated quantity (0 instructions, 1 D1 misses, 2 LL misses) */
-#define HISTORY(V)                                                                        \
-	"SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, ''),"     \
-	" t.threads, " V " AS v, t.metric, t.metric_unit, t.higher_is_better, t.params,"    \
-	" " SIM("t")                                                                        \
-	" FROM trials t JOIN sessions s ON s.id = t.session_id"                             \
-	" WHERE t.workload = ?1 AND t.allocator = ?2 AND (?3 < 0 OR t.threads = ?3)"        \
-	" AND t.status = 'ok' AND NOT t.warmup AND t.kind = 'timing' AND ?4 = ?4"           \
-	" AND ?5 = ?5 AND ?6 = ?6"                                                          \
-	" ORDER BY s.started_at, s.id, t.threads, t.id"
-/* the gate's definition of a simulated quantity: the sum of its events, per
- * operation when known */
-#define HISTORY_SIM_VALUE                                                                  \
-	"(SELECT sum(c.value) FROM counters c WHERE c.trial_id = t.id AND c.source = 'sim'"  \
-	" AND c.status IN ('ok', 'scaled') AND c.value IS NOT NULL AND"                      \
-	" (CASE ?6 WHEN 0 THEN c.event IN ('Ir', 'dtlb-approx:Ir')"                          \
-	" WHEN 1 THEN c.event IN ('D1mr', 'D1mw', 'dtlb-approx:D1mr', 'dtlb-approx:D1mw')"   \
-	" ELSE c.event IN ('DLmr', 'DLmw', 'dtlb-approx:DLmr', 'dtlb-approx:DLmw') END))"   \
-	" / coalesce((SELECT r.number FROM trial_results r WHERE r.trial_id = t.id AND "     \
-	OPS_KEY "), 1)"
-/* a counter event, else a numeric key of the result record */
-#define HISTORY_EVENT_VALUE                                                                \
-	"coalesce((SELECT c.value FROM counters c WHERE c.trial_id = t.id AND c.event = ?5" \
-	" AND c.status IN ('ok', 'scaled')), (SELECT r.number FROM trial_results r WHERE"   \
-	" r.trial_id = t.id AND r.key = ?5))"
 
 #define SESSION_FILTER " (?1 < 0 OR t.session_id = ?1)"
 
@@ -109,6 +79,10 @@ static const char *const sql[Q_NQUERIES] = {
 	[Q_TRIAL_OPS] =
 		"SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
 		" ON t.id = r.trial_id WHERE t.session_id = ? AND " OPS_KEY,
+	/* ?1 session, ?2 key: 0 trial, 1 number */
+	[Q_TRIAL_RESULT] =
+		"SELECT r.trial_id, r.number FROM trial_results r JOIN trials t"
+		" ON t.id = r.trial_id WHERE t.session_id = ?1 AND r.key = ?2",
 	[Q_CELL_VARIANTS] =
 		"SELECT DISTINCT workload, params, " MODE("trials")
 		" AS mode FROM trials WHERE session_id = ? AND kind = 'timing'"
@@ -150,9 +124,14 @@ static const char *const sql[Q_NQUERIES] = {
 		" AND t.allocator = ?4 AND t.metric = ?5 AND t.status = 'ok' AND NOT t.warmup"
 		" AND t.kind = 'timing' AND t.metric_value IS NOT NULL AND s.host = ?7"
 		" AND s.id NOT IN (?8, ?9) AND " MODE("t") " = ?6 ORDER BY t.session_id",
-	[Q_HISTORY_METRIC] = HISTORY("t.metric_value"),
-	[Q_HISTORY_SIM] = HISTORY(HISTORY_SIM_VALUE),
-	[Q_HISTORY_EVENT] = HISTORY(HISTORY_EVENT_VALUE),
+	/* ?1 workload, ?2 allocator: 0 id, 1 started, 2 commit, 3 label of
+	 * the sessions where it succeeded in a measured timing trial, in time
+	 * order */
+	[Q_HISTORY_SESSIONS] =
+		"SELECT s.id, s.started_at, coalesce(s.git_commit, ''), coalesce(s.label, '')"
+		" FROM sessions s WHERE EXISTS (SELECT 1 FROM trials t WHERE t.session_id = s.id"
+		" AND t.workload = ?1 AND t.allocator = ?2 AND t.status = 'ok' AND NOT t.warmup"
+		" AND t.kind = 'timing') ORDER BY s.started_at, s.id",
 	/* measured trials only: warm-up does not enter a report */
 	[Q_MACHINES_BY_HOST] =
 		"SELECT host, machine, count(*) FROM trials WHERE session_id = ? AND NOT warmup"

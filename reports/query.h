@@ -26,15 +26,14 @@
 	X(REPORT_EVENT_NOTES)   /* ?1: the events not counted, why, in how many */       \
 	X(REPORT_COUNTERS)      /* ?1: the counted values of succeeded timing trials */  \
 	X(TRIAL_OPS)            /* ?1: each trial's operations, where above 0 */         \
+	X(TRIAL_RESULT)         /* ?1, ?2 key: each trial's number under that key */     \
 	X(CELL_VARIANTS)        /* ?1: workload, parameters and mode of timing trials */ \
 	X(PROFILES)             /* ?1: the profile.* results of profile trials */        \
 	X(PROFILE_SIZES)        /* ?1: the size histograms of profile trials */          \
 	X(RSS_SAMPLES)          /* ?1: RSS over time of timing trials */                 \
 	X(BASELINE_COUNTERS)    /* ?1: every counter of the session's trials */          \
 	X(CELL_SESSIONS)        /* one cell's runs in a host's other sessions */         \
-	X(HISTORY_METRIC)       /* the history of the primary metric */                  \
-	X(HISTORY_SIM)          /* ... of a simulated quantity as the gate sees it */    \
-	X(HISTORY_EVENT)        /* ... of a counter event or a result key */             \
+	X(HISTORY_SESSIONS)     /* the sessions that ran a workload and allocator */     \
 	X(MACHINES_BY_HOST)     /* ?1: hosts x fingerprints of the session's trials */   \
 	X(MACHINES_BY_PRINT)    /* ?1: fingerprints, with their hosts */                 \
 	X(EXPORT_COUNTERS)      /* ?1 session or < 0 for all: counters, one per row */   \
