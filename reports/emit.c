@@ -1,8 +1,9 @@
 /*
- * reports/emit.c - the report's machine formats, CSV and JSON, from one list
- * of a cell's columns (CELL_COLUMNS), so that a column exists in both or in
- * neither: CSV has one column per scalar and three per interval (lo, hi,
- * level), JSON one key per column (an interval as an object).  After the
+ * reports/emit.c - the report's machine formats, CSV and JSON, from the one
+ * list of a cell's columns (column.c, which the tables also render), so
+ * that a column exists in every format or in none: CSV has one column per
+ * scalar and three per interval (lo, hi, level), JSON one key per column
+ * (an interval as an object).  After the
  * columns both have the events the session counted and the derived metrics
  * its counters allow (JSON as the objects counters and derived);
  * JSON alone has the raw values of each cell (a list, not a column) and the
@@ -19,74 +20,6 @@
 #include <jansson.h>
 
 #include "internal.h"
-
-/* ---- a cell's columns -------------------------------------------------------- */
-
-enum col_kind {
-	COL_TEXT,       /* a string; empty in CSV and null in JSON when NULL */
-	COL_PARAMS,     /* the parameter set as stored, without threads: an object */
-	COL_INT,
-	COL_COUNT,
-	COL_BOOL,
-	COL_NUM,        /* NaN: empty in CSV, null in JSON */
-	COL_CI,         /* an interval: level <= 0 means none */
-};
-
-/* name, kind, and the value of cell c (r: the report) */
-#define CELL_COLUMNS(X)                                                          \
-	X(workload, COL_TEXT, .s = c->workload)                                  \
-	X(program, COL_TEXT, .s = c->program)                                    \
-	X(params, COL_PARAMS, .s = c->params)                                    \
-	X(counter_mode, COL_TEXT, .s = c->mode ? c->mode : "none")               \
-	X(threads, COL_INT, .i = c->threads)                                     \
-	X(allocator, COL_TEXT, .s = c->allocator)                                \
-	X(allocator_version, COL_TEXT, .s = c->allocator_version)                \
-	X(metric, COL_TEXT, .s = c->metric)                                      \
-	X(unit, COL_TEXT, .s = c->unit)                                          \
-	X(higher_is_better, COL_BOOL, .i = c->higher)                            \
-	X(trials, COL_COUNT, .i = (long long)c->ntrials)                         \
-	X(succeeded, COL_COUNT, .i = (long long)c->values.n)                     \
-	X(failed, COL_COUNT, .i = (long long)c->nfailed)                         \
-	X(skipped, COL_COUNT, .i = (long long)c->nskipped)                       \
-	X(median, COL_NUM, .d = c->median)                                       \
-	X(median_ci, COL_CI, .ci = &c->median_ci)                                \
-	X(min, COL_NUM, .d = c->min)                                             \
-	X(max, COL_NUM, .d = c->max)                                             \
-	X(best, COL_NUM, .d = c->best)                                           \
-	X(speedup, COL_NUM, .d = c->has_speedup ? c->speedup : NAN)              \
-	X(speedup_ci, COL_CI, .ci = &c->speedup_ci)                              \
-	X(maxrss_kb_median, COL_NUM, .d = c->rss_median)
-
-struct col_value {
-	const char *s;
-	long long i;
-	double d;
-	const struct ngb_interval *ci;
-};
-
-#define X(name, kind, ...) CELL_COL_##name,
-enum { CELL_COLUMNS(X) NCELL_COLS };
-#undef X
-
-static const struct {
-	const char *name;
-	enum col_kind kind;
-} cell_cols[NCELL_COLS] = {
-#define X(name, kind, ...) { #name, kind },
-	CELL_COLUMNS(X)
-#undef X
-};
-
-static struct col_value cell_value(const struct cell *c, int col)
-{
-	switch (col) {
-#define X(name, kind, ...) \
-	case CELL_COL_##name: return (struct col_value){ __VA_ARGS__ };
-		CELL_COLUMNS(X)
-#undef X
-	}
-	return (struct col_value){ .s = NULL };
-}
 
 /* A cell's parameters as an object, without the thread count (a field of
  * its own); null for none (a command). */
@@ -129,12 +62,12 @@ int report_write_csv(const struct ngb_report *r, FILE *out)
 	int bad = 0;
 
 	fputs("format_version,session", out);
-	for (k = 0; k < NCELL_COLS; k++) {
-		if (cell_cols[k].kind == COL_CI)
-			fprintf(out, ",%s_lo,%s_hi,%s_level", cell_cols[k].name, cell_cols[k].name,
-				cell_cols[k].name);
+	for (k = 0; k < ncell_columns; k++) {
+		if (cell_columns[k].kind == COL_CI)
+			fprintf(out, ",%s_lo,%s_hi,%s_level", cell_columns[k].name, cell_columns[k].name,
+				cell_columns[k].name);
 		else
-			fprintf(out, ",%s", cell_cols[k].name);
+			fprintf(out, ",%s", cell_columns[k].name);
 	}
 	for (j = 0; j < r->nevents; j++) {
 		fputs(",", out);
@@ -148,11 +81,11 @@ int report_write_csv(const struct ngb_report *r, FILE *out)
 		const struct cell *c = &r->cells[i];
 
 		fprintf(out, "%d,%lld", NGB_REPORT_FORMAT_VERSION, (long long)r->session_id);
-		for (k = 0; k < NCELL_COLS; k++) {
-			struct col_value v = cell_value(c, (int)k);
+		for (k = 0; k < ncell_columns; k++) {
+			struct col_value v = cell_column_value(c, k);
 			int have;
 
-			switch (cell_cols[k].kind) {
+			switch (cell_columns[k].kind) {
 			case COL_TEXT:
 				fputc(',', out);
 				put_csv(out, v.s);
@@ -309,9 +242,9 @@ int report_write_json(const struct ngb_report *r, FILE *out, struct ngb_err *e)
 		for (j = 0; j < c->values.n; j++)
 			bad |= json_array_append_new(vals, json_real(c->values.v[j]));
 		cell = json_object();
-		for (k = 0; cell && k < NCELL_COLS; k++)
-			bad |= json_object_set_new(cell, cell_cols[k].name,
-						   cell_json(cell_cols[k].kind, cell_value(c, (int)k)));
+		for (k = 0; cell && k < ncell_columns; k++)
+			bad |= json_object_set_new(cell, cell_columns[k].name,
+						   cell_json(cell_columns[k].kind, cell_column_value(c, k)));
 		if (cell) {
 			bad |= json_object_set_new(cell, "counters", ctr) |
 			       json_object_set_new(cell, "derived", der) |

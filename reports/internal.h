@@ -206,6 +206,52 @@ struct ngb_report {
 	struct prof *prof;       /* profiles and RSS over time; NULL: none */
 };
 
+/* ---- a cell's columns (column.c), for every format ---------------------------- */
+
+enum col_kind {
+	COL_TEXT,       /* a string; empty in CSV and null in JSON when NULL */
+	COL_PARAMS,     /* the parameter set as stored, without threads: an object */
+	COL_INT,
+	COL_COUNT,
+	COL_BOOL,
+	COL_NUM,        /* NaN: empty in CSV, null in JSON */
+	COL_CI,         /* an interval: level <= 0 means none */
+};
+
+struct col_value {
+	const char *s;
+	long long i;
+	double d;
+	const struct ngb_interval *ci;
+};
+
+struct cell_column {
+	const char *name;        /* in CSV (an interval: _lo, _hi, _level) and JSON */
+	enum col_kind kind;
+	const char *unit;        /* of the value: "" none, "metric" the cell's unit */
+	const char *head;        /* the tables' column that shows it */
+	char align;              /* there: 'l' or 'r' */
+	/* its text in the tables (malloc'd, NULL when out of memory); NULL: it is
+	 * shown within its head's column, by the column before it */
+	char *(*show)(const struct ngb_report *r, const struct cell *c);
+	int once;                /* stated above the tables when that says it all */
+	const char *tip;         /* its header's tooltip; NULL: column_tip's */
+};
+extern const struct cell_column cell_columns[];
+extern const size_t ncell_columns;
+struct col_value cell_column_value(const struct cell *c, size_t k);
+/*
+ * A column marked once, whose text in the report's row i is v[i], stated
+ * above the table when that says it all: "HEAD: value" when it is the same
+ * in every row, "HEAD: allocator value; ..." (the report's allocators in
+ * order) when it is the same in every row of each allocator.  NULL: a
+ * column of the table (or out of memory).  Malloc'd.
+ */
+char *cell_column_stated(const struct ngb_report *r, const char *head, char *const *v);
+/* A thread count ("-" for none) and a number (fmt_num), malloc'd. */
+char *show_threads(int threads);
+char *show_num(double v);
+
 /* ---- the parts of a report ------------------------------------------------ */
 
 int report_write_text(const struct ngb_report *r, FILE *out);

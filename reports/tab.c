@@ -134,7 +134,7 @@ static void tab_html(const struct tab *t, FILE *out)
 
 	fputs("<div class=\"wide\"><table class=\"sortable\">\n<thead><tr>", out);
 	for (c = 0; c < t->ncols; c++) {
-		const char *tip = column_tip(t->head[c]);
+		const char *tip = t->tips && t->tips[c] ? t->tips[c] : column_tip(t->head[c]);
 
 		fputs(t->align[c] == 'r' ? "<th class=\"n\"" : "<th", out);
 		if (tip) {

@@ -18,6 +18,9 @@ struct tab {
 	 * error), or NULL; set with tab_link() before the row's tab_row() */
 	char **links;
 	char *next_link;
+	/* HTML: per column, its header's tooltip; NULL (or a NULL entry): what
+	 * column_tip() says of the header */
+	const char *const *tips;
 };
 
 enum tab_kind { TAB_TEXT, TAB_MARKDOWN, TAB_HTML };

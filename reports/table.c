@@ -2,7 +2,8 @@
  * reports/table.c - the report's tables and prose in text and markdown, and
  * the tables of its HTML page, all from one model (load.c), in the manner of
  * jemalloc's emitter: the rows are built once as strings and each format
- * renders them with its own escaping.  CSV and JSON are emit.c's.
+ * renders them with its own escaping.  The results table renders the one
+ * list of a cell's columns (column.c) that CSV and JSON (emit.c) write.
  *
  * The table type and its renderers are tab.c's.
  */
@@ -22,91 +23,10 @@
 
 /* ---- the report's tables -------------------------------------------------- */
 
-static char *threads_str(int threads)
-{
-	return threads ? xfmt("%d", threads) : strdup("-");
-}
-
-static char *num_str(double v)
-{
-	char b[64];
-
-	fmt_num(b, sizeof(b), v);
-	return strdup(b);
-}
-
-/* "[lo, hi]", with the confidence when it is below the one asked for */
-static char *interval_str(const struct ngb_interval *ci, double conf, size_t n, int ratio)
-{
-	char lo[32], hi[32];
-
-	if (n == 0)
-		return strdup("-");
-	if (ci->level <= 0)
-		return strdup(n == 1 ? "none (1 run)" : "none");
-	if (ratio) {
-		snprintf(lo, sizeof(lo), "%.3f", ci->lo);
-		snprintf(hi, sizeof(hi), "%.3f", ci->hi);
-	} else {
-		fmt_num(lo, sizeof(lo), ci->lo);
-		fmt_num(hi, sizeof(hi), ci->hi);
-	}
-	if (ci->level < conf - 1e-9)
-		return xfmt("[%s, %s] %.4g%%", lo, hi, 100 * ci->level);
-	return xfmt("[%s, %s]", lo, hi);
-}
-
-static char *metric_str(const struct cell *c)
-{
-	if (!*c->metric)
-		return strdup("-");
-	return xfmt("%s, %s", *c->unit ? c->unit : c->metric, c->higher ? "higher" : "lower");
-}
-
-static void main_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
-{
-	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "METRIC", "OK",
-					    "FAILED", "MEDIAN", "95% CI", "BEST", "SPEEDUP",
-					    "SPEEDUP 95% CI", "MAX RSS" };
-	struct tab t = { 12, head, "lrllrrrlrrlr", NULL, 0, 0, NULL, NULL };
-	char *v[12];
-	size_t i;
-
-	for (i = 0; i < r->ncells; i++) {
-		const struct cell *c = &r->cells[i];
-		int is_base = r->baseline && !strcmp(c->allocator, r->baseline);
-
-		v[0] = strdup(c->workload);
-		v[1] = threads_str(c->threads);
-		v[2] = is_base ? xfmt("%s (base)", c->allocator) : strdup(c->allocator);
-		v[3] = metric_str(c);
-		v[4] = xfmt("%zu", c->values.n);
-		v[5] = xfmt("%zu", c->nfailed + c->nskipped);
-		v[6] = num_str(c->median);
-		v[7] = interval_str(&c->median_ci, r->conf, c->values.n, 0);
-		v[8] = num_str(c->best);
-		if (!c->has_speedup) {
-			v[9] = strdup("n/a");
-			v[10] = strdup("-");
-		} else if (is_base) {
-			v[9] = strdup("1");
-			v[10] = strdup("(baseline)");
-		} else {
-			v[9] = xfmt("%.3fx", c->speedup);
-			v[10] = interval_str(&c->speedup_ci, r->conf,
-					     c->values.n > 1 ? 2 : 1, 1);
-		}
-		v[11] = isnan(c->rss_median) ? strdup("n/a") : xfmt("%.1f MiB", c->rss_median / 1024);
-		tab_row(&t, v);
-	}
-	tab_render(&t, k, out);
-	tab_release(&t);
-}
-
 static void geo_table(const struct ngb_report *r, enum tab_kind k, FILE *out)
 {
 	static const char *const head[] = { "ALLOCATOR", "GEOMEAN SPEEDUP", "CELLS" };
-	struct tab t = { 3, head, "lrr", NULL, 0, 0, NULL, NULL };
+	struct tab t = { 3, head, "lrr", NULL, 0, 0, NULL, NULL, NULL };
 	char *v[3];
 	size_t i;
 
@@ -134,7 +54,7 @@ static void counter_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 	size_t ncols = 3 + r->nevents + nderived_shown(r), i, j, col;
 	const char **head = calloc(ncols, sizeof(*head));
 	char *align = calloc(ncols + 1, 1), **v = calloc(ncols, sizeof(*v));
-	struct tab t = { ncols, NULL, NULL, NULL, 0, 0, NULL, NULL };
+	struct tab t = { ncols, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL };
 
 	if (!head || !align || !v)
 		goto out;
@@ -154,11 +74,11 @@ static void counter_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 		char b[64];
 
 		v[0] = strdup(c->workload);
-		v[1] = threads_str(c->threads);
+		v[1] = show_threads(c->threads);
 		v[2] = strdup(c->allocator);
 		col = 3;
 		for (j = 0; j < r->nevents; j++)
-			v[col++] = num_str(c->ev_med[j]);
+			v[col++] = show_num(c->ev_med[j]);
 		for (j = 0; j < NGB_NDERIVED; j++) {
 			if (!r->derived_any[j])
 				continue;
@@ -182,7 +102,7 @@ static void failure_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 {
 	static const char *const head[] = { "#", "WORKLOAD", "THREADS", "ALLOCATOR", "STATUS",
 					    "REASON" };
-	struct tab t = { 6, head, "rlrlll", NULL, 0, 0, NULL, NULL };
+	struct tab t = { 6, head, "rlrlll", NULL, 0, 0, NULL, NULL, NULL };
 	char *v[6];
 	size_t i;
 
@@ -193,7 +113,7 @@ static void failure_table(const struct ngb_report *r, enum tab_kind k, FILE *out
 		if (f->stderr_tail && *f->stderr_tail)
 			tab_link(&t, xfmt("stderr-%d", f->seq));
 		v[1] = strdup(f->workload);
-		v[2] = threads_str(f->threads);
+		v[2] = show_threads(f->threads);
 		v[3] = strdup(f->allocator);
 		v[4] = f->warmup ? xfmt("%s (warm-up)", f->status) : strdup(f->status);
 		v[5] = strdup(f->reason ? f->reason : "");
@@ -243,6 +163,84 @@ static void para_end(const struct prose *p)
 		fputs("</p>\n", p->out);
 	else
 		fputs(p->k == TAB_MARKDOWN ? "\n\n" : "\n", p->out);
+}
+
+static void line_break(const struct prose *p)
+{
+	fputs(p->k == TAB_HTML ? "<br>\n" : p->k == TAB_MARKDOWN ? "  \n" : "\n", p->out);
+}
+
+/* The results: a row per cell, a column per run of cell_columns with one
+ * head (column.c); a column marked once may be stated above instead. */
+static void main_table(const struct ngb_report *r, const struct prose *p)
+{
+	size_t n = 0, nt = 0, ns = 0, i, j, k;
+	size_t *col = calloc(ncell_columns, sizeof(*col)), *shown = calloc(ncell_columns, sizeof(*shown));
+	char ***v = calloc(ncell_columns, sizeof(*v)), **row = calloc(ncell_columns, sizeof(*row));
+	char **said = calloc(ncell_columns, sizeof(*said));
+	const char **head = calloc(ncell_columns, sizeof(*head));
+	const char **tips = calloc(ncell_columns, sizeof(*tips));
+	char *align = calloc(ncell_columns + 1, 1);
+	struct tab t = { 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL };
+
+	if (!col || !shown || !v || !row || !said || !head || !tips || !align)
+		goto out;
+	for (k = 0; k < ncell_columns; k++)
+		if (cell_columns[k].show)
+			col[n++] = k;
+	for (j = 0; j < n; j++) {
+		const struct cell_column *cc = &cell_columns[col[j]];
+
+		if (!(v[j] = calloc(r->ncells + 1, sizeof(**v))))
+			goto out;
+		for (i = 0; i < r->ncells; i++)
+			if (!(v[j][i] = cc->show(r, &r->cells[i])))
+				goto out;
+		if (cc->once && r->ncells && (said[ns] = cell_column_stated(r, cc->head, v[j]))) {
+			ns++;
+			continue;
+		}
+		head[nt] = cc->head;
+		tips[nt] = cc->tip;
+		align[nt] = cc->align;
+		shown[nt++] = j;
+	}
+	if (ns) {
+		para_begin(p);
+		for (j = 0; j < ns; j++) {
+			if (j)
+				line_break(p);
+			esc(p, said[j]);
+		}
+		para_end(p);
+	}
+	t.ncols = nt;
+	t.head = head;
+	t.align = align;
+	t.tips = tips;
+	for (i = 0; i < r->ncells; i++) {
+		for (j = 0; j < nt; j++)
+			row[j] = rep_strdup(v[shown[j]][i]);
+		tab_row(&t, row);
+	}
+	tab_render(&t, p->k, p->out);
+	tab_release(&t);
+out:
+	for (j = 0; v && j < n; j++) {
+		for (i = 0; v[j] && i < r->ncells; i++)
+			free(v[j][i]);
+		free(v[j]);
+	}
+	for (j = 0; said && j < ns; j++)
+		free(said[j]);
+	free(said);
+	free(v);
+	free(row);
+	free(col);
+	free(shown);
+	free(head);
+	free(tips);
+	free(align);
 }
 
 static void stat_notes(const struct ngb_report *r, const struct prose *p)
@@ -408,7 +406,7 @@ static void workload_profile_table(const struct prof *p, enum tab_kind k, FILE *
 {
 	static const char *const head[] = { "WORKLOAD", "THREADS", "PROFILE TRIALS", "MAX LIVE",
 					    "TOTAL REQUESTED", "OBJECTS", "AVERAGE SIZE" };
-	struct tab t = { 7, head, "lrrrrrr", NULL, 0, 0, NULL, NULL };
+	struct tab t = { 7, head, "lrrrrrr", NULL, 0, 0, NULL, NULL, NULL };
 	char *v[7];
 	size_t i;
 
@@ -416,11 +414,11 @@ static void workload_profile_table(const struct prof *p, enum tab_kind k, FILE *
 		const struct prof_group *g = &p->groups[i];
 
 		v[0] = strdup(g->workload);
-		v[1] = threads_str(g->threads);
+		v[1] = show_threads(g->threads);
 		v[2] = xfmt("%zu", g->ntrials);
 		v[3] = bytes_str(g->peak_live);
 		v[4] = bytes_str(g->requested);
-		v[5] = num_str(g->allocations);
+		v[5] = show_num(g->allocations);
 		v[6] = bytes_str(g->avg_size);
 		tab_row(&t, v);
 	}
@@ -433,7 +431,7 @@ static void allocator_profile_table(const struct prof *p, enum tab_kind k, FILE 
 	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
 					    "FRAGMENTATION", "BLOWUP", "MALLOC p50", "p99",
 					    "p99.9", "max", "FREE p50", "p99", "p99.9", "max" };
-	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0, NULL, NULL };
+	struct tab t = { 14, head, "lrlrrrrrrrrrrr", NULL, 0, 0, NULL, NULL, NULL };
 	char *v[14];
 	size_t i, j;
 
@@ -441,7 +439,7 @@ static void allocator_profile_table(const struct prof *p, enum tab_kind k, FILE 
 		const struct prof_cell *c = &p->cells[i];
 
 		v[0] = strdup(c->workload);
-		v[1] = threads_str(c->threads);
+		v[1] = show_threads(c->threads);
 		v[2] = strdup(c->allocator);
 		v[3] = xfmt("%zu", c->ntrials);
 		v[4] = isnan(c->frag) ? strdup("n/a") : xfmt("%.2f", c->frag);
@@ -460,7 +458,7 @@ static void rss_end_table(const struct prof *p, enum tab_kind k, FILE *out)
 {
 	static const char *const head[] = { "WORKLOAD", "THREADS", "ALLOCATOR", "TRIALS",
 					    "PEAK RSS", "RSS AT END", "GIVEN BACK" };
-	struct tab t = { 7, head, "lrlrrrr", NULL, 0, 0, NULL, NULL };
+	struct tab t = { 7, head, "lrlrrrr", NULL, 0, 0, NULL, NULL, NULL };
 	char *v[7];
 	size_t i;
 
@@ -468,7 +466,7 @@ static void rss_end_table(const struct prof *p, enum tab_kind k, FILE *out)
 		const struct rss_cell *c = &p->rss[i];
 
 		v[0] = strdup(c->workload);
-		v[1] = threads_str(c->threads);
+		v[1] = show_threads(c->threads);
 		v[2] = strdup(c->allocator);
 		v[3] = xfmt("%zu", c->ntrials);
 		v[4] = bytes_str(c->peak_kb * 1024);
@@ -542,7 +540,7 @@ static void write_prose(const struct ngb_report *r, enum tab_kind k, FILE *out, 
 	} else {
 		if (k != TAB_TEXT)
 			heading(&p, "Results");
-		main_table(r, k, out);
+		main_table(r, &p);
 		if (k == TAB_TEXT)
 			fputc('\n', out);
 		stat_notes(r, &p);
