@@ -12,6 +12,8 @@
  * over the runs, per operation when the workload's record gives 'ops'
  * (time-bounded workloads such as larson do a different amount of work
  * each run), else per run (the work is fixed by the parameters).
+ * A baseline older than a workload's parameter is the one exception
+ * (baseline_match.c).
  *
  * With a control allocator (`baseline save --control=NAME`, written as
  * `control = NAME`), a timed run's value is its metric over the metric of the

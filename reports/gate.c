@@ -2,7 +2,10 @@
  * reports/gate.c - the CI gate: a session's cells judged against a baseline
  * file, with a verdict per cell, and the outputs a CI job wants: a terminal
  * table, markdown (a job summary or a pull-request comment), JSON and JUnit
- * XML (one testcase per cell).
+ * XML (one testcase per cell).  A baseline cell judges the session's cell
+ * of the same key or, when the baseline predates a parameter the workload
+ * gained, the cell that runs it at its default (baseline_match.c), and its
+ * detail then says so.
  *
  * Time cells are judged exactly as 'ngbench compare' judges two sessions
  * (compare_values: the statistic, its interval and the minimum effect), the
@@ -203,7 +206,9 @@ int ngb_gate_run(const struct ngb_baseline *b, const struct ngb_baseline *cur,
 {
 	struct ngb_gate *g;
 	struct ngb_err me;
-	size_t i, j;
+	size_t i, j, *pair = NULL;
+	char **note = NULL;
+	int rc = -ENOMEM;
 
 	*out = NULL;
 	if (ngb_baseline_check_machine(b, cur, &me) && !opt->force)
@@ -219,30 +224,45 @@ int ngb_gate_run(const struct ngb_baseline *b, const struct ngb_baseline *cur,
 	if (ngb_baseline_check_machine(b, cur, &me))
 		g->forced = rep_strdup(me.msg);
 	g->cells = calloc(b->ncells + cur->ncells + 1, sizeof(*g->cells));
-	if (!g->cells) {
-		ngb_gate_free(g);
-		return ngb_err_set(e, -ENOMEM, "out of memory");
-	}
-	for (i = 0; i < b->ncells; i++) {
+	pair = calloc(b->ncells + 1, sizeof(*pair));
+	note = calloc(b->ncells + 1, sizeof(*note));
+	/* the session's cell that each baseline cell judges (baseline_match.c) */
+	if (g->cells && pair && note)
+		rc = baseline_pair_cells(b, cur, pair, note);
+	for (i = 0; !rc && i < b->ncells; i++) {
 		struct gate_cell *gc = &g->cells[g->ncells++];
 
 		gc->base = &b->cells[i];
-		for (j = 0; j < cur->ncells && !gc->cur; j++)
-			if (baseline_cell_same(gc->base, &cur->cells[j]))
-				gc->cur = &cur->cells[j];
-		if (gc->cur) {
-			judge(gc, opt, b->control);
-		} else {
+		gc->cur = pair[i] < cur->ncells ? &cur->cells[pair[i]] : NULL;
+		if (!gc->cur) {
 			gc->verdict = NGB_GATE_MISSING;
 			gc->why = fmt_alloc("not in the session: was the experiment changed? update "
 					    "the baseline on purpose");
+			continue;
 		}
+		judge(gc, opt, b->control);
+		if (note[i]) {
+			/* the verdict's detail, then why the parameters differ */
+			char *why = fmt_alloc("%s; %s", gc->why ? gc->why : "", note[i]);
+
+			rc = why ? 0 : -ENOMEM;
+			free(gc->why);
+			gc->why = why;
+		}
+	}
+	for (i = 0; note && i < b->ncells; i++)
+		free(note[i]);
+	free(note);
+	free(pair);
+	if (rc) {
+		ngb_gate_free(g);
+		return ngb_err_set(e, rc, "out of memory");
 	}
 	for (j = 0; j < cur->ncells; j++) {
 		int found = 0;
 
 		for (i = 0; i < b->ncells && !found; i++)
-			found = baseline_cell_same(&b->cells[i], &cur->cells[j]);
+			found = g->cells[i].cur == &cur->cells[j];
 		if (!found) {
 			struct gate_cell *gc = &g->cells[g->ncells++];
 

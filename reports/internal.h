@@ -345,6 +345,23 @@ void compare_values(const double *a, size_t na, const double *b, size_t nb, int 
 
 /* The same cell: workload, parameters, threads, allocator and counter mode. */
 int baseline_cell_same(const struct ngb_baseline_cell *x, const struct ngb_baseline_cell *y);
+/*
+ * The same cell but for parameters the workload gained after the baseline
+ * was saved (baseline_match.c): base lacks them, cur runs them at the
+ * registry's defaults (its other parameters as base's).  1 with *note (to
+ * free) naming them, 0 when not, -ENOMEM.
+ */
+int baseline_cell_predates(const struct ngb_baseline_cell *base,
+			   const struct ngb_baseline_cell *cur, char **note);
+/*
+ * The session cell each baseline cell judges (baseline_match.c): pair[i]
+ * its index in cur, cur->ncells for none; note[i] (to free) NULL, or why
+ * the parameters differ (baseline_cell_predates).  A session cell of the
+ * same key is taken first; one is paired by predates at most once.  0 or
+ * -ENOMEM.
+ */
+int baseline_pair_cells(const struct ngb_baseline *b, const struct ngb_baseline *cur,
+			size_t *pair, char **note);
 /* Frees what a baseline cell owns (baseline_file.c). */
 void baseline_cell_release(struct ngb_baseline_cell *c);
 

@@ -6,7 +6,10 @@
  * threshold, a noisy one by the threshold plus its baseline's spread; a
  * 1 % rise is a regression at 0.5 %, 0.4 % is not; another geometry or
  * machine is refused unless forced; a missing cell fails, a new one does
- * not; timed cells follow compare.
+ * not; timed cells follow compare.  A baseline cell that lacks a parameter
+ * the session ran at the registry's default is the session's cell (a
+ * size default "4K" given as 4096 too); at another value, or a parameter
+ * the registry does not know, it is not.
  */
 #include "config.h"
 
@@ -30,6 +33,13 @@
 	"D1-misses = 1000 min 1000 max 1000\nLL-misses = 100 min 100 max 100\n"
 
 #define GEO "I1=32768,8,64 D1=32768,8,64 LL=8388608,16,64 model=client"
+
+/* a simulated cell of the redis workload with these parameters (JSON) */
+#define REDIS(params)                                                                        \
+	HEAD "\n[cell]\nworkload = redis\nparams = " params "\nthreads = 1\n"                  \
+	"allocator = hoard\ncounters = sim\ngeometry = " GEO "\nmetric = seconds\n"            \
+	"better = lower\nruns = 3\nper = run\ninstructions = 1000 min 1000 max 1000\n"         \
+	"D1-misses = 10 min 10 max 10\nLL-misses = 1 min 1 max 1\n"
 
 static struct ngb_baseline *parse(const char *text)
 {
@@ -64,6 +74,24 @@ static enum ngb_gate_verdict verdict1(const char *base, const char *cur, int for
 	return v;
 }
 
+/* Sessions judged by a baseline cell of redis without max-size. */
+static const struct {
+	const char *session;
+	enum ngb_gate_verdict verdict;
+	const char *what;
+} older[] = {
+	{ REDIS("{\"max-size\":\"4K\",\"requests\":\"5\"}"), NGB_GATE_PASS,
+	  "a baseline without max-size stands for the session's 4K cell" },
+	{ REDIS("{\"max-size\":\"4096\",\"requests\":\"5\"}"), NGB_GATE_PASS,
+	  "and for max-size=4096, the same size" },
+	{ REDIS("{\"max-size\":\"8K\",\"requests\":\"5\"}"), NGB_GATE_MISSING,
+	  "not for max-size=8K" },
+	{ REDIS("{\"max-size\":\"4K\",\"requests\":\"6\"}"), NGB_GATE_MISSING,
+	  "nor when a parameter both have differs" },
+	{ REDIS("{\"colour\":\"4K\",\"requests\":\"5\"}"), NGB_GATE_MISSING,
+	  "nor for a parameter the registry does not know" },
+};
+
 static char *to_text(const struct ngb_baseline *b)
 {
 	char *buf = NULL;
@@ -86,7 +114,7 @@ int main(void)
 	size_t xlen = 0;
 	int rc;
 
-	tap_plan(28);
+	tap_plan(33);
 
 	/* the gate on simulated counts */
 	expect_int_eq(verdict1(base, base, 0, &rc), NGB_GATE_PASS, "identical counts pass");
@@ -111,6 +139,11 @@ int main(void)
 		      NGB_GATE_PASS, "unless forced");
 	expect_int_eq(verdict1(base, HEAD SIMCELL("mimalloc", GEO, "1", "1", "1"), 0, &rc),
 		      NGB_GATE_MISSING, "a cell of the baseline missing from the session: missing");
+
+	/* a baseline older than a parameter: redis's max-size defaults to 4K */
+	for (size_t i = 0; i < sizeof(older) / sizeof(older[0]); i++)
+		expect_int_eq(verdict1(REDIS("{\"requests\":\"5\"}"), older[i].session, 0, &rc),
+			      older[i].verdict, "%s", older[i].what);
 
 	/* the machine */
 	{
