@@ -107,24 +107,6 @@ static char *geometry_of(const char *encoding)
 	return rep_strdup(p ? p : encoding);
 }
 
-static int sim_index(const char *event, int *which)
-{
-	static const char *const ev[] = { "Ir", "D1mr", "D1mw", "DLmr", "DLmw" };
-	static const int to[] = { NGB_SIM_IR, NGB_SIM_D1, NGB_SIM_D1, NGB_SIM_LL, NGB_SIM_LL };
-	const char *colon = strrchr(event, ':');
-	size_t i;
-
-	/* the approximate dTLB mode prefixes the same names with "dtlb-approx:" */
-	if (colon)
-		event = colon + 1;
-	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
-		if (!strcmp(event, ev[i])) {
-			*which = to[i];
-			return 1;
-		}
-	return 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -294,7 +276,7 @@ static int load_sim(sqlite3 *db, int64_t sid, const struct cell_set *set, struct
 			sqlite3_finalize(s);
 			return ngb_err_set(e, -ENOMEM, "out of memory");
 		}
-		if (sim_index(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
+		if (cell_sim_event(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
 		    sqlite3_column_type(s, 4) != SQLITE_NULL) {
 			a->sim[m] += sqlite3_column_double(s, 4);
 			a->seen[m] = 1;

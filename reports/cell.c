@@ -52,6 +52,8 @@ int cell_key_cmp(const struct cell_key *x, const struct cell_key *y)
 	return strcmp(x->mode ? x->mode : "", y->mode ? y->mode : "");
 }
 
+/* A cachegrind event's simulated quantity: "Ir", "D1mr", ... (the
+ * approximate dTLB mode prefixes the same names with "dtlb-approx:"). */
 int cell_sim_event(const char *event, int *which)
 {
 	static const char *const ev[] = { "Ir", "D1mr", "D1mw", "DLmr", "DLmw" };
