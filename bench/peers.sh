@@ -29,6 +29,9 @@
 #                 threads, allocator, side, value)
 #   -i FILE       add the measurements of an earlier run (its -o FILE) to
 #                 the table; repeatable; with -r 0 only prints their table
+#   -c LEVEL      larson's and xmalloc's --check (default light, ngbench's
+#                 default); none writes exactly what the reference writes
+#                 into each block (larson two bytes, xmalloc 128)
 #   -O            build cache-thrash and cache-scratch with -O3, as
 #                 mimalloc-bench does (default: -O0, see below)
 #
@@ -61,8 +64,8 @@ set -u
 die() { echo "peers.sh: $*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs=
-while getopts b:H:w:p:t:a:r:d:o:i:Oh opt; do
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs= check=light
+while getopts b:H:w:p:t:a:r:d:o:i:c:Oh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	H) hoard_src=$OPTARG ;;
@@ -74,6 +77,8 @@ while getopts b:H:w:p:t:a:r:d:o:i:Oh opt; do
 	d) secs=$OPTARG ;;
 	o) tsv=$OPTARG ;;
 	O) fsopt=-O3 ;;
+	c) case $OPTARG in light|full|none) check=$OPTARG ;;
+	   *) die "-c '$OPTARG': the check level is light, full or none" ;; esac ;;
 	i) [ -r "$OPTARG" ] || die "-i '$OPTARG': no such file (give the TSV an earlier run wrote with -o)"
 	   inputs="$inputs $OPTARG" ;;
 	h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -153,8 +158,8 @@ ngb_run() { # PROGRAM THREADS LIB
 	p=$1 t=$2 lib=$3
 	case $p in
 	larson) set -- larson --seconds="$secs" --min-size=8 --max-size=1000 --blocks=5000 \
-		--rounds=100 --seed=4141 ;;
-	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" ;;
+		--rounds=100 --seed=4141 --check="$check" ;;
+	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" --check="$check" ;;
 	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
 	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
 	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 --loop=original ;;
@@ -168,7 +173,7 @@ higher_better() { case $1 in larson|xmalloc) return 0 ;; esac; return 1; }
 raw=$(mktemp "${TMPDIR:-/tmp}/ngb-peers-raw.XXXXXX") || exit 1
 trap 'rm -f "$raw"; case "$build" in "${TMPDIR:-/tmp}"/ngb-peers.*) rm -rf "$build" ;; esac' EXIT
 
-echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s, cache-thrash/cache-scratch built $fsopt" >&2
+echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s, check $check, cache-thrash/cache-scratch built $fsopt" >&2
 echo "# allocators: $(echo "$allocs" | tr , ' ')" >&2
 r=1
 while [ $r -le "$rounds" ]; do

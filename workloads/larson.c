@@ -12,14 +12,16 @@
  *
  * Main first allocates every block, deals them to the chains in a random
  * order and replaces four times as many at random (the original's
- * warm-up, not timed).  Each thread writes the self-check's canaries into
- * its blocks (the original writes two bytes).  Blocks come from operator
- * new[] and go back through delete[], as the original's (C++) do.
+ * warm-up, not timed).  Slots, sizes and chain seeds are the original's
+ * lran2 draws, in the original's order.  Each block gets the original's
+ * two bytes and the self-check's canaries on top.  Blocks come from
+ * operator new[] and go back through delete[], as the original's (C++) do.
  *
  * Invariants: one thread at a time works on a chain (the successor starts
- * after its predecessor's last operation); every thread is joined exactly
- * once, by its successor or, for the last of a chain, by main; every block
- * holds its pattern until the check before its free.
+ * after its predecessor's last operation; the predecessor may still be
+ * exiting); every thread is joined exactly once, by its successor (at the
+ * successor's end) or, for the last of a chain, by main; every block holds
+ * its pattern until the check before its free.
  */
 #include "config.h"
 
@@ -36,23 +38,68 @@ static const char notes[] =
 	"BLOCKS ROUNDS SEED THREADS\" = --seconds --min-size --max-size --blocks\n"
 	"--rounds --seed --threads): the clock runs from the start line (every\n"
 	"first thread created) until the last thread of every chain has stopped\n"
-	"and been joined, not from before thread creation; sizes are uniform in\n"
-	"[min-size, max-size] (the original's in [min, max-1]) and sizes, slots\n"
-	"and the warm-up come from seeded xoshiro256** streams; each block gets\n"
-	"the self-check's canaries (16 bytes at each end, blocks up to 32 bytes\n"
-	"whole), checked before its free, where the original writes two\n"
-	"bytes.  As the original (built with CPP=1, as mimalloc-bench does),\n"
-	"blocks come from operator new[] and go back through operator\n"
+	"and been joined, not from before thread creation; every thread is\n"
+	"joined (by its successor, at the successor's end, so that a successor\n"
+	"runs while its predecessor exits, as in the original).  Sizes, slots\n"
+	"and chain seeds are the original's: lran2 draws in its order, sizes\n"
+	"min-size + draw % (max-size - min-size), so in [min-size, max-size - 1]\n"
+	"unless the two are equal.  Each block gets the original's two bytes\n"
+	"and, at check=light or full, the self-check's canaries (16 bytes at\n"
+	"each end, blocks up to 32 bytes whole), checked before its free;\n"
+	"check=none writes only the original's two bytes.  The light check's\n"
+	"tail canary touches a cache line that a header-less allocator\n"
+	"(tcmalloc) does not: with two threads it cost tcmalloc 42 % of its\n"
+	"speed and glibc 3 % (workloads/README.md).  As the original (built\n"
+	"with CPP=1, as mimalloc-bench does), blocks come from operator new[]\n"
+	"and go back through operator\n"
 	"delete[]: the allocator's own when it defines them, else libstdc++'s\n"
 	"(the record's allocation= says which).  ops_per_sec counts allocations\n"
 	"and frees (twice the original's throughput).  How many operations fit\n"
 	"in 'seconds' depends on timing; the self-check does not.";
 
+/* The original's random numbers: Gloger's lran2, a linear congruential
+ * generator (the constants of Numerical Recipes) read through a shuffle
+ * table of 97 entries.  Kept, rather than a faster generator, because the
+ * original spends its two draws per operation (four divisions) between
+ * the allocator's calls, and with it the slots and sizes are the
+ * original's, draw for draw. */
+#define LRAN2_MOD 714025L
+#define LRAN2_MUL 1366L
+#define LRAN2_ADD 150889L
+
+struct lran2 {
+	long x, y, v[97];
+};
+
+static void lran2_seed(struct lran2 *g, long seed)
+{
+	long x = (LRAN2_ADD - seed) % LRAN2_MOD;
+
+	if (x < 0)
+		x = -x;
+	for (int j = 0; j < 97; j++) {
+		x = (LRAN2_MUL * x + LRAN2_ADD) % LRAN2_MOD;
+		g->v[j] = x;
+	}
+	g->x = (LRAN2_MUL * x + LRAN2_ADD) % LRAN2_MOD;
+	g->y = g->x;
+}
+
+static long lran2(struct lran2 *g)
+{
+	int j = (int)(g->y % 97);
+
+	g->y = g->v[j];
+	g->x = (LRAN2_MUL * g->x + LRAN2_ADD) % LRAN2_MOD;
+	g->v[j] = g->x;
+	return g->y;
+}
+
 struct chain {
 	int id;
 	void **slot;
 	size_t *len;
-	struct wl_rng rng;
+	struct lran2 rng;
 	unsigned long long ops;
 	long long handoffs;
 	pthread_t prev;      /* the thread that started the current one */
@@ -71,13 +118,25 @@ static pthread_barrier_t start_line;
 static void *(*op_new)(size_t);
 static void (*op_delete)(void *);
 
-static void *new_block(struct wl_rng *rng, size_t *len)
+/* A block of the original's size, min + lran2 % (max - min): in [min,
+ * max - 1], or min when the two are equal.  The original writes two bytes
+ * at its start and reads the first back (through volatile pointers); so
+ * does this, at every check level, under the self-check's canaries. */
+static void *new_block(struct lran2 *rng, size_t *len)
 {
-	size_t n = (size_t)wl_rng_range(rng, min_size, max_size);
-	void *p = op_new(n);
+	size_t n = max_size == min_size ? min_size
+		: min_size + (size_t)lran2(rng) % (max_size - min_size);
+	char *p = op_new(n);
+	volatile char *v = p;
+	char got;
 
 	if (!p)
 		wl_fail("operator new[](%zu) failed", n);
+	v[0] = 'a';
+	got = v[0];
+	if (n > 1)
+		v[1] = 'b';
+	(void)got;
 	wl_fill(p, n);
 	*len = n;
 	return p;
@@ -86,18 +145,16 @@ static void *new_block(struct wl_rng *rng, size_t *len)
 static void *chain_thread(void *arg)
 {
 	struct chain *c = arg;
-	pthread_t next;
-	int err;
+	pthread_t prev = c->prev, next;
+	int has_prev = c->has_prev, err;
 
-	if (c->has_prev)
-		pthread_join(c->prev, NULL);
-	else
+	if (!has_prev)
 		pthread_barrier_wait(&start_line);
 	for (long long r = 0; r < rounds; r++) {
 		for (size_t k = 0; k < nblocks; k++) {
 			if (atomic_load_explicit(&stop, memory_order_relaxed))
 				goto stopped;
-			size_t i = (size_t)wl_rng_range(&c->rng, 0, nblocks - 1);
+			size_t i = (size_t)lran2(&c->rng) % nblocks;
 
 			wl_check(c->slot[i], c->len[i]);
 			op_delete(c->slot[i]);
@@ -105,7 +162,15 @@ static void *chain_thread(void *arg)
 			c->ops += 2;
 		}
 	}
-	/* Hand the array over: the successor joins this thread. */
+	if (atomic_load_explicit(&stop, memory_order_relaxed))
+		goto stopped;
+	/* The predecessor exited long ago (it started this thread as its
+	 * last act): joining it here rather than at the start lets each
+	 * successor run while its predecessor exits, as the original's
+	 * threads (never joined there) do. */
+	if (has_prev)
+		pthread_join(prev, NULL);
+	/* Hand the array over: the successor joins this thread at its end. */
 	c->prev = pthread_self();
 	c->has_prev = 1;
 	c->handoffs++;
@@ -115,6 +180,8 @@ static void *chain_thread(void *arg)
 	return NULL;
 
 stopped:
+	if (has_prev)
+		pthread_join(prev, NULL);
 	pthread_mutex_lock(&done_lock);
 	c->last = pthread_self();
 	c->done = 1;
@@ -149,13 +216,13 @@ int main(int argc, char **argv)
 	size_t all = nblocks * (size_t)threads;
 	void **slot = wl_meta_alloc(sizeof(void *) * all);
 	size_t *len = wl_meta_alloc(sizeof(size_t) * all);
-	struct wl_rng warm;
+	struct lran2 warm;
 
-	wl_rng_seed(&warm, (uint64_t)wl_int("seed"), (uint64_t)threads);
+	lran2_seed(&warm, (long)wl_int("seed"));
 	for (size_t i = 0; i < all; i++)
 		slot[i] = new_block(&warm, &len[i]);
-	for (size_t i = all; i > 1; i--) {
-		size_t j = (size_t)wl_rng_range(&warm, 0, i - 1);
+	for (size_t i = all; i > 0; i--) {
+		size_t j = (size_t)lran2(&warm) % i;
 		void *p = slot[j];
 		size_t n = len[j];
 
@@ -165,7 +232,7 @@ int main(int argc, char **argv)
 		len[i - 1] = n;
 	}
 	for (size_t k = 0; k < 4 * all; k++) {
-		size_t i = (size_t)wl_rng_range(&warm, 0, all - 1);
+		size_t i = (size_t)lran2(&warm) % all;
 
 		wl_check(slot[i], len[i]);
 		op_delete(slot[i]);
@@ -175,7 +242,8 @@ int main(int argc, char **argv)
 		c[t].id = t;
 		c[t].slot = slot + (size_t)t * nblocks;
 		c[t].len = len + (size_t)t * nblocks;
-		wl_rng_seed(&c[t].rng, (uint64_t)wl_int("seed"), (uint64_t)t);
+		/* as the original: each chain's seed is the next draw */
+		lran2_seed(&c[t].rng, lran2(&warm));
 	}
 
 	pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);
