@@ -29,9 +29,10 @@
 #                 threads, allocator, side, value)
 #   -i FILE       add the measurements of an earlier run (its -o FILE) to
 #                 the table; repeatable; with -r 0 only prints their table
-#   -c LEVEL      larson's and xmalloc's --check (default light, ngbench's
-#                 default); none writes exactly what the reference writes
-#                 into each block (larson two bytes, xmalloc 128)
+#   -c LEVEL      larson's, xmalloc's and threadtest's --check (default
+#                 light, ngbench's default); none writes exactly what the
+#                 reference writes into each block (larson two bytes,
+#                 xmalloc 128, threadtest Foo's 8)
 #   -O            build cache-thrash and cache-scratch with -O3, as
 #                 mimalloc-bench does (default: -O0, see below)
 #
@@ -162,7 +163,8 @@ ngb_run() { # PROGRAM THREADS LIB
 	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" --check="$check" ;;
 	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
 	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
-	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 --loop=original ;;
+	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 --loop=original \
+		--check="$check" ;;
 	esac
 	prog=$1; shift
 	LD_PRELOAD=$lib "$wl/$prog" --threads="$t" "$@" 2>/dev/null |

@@ -76,7 +76,9 @@ static const struct ngb_workload_param larson_params[] = {
 	{ "seconds", NGB_PARAM_DOUBLE, "1", 0.01, 86400, NULL,
 	  "length of the timed steady state" },
 	{ "min-size", NGB_PARAM_SIZE, "8", 1, 1024.0 * 1024 * 1024, NULL, "smallest block size" },
-	{ "max-size", NGB_PARAM_SIZE, "1000", 1, 1024.0 * 1024 * 1024, NULL, "largest block size" },
+	{ "max-size", NGB_PARAM_SIZE, "1000", 1, 1024.0 * 1024 * 1024, NULL,
+	  "bound of the block sizes: they are drawn from min-size to max-size - 1, as "
+	  "the original draws them (min-size when the two are equal)" },
 	{ "blocks", NGB_PARAM_INT, "5000", 1, 1e9, NULL, "live blocks per thread" },
 	{ "rounds", NGB_PARAM_INT, "100", 1, 1e9, NULL,
 	  "rounds (each replaces 'blocks' random blocks) before a thread hands over to its successor" },
