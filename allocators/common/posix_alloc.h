@@ -17,10 +17,8 @@
  *	pvalloc               the size rounded up to whole pages, one page for
  *	                      0; a size that overflows the rounding is ENOMEM
  *
- * Used by allocators/hoard/api.c and tests/alloc/ppheap.c.  Not yet by
- * allocators/nextgen/ngmalloc.c, which keeps its own copy of these lines
- * while it is being reworked; its memalign still refuses a non-power of
- * two with EINVAL where glibc and these rules round it up.
+ * Used by allocators/hoard/api.c, allocators/nextgen/ngmalloc.c and
+ * tests/alloc/ppheap.c.
  */
 #ifndef NGBENCH_ALLOCATORS_POSIX_ALLOC_H
 #define NGBENCH_ALLOCATORS_POSIX_ALLOC_H

@@ -64,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/posix_alloc.h"
 #include "internal.h"
 
 extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
@@ -1916,10 +1917,8 @@ API void *calloc(size_t m, size_t n)
 	size_t total;
 	void *p;
 
-	if (__builtin_mul_overflow(m, n, &total)) {
-		errno = ENOMEM;
+	if (posix_alloc_mul(m, n, &total))
 		return NULL;
-	}
 	p = malloc(total);
 	/* own large blocks are fresh mappings, zero already */
 	if (p && !(cfg.base == BASE_OWN && total > NGM_SMALL_MAX && !ngm_in_region(p)))
@@ -1959,21 +1958,16 @@ API void *reallocarray(void *p, size_t m, size_t n)
 {
 	size_t total;
 
-	if (__builtin_mul_overflow(m, n, &total)) {
-		errno = ENOMEM;
+	if (posix_alloc_mul(m, n, &total))
 		return NULL;
-	}
 	return realloc(p, total);
 }
 
-API void *memalign(size_t align, size_t n)
+/* align: a power of two (callers check). */
+static void *aligned(size_t align, size_t n)
 {
 	unsigned cls;
 
-	if (align & (align - 1)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	if (align <= 16)
 		return malloc(n);
 	/* memalign may be the process's first call: cfg.base is read below */
@@ -1983,38 +1977,51 @@ API void *memalign(size_t align, size_t n)
 	return enomem(handed_out_any((void *)ngm_call(OP_MEMALIGN, align, n)));
 }
 
+API void *memalign(size_t align, size_t n)
+{
+	/* as glibc: a non-power of two is rounded up to one */
+	align = posix_alloc_memalign_align(align);
+	return align ? aligned(align, n) : NULL;
+}
+
 API int posix_memalign(void **out, size_t align, size_t n)
 {
+	int saved = errno;
 	void *p;
 
-	if (!align || (align & (align - 1)) || align % sizeof(void *))
+	if (!posix_alloc_align_ok(align))
 		return EINVAL;
-	p = memalign(align, n);
-	if (!p)
+	p = aligned(align, n);
+	if (!p) {
+		errno = saved;
 		return ENOMEM;
+	}
 	*out = p;
 	return 0;
 }
 
 API void *aligned_alloc(size_t align, size_t n)
 {
-	return memalign(align, n);
+	/* C17 7.22.3.1: an unsupported alignment gives NULL; here, anything
+	 * but a power of two */
+	if (!posix_alloc_is_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return aligned(align, n);
 }
 
 API void *valloc(size_t n)
 {
-	return memalign((size_t)sysconf(_SC_PAGESIZE), n);
+	return aligned((size_t)sysconf(_SC_PAGESIZE), n);
 }
 
 API void *pvalloc(size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (n > SIZE_MAX - page) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
+	n = posix_alloc_pvalloc_size(n, page);
+	return n ? aligned(page, n) : NULL;
 }
 
 /* ---- fork ---- */

@@ -7,7 +7,8 @@
  *                        NGMALLOC_CPU says, sleeps when the program does not
  *                        allocate; exiting threads hand their memory back;
  *                        more threads than cores finish; a fork child gets a
- *                        server of its own
+ *                        server of its own; memalign rounds a
+ *                        non-power-of-two alignment up, as glibc does
  *   behaviour pairs N    N malloc/free pairs, for the statistics file
  *   behaviour double-free now|interleaved|others|threads
  *                        frees a block twice (see double_free): the
@@ -22,7 +23,9 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,6 +456,20 @@ int main(int argc, char **argv)
 	}
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	   WEXITSTATUS(status) == 0, "a fork child allocates and has a server of its own");
+
+	/* the POSIX rules of allocators/common/posix_alloc.h, as glibc's */
+	{
+		void *a = memalign(24, 100), *b;
+
+		ok(a && (uintptr_t)a % 32 == 0, "memalign(24) rounds the alignment up to 32 (%p)", a);
+		free(a);
+		errno = 0;
+		b = aligned_alloc(24, 100);
+		ok(!b && errno == EINVAL, "aligned_alloc(24) is EINVAL");
+		errno = 0;
+		b = pvalloc(SIZE_MAX - 10);
+		ok(!b && errno == ENOMEM, "pvalloc of a size whose rounding overflows is ENOMEM");
+	}
 	tap_plan(tap_count);
 	return tap_done();
 }
