@@ -108,7 +108,9 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 /* Detecting the lack of a spare core: see mode_update. */
 #define ACTIVE_NS 5000000ull
 #define OVERSUB_NS 10000000ull
-#define STARVED_GAP_NS 2000000ull
+/* Starved: off its CPU for more than a quarter of a window of 100 ms. */
+#define STARVED_WINDOW_NS 100000000ull
+#define STARVED_LOST_NS (STARVED_WINDOW_NS / 4)
 #define NOSPARE_HOLD_NS 200000000ull
 /* A client on another core than the server spins this long for an answer
  * before it sleeps on a futex: longer than a sleeping server takes to wake
@@ -139,7 +141,8 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 enum { MODE_ASYNC, MODE_SYNC, MODE_PAPER };
 enum { BASE_OWN, BASE_GLIBC };
 enum { ST_NONE, ST_HEAP, ST_STARTING, ST_RUNNING, ST_FAILED };
-enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL, OP_TRIM };
+enum { OP_NONE, OP_MALLOC, OP_FREE, OP_MEMALIGN, OP_REALLOC, OP_USABLE, OP_REFILL, OP_TRIM,
+       OP_COUNT };
 /* c->trim: the handshake that takes an idle client's blocks back (trim_idle) */
 enum { TRIM_NONE, TRIM_CLOSING, TRIM_ASK, TRIM_STOLEN, TRIM_DEAD };
 enum { F_SERVER = 1, F_EXITING = 2, F_REGISTERING = 4 };
@@ -167,6 +170,7 @@ struct client {
 		struct { uint32_t n, max; } lc[NGM_NCLASSES + 1];
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
 		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows, overflows;
+		uint64_t waits_op[OP_COUNT];	/* waits by request */
 		uint8_t asked[NGM_NCLASSES + 1];	/* a refill is on its way */
 		/* the thread's gate (its t_client) and t_inside, for trim_idle */
 		_Atomic(struct client *) *gate;
@@ -255,8 +259,11 @@ static struct {
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
 	uint64_t dead_local, dead_flushes, dead_borrows, dead_overflows, local_unused;
 	uint64_t trims, trim_asks, trimmed_blocks, glibc_trims;
+	uint64_t dead_waits_op[OP_COUNT];
 } S;
 static bool s_membarrier;		/* MEMBARRIER_CMD_PRIVATE_EXPEDITED works */
+static pthread_t g_server_thread;	/* valid once g_server_started */
+static bool g_server_started;
 static uint64_t s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
 static bool s_busy;
@@ -720,6 +727,8 @@ static void reclaim(struct client *c)
 	S.dead_borrows += STAT_GET(c->own.borrows);
 	S.dead_overflows += STAT_GET(c->own.overflows);
 	S.dead_waits += STAT_GET(c->own.waits);
+	for (cls = 0; cls < OP_COUNT; cls++)
+		S.dead_waits_op[cls] += STAT_GET(c->own.waits_op[cls]);
 	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
 	S.dead_stalls += STAT_GET(c->own.stalls);
 	S.dead_stall_ns += STAT_GET(c->own.stall_ns);
@@ -995,10 +1004,14 @@ static void pin_server(int starter_cpu)
  *  - oversubscribed: at least as many clients needed the server in the
  *    last ACTIVE_NS as the process has CPUs, for OVERSUB_NS in a row; the
  *    server then sleeps as soon as it has nothing to do;
- *  - starved: over a look (about every millisecond) the server was off
- *    its CPU for longer than STARVED_GAP_NS: other processes, or the
+ *  - starved: over a window of STARVED_WINDOW_NS the server was off its
+ *    CPU for more than STARVED_LOST_NS in all: other processes, or the
  *    program's threads, ran there (starved_since: wall time less the
- *    thread's CPU time, so that its own work is not taken for it).
+ *    thread's CPU time, so that its own work is not taken for it).  A
+ *    single gap of a few milliseconds (the hypervisor running another
+ *    guest, a short-lived process) is not starvation: switching modes for
+ *    it cost a single-threaded program long waits and a server placed on
+ *    its own CPU.
  * Either one makes the clients batch harder (g_epoch odd: bigger local
  * stacks, stocks sized for a longer absence) and unpins the server, so
  * that the kernel can move it off a CPU it shares.  Each is held for
@@ -1072,20 +1085,34 @@ static uint64_t thread_cpu_ns(void)
 }
 
 /*
- * Was the server off its CPU for longer than STARVED_GAP_NS since the last
- * look?  The wall time that passed, less the CPU time the thread used
- * (its own work counts: faulting a span in is not starvation) and the time
- * it slept or was parked on purpose (excused).  Read at most once per
- * millisecond: the thread's CPU clock is a system call.
+ * Has the server been off its CPU for more than STARVED_LOST_NS of the
+ * window that ends now?  Each look adds the wall time that passed, less
+ * the CPU time the thread used (its own work counts: faulting a span in is
+ * not starvation) and the time it slept or was parked on purpose
+ * (excused).  Read at most once per millisecond: the thread's CPU clock is
+ * a system call.  True once per starved window, at its end.
  */
+static uint64_t s_window_start, s_window_lost;
+
 static bool starved_since(uint64_t now, uint64_t *wall, uint64_t *cpu, uint64_t *excused)
 {
 	uint64_t c = thread_cpu_ns(), away = now - *wall, used = c - *cpu + *excused;
+	bool starved;
 
 	*wall = now;
 	*cpu = c;
 	*excused = 0;
-	return away > used && away - used > STARVED_GAP_NS;
+	if (away > used)
+		s_window_lost += away - used;
+	if (!s_window_start)
+		s_window_start = now;
+	/* a window that ended with a loss this large is starved at once */
+	if (now - s_window_start < STARVED_WINDOW_NS && s_window_lost <= STARVED_LOST_NS)
+		return false;
+	starved = s_window_lost > STARVED_LOST_NS;
+	s_window_start = now;
+	s_window_lost = 0;
+	return starved;
 }
 
 static void *server_main(void *arg)
@@ -1093,8 +1120,11 @@ static void *server_main(void *arg)
 	uint64_t idle_start = 0, last = 0, last_mode = 0, cpu_mode, excused = 0, last_work = 0;
 	uint64_t last_trim = 0;
 	unsigned idle = 0;
+	bool rested = false;
 
 	t_flags |= F_SERVER;
+	g_server_thread = pthread_self();
+	g_server_started = true;
 	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
 	pin_server((int)(intptr_t)arg);
 	s_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
@@ -1144,6 +1174,7 @@ static void *server_main(void *arg)
 				phase_switch(true, t);
 			idle = 0;
 			last_work = t;
+			rested = false;
 			continue;
 		}
 		if (idle++ == 0) {
@@ -1151,11 +1182,14 @@ static void *server_main(void *arg)
 			if (s_busy)
 				phase_switch(false, idle_start);
 		}
-		if (idle & 63) {
+		/* spin after work, when more may follow; not after a nap or a
+		 * sleep that ended with nothing to do (its timeout), which
+		 * would make each nap cost a spin */
+		if (!rested && (idle & 63)) {
 			cpu_relax();
 			continue;
 		}
-		if (!s_oversub && t - idle_start < cfg.spin_ns)
+		if (!rested && !s_oversub && t - idle_start < cfg.spin_ns)
 			continue;
 		t = now_ns();
 		{
@@ -1176,6 +1210,7 @@ static void *server_main(void *arg)
 		}
 		atomic_store(&g_sleeping, 0);
 		idle = 0;
+		rested = true;
 		last = now_ns();
 		excused += last - t;	/* a sleep is not starvation */
 	}
@@ -1449,6 +1484,7 @@ static uintptr_t client_call(struct client *c, unsigned op, uint64_t a0, uint64_
 	server_kick(c);
 	wait_reply(c, seq, t0);
 	STAT_ADD(c->own.waits, 1);
+	STAT_ADD(c->own.waits_op[op], 1);
 	STAT_ADD(c->own.wait_ns, now_ns() - t0);
 	return c->resp_val;
 }
@@ -1798,8 +1834,11 @@ static ALWAYS_INLINE void *malloc_body(size_t n)
 {
 	struct client *c = atomic_load_explicit(&t_client, memory_order_relaxed);
 
-	if (likely(c != NULL) && likely(n <= 1024)) {
-		unsigned cls = ngm_class_small[(n + 15) >> 4];
+	/* sizes up to 1 KiB by table, the bigger classes by computation:
+	 * both on the fast path (a few per cent of xalanc's mallocs are
+	 * 1-256 KiB) */
+	if (likely(c != NULL) && likely(n <= NGM_SMALL_MAX)) {
+		unsigned cls = likely(n <= 1024) ? ngm_class_small[(n + 15) >> 4] : ngm_size_class(n);
 		uint32_t k = c->own.lc[cls].n;
 
 		if (likely(k != 0)) {
@@ -2062,6 +2101,7 @@ static void fork_child(void)
 	atomic_store(&g_park_req, 0);
 	atomic_store(&g_sleeping, 0);
 	atomic_store(&g_takeover, 0);
+	g_server_started = false;	/* the parent's server is not ours */
 	for (c = s_list; c; c = c->srv.next)
 		if (c != t_self && c != g_shared)
 			atomic_store(&c->bell.dead, 1);
@@ -2119,7 +2159,7 @@ static uint64_t stats_activity(const char *text)
  */
 static void stats_store(const char *buf, size_t len)
 {
-	char old[2048];
+	char old[4096];
 	ssize_t n;
 	int fd = open(cfg.stats_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
@@ -2141,8 +2181,11 @@ static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
 	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached, borrows;
-	uint64_t overflows;
-	char buf[2048], *s = buf;
+	uint64_t overflows, waits_op[OP_COUNT];
+	char buf[4096], *s = buf;
+	struct timespec ts;
+	clockid_t cid;
+	unsigned op;
 	struct client *c;
 	bool parked;
 
@@ -2154,6 +2197,7 @@ static void stats_write(void)
 	if (parked)
 		server_park_locked();
 	waits = S.dead_waits;
+	memcpy(waits_op, S.dead_waits_op, sizeof(waits_op));
 	wait_ns = S.dead_wait_ns;
 	stalls = S.dead_stalls;
 	stall_ns = S.dead_stall_ns;
@@ -2174,6 +2218,8 @@ static void stats_write(void)
 		for (cls = 1; cls <= NGM_NCLASSES; cls++)
 			cached += STAT_GET(c->own.lc[cls].n);
 		waits += STAT_GET(c->own.waits);
+		for (op = 0; op < OP_COUNT; op++)
+			waits_op[op] += STAT_GET(c->own.waits_op[op]);
 		wait_ns += STAT_GET(c->own.wait_ns);
 		stalls += STAT_GET(c->own.stalls);
 		stall_ns += STAT_GET(c->own.stall_ns);
@@ -2199,6 +2245,14 @@ static void stats_write(void)
 	s = put_line(s, "local_overflows", overflows);
 	s = put_line(s, "client_waits", waits);
 	s = put_line(s, "client_wait_ns", wait_ns);
+	/* what the waits were for */
+	s = put_line(s, "client_waits_malloc", waits_op[OP_MALLOC]);
+	s = put_line(s, "client_waits_refill", waits_op[OP_REFILL]);
+	s = put_line(s, "client_waits_memalign", waits_op[OP_MEMALIGN]);
+	s = put_line(s, "client_waits_realloc", waits_op[OP_REALLOC]);
+	s = put_line(s, "client_waits_usable", waits_op[OP_USABLE]);
+	s = put_line(s, "client_waits_free", waits_op[OP_FREE]);
+	s = put_line(s, "client_waits_trim", waits_op[OP_TRIM]);
 	s = put_line(s, "ring_full_stalls", stalls);
 	s = put_line(s, "ring_full_stall_ns", stall_ns);
 	s = put_line(s, "server_wakeups", kicks);
@@ -2206,6 +2260,13 @@ static void stats_write(void)
 	s = put_line(s, "server_naps", S.naps);
 	s = put_line(s, "server_busy_ns", S.busy_ns);
 	s = put_line(s, "server_idle_ns", S.idle_ns);
+	/* CPU time: the server thread's, and the whole process's (absent
+	 * when the clock cannot be read) */
+	if (g_server_started && !pthread_getcpuclockid(g_server_thread, &cid) &&
+	    !clock_gettime(cid, &ts))
+		s = put_line(s, "server_cpu_ns", (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		s = put_line(s, "process_cpu_ns", (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 	s = put_line(s, "server_starved", S.starved);
 	s = put_line(s, "active_clients_max", S.active_max);
 	s = put_line(s, "nospare_switches", S.nospare_switches);
