@@ -522,7 +522,26 @@ static void ltab_remove(struct large *e)
 	lcount--;
 }
 
-void *ngm_large_alloc(size_t n, size_t align)
+/*
+ * Large blocks unmapped lately (a ring of addresses): a free of one of
+ * them that no record explains is a second free.  An address mapped again
+ * (adopted) leaves the ring.
+ */
+#define FREED_LARGE 256
+static uintptr_t freed_large[FREED_LARGE];
+static unsigned freed_large_next;
+
+static void freed_large_forget(uintptr_t a)
+{
+	unsigned i;
+
+	for (i = 0; i < FREED_LARGE; i++)
+		if (freed_large[i] == a)
+			freed_large[i] = 0;
+}
+
+/* Thread-safe: touches no heap state (any thread may map). */
+void *ngm_large_map(size_t n, size_t align, size_t *lenp)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t len, maplen;
@@ -545,11 +564,28 @@ void *ngm_large_alloc(size_t n, size_t align)
 		munmap(m, (size_t)(p - m));
 	if (m + maplen > p + len)
 		munmap(p + len, (size_t)(m + maplen - (p + len)));
-	if (ltab_insert((uintptr_t)p, len)) {
+	*lenp = len;
+	return p;
+}
+
+int ngm_large_adopt(void *p, size_t len)
+{
+	if (ltab_insert((uintptr_t)p, len))
+		return -ENOMEM;
+	freed_large_forget((uintptr_t)p);
+	hstats.large_allocs++;
+	return 0;
+}
+
+void *ngm_large_alloc(size_t n, size_t align)
+{
+	size_t len;
+	void *p = ngm_large_map(n, align, &len);
+
+	if (p && ngm_large_adopt(p, len)) {
 		munmap(p, len);
 		return NULL;
 	}
-	hstats.large_allocs++;
 	return p;
 }
 
@@ -561,8 +597,22 @@ int ngm_large_free(void *p)
 		return -1;
 	munmap(p, e->len);
 	ltab_remove(e);
+	freed_large[freed_large_next++ % FREED_LARGE] = (uintptr_t)p;
 	hstats.large_frees++;
 	return 0;
+}
+
+int ngm_large_unknown(const void *p)
+{
+	unsigned i;
+
+	for (i = 0; p && i < FREED_LARGE; i++)
+		if (freed_large[i] == (uintptr_t)p) {
+			hstats.double_frees++;
+			return -EALREADY;
+		}
+	hstats.invalid_frees++;
+	return -EINVAL;
 }
 
 size_t ngm_heap_usable(const void *p)

@@ -144,10 +144,20 @@ size_t ngm_heap_dirty_bytes(void);
 #else
 #define NGM_MADV_POPULATE_WRITE MADV_POPULATE_WRITE
 #endif
-/* Blocks larger than NGM_SMALL_MAX or aligned beyond a class: own mapping. */
+/* Blocks larger than NGM_SMALL_MAX or aligned beyond a class: own mapping,
+ * recorded in the owner's table. */
 void *ngm_large_alloc(size_t n, size_t align);
+/* The two halves of ngm_large_alloc: the mapping (any thread may make it;
+ * its length in *len), and its record in the table (the owner; -ENOMEM
+ * when the table cannot grow). */
+void *ngm_large_map(size_t n, size_t align, size_t *len);
+int ngm_large_adopt(void *p, size_t len);
 /* 0 when p is a large block (and unmaps it), -1 when it is not. */
 int ngm_large_free(void *p);
+/* The verdict on a pointer freed that no table knows: -EALREADY when it is
+ * a large block unmapped lately (a double free), else -EINVAL (counted as
+ * invalid). */
+int ngm_large_unknown(const void *p);
 /* Usable size of a block of the heap or a large block, 0 if foreign. */
 size_t ngm_heap_usable(const void *p);
 void *ngm_large_realloc(void *p, size_t n);

@@ -149,6 +149,12 @@ enum { F_SERVER = 1, F_EXITING = 2, F_REGISTERING = 4 };
 
 /* A refill request in the free queue: (class << 4) | 1; blocks are 16-aligned. */
 #define REFILL_TAG(cls) (((uintptr_t)(cls) << 4) | 1)
+/*
+ * A large block the client mapped itself: two slots, (address | 2) and the
+ * length, published together; the server records it in its table (the
+ * metadata stays the server's).  Addresses of mappings are page aligned.
+ */
+#define LARGE_TAG 2u
 
 struct client {
 	_Alignas(NGM_LINE) struct {
@@ -260,6 +266,7 @@ static struct {
 	uint64_t dead_local, dead_flushes, dead_borrows, dead_overflows, local_unused;
 	uint64_t trims, trim_asks, trimmed_blocks, glibc_trims;
 	uint64_t dead_waits_op[OP_COUNT];
+	uint64_t large_client, large_unrecorded;
 } S;
 static bool s_membarrier;		/* MEMBARRIER_CMD_PRIVATE_EXPEDITED works */
 static pthread_t g_server_thread;	/* valid once g_server_started */
@@ -462,6 +469,84 @@ static void *base_malloc(size_t n)
 	return ngm_heap_alloc_batch(cls, &p, 1) ? p : NULL;
 }
 
+/*
+ * Frees of large blocks that no record explains yet.  A client maps its
+ * large blocks itself and queues their records; another thread may free
+ * one before the server has drained the record from its maker's queue.
+ * The record was published before the free (the program handed the block
+ * over in between), so it is drained by the end of the server's next pass
+ * over the clients: a free still unexplained then is a double free (a
+ * block unmapped lately) or a pointer that is not ours.  Heap owner only.
+ */
+struct pending {
+	void *p;
+	uint32_t pass;
+};
+static struct pending *s_pending;	/* mapped, grown by doubling */
+static size_t s_npending, s_pending_cap;
+static uint32_t s_pass;			/* passes of the server over its clients */
+
+static void large_unknown(void *p)
+{
+	if (ngm_large_unknown(p) == -EALREADY)
+		die_double_free(p, "(a large block, detected by the allocator core)");
+	/* a foreign pointer is counted and ignored */
+}
+
+/* Room for one more pending free (a burst of frees of blocks whose
+ * records wait in a queue drained later in the pass can be long). */
+static bool pending_room(void)
+{
+	size_t cap = s_pending_cap ? 2 * s_pending_cap : 4096 / sizeof(*s_pending);
+	struct pending *n;
+
+	if (s_npending < s_pending_cap)
+		return true;
+	n = mmap(NULL, cap * sizeof(*n), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
+		return false;
+	if (s_pending) {
+		memcpy(n, s_pending, s_npending * sizeof(*n));
+		munmap(s_pending, s_pending_cap * sizeof(*n));
+	}
+	s_pending = n;
+	s_pending_cap = cap;
+	return true;
+}
+
+static void large_free(void *p)
+{
+	if (!ngm_large_free(p))
+		return;
+	if (pending_room()) {
+		s_pending[s_npending].p = p;
+		s_pending[s_npending++].pass = s_pass;
+	} else {
+		large_unknown(p);	/* no memory: the verdict at once */
+	}
+}
+
+/* At the end of a pass: the pending frees whose records came, or whose
+ * time is up. */
+static void pending_retry(void)
+{
+	size_t i = 0;
+
+	while (i < s_npending) {
+		void *p = s_pending[i].p;
+
+		if (ngm_large_free(p)) {	/* still no record */
+			if (s_pass == s_pending[i].pass) {
+				i++;
+				continue;
+			}
+			large_unknown(p);
+		}
+		s_pending[i] = s_pending[--s_npending];
+	}
+}
+
 static void base_free(void *p)
 {
 	if (!p)
@@ -472,7 +557,7 @@ static void base_free(void *p)
 	} else if (cfg.base == BASE_GLIBC)
 		__libc_free(p);
 	else
-		ngm_large_free(p);	/* a foreign pointer is counted and ignored */
+		large_free(p);
 }
 
 static void *base_memalign(size_t align, size_t n)
@@ -621,8 +706,19 @@ static void refill(struct client *c, unsigned cls, bool dry)
 	S.prealloc += got;
 }
 
-/* The client's queued frees; refill requests too unless the client is
- * being trimmed (its stocks are about to be taken back). */
+/* A large block a client mapped: recorded, or (the table could not grow)
+ * counted; a later free of it is then an invalid pointer, and its mapping
+ * stays: the program holds it. */
+static void large_record(void *p, size_t len)
+{
+	if (ngm_large_adopt(p, len))
+		S.large_unrecorded++;
+	S.large_client++;
+}
+
+/* The client's queued frees and large-block records; refill requests too
+ * unless the client is being trimmed (its stocks are about to be taken
+ * back). */
 static unsigned drain_frees(struct client *c, bool refills)
 {
 	uint32_t n = ngm_ring_avail(&c->srv.fq, &c->bell.fq_tail), i;
@@ -637,6 +733,12 @@ static unsigned drain_frees(struct client *c, bool refills)
 				refill(c, (unsigned)(v >> 4), false);
 				S.refills++;
 			}
+		} else if ((v & 15) == LARGE_TAG) {
+			/* published with its length: both slots are there */
+			uintptr_t len = ngm_ring_get(&c->srv.fq, c->fq, FQ_CAP);
+
+			i++;
+			large_record((void *)(v & ~(uintptr_t)15), len);
 		} else {
 			base_free((void *)v);
 			S.frees++;
@@ -658,6 +760,15 @@ static uintptr_t serve_op(struct client *c, unsigned op, uint64_t a0, uint64_t a
 		take_back(c);
 		S.trim_asks++;
 		return 0;
+	}
+	if (op == OP_USABLE || op == OP_REALLOC) {
+		/* the block may be another thread's, mapped by it: its record
+		 * must be in the table first */
+		struct client *x;
+
+		for (x = s_list; x; x = x->srv.next)
+			if (x != c)
+				drain_frees(x, true);
 	}
 	if (op != OP_REFILL)
 		return base_op(op, a0, a1);
@@ -904,6 +1015,9 @@ static unsigned serve_client(struct client *c, uint64_t now)
 	uint32_t seq = atomic_load_explicit(&c->bell.req_seq, memory_order_acquire);
 
 	if (seq != c->srv.req_seen) {
+		/* what the client queued before its request (frees, records of
+		 * large blocks it mapped) may have come after the drain above */
+		n += drain_frees(c, true);
 		c->srv.req_seen = seq;
 		c->resp_val = serve_op(c, c->bell.op, c->bell.a0, c->bell.a1);
 		atomic_store_explicit(&c->resp_seq, seq, memory_order_release);
@@ -1157,6 +1271,9 @@ static void *server_main(void *arg)
 			next = c->srv.next;
 			did += serve_client(c, t);
 		}
+		if (s_npending)
+			pending_retry();
+		s_pass++;
 		if (t - last_mode > 1000000) {
 			mode_update(t, starved_since(t, &last_mode, &cpu_mode, &excused));
 			/* housekeeping in the server's time: idle clients'
@@ -1348,7 +1465,9 @@ static void client_orphan(struct client *c)
 	for (h = c->srv.fq.head; h != c->own.fq.tail; h++) {
 		uintptr_t v = c->fq[h & (FQ_CAP - 1)];
 
-		if ((v & 15) != 1)
+		if ((v & 15) == LARGE_TAG)
+			large_record((void *)(v & ~(uintptr_t)15), c->fq[++h & (FQ_CAP - 1)]);
+		else if ((v & 15) != 1)
 			base_free((void *)v);
 	}
 	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
@@ -1709,6 +1828,35 @@ static void client_mode(struct client *c)
 			lc_flush(c, cls);
 }
 
+/*
+ * A large block (own base, async protocol) is mapped by the client itself:
+ * no wait for the server, which only records it (LARGE_TAG) and unmaps it
+ * when it is freed.  NULL when that cannot be done here (another protocol
+ * or base, no room in the free queue for the record, no mapping): the
+ * caller asks the server instead.  Called inside call_enter/call_leave.
+ */
+static void *large_on_client(struct client *c, size_t n, size_t align)
+{
+	size_t len;
+	void *p;
+
+	if (cfg.base != BASE_OWN || cfg.mode != MODE_ASYNC || !c->own.async_free || c->own.shared)
+		return NULL;
+	if (FQ_CAP - (c->own.fq.tail - c->own.fq.head_cache) < 2) {
+		c->own.fq.head_cache = atomic_load_explicit(&c->fq_head, memory_order_acquire);
+		if (FQ_CAP - (c->own.fq.tail - c->own.fq.head_cache) < 2)
+			return NULL;
+	}
+	p = ngm_large_map(n, align, &len);
+	if (!p)
+		return NULL;
+	/* both slots, then one publication: the server never sees half */
+	c->fq[c->own.fq.tail++ & (FQ_CAP - 1)] = (uintptr_t)p | LARGE_TAG;
+	c->fq[c->own.fq.tail++ & (FQ_CAP - 1)] = len;
+	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
+	return p;
+}
+
 /* Everything malloc's fast path does not: large, unregistered, empty. */
 /* borrow: a bigger class's block will do (not when cls was chosen for an
  * alignment, which the bigger classes need not have) */
@@ -1717,8 +1865,11 @@ static void *malloc_slow_get(size_t n, unsigned cls, bool borrow)
 	struct client *c = get_client();
 	void *p;
 
-	if (!cls)
+	if (!cls) {
+		if (c && (p = large_on_client(c, n, 0)))
+			return p;
 		return enomem((void *)ngm_call(OP_MALLOC, n, 0));
+	}
 	if (!c)
 		return enomem((void *)other_call(OP_MALLOC, n, 0));
 	client_mode(c);
@@ -2013,6 +2164,18 @@ static void *aligned(size_t align, size_t n)
 	cfg_ready();
 	if (cfg.base == BASE_OWN && (cls = ngm_aligned_class(align, n)))
 		return enomem(alloc_class(cls));
+	if (cfg.base == BASE_OWN) {
+		struct client *c;
+		void *p = NULL;
+
+		call_enter();
+		c = get_client();
+		if (c)
+			p = large_on_client(c, n, align);
+		call_leave();
+		if (p)
+			return p;
+	}
 	return enomem(handed_out_any((void *)ngm_call(OP_MEMALIGN, align, n)));
 }
 
@@ -2282,6 +2445,8 @@ static void stats_write(void)
 	s = put_line(s, "spans_created", hs.spans_created);
 	s = put_line(s, "spans_released", hs.spans_released);
 	s = put_line(s, "large_allocs", hs.large_allocs);
+	s = put_line(s, "large_client_maps", S.large_client);
+	s = put_line(s, "large_unrecorded", S.large_unrecorded);
 	s = put_line(s, "invalid_frees", hs.invalid_frees);
 	s = put_line(s, "heap_mapped_bytes", hs.bytes_mapped);
 	s = put_line(s, "heap_purged_bytes", hs.bytes_purged);

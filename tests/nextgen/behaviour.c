@@ -10,9 +10,12 @@
  *                        server of its own; memalign rounds a
  *                        non-power-of-two alignment up, as glibc does
  *   behaviour pairs N    N malloc/free pairs, for the statistics file
- *   behaviour double-free now|interleaved|others|threads
+ *   behaviour double-free now|interleaved|others|threads|large
  *                        frees a block twice (see double_free): the
  *                        allocator must abort; exits 0 if it did not
+ *   behaviour large-handoff
+ *                        threads allocate large blocks that another
+ *                        thread frees at once; all must be freed once
  *   behaviour trim-race  threads that idle briefly between bursts, their
  *                        blocks checked, while the allocator trims idle
  *                        threads as often as it can (NGMALLOC_TRIM_MS=1)
@@ -196,7 +199,8 @@ static void *free_victim(void *arg)
 /*
  * Frees a 64-byte block twice: at once (now), with one other block freed in
  * between (interleaved: free(a); free(b); free(a)), with 64 others in
- * between (others), or the second time from another thread (threads).  The
+ * between (others), or the second time from another thread (threads); or
+ * a 1 MiB block (a mapping of its own) twice at once (large).  The
  * allocator must abort; returns 0 if it did not.
  */
 static int double_free(const char *how)
@@ -210,7 +214,7 @@ static int double_free(const char *how)
 		free(malloc(64));
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
 	}
-	victim = malloc(64);
+	victim = malloc(!strcmp(how, "large") ? 1 << 20 : 64);
 	b = malloc(64);
 	memset(victim, 1, 64);
 	memset(b, 2, 64);
@@ -232,6 +236,61 @@ static int double_free(const char *how)
 		nanosleep(&ts, NULL);
 	}
 	return 0;
+}
+
+/*
+ * Large blocks handed from the thread that allocated them to one that
+ * frees them at once: the freeing thread's free may reach the allocator
+ * core before the record of the block, which its maker queued (a mapping
+ * made by the client itself); the core looks at the newest thread first,
+ * so the taker is the newer thread.  Every block must be freed exactly
+ * once: no abort, and the statistics count no invalid free
+ * (large-handoff).
+ */
+#define HANDOFF_N 300
+static void *volatile handoff[HANDOFF_N];
+static int handoff_missing;
+
+static void *large_taker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < HANDOFF_N; i++) {
+		void *p;
+
+		while (!(p = __atomic_load_n(&handoff[i], __ATOMIC_ACQUIRE)))
+			;
+		if (p == (void *)1)
+			handoff_missing++;
+		else
+			free(p);
+	}
+	return NULL;
+}
+
+static int large_handoff(void)
+{
+	pthread_t t;
+
+	/* past the start: the allocator core runs, this thread has its client */
+	for (int i = 0; i < 20; i++) {
+		free(malloc(64));
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+	pthread_create(&t, NULL, large_taker, NULL);
+	/* the taker has registered (its first malloc) before the blocks come */
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	for (int i = 0; i < HANDOFF_N; i++) {
+		char *p = malloc((size_t)(300 + i % 7 * 100) << 10);
+
+		if (p)
+			p[0] = (char)i;
+		__atomic_store_n(&handoff[i], p ? p : (void *)1, __ATOMIC_RELEASE);
+	}
+	pthread_join(t, NULL);
+	expect_int_eq(handoff_missing, 0, "%d large blocks allocated and freed by another thread",
+		      HANDOFF_N);
+	tap_plan(tap_count);
+	return tap_done();
 }
 
 static pthread_mutex_t idle_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -402,6 +461,8 @@ int main(int argc, char **argv)
 		return pairs(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "double-free"))
 		return double_free(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "large-handoff"))
+		return large_handoff();
 	if (argc == 2 && !strcmp(argv[1], "idle-rss"))
 		return idle_rss();
 	if (argc == 2 && !strcmp(argv[1], "trim-race"))
