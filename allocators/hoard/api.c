@@ -28,10 +28,11 @@ HOARD_EXPORT void *malloc(size_t size)
 	return hoard_malloc(size);
 }
 
+/* free(NULL) fails the fast path's arena check and returns in the slow
+ * path (dealloc_outside), so the fast path does not test for it. */
 HOARD_EXPORT void free(void *p)
 {
-	if (HOARD_LIKELY(p != NULL))
-		hoard_free(p);
+	hoard_free(p);
 }
 
 HOARD_EXPORT void *calloc(size_t n, size_t size)

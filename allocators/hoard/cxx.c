@@ -73,16 +73,25 @@ static HOARD_NOINLINE void *new_aligned_nothrow_failed(const char *name, size_t 
 	return op ? op(size, align, tag) : NULL;
 }
 
+/* A miss of operator new's fast path, out of line so that the fast path
+ * ends in a jump, not a call that would need a stack frame. */
+static HOARD_NOINLINE void *new_slow(const char *name, size_t size)
+{
+	void *p = hoard_alloc_slow(size);
+
+	return HOARD_LIKELY(p != NULL) ? p : new_failed(name, size);
+}
+
 /* One operator new of each kind: the inline malloc fast path, then the
  * next definition when Hoard has no memory. */
 #define HOARD_NEW(sym)                                          \
 	HOARD_EXPORT void *sym(size_t size);                    \
 	void *sym(size_t size)                                  \
 	{                                                       \
-		void *p = hoard_malloc(size);                   \
+		void *p = hoard_malloc_cached(size);            \
 		if (HOARD_LIKELY(p != NULL))                    \
 			return p;                               \
-		return new_failed(#sym, size);                  \
+		return new_slow(#sym, size);                    \
 	}
 
 #define HOARD_NEW_NOTHROW(sym)                                  \
@@ -119,8 +128,7 @@ static HOARD_NOINLINE void *new_aligned_nothrow_failed(const char *name, size_t 
  * from its superblock, so the sized and aligned forms ignore theirs. */
 static inline void delete_block(void *p)
 {
-	if (HOARD_LIKELY(p != NULL))
-		hoard_free(p);
+	hoard_free(p);	/* NULL included: see free */
 }
 
 #define HOARD_UNUSED __attribute__((unused))

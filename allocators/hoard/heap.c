@@ -762,56 +762,82 @@ static HOARD_NOINLINE void dealloc_locked_path(struct hoard_sb *sb, void *p)
  * gives the paper's algorithm exactly.
  *
  * The fast paths are inline in internal.h (hoard_malloc, hoard_free); here
- * are the misses.  A slot's count of cached blocks is tc_cap - room.
+ * are the misses.  A slot caches at most tc_cap blocks.
  */
 __thread struct hoard_tcache hoard_tc __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 static int tcache_key_ok;
 
-static inline unsigned tc_count(const struct hoard_tcache *tc, unsigned c)
+/*
+ * The slots' arrays of a thread, one piece of metadata of tc_cap[0] +
+ * tc_cap[1] + ... pointers; an exiting thread's goes on a list for the
+ * next thread (under init_lock, taken once per thread).
+ */
+static void **tc_store_free;
+
+static void **tc_store_get(void)
 {
-	return (unsigned)hoard_cfg.tc_cap[c] - tc->room[c];
+	size_t n = 0;
+	void **st;
+
+	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
+		n += hoard_cfg.tc_cap[c];
+	hoard_lock(&init_lock);
+	st = tc_store_free;
+	if (st)
+		tc_store_free = st[0];
+	else
+		st = meta_alloc((n ? n : 1) * sizeof(void *));
+	hoard_unlock(&init_lock);
+	return st;
+}
+
+static void tc_store_put(void **st)
+{
+	hoard_lock(&init_lock);
+	st[0] = tc_store_free;
+	tc_store_free = st;
+	hoard_unlock(&init_lock);
 }
 
 /*
  * Gives all but keep cached blocks of class c back, under one lock of the
  * thread's heap for those whose superblock it still owns (all of them, but
- * for a superblock that moved meanwhile: that one goes to its owner).
+ * for a superblock that moved meanwhile: that one goes to its owner).  The
+ * newest go (the top of the slot's array), so nothing moves in the array.
  *
- * Consecutive cached blocks usually come from one superblock (a refill
- * takes them from one, and frees follow allocations), and they are already
- * linked to each other: each such run is spliced onto its superblock's free
- * list whole (free_run_locked), with one update of the counts and of the
- * fullness group.
+ * Neighbouring cached blocks usually come from one superblock (a refill
+ * takes them from one, and frees follow allocations): each such run is
+ * linked and spliced onto its superblock's free list whole
+ * (free_run_locked), with one update of the counts and of the fullness
+ * group.  The array is read in order, so the loop's loads do not wait on
+ * each other as a walk along a list's links would.
  */
 static HOARD_NOINLINE void tcache_flush_class(struct hoard_tcache *tc, unsigned c, unsigned keep)
 {
 	struct hoard_heap *h = tls_heap;
-	unsigned left = tc_count(tc, c);
+	void **lo = tc->lo[c], **end = tc->top[c], **q = lo + keep;
 	void *moved = NULL;
 
-	if (left <= keep)
+	if (end - lo <= (ptrdiff_t)keep)
 		return;
-	left -= keep;
-	tc->room[c] = (uint16_t)(tc->room[c] + left);
+	tc->top[c] = q;
 	hoard_lock(&h->lock);
-	while (left) {
-		void *first = tc->head[c], *last = first;
+	while (q < end) {
+		void *first = *q, *last = first;
 		struct hoard_sb *sb = hoard_sb_of(first);
-		uint32_t n = 1;
+		void **run = q;
 
-		while (n < left && hoard_sb_of(*(void **)last) == sb) {
-			last = *(void **)last;
-			n++;
+		for (q++; q < end && hoard_sb_of(*q) == sb; q++) {
+			*(void **)last = *q;
+			last = *q;
 		}
-		tc->head[c] = *(void **)last;
-		left -= n;
 		if (HOARD_UNLIKELY(hoard_sb_owner(sb, memory_order_relaxed) != h->index)) {
 			*(void **)last = moved;
 			moved = first;
 			continue;
 		}
-		free_run_locked(h, sb, first, last, n);
+		free_run_locked(h, sb, first, last, (uint32_t)(q - run));
 	}
 	hoard_unlock(&h->lock);
 	while (moved) {
@@ -880,9 +906,13 @@ static void tcache_exit(void *arg)
 	tc->tag = 0;
 	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++) {
 		tcache_flush_class(tc, c, 0);
-		tc->room[c] = 0;
+		tc->top[c] = tc->lo[c] = tc->hi[c] = NULL;
 	}
 	remote_flush(tc);
+	if (tc->store) {
+		tc_store_put(tc->store);
+		tc->store = NULL;
+	}
 }
 
 /* The thread's first cached operation: the flush at exit, then the tag
@@ -891,13 +921,23 @@ static HOARD_NOINLINE int tcache_register(struct hoard_tcache *tc)
 {
 	/* The value must be non-NULL for the destructor to run; keys below
 	 * 32 live in the thread descriptor, so this does not allocate. */
-	if (!tcache_key_ok || pthread_setspecific(tcache_key, tc)) {
+	void **st;
+
+	if (!tcache_key_ok || !(st = tc_store_get())) {
 		tc->state = 2;
 		return -1;
 	}
-	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++)
-		tc->room[c] = hoard_cfg.tc_cap[c];
-	tc->room[HOARD_TC_SLOT_NONE] = 0;
+	if (pthread_setspecific(tcache_key, tc)) {
+		tc_store_put(st);
+		tc->state = 2;
+		return -1;
+	}
+	tc->store = st;
+	for (unsigned c = 0; c < HOARD_TC_CLASSES; c++) {
+		tc->lo[c] = tc->top[c] = st;
+		st += hoard_cfg.tc_cap[c];
+		tc->hi[c] = st;
+	}
 	tc->tag = HOARD_MAGIC_SMALL | (uint64_t)my_heap()->index << HOARD_ID_OWNER_SHIFT;
 	tc->state = 1;
 	return 0;
@@ -905,18 +945,19 @@ static HOARD_NOINLINE int tcache_register(struct hoard_tcache *tc)
 
 /*
  * Cache miss (the cache of class c is empty): blocks from the fullest
- * superblock under one lock, up to half a cache: its whole free list when
- * that fits (a constant-time splice), else blocks popped from it, then
- * never-used blocks carved from its tail (stores only, no pointer chasing).
- * Returns one of them; the rest go to the cache.
+ * superblock under one lock, up to half a cache: first from its free list,
+ * then never-used blocks carved from its tail (their addresses only: the
+ * blocks themselves are not touched; the lowest address on top, so that
+ * they are handed out in address order).  Returns the top one; the rest
+ * stay in the cache.
  */
 static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 {
 	struct hoard_heap *h = my_heap();
 	struct hoard_class_lists *cl = &h->classes[c];
-	uint32_t want = hoard_cfg.tc_cap[c] / 2, nfree, taken = 0;
+	uint32_t want = hoard_cfg.tc_cap[c] / 2, taken = 0;
+	void **t = tc->lo[c];
 	struct hoard_sb *sb;
-	char *head = NULL, *b;
 
 	if (want < 1)
 		want = 1;
@@ -930,32 +971,25 @@ static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 			return NULL;
 		}
 	}
-	nfree = sb->carved - sb->used;
-	if (nfree && nfree <= hoard_cfg.tc_cap[c]) {
-		head = sb->free_list;
-		sb->free_list = NULL;
-		taken = nfree;
-	}
 	while (taken < want && sb->free_list) {
-		b = sb->free_list;
+		void *b = sb->free_list;
+
 		sb->free_list = *(void **)b;
-		*(void **)b = head;
-		head = b;
+		*t++ = b;
 		taken++;
 	}
 	if (taken < want && sb->carved < sb->capacity) {
-		/* Never-used blocks, linked in address order. */
+		/* Never-used blocks, the first one carved on top. */
 		uint32_t n = sb->capacity - sb->carved, bs = sb->block_size;
-		char *end;
+		char *b;
 
 		if (n > want - taken)
 			n = want - taken;
-		b = sb->blocks + (size_t)sb->carved * bs;
-		end = b + (size_t)(n - 1) * bs;
-		for (char *q = b; q < end; q += bs)
-			*(void **)q = q + bs;
-		*(void **)end = head;
-		head = b;
+		b = sb->blocks + (size_t)(sb->carved + n) * bs;
+		for (uint32_t k = 0; k < n; k++) {
+			b -= bs;
+			*t++ = b;
+		}
 		sb->carved += n;
 		taken += n;
 	}
@@ -968,9 +1002,8 @@ static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 		sb_link_locked(h, sb);
 	}
 	hoard_unlock(&h->lock);
-	tc->head[c] = *(void **)head;
-	tc->room[c] = (uint16_t)(hoard_cfg.tc_cap[c] - (taken - 1));
-	return head;
+	tc->top[c] = --t;
+	return *t;
 }
 
 int hoard_tcache_init_locked(void)
@@ -1024,12 +1057,8 @@ static void *alloc_class(unsigned c)
 	if (c >= HOARD_TC_CLASSES || !hoard_cfg.tc_cap[c])
 		return alloc_small(c, 0);
 	/* The first call may come here before the tables were ready. */
-	b = tc->head[c];
-	if (b != NULL) {
-		tc->head[c] = *(void **)b;
-		tc->room[c]++;
-		return b;
-	}
+	if (tc->top[c] != tc->lo[c])
+		return *--tc->top[c];
 	if (HOARD_UNLIKELY(tc->state != 1) && (tc->state == 2 || tcache_register(tc)))
 		return alloc_small(c, 0);
 	b = tcache_refill(tc, c);
@@ -1143,11 +1172,9 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
 	c = sb->sclass;
 	if (c < HOARD_TC_CLASSES && hoard_cfg.tc_cap[c]) {
 		/* Full: give half back under one lock, keep this one. */
-		if (!tc->room[c])
+		if (tc->top[c] == tc->hi[c])
 			tcache_flush_class(tc, c, hoard_cfg.tc_cap[c] / 2);
-		*(void **)p = tc->head[c];
-		tc->head[c] = p;
-		tc->room[c]--;
+		*tc->top[c]++ = p;
 		return;
 	}
 	dealloc_locked_path(sb, p);
@@ -1161,6 +1188,8 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
  */
 static HOARD_NOINLINE void dealloc_outside(struct hoard_sb *sb, void *p)
 {
+	if (p == NULL)
+		return;
 	if (in_arena(sb)) {
 		dealloc_other(sb, p, atomic_load_explicit(&sb->ident, memory_order_relaxed));
 		return;

@@ -328,13 +328,20 @@ static inline int hoard_sb_interior(const struct hoard_sb *sb)
  * this thread may cache: HOARD_MAGIC_SMALL with the thread's own heap as
  * owner and no interior pointers; 0 (which no superblock has) while the
  * thread caches nothing: not registered yet, exiting, or the cache is off.
- * room[s] is how many more blocks slot s may take; the slot
- * HOARD_TC_SLOT_NONE is never filled.
+ * Slot s caches the blocks lo[s] .. top[s] - 1 of an array of pointers
+ * (the last one freed on top) that ends at hi[s]: top == lo is an empty
+ * slot, top == hi a full one.  An array rather than a list threaded
+ * through the blocks: free writes nothing into the block, malloc's next
+ * block is not a load from the one it returns, and giving blocks back
+ * (tcache_flush_class) reads the array, not a chain of dependent loads.
+ * The slot HOARD_TC_SLOT_NONE, and every slot before the thread
+ * registers, has top == lo == hi == NULL: empty and full at once.
  */
 struct hoard_tcache {
 	uint64_t tag;
-	void *head[HOARD_TC_CLASSES + 1];
-	uint16_t room[HOARD_TC_CLASSES + 1];
+	void **top[HOARD_TC_CLASSES + 1];
+	void **lo[HOARD_TC_CLASSES + 1];
+	void **hi[HOARD_TC_CLASSES + 1];
 	/* 0: not registered for the flush at thread exit; 1: active;
 	 * 2: disabled (thread exiting, or no key). */
 	uint8_t state;
@@ -343,28 +350,42 @@ struct hoard_tcache {
 	uint32_t nremote;
 	size_t remote_bytes;
 	void *remote;
+	/* The arrays of all slots, one piece of metadata (heap.c). */
+	void **store;
 };
 
 extern __thread struct hoard_tcache hoard_tc __attribute__((tls_model("initial-exec")));
 
 /*
- * malloc's fast path: a block of the thread cache, no lock, no atomic.
- * Everything else (initialization, large objects, classes the cache does
- * not serve, an empty cache, HOARD_THREAD_CACHE=0) is hoard_alloc_slow.
+ * malloc's fast path: a block of the thread cache, no lock, no atomic;
+ * NULL when it has none.  Everything else (initialization, large objects,
+ * classes the cache does not serve, an empty cache, HOARD_THREAD_CACHE=0)
+ * is hoard_alloc_slow.
  */
-static inline void *hoard_malloc(size_t size)
+static inline void *hoard_malloc_cached(size_t size)
 {
 	if (HOARD_LIKELY(size <= hoard_cfg.tc_max_size)) {
 		unsigned s = hoard_cfg.tc_slot_of[(size + HOARD_ALIGN - 1) / HOARD_ALIGN];
-		void *b = hoard_tc.head[s];
+		void **t = hoard_tc.top[s];
 
-		if (HOARD_LIKELY(b != NULL)) {
-			hoard_tc.head[s] = *(void **)b;
-			hoard_tc.room[s]++;
+		if (HOARD_LIKELY(t != hoard_tc.lo[s])) {
+			void *b = t[-1];
+
+			/* The cache holds no NULL: callers need not test. */
+			if (b == NULL)
+				__builtin_unreachable();
+			hoard_tc.top[s] = t - 1;
 			return b;
 		}
 	}
-	return hoard_alloc_slow(size);
+	return NULL;
+}
+
+static inline void *hoard_malloc(size_t size)
+{
+	void *b = hoard_malloc_cached(size);
+
+	return HOARD_LIKELY(b != NULL) ? b : hoard_alloc_slow(size);
 }
 
 /*
@@ -383,11 +404,11 @@ static inline void hoard_free(void *p)
 	if (HOARD_LIKELY(hoard_in_arena0(sb) &&
 			 atomic_load_explicit(&sb->ident, memory_order_relaxed) == hoard_tc.tag)) {
 		unsigned s = sb->tc_slot;
+		void **t = hoard_tc.top[s];
 
-		if (HOARD_LIKELY(hoard_tc.room[s] != 0)) {
-			*(void **)p = hoard_tc.head[s];
-			hoard_tc.head[s] = p;
-			hoard_tc.room[s]--;
+		if (HOARD_LIKELY(t != hoard_tc.hi[s])) {
+			*t = p;
+			hoard_tc.top[s] = t + 1;
 			return;
 		}
 	}
