@@ -246,16 +246,19 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 
 	/*
 	 * The thread cache (heap.c; not in the paper): up to tc_bytes per
-	 * size class and thread, at most 256 blocks, for classes up to 1 KiB,
-	 * where the lock would cost most relative to the work.  256 rather
-	 * than 64 blocks: a miss of the 16-byte class then takes 128 blocks
-	 * under one lock instead of 32 (threadtest, one thread, perf stat
-	 * task-clock, 2 x 8 runs: 212-214 ms against 219-226 ms).  8K: with 2K,
-	 * classes of a few hundred bytes cached 2 to 8 blocks, so a program
-	 * that frees a few dozen blocks at a time (xmalloc, larson) took the
-	 * heap lock every few calls; 8K halves the allocator's instructions
-	 * there (callgrind: 35 -> 10 per operation on xmalloc, 66 -> 41 on
-	 * larson, one thread) for at most about 100K cached per thread.
+	 * size class and thread, at most 512 blocks, for classes up to 1 KiB,
+	 * where the lock would cost most relative to the work.  512 rather
+	 * than 256 (or 64 before that): a miss of the 16-byte class then
+	 * takes 256 blocks under one lock instead of 128, and a full cache
+	 * gives 256 back, halving the lock round trips and superblock list
+	 * moves per block on threadtest (one thread, interleaved with
+	 * upstream Hoard: docs/measurements/2026-12-07-hoard-speed.md).  8K:
+	 * with 2K, classes of a few hundred bytes cached 2 to 8 blocks, so a
+	 * program that frees a few dozen blocks at a time (xmalloc, larson)
+	 * took the heap lock every few calls; 8K halves the allocator's
+	 * instructions there (callgrind: 35 -> 10 per operation on xmalloc,
+	 * 66 -> 41 on larson, one thread) for at most 157 KiB cached per
+	 * thread (the 20 classes up to 1 KiB of b = 1.2, each at most 8K).
 	 */
 	cfg->tc_bytes = 8192;
 	e = getenv("HOARD_THREAD_CACHE");
@@ -331,8 +334,8 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 
 		if (cfg->class_size[c] > 1024 || cfg->tc_bytes == 0)
 			n = 0;
-		else if (n > 256)
-			n = 256;
+		else if (n > 512)
+			n = 512;
 		else if (n < 2)
 			n = 2;
 		cfg->tc_cap[c] = (uint16_t)n;
