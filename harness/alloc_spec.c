@@ -5,7 +5,10 @@
  *   all                  every available plugin (the unavailable ones are
  *                        named on stderr and skipped)
  *   -NAME                leave NAME out of the selection ("all,-hoard")
- *   /path/lib.so         any malloc library, preloaded without a plugin
+ *   /path/lib.so         any malloc library, preloaded without a plugin,
+ *                        named by its file name
+ *   NAME=/path/lib.so    the same, named NAME (two libraries of one file
+ *                        name need this: results are kept by name)
  *   NAME+VAR=VALUE[+...] a variant of NAME with its own environment knobs
  *
  * resolved into the list of allocators a job runs, each once, in the order
@@ -80,17 +83,59 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 			}
 			continue;
 		}
-		if (strchr(name, '/')) {
-			struct allocator *a;
-			char *why = NULL;
+		if (name[strcspn(name, "+=/")] == '/' || name[strcspn(name, "+=/")] == '=') {
+			/* "/path/lib.so" or "NAME=/path/lib.so" (a variant's value may
+			 * hold a '/' or '=' too: there '+' comes first) */
+			struct allocator *a, *other;
+			const char *path = name;
+			char *label = NULL, *why = NULL;
 
-			if (library_path_check(name, o->allocators.n > 1, &why)) {
+			if (name[strcspn(name, "+=/")] == '=') {
+				size_t k = strcspn(name, "=");
+
+				label = xmalloc(k + 1);
+				memcpy(label, name, k);
+				label[k] = '\0';
+				path = name + k + 1;
+				if (!allocator_name_valid(label) || !strcmp(label, "all") ||
+				    label[0] == '-' || !strchr(path, '/')) {
+					usage_error(cmd, "'%s': NAME=PATH names a malloc library given by "
+						    "path; NAME is lower-case letters, digits, '.', '_' and "
+						    "'-' (not 'all'), PATH holds a '/' (e.g. "
+						    "'upstream=./libhoard.so')", name);
+					free(label);
+					free(sel);
+					return 2;
+				}
+			}
+			if (library_path_check(path, o->allocators.n > 1, &why)) {
 				usage_error(cmd, "%s", why);
 				free(why);
+				free(label);
 				free(sel);
 				return 2;
 			}
-			a = allocator_from_library(name);
+			a = allocator_from_library(path, label);
+			free(label);
+			other = allocator_find(plugins, a->name);
+			if (other && other->library_spec && other->library && a->library &&
+			    !strcmp(other->library, a->library) && !strcmp(other->summary, a->summary)) {
+				/* the same library under the same name again: one allocator */
+				allocator_free(a);
+				sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
+				sel[nsel++] = other;
+				continue;
+			}
+			if (other) {
+				usage_error(cmd, "'%s' would be named '%s', which %s already names: "
+					    "results are kept by allocator name, so give it a name of "
+					    "its own: 'NAME=%s'", name, a->name,
+					    other->library_spec && other->library
+					    ? other->library : "an allocator plugin", path);
+				allocator_free(a);
+				free(sel);
+				return 2;
+			}
 			allocator_probe(a);
 			if (!a->available) {
 				usage_error(cmd, "cannot use '%s': %s", name, a->reason);

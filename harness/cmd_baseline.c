@@ -131,7 +131,8 @@ static void stall_notes(const struct ngb_baseline *b, const char *what, const ch
 		   "ratios, which the machine's drift between sessions does\n" \
 		   "not move (docs/ci.md); its own cells are not kept;\n" \
 		   "default: the experiment's 'control', if it has one; a\n" \
-		   "library given by path is named by its file name"), \
+		   "library given by path is named by its file name, or\n" \
+		   "NAME of NAME=PATH"), \
 	OPT_STRING('o', "output", outp, "FILE", \
 		   "the baseline file to write ('-': standard output)"), \
 	OPT_STRING('r', "repetitions", reps, "N", \
@@ -165,6 +166,7 @@ static int save(int argc, const char **argv)
 						      &cpus, &label, &db, &quiet);
 	const struct ngb_command cmd = { "baseline", baseline_synopsis, baseline_epilogue, opts, 0 };
 	char *xreps = NULL, *xcontrol = NULL; /* from the experiment file */
+	char *control_name = NULL;
 	struct ngb_baseline *b = NULL;
 	struct ngb_store *st = NULL;
 	struct ngb_err e;
@@ -225,9 +227,15 @@ static int save(int argc, const char **argv)
 		}
 		sel = lab;
 	}
-	/* a library given by path runs under its file name, as 'ngbench run' names it */
-	if (control && strchr(control, '/'))
+	/* a library given by path runs under its file name, or the NAME of
+	 * NAME=PATH, as 'ngbench run' names it */
+	if (control && control[strcspn(control, "+=/")] == '=') {
+		control_name = xstrdup(control);
+		control_name[strcspn(control, "=")] = '\0';
+		control = control_name;
+	} else if (control && control[strcspn(control, "+=/")] == '/') {
 		control = strrchr(control, '/') + 1;
+	}
 	rc = cmd_open_session("baseline", db, sel, &st, &sid);
 	if (rc)
 		goto out;
@@ -277,6 +285,7 @@ out:
 	free(lab);
 	free(xreps);
 	free(xcontrol);
+	free(control_name);
 	return rc;
 }
 

@@ -169,7 +169,8 @@ static int parse_run_options(int argc, const char **argv, struct run_config *o)
 	const struct ngb_option opts[] = {
 		OPT_CALLBACK('a', "allocator", o, "LIST", opt_list,
 			     "allocator names, 'all' (every available one; the default)\n"
-			     "or the path of any malloc library (/path/libfoo.so);\n"
+			     "or the path of any malloc library (/path/libfoo.so),\n"
+			     "named by its file name or NAME=/path/libfoo.so;\n"
 			     "comma-separated; -NAME leaves one out (all,-hoard);\n"
 			     "NAME+VAR=VALUE[+VAR=VALUE] is a variant with its own\n"
 			     "environment knobs (jemalloc+MALLOC_CONF=narenas:1)"),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Plugins whose library is missing, of another ABI, or not a malloc; libraries by path.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 21
+plan 31
 
 out=$SCRATCH/out; err=$SCRATCH/err
 export NGBENCH_PLUGIN_PATH=$TEST_PLUGINS
@@ -41,4 +41,28 @@ ok $? "a variant with knobs runs beside its base"
 is "$(sql "SELECT r.value FROM trials t JOIN trial_results r ON r.trial_id = t.id WHERE r.key = 'knob' AND t.allocator = 'ptmalloc2+NGB_TEST_KNOB=on+MALLOC_ARENA_MAX=1'")" on "the variant's knob reaches the child"
 is "$(sql "SELECT r.value FROM trials t JOIN trial_results r ON r.trial_id = t.id WHERE r.key = 'knob' AND t.allocator = 'ptmalloc2'")" unset "and not the base's trials"
 "$NGBENCH" run -n -a 'ptmalloc2+BROKEN' -- true >/dev/null 2>"$err"; is $? 2 "a malformed variant exits 2"
+
+# Libraries by path are named by their file name, or NAME=PATH; a name is one allocator.
+mim=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+if [ -e "$jem" ] && [ -e "$mim" ]; then
+	mkdir -p "$SCRATCH/a" "$SCRATCH/b"
+	ln -sf "$jem" "$SCRATCH/a/lib.so"; ln -sf "$mim" "$SCRATCH/b/lib.so"
+	n0=$(sql "SELECT count(*) FROM trials")
+	"$NGBENCH" run -a "$SCRATCH/a/lib.so,$SCRATCH/b/lib.so" -r 1 -- "$TINY" >/dev/null 2>"$err"
+	is $? 2 "two libraries of one file name are refused (exit 2)"
+	contains "$err" "'$SCRATCH/b/lib.so' would be named 'lib.so', which $(readlink -f "$SCRATCH/a/lib.so") already names" "naming both"
+	contains "$err" "'NAME=$SCRATCH/b/lib.so'" "and the fix"
+	is "$(sql "SELECT count(*) FROM trials")" "$n0" "and nothing runs"
+	"$NGBENCH" run -a "je=$SCRATCH/a/lib.so,mi=$SCRATCH/b/lib.so" -r 1 -- "$TINY" >/dev/null 2>"$err"
+	ok $? "NAME=PATH names each"
+	is "$(sql "SELECT group_concat(allocator || ' ' || served_by, ', ') FROM (SELECT allocator, served_by FROM trials WHERE allocator IN ('je', 'mi') ORDER BY allocator)")" \
+		"je $(readlink -f "$jem"), mi $(readlink -f "$mim")" "each name runs its own library"
+	"$NGBENCH" run -a "$SCRATCH/a/lib.so,$SCRATCH/a/lib.so" -r 1 -- "$TINY" >/dev/null 2>"$err"
+	ok $? "the same library twice is one allocator"
+	is "$(sql "SELECT count(*) FROM trials WHERE allocator = 'lib.so' AND session_id = (SELECT max(session_id) FROM trials)")" 1 "run once"
+else
+	for i in 1 2 3 4 5 6 7 8; do skip "jemalloc or mimalloc not installed"; done
+fi
+"$NGBENCH" run -n -a "mimalloc=$SCRATCH/b/lib.so" -- true >/dev/null 2>"$err"; is $? 2 "NAME=PATH may not take a plugin's name"
+"$NGBENCH" run -n -a "My=./lib.so" -- true >/dev/null 2>"$err"; is $? 2 "nor an invalid NAME"
 done_testing
