@@ -3,10 +3,11 @@
  * offload allocator (libnextgen): size classes, the server-owned heap with
  * its span table, and the single-producer/single-consumer ring.
  *
- * Design (NextGen-Malloc, Xu et al., sections 3.1 and 4.2; MMT for the
- * glibc base): one server thread owns every piece of allocator metadata;
- * client threads talk to it through rings in their own cache-line-separated
- * memory.  Nothing in this header is visible outside the library.
+ * Design (NextGen-Malloc, Li, Wu, Kavi et al., HotOS 2023, sections 3.1 and
+ * 4.2; MMT, Tiwari et al., IPDPS 2010, for the glibc base): one server
+ * thread owns every piece of allocator metadata; client threads talk to it
+ * through rings in their own cache-line-separated memory.  Nothing in this
+ * header is visible outside the library.
  */
 #ifndef NGM_INTERNAL_H
 #define NGM_INTERNAL_H

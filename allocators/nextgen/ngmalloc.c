@@ -1,7 +1,7 @@
 /*
  * allocators/nextgen/ngmalloc.c - libnextgen: malloc served by a dedicated
- * allocator core (NextGen-Malloc, Xu et al., sections 3.1 and 4.2; MMT,
- * Rezaei and Kavi, for the glibc base).
+ * allocator core (NextGen-Malloc, Li, Wu, Kavi et al., HotOS 2023, sections
+ * 3.1 and 4.2; MMT, Tiwari et al., IPDPS 2010, for the glibc base).
  *
  * One server thread per process, pinned to a core of its own, owns all
  * allocator metadata (heap.c, or glibc's malloc run on that thread).  Each
