@@ -122,8 +122,13 @@ python3 -c '
 import json, sys
 d = {c["workload"]: c for c in json.load(open(sys.argv[1]))["cells"]}
 t, s = d["threadtest"], d["threadtest (sim)"]
-# under cachegrind the same work takes many times longer
-sys.exit(not (s["median"] > 5 * t["median"]))
+# under cachegrind the same work takes many times longer; the best runs,
+# because a timed run of 0.1 ms that the scheduler interrupts (make -j2
+# check on two cores) can take longer than a simulated one
+ok = s["best"] > 5 * t["best"]
+if not ok:
+    print("# timed %s, simulated %s" % (t["values"], s["values"]), file=sys.stderr)
+sys.exit(not ok)
 ' "$SCRATCH/mj"
 ok $? "the simulated runs' wall time is not mixed into the timed cell"
 python3 -c '
