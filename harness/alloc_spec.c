@@ -88,6 +88,7 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 			 * hold a '/' or '=' too: there '+' comes first) */
 			struct allocator *a, *other;
 			const char *path = name;
+			int by_path;
 			char *label = NULL, *why = NULL;
 
 			if (name[strcspn(name, "+=/")] == '=') {
@@ -118,8 +119,8 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 			a = allocator_from_library(path, label);
 			free(label);
 			other = allocator_find(plugins, a->name);
-			if (other && other->library_spec && other->library && a->library &&
-			    !strcmp(other->library, a->library) && !strcmp(other->summary, a->summary)) {
+			by_path = other && other->summary && !strcmp(other->summary, a->summary);
+			if (by_path && other->library && a->library && !strcmp(other->library, a->library)) {
 				/* the same library under the same name again: one allocator */
 				allocator_free(a);
 				sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
@@ -130,8 +131,7 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 				usage_error(cmd, "'%s' would be named '%s', which %s already names: "
 					    "results are kept by allocator name, so give it a name of "
 					    "its own: 'NAME=%s'", name, a->name,
-					    other->library_spec && other->library
-					    ? other->library : "an allocator plugin", path);
+					    by_path ? other->library : "an allocator plugin", path);
 				allocator_free(a);
 				free(sel);
 				return 2;
