@@ -466,20 +466,35 @@ int main(void)
 	tap_diag("three more storms: %llu more superblocks (the first: %llu)",
 		 (unsigned long long)(get_stat("superblocks_created") - created),
 		 (unsigned long long)first);
-	created = get_stat("superblocks_created");
-	for (int i = 0; i < 3; i++)
-		run_storm();
-	tap_diag("three more: %llu more superblocks",
-		 (unsigned long long)(get_stat("superblocks_created") - created));
 	/*
 	 * With many heaps (hoard-wide has 8) a storm's threads can still land
-	 * on heaps that have not seen one, so "none" is too strict; what the
-	 * bound forbids is growth that keeps pace with the storms: three more
-	 * storms must need no more than the first one alone did.
+	 * on heaps that have not seen one, and in which order they do depends
+	 * on the scheduling: the same total of about 185 superblocks came as
+	 * 84, 100 and 0 over the first storm and the next two batches of three
+	 * in one run, and as 60, 62 and 62 in a run under make -j2 distcheck.
+	 * What the bound forbids is growth that keeps pace with the storms, so
+	 * batches of three more storms must soon need next to none (at most a
+	 * quarter of what the first storm needed, or 4): within four batches.
 	 */
-	ok(get_stat("superblocks_created") - created <= (first > 16 ? first : 16),
-	   "storms five to seven need fewer new superblocks than the first: no blowup");
-	expect_int_eq(check_fn(), 0, "hoard_check after seven storms");
+	{
+		uint64_t more = 0, small = first / 4 > 4 ? first / 4 : 4;
+		int batch;
+
+		for (batch = 0; batch < 4; batch++) {
+			created = get_stat("superblocks_created");
+			for (int i = 0; i < 3; i++)
+				run_storm();
+			more = get_stat("superblocks_created") - created;
+			tap_diag("three more: %llu more superblocks",
+				 (unsigned long long)more);
+			if (more <= small)
+				break;
+		}
+		ok(more <= small, "growth stops: three more storms need at most %llu new "
+		   "superblocks, within four batches of three: no blowup",
+		   (unsigned long long)small);
+	}
+	expect_int_eq(check_fn(), 0, "hoard_check after the storms");
 
 	/* 400 superblocks of 64-byte blocks, allocated and freed by a thread
 	 * that exits: the global heap keeps at most retain bytes of them. */
