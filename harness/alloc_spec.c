@@ -48,6 +48,23 @@ size_t drop_duplicates(void **v, size_t n)
 	return n;
 }
 
+const char *alloc_spec_library(const char *spec, char **name)
+{
+	size_t k = strcspn(spec, "+=/");
+
+	*name = NULL;
+	if (spec[k] == '=') {
+		*name = xmalloc(k + 1);
+		memcpy(*name, spec, k);
+		(*name)[k] = '\0';
+		return spec + k + 1;
+	}
+	if (spec[k] != '/')
+		return NULL;
+	*name = xstrdup(strrchr(spec, '/') + 1);
+	return spec;
+}
+
 int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *plugins,
 		       struct allocator ***out, size_t *nout)
 {
@@ -57,7 +74,8 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 	if (o->allocators.n == 0)
 		strvec_push(&o->allocators, "all");
 	for (i = 0; i < o->allocators.n; i++) {
-		const char *name = o->allocators.v[i];
+		const char *name = o->allocators.v[i], *path;
+		char *label;
 
 		if (name[0] == '-') {
 			/* "all,-nextgen-sync": dropped from the selection below */
@@ -83,31 +101,22 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 			}
 			continue;
 		}
-		if (name[strcspn(name, "+=/")] == '/' || name[strcspn(name, "+=/")] == '=') {
+		if ((path = alloc_spec_library(name, &label))) {
 			/* "/path/lib.so" or "NAME=/path/lib.so" (a variant's value may
 			 * hold a '/' or '=' too: there '+' comes first) */
 			struct allocator *a, *other;
-			const char *path = name;
 			int by_path;
-			char *label = NULL, *why = NULL;
+			char *why = NULL;
 
-			if (name[strcspn(name, "+=/")] == '=') {
-				size_t k = strcspn(name, "=");
-
-				label = xmalloc(k + 1);
-				memcpy(label, name, k);
-				label[k] = '\0';
-				path = name + k + 1;
-				if (!allocator_name_valid(label) || !strcmp(label, "all") ||
-				    label[0] == '-' || !strchr(path, '/')) {
-					usage_error(cmd, "'%s': NAME=PATH names a malloc library given by "
-						    "path; NAME is lower-case letters, digits, '.', '_' and "
-						    "'-' (not 'all'), PATH holds a '/' (e.g. "
-						    "'upstream=./libhoard.so')", name);
-					free(label);
-					free(sel);
-					return 2;
-				}
+			if (path != name && (!allocator_name_valid(label) || !strcmp(label, "all") ||
+					     !strchr(path, '/'))) {
+				usage_error(cmd, "'%s': NAME=PATH names a malloc library given by "
+					    "path; NAME is lower-case letters, digits, '.', '_' and "
+					    "'-' (not 'all'), PATH holds a '/' (e.g. "
+					    "'upstream=./libhoard.so')", name);
+				free(label);
+				free(sel);
+				return 2;
 			}
 			if (library_path_check(path, o->allocators.n > 1, &why)) {
 				usage_error(cmd, "%s", why);

@@ -229,13 +229,8 @@ static int save(int argc, const char **argv)
 	}
 	/* a library given by path runs under its file name, or the NAME of
 	 * NAME=PATH, as 'ngbench run' names it */
-	if (control && control[strcspn(control, "+=/")] == '=') {
-		control_name = xstrdup(control);
-		control_name[strcspn(control, "=")] = '\0';
+	if (control && alloc_spec_library(control, &control_name))
 		control = control_name;
-	} else if (control && control[strcspn(control, "+=/")] == '/') {
-		control = strrchr(control, '/') + 1;
-	}
 	rc = cmd_open_session("baseline", db, sel, &st, &sid);
 	if (rc)
 		goto out;

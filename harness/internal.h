@@ -143,7 +143,7 @@ struct allocator *allocator_variant(struct allocator_list *list, const char *spe
  * holds no LD_PRELOAD separator?  -1 with *why (saying what to do) if not;
  * in_list: it came from a comma-separated list (a comma may have cut it). */
 int library_path_check(const char *path, int in_list, char **why);
-/* A malloc library given by path, named NAME, or its file name when NULL. */
+/* A malloc library given by path, run under the name NAME. */
 struct allocator *allocator_from_library(const char *path, const char *name);
 /* A name an allocator may have: [a-z0-9._-]+. */
 int allocator_name_valid(const char *s);

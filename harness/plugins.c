@@ -248,11 +248,9 @@ int library_path_check(const char *path, int in_list, char **why)
 struct allocator *allocator_from_library(const char *path, const char *name)
 {
 	struct allocator *a = xcalloc(1, sizeof(*a));
-	const char *base = strrchr(path, '/');
 	char resolved[PATH_MAX];
 
-	base = base ? base + 1 : path;
-	a->name = xstrdup(name ? name : base);
+	a->name = xstrdup(name);
 	a->summary = xstrdup("a malloc library given by path");
 	a->library_spec = xstrdup(path);
 	a->library = xstrdup(realpath(path, resolved) ? resolved : path);
