@@ -276,7 +276,7 @@ static int load_sim(sqlite3 *db, int64_t sid, const struct cell_set *set, struct
 			sqlite3_finalize(s);
 			return ngb_err_set(e, -ENOMEM, "out of memory");
 		}
-		if (cell_sim_event(ev, &m) && st && (!strcmp(st, "ok") || !strcmp(st, "scaled")) &&
+		if (cell_sim_event(ev, &m) && cell_counter_counted(st) &&
 		    sqlite3_column_type(s, 4) != SQLITE_NULL) {
 			a->sim[m] += sqlite3_column_double(s, 4);
 			a->seen[m] = 1;

@@ -81,7 +81,7 @@ int cell_sim_metric(const char *name)
 	return -1;
 }
 
-static int is_counted(const char *status)
+int cell_counter_counted(const char *status)
 {
 	return status && (!strcmp(status, "ok") || !strcmp(status, "scaled"));
 }
@@ -109,7 +109,7 @@ int cell_set_values(sqlite3 *db, int64_t sid, const struct cell_set *set, const 
 		const char *ev = (const char *)sqlite3_column_text(s, 2);
 		int which, null = sqlite3_column_type(s, 4) == SQLITE_NULL;
 
-		if (!t || !ev || !is_counted((const char *)sqlite3_column_text(s, 3)))
+		if (!t || !ev || !cell_counter_counted((const char *)sqlite3_column_text(s, 3)))
 			continue;
 		if (kind == 1) {
 			if (null || !src || strcmp(src, "sim") || !cell_sim_event(ev, &which) ||

@@ -90,6 +90,9 @@ void cell_release(struct cell *c, size_t nevents);
  * to, as the gate counts them: Ir; D1mr and D1mw; DLmr and DLmw (also
  * with the approximate dTLB mode's "dtlb-approx:" prefix).  0: none. */
 int cell_sim_event(const char *event, int *which);
+/* Does a counter row of this status hold a value that counts ("ok", or
+ * "scaled" from a multiplexed reading)? */
+int cell_counter_counted(const char *status);
 
 /* The simulated quantity (enum ngb_sim_metric) named name ("instructions",
  * "D1-misses", "LL-misses"), or -1. */
