@@ -413,6 +413,21 @@ int ngb_baseline_parse_len(const char *text, size_t len, const char *name,
 		ngb_baseline_free(R.b);
 		return rc;
 	}
+	/* a cell twice would be judged by whichever came first, silently */
+	for (i = 0; !rc && i < R.b->ncells; i++)
+		for (size_t j = i + 1; !rc && j < R.b->ncells; j++)
+			if (baseline_cell_same(&R.b->cells[i], &R.b->cells[j]))
+				rc = ngb_err_set(e, -EINVAL, "'%s': cells %zu and %zu are the same cell "
+						 "(workload %s, allocator %s, threads %d, counters %s): "
+						 "a baseline holds each cell once; delete one, or "
+						 "save the baseline again",
+						 name, i + 1, j + 1, R.b->cells[i].workload,
+						 R.b->cells[i].allocator, R.b->cells[i].threads,
+						 R.b->cells[i].counters);
+	if (rc) {
+		ngb_baseline_free(R.b);
+		return rc;
+	}
 	for (i = 0; i < R.b->ncells; i++) {
 		struct ngb_baseline_cell *c = &R.b->cells[i];
 

@@ -114,7 +114,7 @@ int main(void)
 	size_t xlen = 0;
 	int rc;
 
-	tap_plan(33);
+	tap_plan(36);
 
 	/* the gate on simulated counts */
 	expect_int_eq(verdict1(base, base, 0, &rc), NGB_GATE_PASS, "identical counts pass");
@@ -214,6 +214,15 @@ int main(void)
 	expect_int_eq(ngb_baseline_parse(HEAD "colour = blue\n", "f", &b, &e), -EINVAL,
 		      "an unknown key is refused");
 	expect_str_contains(e.msg, "line 10", "with its line");
+	expect_int_eq(ngb_baseline_parse(HEAD SIMCELL("hoard", GEO, "1", "1", "1")
+					 SIMCELL("mimalloc", GEO, "1", "1", "1")
+					 SIMCELL("hoard", GEO, "2", "2", "2"), "f", &b, &e),
+		      -EINVAL, "the same cell twice is refused");
+	expect_str_contains(e.msg, "cells 1 and 3 are the same cell", "naming both cells");
+	expect_int_eq(ngb_baseline_parse(HEAD SIMCELL("hoard", GEO, "1", "1", "1")
+					 SIMCELL("mimalloc", GEO, "1", "1", "1"), "f", &b, &e),
+		      0, "two cells of different allocators are read");
+	ngb_baseline_free(b);
 	expect_int_eq(ngb_baseline_parse("format = 2\n", "f", &b, &e), -EINVAL,
 		      "a newer format is refused");
 	expect_int_eq(ngb_baseline_parse("# nothing\n", "f", &b, &e), -EINVAL,
