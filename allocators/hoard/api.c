@@ -192,7 +192,8 @@ struct hoard_snapshot {
 	uint64_t superblocks_created, global_empty_superblocks;
 	uint64_t global_released_superblocks, superblocks_released;
 	uint64_t large_allocs, os_maps, large_reuses, large_cached_bytes;
-	uint64_t large_live, large_live_bytes, interior_superblocks;
+	uint64_t large_live, large_live_bytes, large_spans, spans_released;
+	uint64_t interior_superblocks;
 	uint64_t peak_allocated_bytes, allocated_bytes;
 	uint64_t peak_in_use_bytes, in_use_bytes;
 	uint64_t heap_in_use_bytes, heap_held_bytes;
@@ -230,6 +231,8 @@ struct hoard_snapshot {
 	X(large_cached_bytes)          \
 	X(large_live)                  \
 	X(large_live_bytes)            \
+	X(large_spans)                 \
+	X(spans_released)              \
 	X(interior_superblocks)        \
 	X(peak_allocated_bytes)        \
 	X(allocated_bytes)             \
@@ -267,6 +270,8 @@ static void snapshot(struct hoard_snapshot *s)
 	s->large_cached_bytes = atomic_load(&hoard_count.large_cached);
 	s->large_live = atomic_load(&hoard_count.large_live);
 	s->large_live_bytes = atomic_load(&hoard_count.large_live_bytes);
+	s->large_spans = atomic_load(&hoard_count.large_spans);
+	s->spans_released = atomic_load(&hoard_count.spans_released);
 	s->interior_superblocks = atomic_load(&hoard_count.interior_superblocks);
 	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);
 	s->allocated_bytes = atomic_load(&hoard_count.allocated);

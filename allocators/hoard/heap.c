@@ -453,8 +453,12 @@ static int chunk_commit_locked(void)
 	}
 	if (mprotect((char *)a->base + a->committed, len, PROT_READ | PROT_WRITE))
 		return -1;
-	chunk_next = (char *)a->base + a->committed;
-	chunk_end = chunk_next + len;
+	/* The next chunk of the same arena extends what is left of the
+	 * current one, so that a span of several superblocks (large_alloc)
+	 * may cross the boundary between them. */
+	if ((char *)a->base + a->committed != chunk_end)
+		chunk_next = (char *)a->base + a->committed;
+	chunk_end = (char *)a->base + a->committed + len;
 	a->committed += len;
 	return 0;
 }
@@ -1150,8 +1154,13 @@ static HOARD_NOINLINE void dealloc_other(struct hoard_sb *sb, void *p, uint64_t 
 
 	/* Not a block: a pointer into arena memory that is no block's, or
 	 * a second free of a block whose superblock was formatted anew. */
-	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL))
+	if (HOARD_UNLIKELY((uint32_t)id != HOARD_MAGIC_SMALL)) {
+		/* A large object in a span (only its own pointer frees it). */
+		if ((uint32_t)id == HOARD_MAGIC_LARGE && sb->capacity &&
+		    (char *)p == (char *)sb + HOARD_HEADER_SIZE)
+			large_free(sb, p);
 		return;
+	}
 	if (HOARD_UNLIKELY(id & HOARD_ID_INTERIOR)) {
 		p = block_start(sb, p);
 		dealloc_locked_path(sb, p);
@@ -1247,7 +1256,9 @@ size_t hoard_usable(const void *p)
  * The paper maps objects larger than S/2 directly.  Their header goes at
  * the S boundary just below the object, like a superblock's, so free()
  * tells them apart by the same masking: the mapping is over-sized by S
- * (address space only; the untouched part costs no memory).
+ * (address space only; the untouched part costs no memory).  With the
+ * cache on, objects up to HOARD_SPAN_MAX take spans of an arena instead
+ * (below).
  *
  * Freed mappings are kept for reuse, up to hoard_cfg.large_cache bytes of
  * the pages they had in use (counted in A meanwhile: memory held from the
@@ -1322,6 +1333,13 @@ static int lc_put(struct hoard_sb *hdr)
 		lc_bytes -= v->pages;
 		v->next = out;
 		out = v;
+	}
+	if (lc_bytes + pages > hoard_cfg.large_cache) {
+		/* Kept spans fill it: this mapping goes. */
+		atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
+		hoard_unlock(&lc_lock);
+		lc_unmap(out);
+		return 0;
 	}
 	n->next = lc_bucket[b];
 	lc_bucket[b] = n;
@@ -1478,6 +1496,204 @@ static size_t large_pages(const struct hoard_sb *hdr, const char *p, size_t size
 	return (((size_t)(p - (const char *)hdr) + size + page - 1) & ~(page - 1));
 }
 
+/*
+ * Spans.  With the cache of large mappings on (the paper's algorithm maps
+ * every large object), an object above S/2 whose header and object fit
+ * in HOARD_SPAN_MAX bytes is no mapping of its own: it takes a span of
+ * n = ceil((128 + size) / S) superblocks' worth of an arena, cut like a
+ * superblock under the global heap's lock (the span may cross into the
+ * next chunk of its arena), header at its start and object 128 bytes in,
+ * so free finds the header by the same masking.  A freed span is kept for
+ * the next object of the same n, resident while the bytes kept (its pages
+ * and the large mappings' together) stay within hoard_cfg.large_cache, or
+ * else with all its pages given back (MADV_DONTNEED; it comes back zero)
+ * on a list of released spans of its n, whose nodes live in metadata, as
+ * the span holds nothing then.  So a program that allocates and frees
+ * objects of a few KiB makes no system call for them once their spans
+ * exist, where a mapping of each made an mmap (and, past the cache, a
+ * munmap) and its page faults.  The address space of a span is kept for
+ * its n for ever: a program that frees many spans of one n and then needs
+ * spans of another holds both in address space, but only the kept ones
+ * in memory.  Lists under lc_lock; a span's header (ident 0 while it is
+ * kept, so that a second free is ignored) links the resident ones.
+ */
+#define HOARD_SPAN_MAX ((size_t)256 << 10)
+#define SPAN_BUCKETS (HOARD_SPAN_MAX / 4096) /* n for the smallest S */
+
+struct span_node {
+	struct span_node *next;
+	char *span;
+};
+
+static struct hoard_sb *span_kept[SPAN_BUCKETS + 1];
+static struct span_node *span_released[SPAN_BUCKETS + 1];
+static struct span_node *span_nodes; /* unused nodes */
+
+/* A node for a released span; lc_lock held. */
+static struct span_node *span_node_get_locked(void)
+{
+	struct span_node *v = span_nodes;
+
+	if (!v) {
+		size_t len = (size_t)1 << 16;
+		struct span_node *m = hoard_os_map(len);
+
+		if (!m)
+			return NULL;
+		for (size_t i = 0; i < len / sizeof(*m); i++) {
+			m[i].next = v;
+			v = &m[i];
+		}
+	}
+	span_nodes = v->next;
+	return v;
+}
+
+/* Gives a freed span's pages back and lists it as released. */
+static void span_release(char *span, size_t n, size_t pages)
+{
+	struct span_node *v;
+
+	if (madvise(span, n * hoard_cfg.sb_size, MADV_DONTNEED)) {
+		/* Still resident: lost for reuse, not for the count. */
+		return;
+	}
+	count_allocated(-(ptrdiff_t)pages);
+	atomic_fetch_add_explicit(&hoard_count.spans_released, 1, memory_order_relaxed);
+	hoard_lock(&lc_lock);
+	v = span_node_get_locked();
+	if (v) {
+		/* Without a node only its address space is lost. */
+		v->span = span;
+		v->next = span_released[n];
+		span_released[n] = v;
+	}
+	hoard_unlock(&lc_lock);
+}
+
+/* Keeps the span of a freed large object, or releases it. */
+static void span_put(struct hoard_sb *hdr)
+{
+	size_t n = hdr->capacity, pages = hdr->large_pages;
+
+	atomic_store_explicit(&hdr->ident, 0, memory_order_relaxed);
+	hoard_lock(&lc_lock);
+	if (lc_bytes + pages <= hoard_cfg.large_cache) {
+		hdr->next = span_kept[n];
+		span_kept[n] = hdr;
+		lc_bytes += pages;
+		atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
+		hoard_unlock(&lc_lock);
+		return;
+	}
+	hoard_unlock(&lc_lock);
+	span_release((char *)hdr, n, pages);
+}
+
+/* A span of n superblocks: a kept one (*old_pages: its bytes counted in
+ * A, and its memory is not zero), a released one or a new one (0: zero);
+ * NULL when the arenas are exhausted. */
+static char *span_get(size_t n, size_t *old_pages)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+	size_t len = n * hoard_cfg.sb_size;
+	struct hoard_sb *sb;
+	struct span_node *v;
+	char *span = NULL;
+
+	*old_pages = 0;
+	hoard_lock(&lc_lock);
+	if ((sb = span_kept[n]) != NULL) {
+		span_kept[n] = sb->next;
+		lc_bytes -= sb->large_pages;
+		atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
+		*old_pages = sb->large_pages;
+		span = (char *)sb;
+	} else if ((v = span_released[n]) != NULL) {
+		span_released[n] = v->next;
+		span = v->span;
+		v->next = span_nodes;
+		span_nodes = v;
+	}
+	hoard_unlock(&lc_lock);
+	if (span)
+		return span;
+	hoard_lock(&global->lock);
+	while ((size_t)(chunk_end - chunk_next) < len)
+		if (chunk_commit_locked()) {
+			hoard_unlock(&global->lock);
+			return NULL;
+		}
+	span = chunk_next;
+	chunk_next += len;
+	hoard_unlock(&global->lock);
+	return span;
+}
+
+/* Releases every kept span (malloc_trim); returns how many. */
+static size_t span_trim(void)
+{
+	struct hoard_sb *out = NULL;
+	size_t n = 0;
+
+	hoard_lock(&lc_lock);
+	for (size_t b = 1; b <= SPAN_BUCKETS; b++)
+		while (span_kept[b]) {
+			struct hoard_sb *sb = span_kept[b];
+
+			span_kept[b] = sb->next;
+			lc_bytes -= sb->large_pages;
+			sb->next = out;
+			out = sb;
+		}
+	atomic_store_explicit(&hoard_count.large_cached, lc_bytes, memory_order_relaxed);
+	hoard_unlock(&lc_lock);
+	while (out) {
+		struct hoard_sb *sb = out;
+
+		out = sb->next;
+		span_release((char *)sb, sb->capacity, sb->large_pages);
+		n++;
+	}
+	return n;
+}
+
+/* A large object in a span (align <= 128), or NULL (then it is mapped). */
+static void *span_alloc(size_t size)
+{
+	size_t S = hoard_cfg.sb_size, n = (HOARD_HEADER_SIZE + size + S - 1) / S, old, pages;
+	struct hoard_sb *hdr;
+	char *span, *p;
+
+	span = span_get(n, &old);
+	if (!span)
+		return NULL;
+	hdr = (struct hoard_sb *)span;
+	p = span + HOARD_HEADER_SIZE;
+	/* A kept span's pages beyond the new object stay resident and
+	 * counted: the object may use them. */
+	pages = large_pages(hdr, p, size);
+	if (pages < old)
+		pages = old;
+	hdr->map = span;
+	hdr->map_len = n * S;
+	hdr->capacity = (uint32_t)n;
+	hdr->large_size = size;
+	hdr->large_pages = pages;
+	hdr->large_dirty = old != 0;
+	atomic_store_explicit(&hdr->ident, HOARD_MAGIC_LARGE, memory_order_relaxed);
+	if (old)
+		atomic_fetch_add_explicit(&hoard_count.large_reuses, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_spans, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_allocs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_live, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, pages, memory_order_relaxed);
+	count_allocated((ptrdiff_t)pages - (ptrdiff_t)old);
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)size);
+	return p;
+}
+
 static void *large_alloc(size_t size, size_t align)
 {
 	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, len, got, old_pages = 0;
@@ -1490,6 +1706,9 @@ static void *large_alloc(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (align <= HOARD_HEADER_SIZE && hoard_cfg.large_cache &&
+	    size <= HOARD_SPAN_MAX - HOARD_HEADER_SIZE && (p = span_alloc(size)) != NULL)
+		return p;
 	len = (S + HOARD_HEADER_SIZE + align + size + page - 1) & ~(page - 1);
 	map = lc_get(len, &got, &old_pages);
 	if (!map) {
@@ -1515,6 +1734,7 @@ static void *large_alloc(size_t size, size_t align)
 	atomic_store_explicit(&hdr->ident, HOARD_MAGIC_LARGE, memory_order_relaxed);
 	hdr->map = map;
 	hdr->map_len = got;
+	hdr->capacity = 0; /* a mapping of its own, not a span */
 	hdr->large_size = size;
 	hdr->large_pages = large_pages(hdr, p, size);
 	hdr->large_dirty = old_pages != 0;
@@ -1546,6 +1766,10 @@ static void large_free(struct hoard_sb *hdr, void *p)
 	atomic_fetch_sub_explicit(&hoard_count.large_live, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&hoard_count.large_live_bytes, hdr->large_pages,
 				  memory_order_relaxed);
+	if (hdr->capacity) {
+		span_put(hdr);
+		return;
+	}
 	if (hoard_cfg.large_cache && lc_put(hdr))
 		return;
 	count_allocated(-(ptrdiff_t)hdr->large_pages);
@@ -1571,14 +1795,21 @@ int hoard_large_grow(void *p, size_t size)
 	if (size > PTRDIFF_MAX - page)
 		return -1;
 	need = ((size_t)((char *)p - hdr->map) + size + page - 1) & ~(page - 1);
-	if (need > hdr->map_len) {
+	pages = large_pages(hdr, p, size);
+	if (hdr->capacity) {
+		/* A span does not grow; within it, its resident pages stay
+		 * counted. */
+		if (need > hdr->map_len)
+			return -1;
+		if (pages < hdr->large_pages)
+			pages = hdr->large_pages;
+	} else if (need > hdr->map_len) {
 		m = mremap(hdr->map, hdr->map_len, need, 0);
 		if (m == MAP_FAILED)
 			return -1;
 		hdr->map_len = need;
 	}
 	/* The object is now size bytes long (realloc keeps the block). */
-	pages = large_pages(hdr, p, size);
 	if (HOARD_UNLIKELY(hoard_cfg.stats))
 		count_in_use((ptrdiff_t)size - (ptrdiff_t)hdr->large_size);
 	count_allocated((ptrdiff_t)pages - (ptrdiff_t)hdr->large_pages);
@@ -1663,15 +1894,15 @@ int hoard_trim(size_t keep)
 			struct lc_node *v = lc_bucket[b];
 
 			lc_bucket[b] = v->next;
+			lc_bytes -= v->pages;
 			v->next = out;
 			out = v;
 		}
 	}
 	lc_top = 0;
-	lc_bytes = 0;
 	atomic_store_explicit(&hoard_count.large_cached, 0, memory_order_relaxed);
 	hoard_unlock(&lc_lock);
-	return (n + lc_unmap(out)) != 0;
+	return (n + lc_unmap(out) + span_trim()) != 0;
 }
 
 /* ---- fork --------------------------------------------------------------- */

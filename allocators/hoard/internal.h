@@ -245,6 +245,8 @@ struct hoard_counters {
 	_Atomic size_t large_live;	/* large objects now */
 	_Atomic uint64_t interior_superblocks; /* marked for an offset pointer */
 	_Atomic size_t large_live_bytes; /* their pages (counted in A) */
+	_Atomic uint64_t large_spans;	/* large objects placed in arena spans */
+	_Atomic uint64_t spans_released; /* freed spans whose pages went back */
 };
 extern struct hoard_counters hoard_count;
 

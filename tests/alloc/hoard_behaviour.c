@@ -4,7 +4,8 @@
  * under any other allocator; tests/alloc/suite.sh runs it under each hoard
  * configuration of allocators.list.
  *
- * - objects above S/2 come from mmap, objects up to S/2 from superblocks;
+ * - objects above S/2 are large objects, objects up to S/2 come from
+ *   superblocks;
  * - freed large mappings are kept up to HOARD_LARGE_CACHE and reused (calloc
  *   then clears them; a second free of one is ignored), or, with no cache,
  *   unmapped at once as in the paper;
@@ -16,6 +17,10 @@
  *   so the producer reuses it (no new superblocks), and a live thread holds
  *   back at most a bounded batch of them (with its cache);
  * - the blocks a thread caches go back when it exits;
+ * - large objects up to 256 KiB take spans of an arena (with the cache):
+ *   reused in place, grown in place by realloc, a second or an interior
+ *   free ignored, given back by malloc_trim and zero when reused; without
+ *   the cache (the paper) they are mappings of their own;
  * - hoard_check: heaps consistent and the invariant intact after each step.
  */
 #include "config.h"
@@ -162,6 +167,63 @@ static void large_cache(uint64_t S)
 		      "A, less what the cache keeps, is as before");
 }
 
+/*
+ * Objects above S/2 in spans of an arena (with the cache of large
+ * mappings on), or mappings of their own (the paper's algorithm).
+ */
+static void spans(uint64_t S)
+{
+	uint64_t limit, spans0, maps, live, rel0;
+	size_t n = (size_t)S + 100, i, nonzero = 0;
+	unsigned char *p, *q;
+	int (*owns)(const void *);
+
+	malloc_trim(0); /* nothing kept: the next span freed is kept */
+	limit = get_stat("large_cache_limit");
+	spans0 = get_stat("large_spans");
+	maps = get_stat("os_maps");
+	*(void **)&owns = dlsym(RTLD_DEFAULT, "hoard_owns");
+	p = malloc(n);
+	if (!limit || n + 128 > ((size_t)256 << 10)) {
+		expect_u64_eq(get_stat("large_spans"), spans0,
+			      "without the cache (or above 256 KiB) a large object is no span");
+		free(p);
+		return;
+	}
+	expect_u64_eq(get_stat("large_spans"), spans0 + 1, "an object above S/2 takes a span");
+	expect_u64_eq(get_stat("os_maps"), maps, "and no mapping of its own");
+	expect_u64_eq((uint64_t)((uintptr_t)p & (S - 1)), 128,
+		      "its header is at the S boundary below it");
+	ok(owns && owns(p), "a span's object is Hoard's");
+	memset(p, 0xab, n);
+	q = realloc(p, 2 * S - 200);
+	ok(q == p, "realloc within its span keeps it in place");
+	for (i = 0; i < n; i++)
+		nonzero += q[i] != 0xab;
+	expect_int_eq((int)nonzero, 0, "and keeps its contents");
+	live = get_stat("large_live");
+	free(q + 16);
+	expect_u64_eq(get_stat("large_live"), live, "a pointer inside a span's object frees nothing");
+	free(q);
+	free(q);
+	expect_u64_eq(get_stat("large_live"), live - 1, "a second free of a span is ignored");
+	q = malloc(n);
+	ok(q == p, "a freed span serves the next object of its size");
+	free(q);
+	rel0 = get_stat("spans_released");
+	malloc_trim(0);
+	ok(get_stat("spans_released") > rel0, "malloc_trim gives the kept spans' pages back");
+	expect_u64_eq(get_stat("large_cached_bytes"), 0, "and keeps nothing");
+	q = calloc(1, n);
+	ok(q == p, "a released span serves the next object of its size");
+	nonzero = 0;
+	for (i = 0; i < n; i++)
+		nonzero += q[i] != 0;
+	expect_int_eq((int)nonzero, 0, "zero-filled");
+	free(q);
+	expect_int_eq(check_fn(), 0, "hoard_check after the spans");
+}
+
 int main(void)
 {
 	uint64_t S, K, b_ppm, before, created, to, from, live;
@@ -183,7 +245,7 @@ int main(void)
 	p = malloc(S / 2);
 	expect_u64_eq(get_stat("large_allocs"), before, "malloc(S/2) comes from a superblock");
 	q = malloc(S / 2 + 1);
-	expect_u64_eq(get_stat("large_allocs"), before + 1, "malloc(S/2 + 1) comes from mmap");
+	expect_u64_eq(get_stat("large_allocs"), before + 1, "malloc(S/2 + 1) is a large object");
 	free(p);
 	free(q);
 
@@ -271,6 +333,7 @@ int main(void)
 	ok(get_stat("global_lock_acquisitions") > 0 && get_stat("peak_allocated_bytes") >= 200 * S,
 	   "statistics count global lock acquisitions and peak allocated memory");
 	free(blocks);
+	spans(S);
 	tap_plan(tap_count);
 	return tap_done();
 }
