@@ -959,8 +959,8 @@ static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 {
 	struct hoard_heap *h = my_heap();
 	struct hoard_class_lists *cl = &h->classes[c];
-	uint32_t want = hoard_cfg.tc_cap[c] / 2, taken = 0;
-	void **t = tc->lo[c];
+	uint32_t want = hoard_cfg.tc_cap[c] / 2, taken = 0, nchain = 0;
+	void **t = tc->lo[c], **chain_at = t, *chain = NULL;
 	struct hoard_sb *sb;
 
 	if (want < 1)
@@ -975,12 +975,24 @@ static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 			return NULL;
 		}
 	}
-	while (taken < want && sb->free_list) {
-		void *b = sb->free_list;
+	if (sb->carved - sb->used <= hoard_cfg.tc_cap[c]) {
+		/* The whole free list fits: detached now, walked after the
+		 * lock (its blocks were often linked by another thread's
+		 * frees, so each step is a cache miss, which must not keep
+		 * that thread waiting for the lock). */
+		nchain = sb->carved - sb->used;
+		chain = sb->free_list;
+		sb->free_list = NULL;
+		t += nchain;
+		taken = nchain;
+	} else {
+		while (taken < want && sb->free_list) {
+			void *b = sb->free_list;
 
-		sb->free_list = *(void **)b;
-		*t++ = b;
-		taken++;
+			sb->free_list = *(void **)b;
+			*t++ = b;
+			taken++;
+		}
 	}
 	if (taken < want && sb->carved < sb->capacity) {
 		/* Never-used blocks, the first one carved on top. */
@@ -1006,6 +1018,10 @@ static HOARD_NOINLINE void *tcache_refill(struct hoard_tcache *tc, unsigned c)
 		sb_link_locked(h, sb);
 	}
 	hoard_unlock(&h->lock);
+	for (uint32_t k = 0; k < nchain; k++) {
+		chain_at[k] = chain;
+		chain = *(void **)chain;
+	}
 	tc->top[c] = --t;
 	return *t;
 }
