@@ -117,6 +117,8 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
  * up here (tens of microseconds), so that the answer does not also wait
  * for the client's own wake-up. */
 #define CLIENT_SPIN_NS 200000ull
+/* A wait longer than this is counted apart (client_waits_long). */
+#define WAIT_LONG_NS 1000000ull
 /* A client whose free queue is full spins this long before it yields. */
 #define STALL_SPIN_NS 10000ull
 /*
@@ -131,6 +133,7 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 #define NAP_NS 1000000ull
 #define NAP_ACTIVE_NS 20000000ull
 #define SLEEP_NS 100000000ull
+#define NAP_MAX_NS SLEEP_NS
 /* Queued frees that wake a sleeping server: an eighth of the queue, so
  * that it is awake well before the queue fills. */
 #define FQ_KICK (FQ_CAP / 8)
@@ -176,6 +179,7 @@ struct client {
 		struct { uint32_t n, max; } lc[NGM_NCLASSES + 1];
 		struct { uint32_t tail, low; } sc[NGM_NCLASSES + 1];
 		uint64_t waits, wait_ns, stalls, stall_ns, kicks, flushes, borrows, overflows;
+		uint64_t waits_long;	/* waits longer than WAIT_LONG_NS */
 		uint64_t waits_op[OP_COUNT];	/* waits by request */
 		uint8_t asked[NGM_NCLASSES + 1];	/* a refill is on its way */
 		/* the thread's gate (its t_client) and t_inside, for trim_idle */
@@ -220,6 +224,8 @@ static struct {
 	uint64_t purge_ns;	/* a free run's pages go back after this long */
 	int nospare;		/* -1: detect, 0: never, 1: always */
 	uint64_t spin_ns;
+	uint64_t nap_ns;	/* an active server's nap */
+	uint64_t horizon_ns;	/* a stock lasts this long (spare core) */
 	uint64_t trim_ns;	/* a client idle this long is trimmed; 0: never */
 	const char *stats_path;
 } cfg;
@@ -262,7 +268,9 @@ static struct client *s_list;
 static struct {
 	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps, naps;
 	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
-	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks;
+	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks, dead_waits_long;
+	uint64_t pass_max_ns;	/* the server's longest pass that did work */
+	uint64_t house_max_ns;	/* its longest housekeeping (trim, purge) */
 	uint64_t dead_local, dead_flushes, dead_borrows, dead_overflows, local_unused;
 	uint64_t trims, trim_asks, trimmed_blocks, glibc_trims;
 	uint64_t dead_waits_op[OP_COUNT];
@@ -356,6 +364,10 @@ static void config_read(void)
 	if (cfg.mode != MODE_ASYNC)
 		cfg.nospare = 0;	/* the paper's protocols as they are */
 	cfg.spin_ns = env_num("NGMALLOC_SPIN_US", 50) * 1000;
+	cfg.nap_ns = env_num("NGMALLOC_NAP_US", NAP_NS / 1000) * 1000;
+	cfg.horizon_ns = env_num("NGMALLOC_HORIZON_US", STOCK_HORIZON_NS / 1000) * 1000;
+	if (cfg.nap_ns > NAP_MAX_NS)
+		cfg.nap_ns = NAP_MAX_NS;
 	cfg.trim_ns = env_num("NGMALLOC_TRIM_MS", 100) * 1000000;
 	s = getenv("NGMALLOC_STATS");
 	cfg.stats_path = s && *s ? s : NULL;
@@ -679,7 +691,7 @@ static void refill(struct client *c, unsigned cls, bool dry)
 		/* the first request of a class finds it empty anyway */
 		if (c->srv.last_refill[cls]) {
 			uint64_t horizon = atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1 ?
-					   STOCK_HORIZON_NOSPARE_NS : STOCK_HORIZON_NS;
+					   STOCK_HORIZON_NOSPARE_NS : cfg.horizon_ns;
 
 			want_t = dt ? used * horizon / dt : max;
 			if (dry && want_t < 2 * (uint64_t)target)
@@ -841,6 +853,7 @@ static void reclaim(struct client *c)
 	for (cls = 0; cls < OP_COUNT; cls++)
 		S.dead_waits_op[cls] += STAT_GET(c->own.waits_op[cls]);
 	S.dead_wait_ns += STAT_GET(c->own.wait_ns);
+	S.dead_waits_long += STAT_GET(c->own.waits_long);
 	S.dead_stalls += STAT_GET(c->own.stalls);
 	S.dead_stall_ns += STAT_GET(c->own.stall_ns);
 	S.dead_kicks += STAT_GET(c->own.kicks);
@@ -1275,6 +1288,8 @@ static void *server_main(void *arg)
 			pending_retry();
 		s_pass++;
 		if (t - last_mode > 1000000) {
+			uint64_t h0 = now_ns();
+
 			mode_update(t, starved_since(t, &last_mode, &cpu_mode, &excused));
 			/* housekeeping in the server's time: idle clients'
 			 * blocks, old free runs' pages */
@@ -1285,8 +1300,15 @@ static void *server_main(void *arg)
 			}
 			if (cfg.base == BASE_OWN)
 				ngm_heap_purge(cfg.purge_ns);
+			h0 = now_ns() - h0;
+			if (h0 > S.house_max_ns)
+				S.house_max_ns = h0;
 		}
 		if (did) {
+			uint64_t d = now_ns() - t;
+
+			if (d > S.pass_max_ns)
+				S.pass_max_ns = d;
 			if (!s_busy)
 				phase_switch(true, t);
 			idle = 0;
@@ -1316,7 +1338,7 @@ static void *server_main(void *arg)
 			atomic_store(&g_sleeping, how);
 			atomic_thread_fence(memory_order_seq_cst);
 			if (!any_work()) {
-				struct timespec ts = { 0, (long)(nap ? NAP_NS : SLEEP_NS) };
+				struct timespec ts = { 0, (long)(nap ? cfg.nap_ns : SLEEP_NS) };
 
 				if (nap)
 					S.naps++;
@@ -1593,6 +1615,7 @@ static uintptr_t client_call(struct client *c, unsigned op, uint64_t a0, uint64_
 {
 	uint64_t t0 = now_ns();
 	uint32_t seq = ++c->own.seq;
+	uint64_t d;
 
 	/* queued frees first: the server serves them before the request */
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
@@ -1604,7 +1627,10 @@ static uintptr_t client_call(struct client *c, unsigned op, uint64_t a0, uint64_
 	wait_reply(c, seq, t0);
 	STAT_ADD(c->own.waits, 1);
 	STAT_ADD(c->own.waits_op[op], 1);
-	STAT_ADD(c->own.wait_ns, now_ns() - t0);
+	d = now_ns() - t0;
+	STAT_ADD(c->own.wait_ns, d);
+	if (d > WAIT_LONG_NS)
+		STAT_ADD(c->own.waits_long, 1);
 	return c->resp_val;
 }
 
@@ -2344,7 +2370,7 @@ static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
 	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached, borrows;
-	uint64_t overflows, waits_op[OP_COUNT];
+	uint64_t overflows, waits_op[OP_COUNT], waits_long;
 	char buf[4096], *s = buf;
 	struct timespec ts;
 	clockid_t cid;
@@ -2362,6 +2388,7 @@ static void stats_write(void)
 	waits = S.dead_waits;
 	memcpy(waits_op, S.dead_waits_op, sizeof(waits_op));
 	wait_ns = S.dead_wait_ns;
+	waits_long = S.dead_waits_long;
 	stalls = S.dead_stalls;
 	stall_ns = S.dead_stall_ns;
 	kicks = S.dead_kicks;
@@ -2384,6 +2411,7 @@ static void stats_write(void)
 		for (op = 0; op < OP_COUNT; op++)
 			waits_op[op] += STAT_GET(c->own.waits_op[op]);
 		wait_ns += STAT_GET(c->own.wait_ns);
+		waits_long += STAT_GET(c->own.waits_long);
 		stalls += STAT_GET(c->own.stalls);
 		stall_ns += STAT_GET(c->own.stall_ns);
 		kicks += STAT_GET(c->own.kicks);
@@ -2408,6 +2436,7 @@ static void stats_write(void)
 	s = put_line(s, "local_overflows", overflows);
 	s = put_line(s, "client_waits", waits);
 	s = put_line(s, "client_wait_ns", wait_ns);
+	s = put_line(s, "client_waits_long", waits_long);
 	/* what the waits were for */
 	s = put_line(s, "client_waits_malloc", waits_op[OP_MALLOC]);
 	s = put_line(s, "client_waits_refill", waits_op[OP_REFILL]);
@@ -2422,6 +2451,8 @@ static void stats_write(void)
 	s = put_line(s, "server_sleeps", S.sleeps);
 	s = put_line(s, "server_naps", S.naps);
 	s = put_line(s, "server_busy_ns", S.busy_ns);
+	s = put_line(s, "server_pass_max_ns", S.pass_max_ns);
+	s = put_line(s, "server_housekeeping_max_ns", S.house_max_ns);
 	s = put_line(s, "server_idle_ns", S.idle_ns);
 	/* CPU time: the server thread's, and the whole process's (absent
 	 * when the clock cannot be read) */
