@@ -74,8 +74,10 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 
 #define NGM_VERSION "0.1"
 
-/* Free queue: 4096 pointers (32 KiB), published per cache line of 8. */
-#define FQ_CAP 4096u
+/* Free queue: 16384 pointers (128 KiB), published per cache line of 8;
+ * room for the frees of a few naps (NAP_NS), so that a burst of frees
+ * rarely finds it full and wakes the server. */
+#define FQ_CAP 16384u
 #define FQ_BATCH 8u
 /* Stock rings: at most 1024 blocks and about 128 KiB per class. */
 #define STOCK_CAP 1024u
@@ -83,11 +85,11 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 /*
  * Adaptive stock size: the server measures each stock's rate of use
  * between two refill requests and sizes it to last STOCK_HORIZON_NS, so
- * that the half left when the client asks covers the server's reaction
- * (a cross-core round trip is ~0.5 us here, a wake-up from the futex tens
- * of microseconds).
+ * that the half left when the client asks covers the server's reaction:
+ * the rest of a nap (NAP_NS), which the client does not interrupt for a
+ * refill asked ahead of need.
  */
-#define STOCK_HORIZON_NS 2000000ull
+#define STOCK_HORIZON_NS 12000000ull
 /* Without a spare core the server may be off its CPU for a time slice or
  * more (4 ms ticks): stocks are sized to last that long. */
 #define STOCK_HORIZON_NOSPARE_NS 8000000ull
@@ -127,16 +129,21 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
  * wakes it only when it has to wait (an empty stock, a request, a filling
  * free queue), not for a refill asked ahead of need, which the nap's end
  * serves in time.  Each wake-up is a system call on the client's path.
+ * The nap is long (5 ms) because on this VM every time the server's vCPU
+ * goes idle and wakes up again costs the program's vCPU: a thread beside
+ * mimalloc that spun 50 us and slept 1 ms made xalanc 7 % slower
+ * (docs/measurements/2026-12-07-nextgen-xalanc-2.md).
  */
 #define SRV_SLEEP 1u
 #define SRV_NAP 2u
-#define NAP_NS 1000000ull
+#define NAP_NS 5000000ull
 #define NAP_ACTIVE_NS 20000000ull
 #define SLEEP_NS 100000000ull
 #define NAP_MAX_NS SLEEP_NS
-/* Queued frees that wake a sleeping server: an eighth of the queue, so
- * that it is awake well before the queue fills. */
-#define FQ_KICK (FQ_CAP / 8)
+/* Queued frees that wake a sleeping or napping server: half the queue, so
+ * that it is awake well before the queue fills, and a nap's frees (a few
+ * thousand on xalanc) do not cut the nap short. */
+#define FQ_KICK (FQ_CAP / 2)
 /* The server looks for idle clients this often, or twice per
  * NGMALLOC_TRIM_MS when that is shorter (see trim_idle). */
 #define TRIM_LOOK_NS 50000000ull
@@ -690,8 +697,11 @@ static void refill(struct client *c, unsigned cls, bool dry)
 
 		/* the first request of a class finds it empty anyway */
 		if (c->srv.last_refill[cls]) {
-			uint64_t horizon = atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1 ?
-					   STOCK_HORIZON_NOSPARE_NS : cfg.horizon_ns;
+			uint64_t horizon = cfg.horizon_ns;
+
+			if ((atomic_load_explicit(&g_epoch, memory_order_relaxed) & 1) &&
+			    horizon < STOCK_HORIZON_NOSPARE_NS)
+				horizon = STOCK_HORIZON_NOSPARE_NS;
 
 			want_t = dt ? used * horizon / dt : max;
 			if (dry && want_t < 2 * (uint64_t)target)
