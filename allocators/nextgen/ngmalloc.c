@@ -290,7 +290,8 @@ static uint64_t s_nospare_enter, s_starved_at;
 static uint64_t s_phase_start;
 static bool s_busy;
 
-API const char ngmalloc_version[] = "nextgen " NGM_VERSION;
+/* The version alone: reports print it after the allocator's name. */
+API const char ngmalloc_version[] = NGM_VERSION;
 
 void *__libc_malloc(size_t n);
 void __libc_free(void *p);
