@@ -103,6 +103,9 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
  * hands its older half to the server in one batch.
  */
 #define LC_CAP 65536u
+/* The first LC_HOT entries of each stack are interleaved (lc_slot); the
+ * default limit (NGMALLOC_LOCAL) fits. */
+#define LC_HOT 64u
 /* Classes up to 512 bytes get a stock when their thread registers. */
 #define PREFILL_CLASSES 16u
 #define LC_BYTES (64u * 1024u)
@@ -218,11 +221,25 @@ struct client {
 	} srv;
 	struct client *inext;		/* g_incoming link, set before the push */
 
+	/*
+	 * Local reuse: entry k of class c's stack is lc_hot[k][c] while k <
+	 * LC_HOT (the tops of all the classes' stacks share 7 pages, so that
+	 * they take few TLB entries), lcs[c][k] beyond (deep stacks without a
+	 * spare core or after an overflow; its first LC_HOT slots are unused).
+	 * See lc_slot.
+	 */
+	_Alignas(NGM_LINE) void *lc_hot[LC_HOT][NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
 	_Alignas(NGM_LINE) void *stock[NGM_NCLASSES + 1][STOCK_CAP];
-	/* local reuse: touched only as far as it is used (MAP_NORESERVE) */
+	/* touched only as far as it is used (MAP_NORESERVE) */
 	_Alignas(NGM_LINE) void *lcs[NGM_NCLASSES + 1][LC_CAP];
 };
+
+/* Where entry k of class cls's local stack is. */
+static inline void **lc_slot(struct client *c, unsigned cls, uint32_t k)
+{
+	return likely(k < LC_HOT) ? &c->lc_hot[k][cls] : &c->lcs[cls][k];
+}
 
 static struct {
 	int mode, base, cpu;
@@ -854,7 +871,7 @@ static void reclaim(struct client *c)
 		/* the dead thread's local reuse stack: blocks it freed */
 		S.local_unused += c->own.lc[cls].n;
 		for (h = 0; h < c->own.lc[cls].n; h++)
-			base_free(c->lcs[cls][h]);
+			base_free(*lc_slot(c, cls, h));
 	}
 	S.dead_local += STAT_GET(c->own.local_hits);
 	S.dead_flushes += STAT_GET(c->own.flushes);
@@ -908,7 +925,7 @@ static void take_back(struct client *c)
 		c->srv.last_refill[cls] = 0;
 		atomic_store_explicit(&c->stock_low[cls], 0, memory_order_relaxed);
 		for (i = 0; i < n; i++)
-			base_free(c->lcs[cls][i]);
+			base_free(*lc_slot(c, cls, i));
 		c->own.lc[cls].n = 0;
 		c->own.lc[cls].max = lc_mode_max(c, cls);
 		/* a stack that overflowed left pages of pointers behind */
@@ -1509,7 +1526,7 @@ static void client_orphan(struct client *c)
 		for (h = atomic_load(&c->stock_head[cls]); h != t; h++)
 			base_free(c->stock[cls][h & (STOCK_CAP - 1)]);
 		for (h = 0; h < c->own.lc[cls].n; h++)
-			base_free(c->lcs[cls][h]);
+			base_free(*lc_slot(c, cls, h));
 		c->own.lc[cls].n = 0;
 	}
 	pthread_mutex_unlock(&g_heap_mtx);
@@ -1816,7 +1833,6 @@ static void fq_push(struct client *c, uintptr_t v)
 static void lc_flush(struct client *c, unsigned cls)
 {
 	uint32_t n = c->own.lc[cls].n, keep = lc_mode_max(c, cls) / 2, out, room, i;
-	void **st = c->lcs[cls];
 
 	if (keep > n)
 		keep = n;
@@ -1845,8 +1861,9 @@ static void lc_flush(struct client *c, unsigned cls)
 		c->own.lc[cls].max = lc_mode_max(c, cls);
 	}
 	for (i = 0; i < out; i++)
-		fq_push(c, (uintptr_t)st[i]);
-	memmove(st, st + out, (n - out) * sizeof(*st));
+		fq_push(c, (uintptr_t)*lc_slot(c, cls, i));
+	for (i = out; i < n; i++)
+		*lc_slot(c, cls, i - out) = *lc_slot(c, cls, i);
 	c->own.lc[cls].n = n - out;
 	ngm_ring_publish(&c->own.fq, &c->bell.fq_tail);
 	STAT_ADD(c->own.flushes, 1);
@@ -1912,7 +1929,7 @@ static void *malloc_slow_get(size_t n, unsigned cls, bool borrow)
 	client_mode(c);
 	if (c->own.lc[cls].n) {
 		STAT_ADD(c->own.local_hits, 1);
-		return handed_out(c->lcs[cls][--c->own.lc[cls].n]);
+		return handed_out(*lc_slot(c, cls, --c->own.lc[cls].n));
 	}
 	if (c->own.use_stock) {
 		unsigned k;
@@ -1935,7 +1952,7 @@ static void *malloc_slow_get(size_t n, unsigned cls, bool borrow)
 			if (c->own.lc[k].n) {
 				STAT_ADD(c->own.local_hits, 1);
 				STAT_ADD(c->own.borrows, 1);
-				return handed_out(c->lcs[k][--c->own.lc[k].n]);
+				return handed_out(*lc_slot(c, k, --c->own.lc[k].n));
 			}
 			if ((p = stock_take(c, k))) {
 				STAT_ADD(c->own.borrows, 1);
@@ -1993,7 +2010,7 @@ static __attribute__((noinline, cold)) void free_slow(void *p)
 			if (c->own.lc[cls].n >= c->own.lc[cls].max)
 				lc_flush(c, cls);
 			n = c->own.lc[cls].n;
-			c->lcs[cls][n] = p;
+			*lc_slot(c, cls, n) = p;
 			c->own.lc[cls].n = n + 1;
 			return;
 		}
@@ -2032,7 +2049,7 @@ static ALWAYS_INLINE void *malloc_body(size_t n)
 		if (likely(k != 0)) {
 			c->own.lc[cls].n = k - 1;
 			STAT_ADD(c->own.local_hits, 1);
-			return handed_out(c->lcs[cls][k - 1]);
+			return handed_out(*lc_slot(c, cls, k - 1));
 		}
 		if (likely(c->own.use_stock)) {
 			uint32_t h = atomic_load_explicit(&c->stock_head[cls],
@@ -2078,7 +2095,7 @@ static ALWAYS_INLINE void free_body(void *p)
 		/* a block freed already is a double free (slow path) */
 		if (likely(n < c->own.lc[cls].max) &&
 		    likely(!atomic_load_explicit(freed, memory_order_relaxed))) {
-			c->lcs[cls][n] = p;
+			*lc_slot(c, cls, n) = p;
 			c->own.lc[cls].n = n + 1;
 			atomic_store_explicit(freed, 1, memory_order_relaxed);
 			return;
@@ -2101,7 +2118,7 @@ static ALWAYS_INLINE void *alloc_class_body(unsigned cls)
 
 	if (likely(c != NULL) && c->own.lc[cls].n) {
 		STAT_ADD(c->own.local_hits, 1);
-		return handed_out(c->lcs[cls][--c->own.lc[cls].n]);
+		return handed_out(*lc_slot(c, cls, --c->own.lc[cls].n));
 	}
 	if (likely(c != NULL) && likely(c->own.use_stock)) {
 		p = stock_take(c, cls);
