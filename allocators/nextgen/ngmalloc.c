@@ -143,10 +143,13 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 #define NAP_ACTIVE_NS 20000000ull
 #define SLEEP_NS 100000000ull
 #define NAP_MAX_NS SLEEP_NS
-/* Queued frees that wake a sleeping or napping server: half the queue, so
- * that it is awake well before the queue fills, and a nap's frees (a few
- * thousand on xalanc) do not cut the nap short. */
-#define FQ_KICK (FQ_CAP / 2)
+/* Queued frees that wake a sleeping or napping server: an eighth of the
+ * queue (2048), so that it is awake well before the queue fills, and
+ * drains a burst in pieces: at half the queue (8192) the server fell
+ * behind on xalanc (375 overflows a run instead of 0) and a refill
+ * request waited behind a long drain (16 waits over 1 ms, 70 ms in all,
+ * instead of 1 and 2-8 ms). */
+#define FQ_KICK (FQ_CAP / 8)
 /* The server looks for idle clients this often, or twice per
  * NGMALLOC_TRIM_MS when that is shorter (see trim_idle). */
 #define TRIM_LOOK_NS 50000000ull
