@@ -75,6 +75,15 @@ static struct span *free_descs;
 static char *meta_cur, *meta_end;
 static struct ngm_heap_stats hstats;
 static unsigned hflags;			/* NGM_HEAP_THP, NGM_HEAP_PREFAULT */
+/*
+ * New spans waiting to be faulted in (ngm_heap_prefault): the owner
+ * answers the request that made the span first, then faults its pages in
+ * its own time.  Faulting in a span of huge pages can take milliseconds
+ * (zeroing, compaction), which a client waiting for a refill used to wait.
+ */
+#define PF_QUEUE 64u
+static struct { char *start; size_t len; } pf_q[PF_QUEUE];
+static unsigned pf_head, pf_n;
 
 /* Large blocks: key = address, 0 = empty slot. */
 struct large {
@@ -218,8 +227,17 @@ static struct span *span_new(unsigned cls)
 	/* the server faults the pages in, not the client that gets the blocks;
 	 * only for a class that is growing (its second span and on), so that
 	 * a small program does not pay resident memory for a span per class */
-	if ((hflags & NGM_HEAP_PREFAULT) && class_spans[cls]++ && !s->dirty)
-		madvise(s->start, (size_t)s->granules << NGM_GRANULE_SHIFT, NGM_MADV_POPULATE_WRITE);
+	if ((hflags & NGM_HEAP_PREFAULT) && class_spans[cls]++ && !s->dirty) {
+		size_t len = (size_t)s->granules << NGM_GRANULE_SHIFT;
+
+		if (pf_n < PF_QUEUE) {
+			pf_q[(pf_head + pf_n) % PF_QUEUE].start = s->start;
+			pf_q[(pf_head + pf_n) % PF_QUEUE].len = len;
+			pf_n++;
+		} else {
+			madvise(s->start, len, NGM_MADV_POPULATE_WRITE);
+		}
+	}
 	s->dirty = 0;
 	s->cls = (uint16_t)cls;
 	s->bump = 0;
@@ -337,6 +355,31 @@ size_t ngm_heap_purge(uint64_t age_ns)
 		}
 	}
 	hstats.bytes_purged += done;
+	return done;
+}
+
+size_t ngm_heap_prefault(size_t budget)
+{
+	size_t done = 0;
+
+	while (pf_n && done < budget) {
+		char *start = pf_q[pf_head].start;
+		size_t len = pf_q[pf_head].len, g, step;
+
+		g = (size_t)(start - ngm_region_base) >> NGM_GRANULE_SHIFT;
+		/* a span released meanwhile: its run is not faulted in */
+		step = !span_of[g] ? len : len < budget - done ? len : budget - done;
+		if (span_of[g]) {
+			madvise(start, step, NGM_MADV_POPULATE_WRITE);
+			done += step;
+		}
+		pf_q[pf_head].start = start + step;
+		pf_q[pf_head].len = len - step;
+		if (step == len) {
+			pf_head = (pf_head + 1) % PF_QUEUE;
+			pf_n--;
+		}
+	}
 	return done;
 }
 

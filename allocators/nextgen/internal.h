@@ -140,6 +140,9 @@ void ngm_heap_set_flags(unsigned flags);
  * to the kernel; returns the bytes.  Bytes of free runs still resident. */
 size_t ngm_heap_purge(uint64_t age_ns);
 size_t ngm_heap_dirty_bytes(void);
+/* Faults in up to about budget bytes of the new spans that wait for it
+ * (NGM_HEAP_PREFAULT); returns the bytes. */
+size_t ngm_heap_prefault(size_t budget);
 #ifndef MADV_POPULATE_WRITE
 #define NGM_MADV_POPULATE_WRITE 23	/* Linux 5.14 */
 #else

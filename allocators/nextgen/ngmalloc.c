@@ -122,6 +122,9 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
  * up here (tens of microseconds), so that the answer does not also wait
  * for the client's own wake-up. */
 #define CLIENT_SPIN_NS 200000ull
+/* Pages of new spans the server faults in per pass (ngm_heap_prefault):
+ * a request that comes meanwhile waits for at most this much. */
+#define PREFAULT_STEP (256u * 1024u)
 /* A wait longer than this is counted apart (client_waits_long). */
 #define WAIT_LONG_NS 1000000ull
 /* A client whose free queue is full spins this long before it yields. */
@@ -1317,6 +1320,9 @@ static void *server_main(void *arg)
 		}
 		if (s_npending)
 			pending_retry();
+		/* new spans' pages, after the requests of this pass */
+		if (cfg.base == BASE_OWN && ngm_heap_prefault(PREFAULT_STEP))
+			did++;
 		s_pass++;
 		if (t - last_mode > 1000000) {
 			uint64_t h0 = now_ns();
