@@ -135,10 +135,11 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
  * wakes it only when it has to wait (an empty stock, a request, a filling
  * free queue), not for a refill asked ahead of need, which the nap's end
  * serves in time.  Each wake-up is a system call on the client's path.
- * The nap is long (5 ms) because on this VM every time the server's vCPU
- * goes idle and wakes up again costs the program's vCPU: a thread beside
- * mimalloc that spun 50 us and slept 1 ms made xalanc 7 % slower
- * (docs/measurements/2026-12-07-nextgen-xalanc-2.md).
+ * The nap is long (5 ms): the server's activity on the other vCPU may
+ * cost the program's vCPU on this VM (a thread beside mimalloc that spun
+ * 50 us and slept 1 ms made xalanc 7 % slower in one session, not at all
+ * in another), and 5 ms naps cut the server's CPU time and the client's
+ * waits (docs/measurements/2026-12-07-nextgen-xalanc-2.md).
  */
 #define SRV_SLEEP 1u
 #define SRV_NAP 2u
