@@ -286,22 +286,33 @@ void wl_check_slow(const void *p, size_t n)
 		full_check(p, n);
 }
 
+/* Bytes [from, to) of a light-checked block: byte i holds byte i % 8 of
+ * the key. */
+static void light_range(const void *p, size_t n, uint64_t k, size_t from, size_t to)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = from; i < to; i++)
+		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
+			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
+}
+
 void wl_light_mismatch(const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	uint64_t k = wl_light_key(p, n);
-	size_t i;
 
-	/* The ends: byte i holds byte i % 8 of the key. */
-	for (i = 0; i < n && i < 16; i++)
-		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
-			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
-	for (i = n >= 32 ? n - 16 : 16; i < n; i++)
-		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
-			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
+	if (n < 16) {
+		light_range(p, n, k, 0, n);
+	} else {
+		size_t tail = wl_light_tail(p, n, k);
+
+		light_range(p, n, k, 0, 16);
+		light_range(p, n, k, tail, tail + 16);
+	}
 	/* The page words: k + offset. */
 	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)
-		for (i = 0; i < 8; i++)
+		for (size_t i = 0; i < 8; i++)
 			if (b[off + i] != (unsigned char)((k + off) >> (8 * i)))
 				report_mismatch(p, n, off + i, (unsigned char)((k + off) >> (8 * i)));
 	wl_fail("self-check failed: block %p (size %zu): a canary changed", p, n);

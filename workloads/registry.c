@@ -34,8 +34,9 @@
 #define CHECK_PARAM(what) \
 	{ "check", NGB_PARAM_STRING, "light", 0, 0, "light|full|none", what }
 #define BLOCK_CHECK_PARAM                                                          \
-	CHECK_PARAM("self-check of every block: light (16-byte canaries at both ends "   \
-		    "and a word per 4 KiB page, keyed by address and size), full (every " \
+	CHECK_PARAM("self-check of every block: light (16-byte canaries, keyed by "      \
+		    "address and size, at the head and, for 1 block in 8 or on the "      \
+		    "head's cache line, the tail; a word per 4 KiB page), full (every "   \
 		    "byte), none (only to measure what the check costs)")
 
 static const struct ngb_workload_param xalanc_params[] = {
@@ -140,8 +141,8 @@ static const struct ngb_workload_param replay_params[] = {
 	{ "trace", NGB_PARAM_STRING, "", 0, 0, NULL,
 	  "the trace file to replay (ngbench trace record -o FILE -- COMMAND)" },
 	{ "touch", NGB_PARAM_STRING, "light", 0, 0, "light|ends|all",
-	  "light: each block as the light self-check (canaries at both ends, a word per "
-	  "4 KiB); ends: its first and last byte; all: every byte once, then the canaries" },
+	  "light: each block as the light self-check (canaries at the head, the tail "
+	  "sampled, a word per 4 KiB); ends: its first and last byte; all: every byte once, then the canaries" },
 	{ "passes", NGB_PARAM_INT, "1", 1, 1e6, NULL,
 	  "times the whole trace is replayed (blocks it never frees are freed between passes)" },
 	SEED_PARAM,

@@ -21,10 +21,10 @@
  * wait already satisfied costs no shared read).
  *
  * Self-check: every block is touched as the other workloads' light
- * self-check does (wl_fill: 16-byte canaries at both ends and a word per
- * 4 KiB page, keyed by address and size) when it is allocated, and checked
- * before it is freed or reallocated (calloc's blocks: checked to be zero
- * first).  touch=ends writes and checks only the first and the last byte
+ * self-check does (wl_fill: 16-byte canaries at the head and, sampled, the
+ * tail, and a word per 4 KiB page, keyed by address and size) when it is
+ * allocated, and checked before it is freed or reallocated (calloc's
+ * blocks: checked to be zero first).  touch=ends writes and checks only the first and the last byte
  * (what the measurements in allocators/trace/README.md used); touch=all
  * writes every byte once, then the canaries.
  *
@@ -58,11 +58,12 @@ static const char notes[] =
 	"measures the allocator on the program's calls, not the program. Calls that\n"
 	"failed when recorded are not replayed; realloc(p, 0) that freed is a free.\n"
 	"Every block is touched as the light self-check of the other workloads does\n"
-	"(16-byte canaries at both ends, a word per 4 KiB page) and checked before its\n"
-	"free; --touch=ends writes only its first and last bytes; --touch=all writes\n"
-	"every byte of a new block once (programs write the memory they allocate:\n"
-	"first touches, page faults, cache misses). fragmentation= is the peak RSS\n"
-	"the calls added over the trace's peak live bytes (the Hoard paper's).";
+	"(16-byte canaries at the head and, sampled, the tail, a word per 4 KiB page)\n"
+	"and checked before its free; --touch=ends writes only its first and last\n"
+	"bytes; --touch=all writes every byte of a new block once (programs write\n"
+	"the memory they allocate: first touches, page faults, cache misses).\n"
+	"fragmentation= is the peak RSS the calls added over the trace's peak live\n"
+	"bytes (the Hoard paper's).";
 
 /* The C++ operators, by their Itanium ABI names (libstdc++ is linked; a
  * preloaded allocator's own definitions come first). */
