@@ -286,15 +286,19 @@ void wl_check_slow(const void *p, size_t n)
 		full_check(p, n);
 }
 
-/* Bytes [from, to) of a light-checked block: byte i holds byte i % 8 of
- * the key. */
-static void light_range(const void *p, size_t n, uint64_t k, size_t from, size_t to)
+/* Bytes [from, to) of a light-checked block: byte i holds byte
+ * (i - base) % 8 of the key. */
+static void light_range(const void *p, size_t n, uint64_t k, size_t base, size_t from,
+			size_t to)
 {
 	const unsigned char *b = p;
 
-	for (size_t i = from; i < to; i++)
-		if (b[i] != (unsigned char)(k >> (8 * (i & 7))))
-			report_mismatch(p, n, i, (unsigned char)(k >> (8 * (i & 7))));
+	for (size_t i = from; i < to; i++) {
+		unsigned char want = (unsigned char)(k >> (8 * ((i - base) & 7)));
+
+		if (b[i] != want)
+			report_mismatch(p, n, i, want);
+	}
 }
 
 void wl_light_mismatch(const void *p, size_t n)
@@ -302,13 +306,13 @@ void wl_light_mismatch(const void *p, size_t n)
 	const unsigned char *b = p;
 	uint64_t k = wl_light_key(p, n);
 
-	if (n < 16) {
-		light_range(p, n, k, 0, n);
+	if (n < WL_LIGHT_SMALL) {
+		light_range(p, n, k, 0, 0, n);
 	} else {
-		size_t tail = wl_light_tail(p, n, k);
+		size_t tail = n >= WL_LIGHT_PAGE + 24 ? n - 16 : wl_light_tail(n, k);
 
-		light_range(p, n, k, 0, 16);
-		light_range(p, n, k, tail, tail + 16);
+		light_range(p, n, k, 0, 0, 16);
+		light_range(p, n, k, tail, tail, tail + 16);
 	}
 	/* The page words: k + offset. */
 	for (size_t off = WL_LIGHT_PAGE; off + 8 + 16 <= n; off += WL_LIGHT_PAGE)

@@ -12,9 +12,9 @@
  * allocator scribbled on, no longer holds its pattern: the program prints
  * the block's address and exits 1 instead of reporting a time.  Its level
  * is the parameter 'check': light (the default: 16-byte canaries at the
- * head and, for one block in 8 or where it costs no cache line, the tail,
- * and a word per 4 KiB page, so the check costs a small fraction of an
- * operation), full (every byte), none (to measure the check's cost).
+ * head of every block and at the tail of one block in 8, and a word per
+ * 4 KiB page, so the check costs a small fraction of an operation), full
+ * (every byte), none (to measure the check's cost).
  *
  * Exit codes (include/ngbench/workload.h): 0 success, 1 failure, 2 bad
  * usage, 77 cannot run here.
@@ -104,34 +104,33 @@ extern enum wl_check_level wl_check_level;
  * wl_check() verifies it and, on a mismatch, reports the block and exits 1.
  * Safe for any alignment.
  *
- * The light check writes only where a wrong block shows first, and only on
- * cache lines the allocator or the program touches anyway, but for a
- * sample.  Its words repeat the 8 bytes of a key, (address ^ size << 48)
- * times an odd constant, with byte i of the block = byte i % 8 of the key:
- * two blocks with different addresses or sizes write different bytes, and
- * the words may overlap (small blocks) without disagreeing.
- *   - The head: the first 16 bytes (an allocator's header or free-list
- *     pointer, a block placed over another's start land there).
- *   - The tail: the last 16 bytes (the next block of a block that is too
- *     small, a block placed over another's tail land there) when they lie
- *     on the head's cache line, when the block is over 4 KiB, or when the
- *     key's top three bits are zero (one block in 8, spread over addresses
- *     and sizes, the same choice at the fill and the check); otherwise the
- *     16 bytes that end the head's cache line (or the block, if sooner), so
- *     that no line the allocator does not touch is touched.  Checking every
- *     tail cost tcmalloc a third to a half of its larson throughput (a
- *     dense span's next block rarely shares the line); one in 8 costs an
- *     eighth of that and still catches a wrong block within a few dozen
- *     blocks.  The choice is branch-free: the stores happen on every block.
- *   - Blocks over 4 KiB: one 8-byte word at every 4 KiB boundary inside,
+ * The light check writes few words, where a wrong block shows first, and
+ * only on the block's first cache line but for a sample.  The words are a
+ * key, (address ^ size << 48) times an odd constant, so two blocks with
+ * different addresses or sizes write different bytes:
+ *   - the head: the first 16 bytes, on every block (an allocator's header
+ *     or free-list pointer, a block placed over another's start land
+ *     there);
+ *   - the tail: the last 16 bytes (the next block of a block that is too
+ *     small, a block placed over another's tail land there) on one block
+ *     in 8, those whose key has its top three bits zero (spread over
+ *     addresses and sizes; fill and check agree), and on every block over
+ *     4 KiB.  On the others the two words go over the head's again: the
+ *     offset is (n - 16) & mask, so no branch mispredicts.  A tail on
+ *     every block cost tcmalloc a third to a half of its larson throughput
+ *     (its blocks are dense in spans: the tail is another cache line, which
+ *     the allocator never touches); one in 8 still catches a wrong block
+ *     within a few dozen blocks;
+ *   - blocks over 4 KiB: one 8-byte word at every 4 KiB boundary inside,
  *     so that a page-aligned block placed inside a large one is caught.
- * Blocks of 8 to 15 bytes get both ends (two overlapping words), blocks
- * under 8 bytes the full pattern.  Inline, one test for the whole block
- * (workloads/README.md has the measured cost). */
+ * Blocks of 8 to 31 bytes are covered whole, by words at both ends that
+ * overlap (byte i of the block is byte i % 8 of the key, so they agree);
+ * blocks under 8 bytes get the full pattern.  Inline (workloads/README.md
+ * has the measured cost). */
 #define WL_LIGHT_MIN 8
+#define WL_LIGHT_SMALL 32
 #define WL_LIGHT_PAGE 4096
-#define WL_LIGHT_LINE 64
-#define WL_LIGHT_SAMPLE_SHIFT 61 /* one block in 2^(64 - 61) = 8 */
+#define WL_LIGHT_SAMPLE_SHIFT 61 /* the tail of one block in 2^(64 - 61) = 8 */
 #define WL_LIGHT_MUL 0x9e3779b97f4a7c15ULL
 
 void wl_fill_slow(void *p, size_t n);
@@ -143,22 +142,15 @@ static inline uint64_t wl_light_key(const void *p, size_t n)
 	return ((uint64_t)(uintptr_t)p ^ ((uint64_t)n << 48)) * WL_LIGHT_MUL;
 }
 
-/* Where the second pair of words of a block of n >= 16 bytes with key k
- * goes: n - 16 (the tail) when sampled, else the last 16 bytes of the
- * head's cache line, or of the block if it ends sooner, or 0 when the
- * block starts in the line's last 15 bytes.  Selects, no branches. */
-static inline size_t wl_light_tail(const void *p, size_t n, uint64_t k)
+/* Where the second pair of words of a block of n >= WL_LIGHT_SMALL bytes
+ * with key k goes: its last 16 bytes when sampled, else over the head. */
+static inline size_t wl_light_tail(size_t n, uint64_t k)
 {
-	size_t line_left = WL_LIGHT_LINE - ((uintptr_t)p & (WL_LIGHT_LINE - 1));
-	size_t lim = line_left >= 16 ? line_left - 16 : 0;
-	size_t sampled = ((k >> WL_LIGHT_SAMPLE_SHIFT) == 0) | (n > WL_LIGHT_PAGE);
-
-	lim |= -sampled; /* sampled: no limit */
-	return n - 16 < lim ? n - 16 : lim;
+	return (n - 16) & -(size_t)((k >> WL_LIGHT_SAMPLE_SHIFT) == 0);
 }
 
-/* The word at offset off of a block with key k: the key rotated so that
- * byte i of the block is byte i % 8 of the key. */
+/* The word at offset off of a small block with key k: the key rotated so
+ * that byte i of the block is byte i % 8 of the key. */
 static inline uint64_t wl_light_word(uint64_t k, size_t off)
 {
 	unsigned s = (unsigned)(off & 7) * 8;
@@ -188,19 +180,27 @@ static inline void wl_fill(void *p, size_t n)
 	uint64_t k = wl_light_key(p, n);
 
 	wl_light_put(p, 0, k);
-	if (n < 16) {
-		wl_light_put(p, n - 8, wl_light_word(k, n));
+	if (n < WL_LIGHT_SMALL) {
+		uint64_t t = wl_light_word(k, n);
+
+		wl_light_put(p, n - 8, t);
+		if (n >= 16) {
+			wl_light_put(p, 8, k);
+			wl_light_put(p, n - 16, t);
+		}
 		return;
 	}
-	size_t off = wl_light_tail(p, n, k);
-	uint64_t t = wl_light_word(k, off);
+	size_t off = wl_light_tail(n, k);
 
 	wl_light_put(p, 8, k);
-	wl_light_put(p, off, t);
-	wl_light_put(p, off + 8, t);
-	if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0))
+	wl_light_put(p, off, k);
+	wl_light_put(p, off + 8, k);
+	if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0)) {
 		for (size_t o = WL_LIGHT_PAGE; o + 8 + 16 <= n; o += WL_LIGHT_PAGE)
 			wl_light_put(p, o, k + o);
+		wl_light_put(p, n - 16, k);
+		wl_light_put(p, n - 8, k);
+	}
 }
 
 static inline void wl_check(const void *p, size_t n)
@@ -211,17 +211,22 @@ static inline void wl_check(const void *p, size_t n)
 	}
 	uint64_t k = wl_light_key(p, n), bad;
 
-	if (n < 16) {
-		bad = (wl_light_get(p, 0) ^ k) | (wl_light_get(p, n - 8) ^ wl_light_word(k, n));
+	if (n < WL_LIGHT_SMALL) {
+		uint64_t t = wl_light_word(k, n);
+
+		bad = (wl_light_get(p, 0) ^ k) | (wl_light_get(p, n - 8) ^ t);
+		if (n >= 16)
+			bad |= (wl_light_get(p, 8) ^ k) | (wl_light_get(p, n - 16) ^ t);
 	} else {
-		size_t off = wl_light_tail(p, n, k);
-		uint64_t t = wl_light_word(k, off);
+		size_t off = wl_light_tail(n, k);
 
 		bad = (wl_light_get(p, 0) ^ k) | (wl_light_get(p, 8) ^ k) |
-		      (wl_light_get(p, off) ^ t) | (wl_light_get(p, off + 8) ^ t);
-		if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0))
+		      (wl_light_get(p, off) ^ k) | (wl_light_get(p, off + 8) ^ k);
+		if (__builtin_expect(n >= WL_LIGHT_PAGE + 24, 0)) {
 			for (size_t o = WL_LIGHT_PAGE; o + 8 + 16 <= n; o += WL_LIGHT_PAGE)
 				bad |= wl_light_get(p, o) ^ (k + o);
+			bad |= (wl_light_get(p, n - 16) ^ k) | (wl_light_get(p, n - 8) ^ k);
+		}
 	}
 	if (__builtin_expect(bad != 0, 0))
 		wl_light_mismatch(p, n);
