@@ -114,15 +114,16 @@ extern enum wl_check_level wl_check_level;
  *   - the tail: the last 16 bytes (the next block of a block that is too
  *     small, a block placed over another's tail land there) on one block
  *     in 8, those whose key has its top three bits zero (spread over
- *     addresses and sizes; fill and check agree), and on every block over
- *     4 KiB.  On the others the two words go over the head's again: the
- *     offset is (n - 16) & mask, so no branch mispredicts.  A tail on
- *     every block cost tcmalloc a third to a half of its larson throughput
- *     (its blocks are dense in spans: the tail is another cache line, which
- *     the allocator never touches); one in 8 still catches a wrong block
- *     within a few dozen blocks;
- *   - blocks over 4 KiB: one 8-byte word at every 4 KiB boundary inside,
- *     so that a page-aligned block placed inside a large one is caught.
+ *     addresses and sizes; fill and check agree), and on every block that
+ *     gets page words.  On the others the two words go over the head's
+ *     again: the offset is (n - 16) & mask, so no branch mispredicts.  A
+ *     tail on every block cost tcmalloc a third to a half of its larson
+ *     throughput (its blocks are dense in spans: the tail is another cache
+ *     line, which the allocator never touches); one in 8 still catches a
+ *     wrong block within a few dozen blocks;
+ *   - blocks of 4 KiB + 24 bytes and more: one 8-byte word at every 4 KiB
+ *     boundary inside, so that a page-aligned block placed inside a large
+ *     one is caught.
  * Blocks of 8 to 31 bytes are covered whole, by words at both ends that
  * overlap (byte i of the block is byte i % 8 of the key, so they agree);
  * blocks under 8 bytes get the full pattern.  Inline (workloads/README.md
