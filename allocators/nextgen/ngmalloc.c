@@ -401,6 +401,11 @@ static void config_read(void)
 	if (cfg.nap_ns > NAP_MAX_NS)
 		cfg.nap_ns = NAP_MAX_NS;
 	cfg.trim_ns = env_num("NGMALLOC_TRIM_MS", 100) * 1000000;
+	/* a nap longer than half the idle time would hide the idle threads
+	 * a short NGMALLOC_TRIM_MS asks to trim: the server looks for them
+	 * only when awake */
+	if (cfg.trim_ns && cfg.nap_ns > cfg.trim_ns / 2)
+		cfg.nap_ns = cfg.trim_ns / 2;
 	s = getenv("NGMALLOC_STATS");
 	cfg.stats_path = s && *s ? s : NULL;
 }
