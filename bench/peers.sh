@@ -29,10 +29,11 @@
 #                 threads, allocator, side, value)
 #   -i FILE       add the measurements of an earlier run (its -o FILE) to
 #                 the table; repeatable; with -r 0 only prints their table
-#   -c LEVEL      larson's, xmalloc's and threadtest's --check (default
-#                 light, ngbench's default); none writes exactly what the
-#                 reference writes into each block (larson two bytes,
-#                 xmalloc 128, threadtest Foo's 8)
+#   -c LEVEL      ngbench's programs' --check (default none, the reference
+#                 preset's: exactly what the reference writes into each
+#                 block, larson two bytes, xmalloc 128, threadtest Foo's 8,
+#                 cache-thrash and cache-scratch their loop's); light is
+#                 ngbench's default self-check, full every byte
 #   -O            build cache-thrash and cache-scratch with -O3, as
 #                 mimalloc-bench does (default: -O0, see below)
 #
@@ -42,17 +43,20 @@
 # rounds; above 1 is faster than glibc.  The quotient is ngbench's ratio
 # over the reference's: 1 means the two programs give the same verdict.
 # "reference range" is the lowest and highest of the reference's per-round
-# ratios: how much the reference itself moves.  The command lines (bench.sh's, the
-# threads given by -t):
+# ratios: how much the reference itself moves.  ngbench's programs run with
+# their reference preset (--preset=reference, the registry's, which
+# 'ngbench run --preset=reference' also runs), the threads given by -t and
+# larson's and xmalloc's run time by -d.  The command lines (bench.sh's, the
+# threads given by -t) and what the preset sets:
 #   larson T 8 1000 5000 100 4141 T  (bench.sh: larson 5 ...)   = larson --seconds=D --min-size=8
-#       --max-size=1000 --blocks=5000 --rounds=100 --seed=4141 --threads=T
+#       --max-size=1000 --blocks=5000 --rounds=100 --seed=4141 --threads=T --check=none
 #   xmalloc-test -w T -t D -s 64                                 = xmalloc --threads=T
-#       --min-size=64 --max-size=64 --seconds=D
+#       --min-size=64 --max-size=64 --batch=4096 --seconds=D --check=none
 #   cache-thrash T 1000 1 2000000 T                              = active-false --threads=T
-#       --iterations=1000 --size=1 --writes=2000000
+#       --iterations=1000 --size=1 --writes=2000000 --start=created --check=none
 #   cache-scratch T 1000 1 2000000 T                             = passive-false (same)
 #   threadtest T 200 100000 0 1                                  = threadtest --threads=T
-#       --iterations=200 --objects=100000 --size=8 --loop=original
+#       --iterations=200 --objects=100000 --size=8 --loop=original --check=none
 #
 # cache-thrash and cache-scratch are built with -O0 by default: at -O3,
 # GCC (10 and later) removes the worker's new[]/delete[] pair and its
@@ -65,7 +69,7 @@ set -u
 die() { echo "peers.sh: $*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs= check=light
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs= check=
 while getopts b:H:w:p:t:a:r:d:o:i:c:Oh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
@@ -158,16 +162,15 @@ ref_run() { # PROGRAM THREADS LIB
 ngb_run() { # PROGRAM THREADS LIB
 	p=$1 t=$2 lib=$3
 	case $p in
-	larson) set -- larson --seconds="$secs" --min-size=8 --max-size=1000 --blocks=5000 \
-		--rounds=100 --seed=4141 --check="$check" ;;
-	xmalloc) set -- xmalloc --min-size=64 --max-size=64 --seconds="$secs" --check="$check" ;;
-	cache-thrash) set -- active-false --iterations=1000 --size=1 --writes=2000000 ;;
-	cache-scratch) set -- passive-false --iterations=1000 --size=1 --writes=2000000 ;;
-	threadtest) set -- threadtest --iterations=200 --objects=100000 --size=8 --loop=original \
-		--check="$check" ;;
+	larson) set -- larson --seconds="$secs" ;;
+	xmalloc) set -- xmalloc --seconds="$secs" ;;
+	cache-thrash) set -- active-false ;;
+	cache-scratch) set -- passive-false ;;
+	threadtest) set -- threadtest ;;
 	esac
 	prog=$1; shift
-	LD_PRELOAD=$lib "$wl/$prog" --threads="$t" "$@" 2>/dev/null |
+	[ -z "$check" ] || set -- "$@" --check="$check"
+	LD_PRELOAD=$lib "$wl/$prog" --preset=reference --threads="$t" "$@" 2>/dev/null |
 		sed -n 's/^ngbench-result: .* value=\([^ ]*\) .*/\1/p'
 }
 higher_better() { case $1 in larson|xmalloc) return 0 ;; esac; return 1; }
@@ -175,7 +178,7 @@ higher_better() { case $1 in larson|xmalloc) return 0 ;; esac; return 1; }
 raw=$(mktemp "${TMPDIR:-/tmp}/ngb-peers-raw.XXXXXX") || exit 1
 trap 'rm -f "$raw"; case "$build" in "${TMPDIR:-/tmp}"/ngb-peers.*) rm -rf "$build" ;; esac' EXIT
 
-echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s, check $check, cache-thrash/cache-scratch built $fsopt" >&2
+echo "# peers.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ), rounds $rounds, programs $programs, threads $threads, run time $secs s, check ${check:-none (the reference preset)}, cache-thrash/cache-scratch built $fsopt" >&2
 echo "# allocators: $(echo "$allocs" | tr , ' ')" >&2
 r=1
 while [ $r -le "$rounds" ]; do

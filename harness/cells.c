@@ -164,8 +164,17 @@ static int build_workload_cells(struct job *o, const struct ngb_workload *wl,
 	values = xcalloc(np + 1, sizeof(*values));
 	for (i = 0; i < np; i++)
 		values[i] = xstrdup(wl->params[i].def);
-	if (wl->presets[o->preset] && apply_pairs(wl, values, wl->presets[o->preset], 1))
+	if (!wl->presets[o->preset]) {
+		char have[256];
+
+		ngb_preset_reference_list(have, sizeof(have));
+		error("workload '%s' has no %s preset: it reproduces no published program's "
+		      "command line (those that do: %s); give it another preset or run it apart",
+		      wl->name, ngb_preset_name(o->preset), have);
 		rc = -1;
+	} else if (apply_pairs(wl, values, wl->presets[o->preset], 1)) {
+		rc = -1;
+	}
 	for (i = 0; i < o->sets.n && rc == 0; i++)
 		if (apply_pairs(wl, values, o->sets.v[i], 0))
 			rc = -1;

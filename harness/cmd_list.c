@@ -169,7 +169,7 @@ static int list_workloads(int json)
 					"choices", ngb_json_text_or_null(p->choices), "help", p->help));
 			for (i = 0; i < NGB_PRESET_COUNT; i++)
 				bad |= json_object_set_new(presets, ngb_preset_name(i),
-						    json_string(wl->presets[i] ? wl->presets[i] : ""));
+							   ngb_json_text_or_null(wl->presets[i]));
 			bad |= json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 				"name", wl->name, "summary", wl->summary, "available", avail,
 				"threads_param", ngb_json_text_or_null(wl->threads_param),

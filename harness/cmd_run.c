@@ -62,8 +62,8 @@ static int opt_preset(const struct ngb_option *o, const char *arg, struct ngb_er
 
 	what_to_run++;
 	if (ngb_preset_parse(arg, &c->cli.preset))
-		return ngb_err_set(e, -EINVAL, "unknown preset '%s': give quick, standard or full",
-				   arg);
+		return ngb_err_set(e, -EINVAL,
+				   "unknown preset '%s': give quick, standard, full or reference", arg);
 	c->have_preset = 1;
 	return 0;
 }
@@ -176,8 +176,7 @@ static int parse_run_options(int argc, const char **argv, struct run_config *o)
 			     "environment knobs (jemalloc+MALLOC_CONF=narenas:1)"),
 		OPT_CALLBACK('w', "workload", o, "LIST", opt_list,
 			     "registered workload names or 'all'; comma-separated"),
-		OPT_CALLBACK('p', "preset", o, "NAME", opt_preset,
-			     "quick (~1 s), standard (~10 s) or full (~60 s); default quick"),
+		OPT_CALLBACK('p', "preset", o, "NAME", opt_preset, ngb_preset_help),
 		OPT_CALLBACK('t', "threads", o, "LIST", opt_threads,
 			     "thread counts to sweep, e.g. 1,2,4 (workloads with a\n"
 			     "thread parameter)"),

@@ -68,10 +68,13 @@ static void usage(FILE *f, const char *notes)
 			fprintf(f, "; range [%.15g, %.15g]", p->min, p->max);
 		fputc('\n', f);
 	}
-	fprintf(f, "  --help\n      print this help and exit\n\npresets (ngbench --preset):\n");
+	fprintf(f, "  --preset=NAME\n      start from a preset's values (below); options given"
+		   " with it override them\n"
+		   "  --help\n      print this help and exit\n\npresets (ngbench --preset):\n");
 	for (int i = 0; i < NGB_PRESET_COUNT; i++)
 		fprintf(f, "  %-9s %s\n", ngb_preset_name((enum ngb_preset)i),
-			w->presets[i] && *w->presets[i] ? w->presets[i] : "(defaults)");
+			!w->presets[i] ? "(none: no published program's command line)"
+			: *w->presets[i] ? w->presets[i] : "(defaults)");
 	fprintf(f, "\nresult: one line 'ngbench-result: metric=%s value=... unit=%s better=%s ...'\n"
 		   "exit status: 0 success, 1 self-check or run failed, 2 bad usage, 77 cannot run here\n",
 		w->metric, w->unit, w->higher_is_better ? "higher" : "lower");
@@ -91,6 +94,61 @@ static void set_param(int i, const char *text)
 	wl_text[i] = text;
 }
 
+/* --preset=NAME or --preset NAME at argv[*a]: its name, and *a moved past
+ * a separate value; NULL when argv[*a] is not --preset. */
+static const char *preset_arg(int argc, char **argv, int *a)
+{
+	const char *arg = argv[*a];
+
+	if (!strncmp(arg, "--preset=", 9))
+		return arg + 9;
+	if (strcmp(arg, "--preset"))
+		return NULL;
+	if (*a + 1 >= argc) {
+		fprintf(stderr, "%s: option '--preset' needs a value\n",
+			program_invocation_short_name);
+		exit(WL_EXIT_USAGE);
+	}
+	return argv[++*a];
+}
+
+/* Sets the parameters of preset name, before any option of the command
+ * line (which override them, wherever --preset stands). */
+static void apply_preset(const char *name)
+{
+	enum ngb_preset p;
+	char *pairs, *save = NULL;
+
+	if (ngb_preset_parse(name, &p)) {
+		fprintf(stderr, "%s: unknown preset '%s': give quick, standard, full or reference\n",
+			program_invocation_short_name, name);
+		exit(WL_EXIT_USAGE);
+	}
+	if (!wl_self->presets[p]) {
+		char have[256];
+
+		ngb_preset_reference_list(have, sizeof(have));
+		fprintf(stderr, "%s: %s has no %s preset: it reproduces no published program's "
+				"command line (those that do: %s)\n",
+			program_invocation_short_name, wl_self->name, name, have);
+		exit(WL_EXIT_USAGE);
+	}
+	/* wl_text keeps pointers into it: the copy lives as long as the program */
+	pairs = strdup(wl_self->presets[p]);
+	if (!pairs) {
+		fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+		exit(WL_EXIT_FAIL);
+	}
+	for (char *tok = strtok_r(pairs, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		int i;
+
+		*eq = '\0';
+		i = param_index(tok);
+		set_param(i, eq + 1);
+	}
+}
+
 const struct ngb_workload *wl_init(int argc, char **argv, const char *workload,
 				   const char *notes)
 {
@@ -106,10 +164,18 @@ const struct ngb_workload *wl_init(int argc, char **argv, const char *workload,
 		set_param(i, wl_self->params[i].def);
 	}
 	for (int a = 1; a < argc; a++) {
+		const char *name = preset_arg(argc, argv, &a);
+
+		if (name)
+			apply_preset(name);
+	}
+	for (int a = 1; a < argc; a++) {
 		const char *arg = argv[a], *val;
 		size_t len;
 		int i;
 
+		if (preset_arg(argc, argv, &a))
+			continue;
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			usage(stdout, notes);
 			exit(WL_EXIT_OK);

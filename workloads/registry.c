@@ -7,7 +7,8 @@
  * cannot drift apart.  Presets aim at about 1 s (quick), 10 s (standard)
  * and 60 s (full) with one thread under glibc on a 2-core x86-64 VM; the
  * work per thread is fixed, so more threads take longer where they share
- * the cores.
+ * the cores.  The reference preset is instead the published program's own
+ * command line (workloads/README.md, "Agreement").
  */
 #include "config.h"
 
@@ -270,7 +271,9 @@ const struct ngb_workload ngb_workloads[] = {
 		.summary = "producers allocate batches that consumers free (Lever & Boreham's xmalloc test)",
 		.program = "xmalloc",
 		.params = xmalloc_params,
-		.presets = { "objects=6000000", "objects=60000000", "objects=360000000" },
+		/* reference: bench.sh's "xmalloc-test -w T -t 5 -s 64" */
+		.presets = { "objects=6000000", "objects=60000000", "objects=360000000",
+			     "seconds=5 min-size=64 max-size=64 batch=4096 check=none" },
 		.smoke = "objects=20000 batch=256 min-size=16 max-size=256",
 		.threads_param = "threads",
 		.metric = "ops_per_sec",
@@ -282,7 +285,10 @@ const struct ngb_workload ngb_workloads[] = {
 		.summary = "server simulation with blocks handed between threads (Larson & Krishnan, ISMM 1998)",
 		.program = "larson",
 		.params = larson_params,
-		.presets = { "seconds=1", "seconds=10", "seconds=60" },
+		/* reference: bench.sh's "larson 5 8 1000 5000 100 4141 T" */
+		.presets = { "seconds=1", "seconds=10", "seconds=60",
+			     "seconds=5 min-size=8 max-size=1000 blocks=5000 rounds=100 seed=4141 "
+			     "check=none" },
 		.smoke = "seconds=0.05 blocks=500 rounds=2",
 		.threads_param = "threads",
 		.metric = "ops_per_sec",
@@ -294,7 +300,9 @@ const struct ngb_workload ngb_workloads[] = {
 		.summary = "allocator-induced active false sharing (Hoard's cache-thrash, ASPLOS 2000)",
 		.program = "active-false",
 		.params = active_false_params,
-		.presets = { "writes=500000", "writes=5000000", "writes=30000000" },
+		/* reference: bench.sh's "cache-thrash T 1000 1 2000000 T" */
+		.presets = { "writes=500000", "writes=5000000", "writes=30000000",
+			     "iterations=1000 size=1 writes=2000000 start=created check=none" },
 		.smoke = "iterations=2000 writes=20 size=24",
 		.threads_param = "threads",
 		.metric = "seconds",
@@ -306,7 +314,9 @@ const struct ngb_workload ngb_workloads[] = {
 		.summary = "allocator-induced passive false sharing (Hoard's cache-scratch, ASPLOS 2000)",
 		.program = "passive-false",
 		.params = passive_false_params,
-		.presets = { "writes=500000", "writes=5000000", "writes=30000000" },
+		/* reference: bench.sh's "cache-scratch T 1000 1 2000000 T" */
+		.presets = { "writes=500000", "writes=5000000", "writes=30000000",
+			     "iterations=1000 size=1 writes=2000000 start=created check=none" },
 		.smoke = "iterations=2000 writes=20 size=24",
 		.threads_param = "threads",
 		.metric = "seconds",
@@ -318,7 +328,9 @@ const struct ngb_workload ngb_workloads[] = {
 		.summary = "batches of fixed-size objects allocated and freed per thread, no sharing (Hoard)",
 		.program = "threadtest",
 		.params = threadtest_params,
-		.presets = { "iterations=250", "iterations=2500", "iterations=15000" },
+		/* reference: Hoard's "threadtest T 200 100000 0 1" (8-byte Foo objects) */
+		.presets = { "iterations=250", "iterations=2500", "iterations=15000",
+			     "iterations=200 objects=100000 size=8 loop=original check=none" },
 		.smoke = "iterations=3 objects=2000",
 		.threads_param = "threads",
 		.metric = "seconds",
@@ -483,7 +495,34 @@ const struct ngb_workload_param *ngb_workload_param_find(const struct ngb_worklo
 	return NULL;
 }
 
-static const char *const preset_names[NGB_PRESET_COUNT] = { "quick", "standard", "full" };
+static const char *const preset_names[NGB_PRESET_COUNT] = { "quick", "standard", "full",
+							     "reference" };
+
+const char ngb_preset_help[] =
+	"quick (~1 s), standard (~10 s), full (~60 s), or reference: the\n"
+	"command line of the published program the workload reproduces\n"
+	"(xmalloc, larson, active-false, passive-false, threadtest)\n"
+	"with only the writes that program makes (no self-check);\n"
+	"default quick";
+
+void ngb_preset_reference_list(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (const struct ngb_workload *w = ngb_workloads; w->name; w++) {
+		int n;
+
+		if (!w->presets[NGB_PRESET_REFERENCE])
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", w->name);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+}
 
 const char *ngb_preset_name(enum ngb_preset p)
 {

@@ -41,14 +41,29 @@ struct ngb_workload_param {
 	const char *help;    /* one line */
 };
 
-enum ngb_preset { NGB_PRESET_QUICK, NGB_PRESET_STANDARD, NGB_PRESET_FULL, NGB_PRESET_COUNT };
+/*
+ * quick, standard and full size a run (about 1, 10 and 60 s); reference is
+ * the command line of the published program a workload reproduces, as
+ * mimalloc-bench's bench.sh (or Hoard's own benchmark) runs it, with what
+ * that program writes into its blocks and no self-check: what
+ * bench/peers.sh compares with the program itself.
+ */
+enum ngb_preset {
+	NGB_PRESET_QUICK,
+	NGB_PRESET_STANDARD,
+	NGB_PRESET_FULL,
+	NGB_PRESET_REFERENCE,
+	NGB_PRESET_COUNT
+};
 
 struct ngb_workload {
 	const char *name;     /* [a-z0-9-]+ */
 	const char *summary;  /* one line */
 	const char *program;  /* file name under the workloads directory */
 	const struct ngb_workload_param *params; /* terminated by { NULL } */
-	/* "name=value name=value" overrides of the defaults, per preset */
+	/* "name=value name=value" overrides of the defaults, per preset;
+	 * NULL for reference where the workload reproduces no published
+	 * program (every workload has the other three). */
 	const char *presets[NGB_PRESET_COUNT];
 	/* "name=value ..." overrides for a run well under a second: what the
 	 * tests run under every allocator (tests/lists.sh); NULL only for a
@@ -88,5 +103,10 @@ int ngb_workload_param_parse(const struct ngb_workload_param *p, const char *tex
 
 const char *ngb_preset_name(enum ngb_preset p);
 int ngb_preset_parse(const char *s, enum ngb_preset *out);
+/* What a preset is, for help texts: "quick (~1 s), ..., or reference (...)" */
+extern const char ngb_preset_help[];
+/* Writes the names of the workloads that have a reference preset into buf,
+ * separated by ", " (truncated to len - 1 characters). */
+void ngb_preset_reference_list(char *buf, size_t len);
 
 #endif /* NGBENCH_WORKLOAD_H */

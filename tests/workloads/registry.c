@@ -3,7 +3,9 @@
  * workload is found by name, has a "threads" parameter, a metric and a unit;
  * every default, every preset value and the smoke-test size of the tests
  * pass the same validation the programs apply; preset names round-trip;
- * bad values are refused.
+ * bad values are refused; the reference presets write only what the
+ * published programs write, leave the thread count to the user, and are
+ * the ones the help names.
  */
 #include "config.h"
 
@@ -39,9 +41,17 @@ static int valid_overrides(const struct ngb_workload *w, const char *text)
 
 static void check_presets(const struct ngb_workload *w)
 {
-	for (int p = 0; p < NGB_PRESET_COUNT; p++)
-		ok(valid_overrides(w, w->presets[p]), "%s: preset %s is valid", w->name,
-		   ngb_preset_name((enum ngb_preset)p));
+	const char *ref = w->presets[NGB_PRESET_REFERENCE];
+
+	for (int p = 0; p < NGB_PRESET_REFERENCE; p++)
+		ok(w->presets[p] && valid_overrides(w, w->presets[p]), "%s: preset %s is valid",
+		   w->name, ngb_preset_name((enum ngb_preset)p));
+	if (!ref)
+		ok(1, "%s: no reference preset", w->name);
+	else
+		ok(valid_overrides(w, ref) && strstr(ref, "check=none") && !strstr(ref, "threads="),
+		   "%s: reference preset '%s' is valid, has no self-check and no thread count",
+		   w->name, ref);
 	/* the tests run every workload but those of the user's at this size */
 	if (w->group && !strcmp(w->group, "user"))
 		ok(!w->smoke, "%s: needs the user's parameters, so no smoke-test size", w->name);
@@ -64,7 +74,7 @@ int main(void)
 
 	for (w = ngb_workloads; w->name; w++)
 		n++;
-	tap_plan(7 + n * 10 + 8);
+	tap_plan(7 + n * 11 + 10);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++)
 		ok(ngb_workload_find(expected[i]) != NULL, "workload %s is registered", expected[i]);
 
@@ -102,6 +112,20 @@ int main(void)
 	ok(ngb_preset_parse("standard", &p) == 0 && p == NGB_PRESET_STANDARD,
 	   "preset 'standard' parses");
 	ok(ngb_preset_parse("huge", &p) < 0, "preset 'huge' is refused");
+	ok(ngb_preset_parse("reference", &p) == 0 && p == NGB_PRESET_REFERENCE &&
+		   !strcmp(ngb_preset_name(p), "reference"),
+	   "preset 'reference' round-trips");
+	{
+		char have[256], named[256];
+		const char *s = strstr(ngb_preset_help, "reproduces"), *e;
+
+		s = s ? strchr(s, '(') : NULL;
+		e = s ? strchr(s, ')') : NULL;
+
+		ngb_preset_reference_list(have, sizeof(have));
+		snprintf(named, sizeof(named), "%.*s", s && e ? (int)(e - s - 1) : 0, s ? s + 1 : "");
+		expect_str_eq(have, named, "the help names exactly the workloads with a reference preset");
+	}
 
 	const struct ngb_workload_param *threads =
 		ngb_workload_param_find(ngb_workload_find("larson"), "threads");
