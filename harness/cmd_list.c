@@ -211,32 +211,46 @@ static int list_workloads(int json)
 
 static int list_experiments(int json)
 {
-	struct strvec names = STRVEC_INIT;
+	struct strvec names = STRVEC_INIT, unset = STRVEC_INIT;
 	json_t *arr = json_array();
 	size_t i;
 	int rc = 0, unencoded = 0;
 
 	experiments_list(&names);
+	experiment_unset_env_to(&unset);
 	if (!json)
 		printf("%-16s  %s\n", "NAME", "DESCRIPTION");
 	for (i = 0; i < names.n; i++) {
 		struct experiment x;
 		int bad;
 
-		/* a broken file is listed with its error rather than hidden */
+		/* a broken file is listed with its error rather than hidden; one
+		 * that needs a variable of the environment says which */
+		strvec_clear(&unset);
 		bad = experiment_load(names.v[i], &x) != 0;
-		if (json)
-			unencoded |= json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:b}",
+		if (json) {
+			json_t *needs = json_array();
+
+			for (size_t k = 0; k < unset.n; k++)
+				unencoded |= json_array_append_new(needs, ngb_json_text(unset.v[k]));
+			unencoded |= json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:b, s:o}",
 				"name", ngb_json_text(names.v[i]),
 				"description", ngb_json_text_or_null(bad ? NULL : x.description),
-				"path", ngb_json_text(x.path ? x.path : ""), "valid", !bad));
-		else
-			printf("%-16s  %s\n", names.v[i],
+				"path", ngb_json_text(x.path ? x.path : ""), "valid", !bad,
+				"needs_env", needs));
+		} else {
+			printf("%-16s  %s", names.v[i],
 			       bad ? "(invalid: see the error above)"
 				   : (x.description ? x.description : ""));
+			for (size_t k = 0; k < unset.n; k++)
+				printf("%s%s", k ? ", " : " (needs ", unset.v[k]);
+			printf("%s\n", unset.n ? " in the environment)" : "");
+		}
 		rc |= bad;
 		experiment_release(&x);
 	}
+	experiment_unset_env_to(NULL);
+	strvec_clear(&unset);
 	strvec_clear(&names);
 	if (json)
 		return print_json(json_pack("{s:i, s:o, s:o}", "format_version", 1, "folder",

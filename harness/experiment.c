@@ -125,6 +125,13 @@ int job_set_threads(struct job *j, const char *list, char **why)
  * place only the user knows (data/experiments/mimalloc-bench.ini).  NULL,
  * or the message (to free) when NAME is not set.
  */
+static struct strvec *unset_env;
+
+void experiment_unset_env_to(struct strvec *missing)
+{
+	unset_env = missing;
+}
+
 static char *expand_env(const char *value, char **out)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -147,7 +154,12 @@ static char *expand_env(const char *value, char **out)
 		strbuf_add(&sb, p, (size_t)(open - p));
 		name = xasprintf("%.*s", (int)(close - open - 2), open + 2);
 		v = getenv(name);
-		if (!v || !*v) {
+		if ((!v || !*v) && unset_env) {
+			if (strvec_find(unset_env, name) < 0)
+				strvec_push(unset_env, name);
+			v = NULL;
+			strbuf_add(&sb, open, (size_t)(close + 1 - open)); /* kept as written */
+		} else if (!v || !*v) {
 			char *why = xasprintf("uses ${%s}, which is not set: set %s in the "
 					      "environment (the experiment's comments say to what)",
 					      name, name);
@@ -157,7 +169,8 @@ static char *expand_env(const char *value, char **out)
 			return why;
 		}
 		free(name);
-		strbuf_adds(&sb, v);
+		if (v)
+			strbuf_adds(&sb, v);
 		p = close + 1;
 	}
 	*out = xstrdup(strbuf_str(&sb));

@@ -236,6 +236,10 @@ int experiment_load(const char *spec, struct experiment *x);
 int experiment_parse(struct experiment *x, size_t len, struct ngb_err *e);
 void experiment_release(struct experiment *x);
 void experiments_list(struct strvec *names);
+/* With a list, experiment_load() accepts a ${NAME} that is not set: it
+ * keeps the text and appends NAME to the list (for 'list experiments', which
+ * describes what it cannot run); with NULL (the default) it is an error. */
+void experiment_unset_env_to(struct strvec *missing);
 const char *experiments_dir(void);
 
 /* ---- the trial runner (runner.c) ---------------------------------------- */

@@ -3,7 +3,7 @@
 # session, the shipped experiments parse, mistakes name the file, line and key.
 . "$top_srcdir/tests/cli/lib.sh"
 shipped=$(ls "$top_srcdir"/data/experiments/*.ini)
-plan $((17 + $(echo "$shipped" | wc -l)))
+plan $((21 + $(echo "$shipped" | wc -l)))
 
 x=$SCRATCH/two-jobs.ini
 cat >"$x" <<INI
@@ -43,6 +43,12 @@ for f in $shipped; do
 	name=$(basename "$f" .ini)
 	MIMALLOC_BENCH_BIN=${MIMALLOC_BENCH_BIN:-$SCRATCH} "$NGBENCH" run -n -x "$name" >"$SCRATCH/out" 2>&1; ok $? "the shipped experiment '$name' is valid"
 done
+
+# without the variable: listed with what it needs, run refused
+env -u MIMALLOC_BENCH_BIN "$NGBENCH" list experiments >"$SCRATCH/out" 2>&1; is $? 0 "list experiments exits 0 without MIMALLOC_BENCH_BIN"
+contains "$SCRATCH/out" "each program's own metric (needs MIMALLOC_BENCH_BIN in the environment)" "and says what mimalloc-bench needs"
+env -u MIMALLOC_BENCH_BIN "$NGBENCH" run -n -x mimalloc-bench >/dev/null 2>"$SCRATCH/err"; is $? 2 "a run of it without the variable exits 2"
+contains "$SCRATCH/err" "uses \${MIMALLOC_BENCH_BIN}, which is not set" "naming the variable"
 
 "$NGBENCH" reproduce -o "$SCRATCH/rep" -l rep -r 2 "$x" >"$SCRATCH/out" 2>&1; ok $? "reproduce runs an experiment and writes its report"
 is "$(sql "SELECT count(*) FROM trials t JOIN sessions s ON s.id = t.session_id WHERE s.label = 'rep'")" 4 "as one ordinary session"
