@@ -56,8 +56,10 @@ static inline void construct(void *p, size_t size)
 {
 	static const int foo[2] = { 14, 29 };
 
-	if (wl_check_level == WL_CHECK_NONE)
-		memcpy(p, foo, size < sizeof(foo) ? size : sizeof(foo));
+	if (wl_check_level == WL_CHECK_NONE && size >= sizeof(foo))
+		memcpy(p, foo, sizeof(foo)); /* two stores, as Foo's constructor */
+	else if (wl_check_level == WL_CHECK_NONE)
+		memcpy(p, foo, size);
 	else
 		wl_fill(p, size);
 }
