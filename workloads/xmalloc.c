@@ -34,7 +34,8 @@ static const char notes[] =
 	"How this differs from mimalloc-bench's xmalloc-test: by default each\n"
 	"producer allocates a fixed number of objects ('objects', rounded up to\n"
 	"whole batches), so that counted instructions repeat; --seconds=S runs\n"
-	"for S seconds as the original's -t does (a timer thread stops the\n"
+	"for S seconds as the original's -t does (a timer thread that looks at\n"
+	"the clock every millisecond, as the original's main thread, stops the\n"
 	"producers and consumers; what is left in the queue then is freed after\n"
 	"the clock and not counted, as in the original).  The clock runs from\n"
 	"the start line (all threads created) to the last join, not from before\n"
@@ -199,16 +200,19 @@ static void consume(struct worker *w)
 	}
 }
 
-/* With 'seconds': sleeps, then stops the producers and the consumers
- * (the original's main thread, which polls the clock every millisecond). */
+/* With 'seconds': stops the producers and the consumers when the time is
+ * up, looking at the clock every millisecond as the original's main thread
+ * does (usleep(1000)).  Its thousand wake-ups a second are part of the
+ * original's load: each takes a core from one of the four busy threads on
+ * a two-core machine. */
 static void timer(void)
 {
-	struct timespec ts;
+	const struct timespec ms = { 0, 1000000 };
+	const double start = wl_now();
 
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts))
-		;
+	do
+		nanosleep(&ms, NULL);
+	while (wl_now() - start <= seconds);
 	pthread_mutex_lock(&lock);
 	atomic_store(&stop, 1);
 	pthread_cond_broadcast(&not_empty);
