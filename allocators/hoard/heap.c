@@ -536,32 +536,92 @@ static inline void global_retain_locked(struct hoard_heap *global)
 }
 
 /*
- * Heap h has no superblock of class c with a free block: take one from the
- * global heap (the fullest of class c, else an empty one re-formatted for
- * c) or from the operating system, and make h its owner.
+ * Batched transfers (not in the paper): with the thread cache on, one
+ * lock of the global heap moves several superblocks.  The paper's
+ * algorithm (the cache off) moves them as the paper does.
  */
-static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
+static inline int batching(void)
 {
-	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
-	struct hoard_class_lists *gcl = &global->classes[c];
-	struct hoard_class_lists *cl = &h->classes[c];
-	struct hoard_sb *sb;
+	return hoard_cfg.tc_max_size != 0;
+}
 
-	hoard_lock(&global->lock);
-	global->lock_acquisitions++;
-	if (gcl->nonempty) {
-		sb = gcl->list[31 - __builtin_clz(gcl->nonempty)];
-		sb_unlink_locked(global, sb);
+/*
+ * Whether a heap's class with u bytes in use of a held sits at least at the
+ * level a batch of transfers aims for: u >= a - K*S/2 or u >= (1 - f/2)*a,
+ * half-way between the invariant's bound and a full heap, so that after a
+ * batch some frees (or mallocs) pass before the next one.
+ */
+static int batch_level_ok(size_t u, size_t a)
+{
+	size_t half_ks = hoard_cfg.reserve * hoard_cfg.sb_size / 2;
+	unsigned __int128 x = (unsigned __int128)a * (65536u - hoard_cfg.f_fixed / 2);
+
+	return u + half_ks >= a || (unsigned __int128)u * 65536u >= x;
+}
+
+/* The superblock of class c (or empty) the global heap would give next,
+ * without the released ones; NULL when it has none. */
+static struct hoard_sb *global_next_locked(struct hoard_heap *global, unsigned c)
+{
+	struct hoard_class_lists *gcl = &global->classes[c];
+
+	if (gcl->nonempty)
+		return gcl->list[31 - __builtin_clz(gcl->nonempty)];
+	return global->empty;
+}
+
+/* Takes sb (from global_next_locked) out of the global heap, formatted for
+ * class c; both heaps locked. */
+static void global_take_locked(struct hoard_heap *global, struct hoard_sb *sb, unsigned c)
+{
+	struct hoard_class_lists *gcl = &global->classes[c];
+
+	sb_unlink_locked(global, sb);
+	if (sb->used) {
 		gcl->in_use -= sb_used_bytes(sb);
 		gcl->held -= sb_capacity_bytes(sb);
 		gcl->nsuperblocks--;
 		update_threshold(gcl);
-		global->transfers_from_global++;
-	} else if (global->empty) {
-		sb = global->empty;
-		sb_unlink_locked(global, sb);
+	} else {
 		sb_format(sb, c);
-		global->transfers_from_global++;
+	}
+	global->transfers_from_global++;
+}
+
+/* sb joins heap h (locked; the global heap too, for the owner). */
+static void heap_adopt_locked(struct hoard_heap *h, struct hoard_class_lists *cl,
+			      struct hoard_sb *sb)
+{
+	sb_set_owner(sb, h->index);
+	cl->in_use += sb_used_bytes(sb);
+	cl->held += sb_capacity_bytes(sb);
+	cl->nsuperblocks++;
+	sb_link_locked(h, sb);
+}
+
+/* A batch moves at most this many superblocks under one lock. */
+#define HOARD_BATCH_MAX 32u
+
+/*
+ * Heap h has no superblock of class c with a free block: take one from the
+ * global heap (the fullest of class c, else an empty one re-formatted for
+ * c) or from the operating system, and make h its owner.  With the thread
+ * cache on, the same lock of the global heap brings more of its
+ * superblocks of class c or empty ones, as long as the heap stays at the
+ * batch level (batch_level_ok): the invariant holds after it, and fewer
+ * transfers take the global lock.  Returns the first superblock.
+ */
+static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
+{
+	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+	struct hoard_class_lists *cl = &h->classes[c];
+	struct hoard_sb *sb, *first;
+	unsigned n = 1;
+
+	hoard_lock(&global->lock);
+	global->lock_acquisitions++;
+	if ((sb = global_next_locked(global, c)) != NULL) {
+		global_take_locked(global, sb, c);
 	} else if (global->released) {
 		sb = global->released;
 		global->released = sb->next;
@@ -577,15 +637,22 @@ static struct hoard_sb *refill_locked(struct hoard_heap *h, unsigned c)
 		}
 		sb_format(sb, c);
 	}
-	sb_set_owner(sb, h->index);
-	hoard_unlock(&global->lock);
+	heap_adopt_locked(h, cl, sb);
+	first = sb;
+	while (batching() && n < HOARD_BATCH_MAX && (sb = global_next_locked(global, c)) != NULL) {
+		size_t used = sb->used ? sb_used_bytes(sb) : 0;
+		size_t cap = sb->used ? sb_capacity_bytes(sb)
+				      : (size_t)hoard_cfg.class_capacity[c] * hoard_cfg.class_size[c];
 
-	cl->in_use += sb_used_bytes(sb);
-	cl->held += sb_capacity_bytes(sb);
-	cl->nsuperblocks++;
+		if (!batch_level_ok(cl->in_use + used, cl->held + cap))
+			break;
+		global_take_locked(global, sb, c);
+		heap_adopt_locked(h, cl, sb);
+		n++;
+	}
+	hoard_unlock(&global->lock);
 	update_threshold(cl);
-	sb_link_locked(h, sb);
-	return sb;
+	return first;
 }
 
 /*
@@ -607,34 +674,54 @@ static struct hoard_sb *release_candidate_locked(struct hoard_class_lists *cl)
 	return NULL;
 }
 
-/* The free that left cl below its threshold: restore the invariant. */
+/* sb leaves heap h for the global heap; both locked. */
+static void heap_give_locked(struct hoard_heap *h, struct hoard_class_lists *cl,
+			     struct hoard_heap *global, struct hoard_sb *sb)
+{
+	sb_unlink_locked(h, sb);
+	cl->in_use -= sb_used_bytes(sb);
+	cl->held -= sb_capacity_bytes(sb);
+	cl->nsuperblocks--;
+	update_threshold(cl);
+
+	sb_set_owner(sb, HOARD_GLOBAL);
+	if (sb->used) {
+		struct hoard_class_lists *gcl = &global->classes[sb->sclass];
+
+		gcl->in_use += sb_used_bytes(sb);
+		gcl->held += sb_capacity_bytes(sb);
+		gcl->nsuperblocks++;
+	}
+	sb_link_locked(global, sb);
+	global->transfers_to_global++;
+}
+
+/*
+ * The free that left cl below its threshold: restore the invariant.  With
+ * the thread cache on, the same lock of the global heap takes more of the
+ * class's completely empty superblocks, down to the batch level
+ * (batch_level_ok), so that a heap that keeps emptying does not come back
+ * for each superblock.
+ */
 static void release_locked(struct hoard_heap *h, struct hoard_class_lists *cl)
 {
 	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
+	unsigned n = 0;
 
 	hoard_lock(&global->lock);
 	global->lock_acquisitions++;
 	while (cl->in_use < cl->release_below) {
 		struct hoard_sb *sb = release_candidate_locked(cl);
-		struct hoard_class_lists *gcl;
 
 		if (!sb)
 			break;
-		sb_unlink_locked(h, sb);
-		cl->in_use -= sb_used_bytes(sb);
-		cl->held -= sb_capacity_bytes(sb);
-		cl->nsuperblocks--;
-		update_threshold(cl);
-
-		sb_set_owner(sb, HOARD_GLOBAL);
-		if (sb->used) {
-			gcl = &global->classes[sb->sclass];
-			gcl->in_use += sb_used_bytes(sb);
-			gcl->held += sb_capacity_bytes(sb);
-			gcl->nsuperblocks++;
-		}
-		sb_link_locked(global, sb);
-		global->transfers_to_global++;
+		heap_give_locked(h, cl, global, sb);
+		n++;
+	}
+	while (batching() && n < HOARD_BATCH_MAX && cl->list[0] &&
+	       !batch_level_ok(cl->in_use, cl->held)) {
+		heap_give_locked(h, cl, global, cl->list[0]);
+		n++;
 	}
 	global_retain_locked(global);
 	hoard_unlock(&global->lock);
@@ -1844,17 +1931,8 @@ static void heap_give_empty_locked(struct hoard_heap *h, struct hoard_heap *glob
 	for (unsigned c = 0; c < hoard_cfg.nclasses; c++) {
 		struct hoard_class_lists *cl = &h->classes[c];
 
-		while (cl->list[0]) {
-			struct hoard_sb *sb = cl->list[0];
-
-			sb_unlink_locked(h, sb);
-			cl->held -= sb_capacity_bytes(sb);
-			cl->nsuperblocks--;
-			update_threshold(cl);
-			sb_set_owner(sb, HOARD_GLOBAL);
-			sb_link_locked(global, sb);
-			global->transfers_to_global++;
-		}
+		while (cl->list[0])
+			heap_give_locked(h, cl, global, cl->list[0]);
 	}
 }
 

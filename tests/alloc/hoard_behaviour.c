@@ -21,6 +21,10 @@
  *   reused in place, grown in place by realloc, a second or an interior
  *   free ignored, given back by malloc_trim and zero when reused; without
  *   the cache (the paper) they are mappings of their own;
+ * - with the thread cache, transfers between a heap and the global heap go
+ *   in batches (several superblocks under one lock of the global heap) and
+ *   the invariant holds at every step while a heap drains and refills;
+ *   without it (the paper's algorithm), one superblock per refill;
  * - hoard_check: heaps consistent and the invariant intact after each step.
  */
 #include "config.h"
@@ -103,6 +107,31 @@ static void *fill_cache_and_exit(void *arg)
 		v[i] = malloc(BLOCK);
 	for (int i = 0; i < 64; i++)
 		free(v[i]);
+	return NULL;
+}
+
+/*
+ * Three rounds of allocating all the blocks and freeing them all, with
+ * hoard_check (which checks the invariant of every heap) every 1/64 of
+ * each phase; *arg counts the checks that failed.
+ */
+static void *drain_refill_checked(void *arg)
+{
+	int *bad = arg;
+	size_t step = nblocks / 64 ? nblocks / 64 : 1;
+
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < nblocks; i++) {
+			blocks[i] = malloc(BLOCK);
+			if (i % step == 0 && check_fn())
+				++*bad;
+		}
+		for (size_t i = 0; i < nblocks; i++) {
+			free(blocks[i]);
+			if (i % step == 0 && check_fn())
+				++*bad;
+		}
+	}
 	return NULL;
 }
 
@@ -224,6 +253,33 @@ static void spans(uint64_t S)
 	expect_int_eq(check_fn(), 0, "hoard_check after the spans");
 }
 
+/*
+ * A heap that drains and refills (threadtest's pattern): with the thread
+ * cache, each lock of the global heap moves several superblocks, and the
+ * invariant holds at every step; the paper's algorithm (no cache) moves
+ * one superblock per refill and, here, one per release.
+ */
+static void batched_transfers(void)
+{
+	const char *tc = getenv("HOARD_THREAD_CACHE");
+	int cache = !(tc && strtoull(tc, NULL, 0) == 0);
+	uint64_t to = get_stat("transfers_to_global"), from = get_stat("transfers_from_global");
+	uint64_t acq = get_stat("global_lock_acquisitions"), moved;
+	int bad = 0;
+
+	run_arg(drain_refill_checked, &bad);
+	moved = get_stat("transfers_to_global") - to + get_stat("transfers_from_global") - from;
+	acq = get_stat("global_lock_acquisitions") - acq;
+	tap_diag("drain and refill, 3 rounds: %llu superblocks moved under %llu global locks",
+		 (unsigned long long)moved, (unsigned long long)acq);
+	expect_int_eq(bad, 0, "the invariant holds at every step of batched drains and refills");
+	if (cache)
+		ok(moved >= 2 * acq && moved >= 200, "with the thread cache, transfers go in batches "
+		   "(at least 2 superblocks per global lock)");
+	else
+		ok(moved <= acq + acq / 4, "the paper's algorithm moves about one superblock per global lock");
+}
+
 int main(void)
 {
 	uint64_t S, K, b_ppm, before, created, to, from, live;
@@ -332,6 +388,7 @@ int main(void)
 	expect_int_eq(check_fn(), 0, "hoard_check at the end");
 	ok(get_stat("global_lock_acquisitions") > 0 && get_stat("peak_allocated_bytes") >= 200 * S,
 	   "statistics count global lock acquisitions and peak allocated memory");
+	batched_transfers();
 	free(blocks);
 	spans(S);
 	tap_plan(tap_count);
