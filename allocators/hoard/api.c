@@ -246,6 +246,7 @@ static void snapshot(struct hoard_snapshot *s)
 	struct hoard_heap *global = &hoard_heaps[HOARD_GLOBAL];
 
 	memset(s, 0, sizeof(*s));
+	hoard_in_use_publish();
 	s->superblock_size = hoard_cfg.sb_size;
 	s->empty_fraction_ppm = (uint64_t)(hoard_cfg.empty_fraction * 1e6 + 0.5);
 	s->reserve_superblocks = hoard_cfg.reserve;

@@ -276,6 +276,8 @@ void *hoard_alloc_slow(size_t size);
 void hoard_dealloc_slow(void *p);
 size_t hoard_usable(const void *p);
 void hoard_stats_write(void);
+/* Publishes this thread's pending changes of U (statistics). */
+void hoard_in_use_publish(void);
 void hoard_heap_totals(uint64_t *in_use, uint64_t *held);
 void hoard_fork_prepare(void);
 void hoard_fork_parent(void);

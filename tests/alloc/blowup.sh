@@ -34,6 +34,14 @@ p4=$(peak "$ppheap" 4) p32=$(peak "$ppheap" 32)
 stats=$(mktemp "${TMPDIR:-/tmp}/ngb-blowup.XXXXXX") || exit 1
 alloc_run "$hoard" "HOARD_STATS=$stats" "$prog" 32 8192 256 > /dev/null
 tap_diag "hoard at 32 rounds: $(grep -E '^(peak_allocated_bytes|peak_in_use_bytes|transfers_to_global|transfers_from_global)=' "$stats" | tr '\n' ' ')"
+# U (in_use_bytes) is kept per thread and published in steps of 16 KiB,
+# and at each thread's exit: after the run it must equal the heaps' own
+# count (no large object is live), and its peak must hold the producer's
+# 8192 live blocks of 256 bytes.
+hstat() { sed -n "s/^$1=//p" "$stats"; }
+u=$(hstat in_use_bytes) hu=$(hstat heap_in_use_bytes) pu=$(hstat peak_in_use_bytes) ll=$(hstat large_live)
+[ -n "$u" ] && [ "$ll" = 0 ] && [ "$u" = "$hu" ] && [ "$pu" -ge $((8192 * 256)) ]
+tap_check $? "hoard's U at exit is its heaps' count ($u = $hu bytes), its peak holds a round ($pu bytes)"
 rm -f "$stats"
 tap_diag "peak RSS (kB) at 4 and 32 rounds: glibc $g4 $g32, hoard $h4 $h32, hoard without the thread cache (the paper) $q4 $q32, pure private heaps $p4 $p32"
 
