@@ -338,18 +338,18 @@ static void full_check(const void *p, size_t n)
 
 enum wl_check_level wl_check_level = WL_CHECK_LIGHT;
 
-/* The light check's slow path: small blocks get the full pattern; a
- * canary that does not hold is reported with its first wrong byte. */
+/* The check's slow path, for check=full and for blocks too small for
+ * the light check's canaries: the full pattern; a byte that does not hold
+ * is reported with its offset.  check=none never comes here (wl_fill and
+ * wl_check return inline). */
 void wl_fill_slow(void *p, size_t n)
 {
-	if (wl_check_level != WL_CHECK_NONE)
-		full_fill(p, n);
+	full_fill(p, n);
 }
 
 void wl_check_slow(const void *p, size_t n)
 {
-	if (wl_check_level != WL_CHECK_NONE)
-		full_check(p, n);
+	full_check(p, n);
 }
 
 /* Bytes [from, to) of a light-checked block: byte i holds byte
