@@ -39,6 +39,7 @@
 #define NGM_COMMIT ((size_t)4 << 20)	/* mprotect step */
 #define NGM_META_CHUNK ((size_t)1 << 20)
 #define NGM_RUN_LISTS 6			/* spans of 1, 2, 4, ... 32 granules */
+#define NGM_HUGE_SHIFT 21		/* a huge page, and the largest span */
 
 struct span {
 	struct span *next, *prev;	/* partial list, or free-run list */
@@ -63,6 +64,8 @@ _Atomic uint8_t *ngm_class_of;
 uintptr_t ngm_freed_bias;
 
 static struct span **span_of;
+/* 2 MiB chunk -> 1 while advised MADV_NOHUGEPAGE (huge_off) */
+static uint8_t *huge_off;
 static size_t next_granule;		/* bump pointer, in granules */
 static size_t committed;		/* bytes accessible from the base */
 static struct span *partial[NGM_NCLASSES + 1];
@@ -146,9 +149,10 @@ int ngm_heap_init(size_t max_bytes)
 	/* both tables are touched sparsely, so they cost what the heap uses */
 	span_of = map_anon(ng * sizeof(*span_of));
 	ngm_class_of = map_anon(ng);
+	huge_off = map_anon((max_bytes >> NGM_HUGE_SHIFT) + 1);
 	/* the freed-block map: 1/16 of the heap it covers, where it is used */
 	freed = map_anon(max_bytes >> 4);
-	if (!span_of || !ngm_class_of || !freed) {
+	if (!span_of || !ngm_class_of || !huge_off || !freed) {
 		munmap(p, max_bytes + NGM_GRANULE * 32);
 		return -ENOMEM;
 	}
@@ -158,6 +162,34 @@ int ngm_heap_init(size_t max_bytes)
 	ngm_freed_bias = (uintptr_t)freed - ((uintptr_t)ngm_region_base >> 4);
 	ngm_region_size = max_bytes;
 	return 0;
+}
+
+/*
+ * Huge pages and purging.  Giving back part of a huge page splits it into
+ * small pages, and khugepaged (max_ptes_none 511 by default) later
+ * collapses any 2 MiB range of a MADV_HUGEPAGE mapping that has a single
+ * page left back into a whole huge page: an idle program's resident memory
+ * grew again by up to 2 MiB per chunk it had purged (by 4-10 MiB within 3 s
+ * in about 1 run in 100 of tests/nextgen/safety.sh's idle-rss).  So a
+ * purge advises its chunk MADV_NOHUGEPAGE first, and a span made in such a
+ * chunk advises it MADV_HUGEPAGE again: a heap in use has its huge pages,
+ * an idle one keeps what it gave back.  A span never straddles a chunk
+ * (spans are at most 2 MiB, aligned to their length, from a 2 MiB aligned
+ * base).
+ */
+static void huge_advise(const char *start, bool on)
+{
+	size_t chunk = (size_t)(start - ngm_region_base) >> NGM_HUGE_SHIFT;
+
+	if (!(hflags & NGM_HEAP_THP) || huge_off[chunk] == !on)
+		return;
+	madvise(ngm_region_base + (chunk << NGM_HUGE_SHIFT), (size_t)1 << NGM_HUGE_SHIFT,
+		on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	huge_off[chunk] = !on;
+	if (on)
+		hstats.huge_on++;
+	else
+		hstats.huge_off++;
 }
 
 static unsigned run_list(unsigned granules)
@@ -224,6 +256,7 @@ static struct span *span_new(unsigned cls)
 		s->map_cap = k->nobj;
 	}
 	memset(s->freemap, 0, ((size_t)k->nobj + 63) / 64 * sizeof(uint64_t));
+	huge_advise(s->start, true);
 	/* the server faults the pages in, not the client that gets the blocks;
 	 * only for a class that is growing (its second span and on), so that
 	 * a small program does not pay resident memory for a span per class */
@@ -300,6 +333,7 @@ static uint64_t coarse_ns(void)
  */
 static void purge_run(char *start, size_t len)
 {
+	huge_advise(start, false);
 	madvise(start, len, MADV_DONTNEED);
 	madvise((void *)ngm_freed_byte(start), len >> 4, MADV_DONTNEED);
 }

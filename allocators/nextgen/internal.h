@@ -82,6 +82,8 @@ struct ngm_heap_stats {
 	uint64_t double_frees;
 	uint64_t bytes_mapped;
 	uint64_t bytes_purged;
+	uint64_t huge_off;	/* 2 MiB chunks advised MADV_NOHUGEPAGE at a purge */
+	uint64_t huge_on;	/* and advised MADV_HUGEPAGE again at a reuse */
 };
 
 /*

@@ -2524,6 +2524,8 @@ static void stats_write(void)
 	s = put_line(s, "invalid_frees", hs.invalid_frees);
 	s = put_line(s, "heap_mapped_bytes", hs.bytes_mapped);
 	s = put_line(s, "heap_purged_bytes", hs.bytes_purged);
+	s = put_line(s, "heap_huge_off", hs.huge_off);
+	s = put_line(s, "heap_huge_on", hs.huge_on);
 	if (parked)
 		server_unpark_locked();
 	pthread_mutex_unlock(&g_heap_mtx);
