@@ -510,7 +510,7 @@ static const char *format_9_digits(double value, char out[24])
 	uint64_t bits;
 	int64_t n, rounded, big, big2;
 	int e2, e10, k, neg, i;
-	double x;
+	double x, hi, lo;
 	char *p;
 
 	memcpy(&bits, &value, sizeof(bits));
@@ -524,7 +524,16 @@ static const char *format_9_digits(double value, char out[24])
 	e10 = (int)(((int64_t)e2 * 78913 + ((int64_t)1 << 40)) >> 18) - (1 << 22);
 	/* |value| * 10^k with k = 8 - e10 in [-299, 316]: in [1e8, 1e10) */
 	k = 8 - e10 + 304;
-	x = fabs(value) * p10_hi[k / 16] * p10_lo[k % 16];
+	/* every entry is read, so that which cache lines the tables cost does
+	 * not depend on the value either: a simulated miss moved by one
+	 * between two trials whose times differed by a power of two */
+	hi = 0;
+	for (i = 0; i < 39; i++)
+		hi += p10_hi[i] * (double)(i == k / 16);
+	lo = 0;
+	for (i = 0; i < 16; i++)
+		lo += p10_lo[i] * (double)(i == k % 16);
+	x = fabs(value) * hi * lo;
 	/* (signed conversions and selection by multiplying: no branch) */
 	rounded = (int64_t)(x + 0.5);
 	big = rounded >= 1000000000;
@@ -543,7 +552,7 @@ static const char *format_9_digits(double value, char out[24])
 	p[0] = p[1];
 	p[1] = '.';
 	p[10] = 'e';
-	p[11] = "+-"[e10 < 0];
+	p[11] = (char)('+' + ('-' - '+') * (e10 < 0));
 	e10 *= 1 - 2 * (e10 < 0);
 	p[12] = (char)('0' + e10 / 100);
 	p[13] = (char)('0' + e10 / 10 % 10);

@@ -3,9 +3,9 @@
 # --counters=sim trial runs without address-space randomisation and with an
 # environment padded to a fixed size, so that trials of a program that is deterministic
 # give the same count for every simulated event.  xalanc prints its measured
-# seconds at a cost that does not depend on the value (wl_result), so its
-# instruction, read and write counts repeat too; its miss counts still move
-# by up to about a hundred (perfmon/README.md).
+# seconds at a cost and at addresses that do not depend on the value
+# (wl_result, tests/workloads/resultcost.sh), and at one thread runs on the
+# main thread, so every count of its trials repeats (perfmon/README.md).
 . "$top_srcdir/tests/cli/lib.sh"
 command -v valgrind >/dev/null || skip_all "valgrind is needed (apt-get install valgrind)"
 plan 10
