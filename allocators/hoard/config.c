@@ -11,7 +11,7 @@
  *	HOARD_SIZE_CLASS_BASE	b, 1 < b <= 4, default 1.2
  *	HOARD_HEAPS		per-processor heaps, default 2 * processors
  *	HOARD_THREAD_CACHE	bytes each thread may cache per size class,
- *				default 8K; 0: none, the paper's algorithm
+ *				default 512K; 0: none, the paper's algorithm
  *	HOARD_LARGE_CACHE	bytes of freed large objects kept for reuse,
  *				default 16M (0 with HOARD_THREAD_CACHE=0);
  *				0: no spans, every large free unmaps, as in
@@ -247,33 +247,32 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 
 	/*
 	 * The thread cache (heap.c; not in the paper): up to tc_bytes per
-	 * size class and thread, at least 64 blocks and at most 512, for
-	 * classes up to 1 KiB,
-	 * where the lock would cost most relative to the work.  512 rather
-	 * than 256 (or 64 before that): a miss of the 16-byte class then
-	 * takes 256 blocks under one lock instead of 128, and a full cache
-	 * gives 256 back, halving the lock round trips and superblock list
-	 * moves per block on threadtest (one thread, interleaved with
-	 * upstream Hoard: docs/measurements/2026-12-07-hoard-speed.md).  8K:
-	 * with 2K, classes of a few hundred bytes cached 2 to 8 blocks, so a
-	 * program that frees a few dozen blocks at a time (xmalloc, larson)
-	 * took the heap lock every few calls; 8K halves the allocator's
-	 * instructions there (callgrind: 35 -> 10 per operation on xmalloc,
-	 * 66 -> 41 on larson, one thread).  At least 64 blocks: with 8K,
-	 * classes from 160 bytes to 1 KiB cached 8 to 51 blocks and larson
-	 * (8 to 1000 bytes) flushed and refilled them every few dozen frees
-	 * (0.93x upstream Hoard at one thread; 1.03x with 64, 0.985x with
-	 * 32; ten interleaved rounds).  So at most 450 KiB cached per thread
-	 * (the 20 classes up to 1 KiB of b = 1.2: 8K each up to 128 bytes,
-	 * 64 blocks above).
+	 * size class and thread, at least 64 blocks and at most 65535 (the
+	 * width of tc_cap), for classes up to 1 KiB, where the lock would
+	 * cost most relative to the work.  512K, as the Hoard distribution
+	 * keeps up to 16 MB per thread of objects up to 1 KiB: with 8K and
+	 * at most 512 blocks, a thread that freed more than 512 blocks of a
+	 * class gave them back to their superblocks and refilled from
+	 * superblocks later (threadtest at 2 threads frees 50,000 blocks of
+	 * 16 bytes a round per thread), and threadtest stayed at 0.96x
+	 * upstream Hoard; now a thread reuses its own blocks (1.02x at 1 and
+	 * 2 threads, 1.09-1.11x with the reference preset;
+	 * docs/measurements/2026-12-07-hoard-speed-4.md).  At least
+	 * 64 blocks: with 8K, classes from 160 bytes to 1 KiB cached 8 to 51
+	 * blocks and larson (8 to 1000 bytes) flushed and refilled them
+	 * every few dozen frees (0.93x upstream Hoard at one thread; 1.03x
+	 * with 64).  So at most 10 MiB cached per thread (the 20 classes up
+	 * to 1 KiB of b = 1.2, 512K each), counted as in use.  The arrays of
+	 * block pointers are one mapping per thread, resident only as deep
+	 * as the caches have been filled.
 	 */
-	cfg->tc_bytes = 8192;
+	cfg->tc_bytes = (size_t)512 << 10;
 	e = getenv("HOARD_THREAD_CACHE");
 	if (e) {
 		if (!parse_size(e, &v) && v <= (1u << 20))
 			cfg->tc_bytes = v;
 		else
-			warn_invalid("HOARD_THREAD_CACHE", e, "8K");
+			warn_invalid("HOARD_THREAD_CACHE", e, "512K");
 	}
 
 	/*
@@ -342,8 +341,8 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 
 		if (cfg->class_size[c] > 1024 || cfg->tc_bytes == 0)
 			n = 0;
-		else if (n > 512)
-			n = 512;
+		else if (n > 65535)
+			n = 65535;
 		else if (n < 64)
 			n = 64;
 		cfg->tc_cap[c] = (uint16_t)n;
