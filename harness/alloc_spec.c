@@ -10,6 +10,9 @@
  *   NAME=/path/lib.so    the same, named NAME (two libraries of one file
  *                        name need this: results are kept by name)
  *   NAME+VAR=VALUE[+...] a variant of NAME with its own environment knobs
+ *   [NAME=]/path/lib.so+VAR=VALUE[+...]
+ *                        a variant of a library given by path, named
+ *                        NAME+VAR=VALUE (or its file name for NAME)
  *
  * resolved into the list of allocators a job runs, each once, in the order
  * given.  Bad input is a usage error naming the fix; nothing runs.
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 
@@ -48,21 +52,58 @@ size_t drop_duplicates(void **v, size_t n)
 	return n;
 }
 
+/*
+ * A library path with knobs, "/path/lib.so+VAR=VALUE[+...]": the library is
+ * the shortest prefix before a '+' that is a file (a knob's value may hold
+ * '/' and '+'), unless the whole path is one.  Returns the library
+ * (malloc'ed) and in *knobs what follows its '+', or NULL without knobs.
+ */
+static char *library_knobs_split(const char *path, const char **knobs)
+{
+	struct stat st;
+	const char *p;
+
+	*knobs = NULL;
+	if (!stat(path, &st))
+		return xstrdup(path);
+	for (p = strchr(path, '+'); p; p = strchr(p + 1, '+')) {
+		char *lib = xasprintf("%.*s", (int)(p - path), path);
+
+		if (!stat(lib, &st) && S_ISREG(st.st_mode)) {
+			*knobs = p + 1;
+			return lib;
+		}
+		free(lib);
+	}
+	return xstrdup(path);
+}
+
 const char *alloc_spec_library(const char *spec, char **name)
 {
 	size_t k = strcspn(spec, "+=/");
+	const char *path, *knobs;
+	char *label, *lib;
 
 	*name = NULL;
 	if (spec[k] == '=') {
-		*name = xmalloc(k + 1);
-		memcpy(*name, spec, k);
-		(*name)[k] = '\0';
-		return spec + k + 1;
-	}
-	if (spec[k] != '/')
+		label = xasprintf("%.*s", (int)k, spec);
+		path = spec + k + 1;
+		lib = library_knobs_split(path, &knobs);
+	} else if (spec[k] == '/') {
+		path = spec;
+		lib = library_knobs_split(path, &knobs);
+		label = xstrdup(strrchr(lib, '/') + 1);
+	} else {
 		return NULL;
-	*name = xstrdup(strrchr(spec, '/') + 1);
-	return spec;
+	}
+	free(lib);
+	if (knobs) {
+		*name = xasprintf("%s+%s", label, knobs);
+		free(label);
+	} else {
+		*name = label;
+	}
+	return path;
 }
 
 int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *plugins,
@@ -103,61 +144,89 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 		}
 		if ((path = alloc_spec_library(name, &label))) {
 			/* "/path/lib.so" or "NAME=/path/lib.so" (a variant's value may
-			 * hold a '/' or '=' too: there '+' comes first) */
+			 * hold a '/' or '=' too: there '+' comes first), either with
+			 * "+VAR=VALUE" knobs after the path */
 			struct allocator *a, *other;
 			int by_path;
-			char *why = NULL;
+			char *why = NULL, *lib, *vname = NULL;
+			const char *knobs, *spath;
 
-			if (path != name && (!allocator_name_valid(label) || !strcmp(label, "all") ||
-					     !strchr(path, '/'))) {
+			lib = library_knobs_split(path, &knobs);
+			if (knobs) {
+				/* label is "NAME+knobs": the variant's name */
+				vname = label;
+				label = xasprintf("%.*s", (int)(strlen(vname) - strlen(knobs) - 1), vname);
+			}
+			spath = path;
+			path = lib;
+
+			if (vname && strchr(label, '+')) {
+				usage_error(cmd, "'%s': the knobs of a library given by path follow "
+					    "its name, which holds a '+' itself: name it, "
+					    "'NAME=%s'", name, spath);
+				goto lib_fail;
+			}
+			if (name[strcspn(name, "+=/")] == '=' &&
+			    (!allocator_name_valid(label) || !strcmp(label, "all") || !strchr(path, '/'))) {
 				usage_error(cmd, "'%s': NAME=PATH names a malloc library given by "
 					    "path; NAME is lower-case letters, digits, '.', '_' and "
 					    "'-' (not 'all'), PATH holds a '/' (e.g. "
 					    "'upstream=./libhoard.so')", name);
-				free(label);
-				free(sel);
-				return 2;
+				goto lib_fail;
 			}
 			if (library_path_check(path, o->allocators.n > 1, &why)) {
 				usage_error(cmd, "%s", why);
 				free(why);
-				free(label);
-				free(sel);
-				return 2;
+				goto lib_fail;
 			}
 			a = allocator_from_library(path, label);
-			free(label);
 			other = allocator_find(plugins, a->name);
 			by_path = other && other->summary && !strcmp(other->summary, a->summary);
 			if (by_path && other->library && a->library && !strcmp(other->library, a->library)) {
 				/* the same library under the same name again: one allocator */
 				allocator_free(a);
-				sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
-				sel[nsel++] = other;
-				continue;
-			}
-			if (other) {
+				a = other;
+			} else if (other) {
 				usage_error(cmd, "'%s' would be named '%s', which %s already names: "
 					    "results are kept by allocator name, so give it a name of "
 					    "its own: 'NAME=%s'", name, a->name,
-					    by_path ? other->library : "an allocator plugin", path);
+					    by_path ? other->library : "an allocator plugin", spath);
 				allocator_free(a);
-				free(sel);
-				return 2;
+				goto lib_fail;
+			} else {
+				allocator_probe(a);
+				if (!a->available) {
+					usage_error(cmd, "cannot use '%s': %s", name, a->reason);
+					allocator_free(a);
+					goto lib_fail;
+				}
+				/* owned by the plugin list from now on */
+				plugins->v = xrealloc(plugins->v, (plugins->n + 1) * sizeof(*plugins->v));
+				plugins->v[plugins->n++] = a;
 			}
-			allocator_probe(a);
-			if (!a->available) {
-				usage_error(cmd, "cannot use '%s': %s", name, a->reason);
-				allocator_free(a);
-				free(sel);
-				return 2;
+			if (vname) {
+				/* the library's variant, "NAME+VAR=VALUE", once */
+				struct allocator *v = allocator_find(plugins, vname);
+
+				if (!v && !(v = allocator_variant(plugins, vname, &why))) {
+					usage_error(cmd, "%s", why);
+					free(why);
+					goto lib_fail;
+				}
+				a = v;
 			}
-			/* owned by the plugin list from now on */
-			plugins->v = xrealloc(plugins->v, (plugins->n + 1) * sizeof(*plugins->v));
-			plugins->v[plugins->n++] = a;
+			free(label);
+			free(vname);
+			free(lib);
 			sel = xrealloc(sel, (nsel + 1) * sizeof(*sel));
 			sel[nsel++] = a;
 			continue;
+lib_fail:
+			free(label);
+			free(vname);
+			free(lib);
+			free(sel);
+			return 2;
 		}
 		if (strchr(name, '+')) {
 			/* "jemalloc+MALLOC_CONF=narenas:1": a variant with its own knobs */

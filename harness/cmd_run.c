@@ -173,7 +173,8 @@ static int parse_run_options(int argc, const char **argv, struct run_config *o)
 			     "named by its file name or NAME=/path/libfoo.so;\n"
 			     "comma-separated; -NAME leaves one out (all,-hoard);\n"
 			     "NAME+VAR=VALUE[+VAR=VALUE] is a variant with its own\n"
-			     "environment knobs (jemalloc+MALLOC_CONF=narenas:1)"),
+			     "environment knobs (jemalloc+MALLOC_CONF=narenas:1),\n"
+			     "and so is /path/libfoo.so+VAR=VALUE"),
 		OPT_CALLBACK('w', "workload", o, "LIST", opt_list,
 			     "registered workload names or 'all'; comma-separated"),
 		OPT_CALLBACK('p', "preset", o, "NAME", opt_preset, ngb_preset_help),

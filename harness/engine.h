@@ -94,8 +94,10 @@ void cells_release(struct cell *cells, size_t n);
 /* Resolves a job's --allocator list (alloc_spec.c); 0, or 2 after the message. */
 /* The library an --allocator item names ("/path/lib.so" or
  * "NAME=/path/lib.so"; a '+' before any '=' or '/' makes a variant): its
- * path inside spec, and in *name (malloc'ed) the name it runs under, its
- * file name or NAME; NULL (and *name NULL) when spec names no library. */
+ * path inside spec (with any "+VAR=VALUE" knobs after it), and in *name
+ * (malloc'ed) the name it runs under, its file name or NAME, then the
+ * knobs ("lib.so+VAR=VALUE"); NULL (and *name NULL) when spec names no
+ * library. */
 const char *alloc_spec_library(const char *spec, char **name);
 int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *plugins,
 		       struct allocator ***out, size_t *nout);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Plugins whose library is missing, of another ABI, or not a malloc; libraries by path.
 . "$top_srcdir/tests/cli/lib.sh"
-plan 31
+plan 39
 
 out=$SCRATCH/out; err=$SCRATCH/err
 export NGBENCH_PLUGIN_PATH=$TEST_PLUGINS
@@ -60,8 +60,28 @@ if [ -e "$jem" ] && [ -e "$mim" ]; then
 	"$NGBENCH" run -a "$SCRATCH/a/lib.so,$SCRATCH/a/lib.so" -r 1 -- "$TINY" >/dev/null 2>"$err"
 	ok $? "the same library twice is one allocator"
 	is "$(sql "SELECT count(*) FROM trials WHERE allocator = 'lib.so' AND session_id = (SELECT max(session_id) FROM trials)")" 1 "run once"
+	# a library by path takes knobs too: PATH+VAR=VALUE, NAME=PATH+VAR=VALUE
+	knob='echo "ngbench-result: metric=x value=1 better=lower knob=${NGB_TEST_KNOB:-unset}"'
+	"$NGBENCH" run -a "$SCRATCH/a/lib.so,$SCRATCH/a/lib.so+NGB_TEST_KNOB=on,je=$SCRATCH/a/lib.so+NGB_TEST_KNOB=x/y" \
+		-r 1 -- sh -c "$knob" >/dev/null 2>"$err"
+	ok $? "a library by path runs beside its variants with knobs"
+	is "$(sql "SELECT group_concat(t.allocator || ' ' || r.value || ' ' || t.served_by, ', ') FROM (SELECT * FROM trials
+		WHERE session_id = (SELECT max(session_id) FROM trials) ORDER BY allocator) t
+		JOIN trial_results r ON r.trial_id = t.id WHERE r.key = 'knob'")" \
+		"je+NGB_TEST_KNOB=x/y x/y $(readlink -f "$jem"), lib.so unset $(readlink -f "$jem"), lib.so+NGB_TEST_KNOB=on on $(readlink -f "$jem")" \
+		"each variant is named by the library's name and its knobs, gets them (a value may hold '/'), and runs the library"
+	"$NGBENCH" run -n -a "$SCRATCH/a/lib.so+BROKEN" -- true >/dev/null 2>"$err"
+	is $? 2 "a malformed knob after a path exits 2"
+	contains "$err" "'BROKEN' in 'lib.so+BROKEN' is not VAR=VALUE" "naming the knob"
+	"$NGBENCH" run -n -a "$SCRATCH/a/nothere.so+NGB_TEST_KNOB=on" -- true >/dev/null 2>"$err"
+	is $? 2 "a missing library with knobs exits 2"
+	contains "$err" "cannot read malloc library '$SCRATCH/a/nothere.so+NGB_TEST_KNOB=on'" "naming what it looked for"
+	ln -sf "$jem" "$SCRATCH/a/lib+x.so"
+	"$NGBENCH" run -n -a "$SCRATCH/a/lib+x.so+NGB_TEST_KNOB=on" -- true >/dev/null 2>"$err"
+	is $? 2 "knobs after a library whose name holds a '+' exit 2"
+	contains "$err" "'NAME=$SCRATCH/a/lib+x.so+NGB_TEST_KNOB=on'" "and the fix names it"
 else
-	for i in 1 2 3 4 5 6 7 8; do skip "jemalloc or mimalloc not installed"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do skip "jemalloc or mimalloc not installed"; done
 fi
 "$NGBENCH" run -n -a "mimalloc=$SCRATCH/b/lib.so" -- true >/dev/null 2>"$err"; is $? 2 "NAME=PATH may not take a plugin's name"
 "$NGBENCH" run -n -a "My=./lib.so" -- true >/dev/null 2>"$err"; is $? 2 "nor an invalid NAME"
