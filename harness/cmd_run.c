@@ -63,7 +63,7 @@ static int opt_preset(const struct ngb_option *o, const char *arg, struct ngb_er
 	what_to_run++;
 	if (ngb_preset_parse(arg, &c->cli.preset))
 		return ngb_err_set(e, -EINVAL,
-				   "unknown preset '%s': give quick, standard, full or reference", arg);
+				   "unknown preset '%s': give " NGB_PRESET_CHOICES, arg);
 	c->have_preset = 1;
 	return 0;
 }

@@ -204,8 +204,7 @@ static char *job_apply(struct job *j, const char *key, const char *value)
 			return xstrdup("needs a program");
 	} else if (!strcmp(key, "preset")) {
 		if (ngb_preset_parse(value, &j->preset))
-			return xasprintf("unknown preset '%s': give quick, standard, full or reference",
-					 value);
+			return xasprintf("unknown preset '%s': give " NGB_PRESET_CHOICES, value);
 	} else if (!strcmp(key, "threads")) {
 		if (job_set_threads(j, value, &why))
 			return why;

@@ -120,7 +120,7 @@ static void apply_preset(const char *name)
 	char *pairs, *save = NULL;
 
 	if (ngb_preset_parse(name, &p)) {
-		fprintf(stderr, "%s: unknown preset '%s': give quick, standard, full or reference\n",
+		fprintf(stderr, "%s: unknown preset '%s': give " NGB_PRESET_CHOICES "\n",
 			program_invocation_short_name, name);
 		exit(WL_EXIT_USAGE);
 	}

@@ -103,6 +103,8 @@ int ngb_workload_param_parse(const struct ngb_workload_param *p, const char *tex
 
 const char *ngb_preset_name(enum ngb_preset p);
 int ngb_preset_parse(const char *s, enum ngb_preset *out);
+/* The preset names for an error message, in preset order */
+#define NGB_PRESET_CHOICES "quick, standard, full or reference"
 /* What a preset is, for help texts: "quick (~1 s), ..., or reference (...)" */
 extern const char ngb_preset_help[];
 /* Writes the names of the workloads that have a reference preset into buf,

@@ -74,7 +74,7 @@ int main(void)
 
 	for (w = ngb_workloads; w->name; w++)
 		n++;
-	tap_plan(7 + n * 11 + 10);
+	tap_plan(7 + n * 11 + 11);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++)
 		ok(ngb_workload_find(expected[i]) != NULL, "workload %s is registered", expected[i]);
 
@@ -115,6 +115,16 @@ int main(void)
 	ok(ngb_preset_parse("reference", &p) == 0 && p == NGB_PRESET_REFERENCE &&
 		   !strcmp(ngb_preset_name(p), "reference"),
 	   "preset 'reference' round-trips");
+	{
+		/* the error messages' list: every preset, in order, and no other */
+		char names[128] = "";
+
+		for (int i = 0; i < NGB_PRESET_COUNT; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i == 0 ? "" : i == NGB_PRESET_COUNT - 1 ? " or " : ", ",
+				 ngb_preset_name((enum ngb_preset)i));
+		expect_str_eq(NGB_PRESET_CHOICES, names, "NGB_PRESET_CHOICES names every preset in order");
+	}
 	{
 		char have[256], named[256];
 		const char *s = strstr(ngb_preset_help, "reproduces"), *e;
