@@ -170,7 +170,7 @@ int ngm_heap_init(size_t max_bytes)
  * collapses any 2 MiB range of a MADV_HUGEPAGE mapping that has a single
  * page left back into a whole huge page: an idle program's resident memory
  * grew again by up to 2 MiB per chunk it had purged (by 4-10 MiB within 3 s
- * in about 1 run in 100 of tests/nextgen/safety.sh's idle-rss).  So a
+ * in about 1 run in 75 of tests/nextgen/safety.sh's idle-rss).  So a
  * purge advises its chunk MADV_NOHUGEPAGE first, and a span made in such a
  * chunk advises it MADV_HUGEPAGE again: a heap in use has its huge pages,
  * an idle one keeps what it gave back.  A span never straddles a chunk
