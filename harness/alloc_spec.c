@@ -78,24 +78,37 @@ static char *library_knobs_split(const char *path, const char **knobs)
 	return xstrdup(path);
 }
 
-const char *alloc_spec_library(const char *spec, char **name)
+/*
+ * The parts of a library spec, "[NAME=]PATH[+VAR=VALUE...]": returns its
+ * path inside spec (knobs included), or NULL when spec names no library;
+ * sets *lib (malloc'ed) to the library, *label (malloc'ed) to the name it
+ * runs under without the knobs (NAME, or the library's file name) and
+ * *knobs to what follows the library's '+' inside spec, or NULL.
+ */
+static const char *library_spec_parts(const char *spec, char **lib, char **label,
+				      const char **knobs)
 {
 	size_t k = strcspn(spec, "+=/");
+	const char *path;
+
+	if (spec[k] != '=' && spec[k] != '/')
+		return NULL;
+	path = spec[k] == '=' ? spec + k + 1 : spec;
+	*lib = library_knobs_split(path, knobs);
+	/* without NAME, spec's first '/' comes before any '+': lib holds it */
+	*label = spec[k] == '=' ? xasprintf("%.*s", (int)k, spec) : xstrdup(strrchr(*lib, '/') + 1);
+	return path;
+}
+
+const char *alloc_spec_library(const char *spec, char **name)
+{
 	const char *path, *knobs;
-	char *label, *lib;
+	char *lib, *label;
 
 	*name = NULL;
-	if (spec[k] == '=') {
-		label = xasprintf("%.*s", (int)k, spec);
-		path = spec + k + 1;
-		lib = library_knobs_split(path, &knobs);
-	} else if (spec[k] == '/') {
-		path = spec;
-		lib = library_knobs_split(path, &knobs);
-		label = xstrdup(strrchr(lib, '/') + 1);
-	} else {
+	path = library_spec_parts(spec, &lib, &label, &knobs);
+	if (!path)
 		return NULL;
-	}
 	free(lib);
 	if (knobs) {
 		*name = xasprintf("%s+%s", label, knobs);
@@ -115,8 +128,8 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 	if (o->allocators.n == 0)
 		strvec_push(&o->allocators, "all");
 	for (i = 0; i < o->allocators.n; i++) {
-		const char *name = o->allocators.v[i], *path;
-		char *label;
+		const char *name = o->allocators.v[i], *path, *spath, *knobs;
+		char *label, *lib;
 
 		if (name[0] == '-') {
 			/* "all,-nextgen-sync": dropped from the selection below */
@@ -142,22 +155,14 @@ int alloc_spec_resolve(const char *cmd, struct job *o, struct allocator_list *pl
 			}
 			continue;
 		}
-		if ((path = alloc_spec_library(name, &label))) {
+		if ((spath = library_spec_parts(name, &lib, &label, &knobs))) {
 			/* "/path/lib.so" or "NAME=/path/lib.so" (a variant's value may
 			 * hold a '/' or '=' too: there '+' comes first), either with
 			 * "+VAR=VALUE" knobs after the path */
 			struct allocator *a, *other;
 			int by_path;
-			char *why = NULL, *lib, *vname = NULL;
-			const char *knobs, *spath;
+			char *why = NULL, *vname = knobs ? xasprintf("%s+%s", label, knobs) : NULL;
 
-			lib = library_knobs_split(path, &knobs);
-			if (knobs) {
-				/* label is "NAME+knobs": the variant's name */
-				vname = label;
-				label = xasprintf("%.*s", (int)(strlen(vname) - strlen(knobs) - 1), vname);
-			}
-			spath = path;
 			path = lib;
 
 			if (vname && strchr(label, '+')) {
