@@ -306,8 +306,23 @@ static struct {
 	uint64_t trims, trim_asks, trimmed_blocks, glibc_trims;
 	uint64_t dead_waits_op[OP_COUNT];
 	uint64_t large_client, large_unrecorded;
+	uint64_t membarrier_late;	/* registrations by the server (slow) */
 } S;
 static bool s_membarrier;		/* MEMBARRIER_CMD_PRIVATE_EXPEDITED works */
+
+/*
+ * Registers the process for MEMBARRIER_CMD_PRIVATE_EXPEDITED.  The kernel
+ * makes this cheap only while the process has one thread: with two or
+ * more it waits for an RCU grace period (18-35 ms here), and a thread in
+ * that wait cannot be killed, so a process whose server was registering
+ * could not exit or exec until it was done.  Hence the constructor and
+ * the fork child register, while they are alone; the server only when
+ * they could not.
+ */
+static bool membarrier_register(void)
+{
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
 static pthread_t g_server_thread;	/* valid once g_server_started */
 static bool g_server_started;
 static uint64_t s_nospare_enter, s_starved_at;
@@ -1294,7 +1309,12 @@ static void *server_main(void *arg)
 	g_server_started = true;
 	prctl(PR_SET_NAME, "ngmalloc-srv", 0, 0, 0);
 	pin_server((int)(intptr_t)arg);
-	s_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	/* Registered already while the process had one thread (a no-op
+	 * then); here only when that failed or the library came late. */
+	if (!s_membarrier) {
+		s_membarrier = membarrier_register();
+		S.membarrier_late++;
+	}
 	/* a thread looping on direct calls would win the mutex again and again
 	 * (it is not fair): g_takeover makes them wait for us instead */
 	atomic_store(&g_takeover, 1);
@@ -2334,6 +2354,8 @@ static void fork_child(void)
 	atomic_store(&g_sleeping, 0);
 	atomic_store(&g_takeover, 0);
 	g_server_started = false;	/* the parent's server is not ours */
+	/* a new process: registered anew while it has one thread */
+	s_membarrier = membarrier_register();
 	for (c = s_list; c; c = c->srv.next)
 		if (c != t_self && c != g_shared)
 			atomic_store(&c->bell.dead, 1);
@@ -2514,6 +2536,8 @@ static void stats_write(void)
 	s = put_line(s, "direct_ops", g_direct_ops);
 	s = put_line(s, "idle_trims", S.trims);
 	s = put_line(s, "idle_trim_asks", S.trim_asks);
+	s = put_line(s, "membarrier", s_membarrier);
+	s = put_line(s, "membarrier_late", S.membarrier_late);
 	s = put_line(s, "idle_trimmed_blocks", S.trimmed_blocks);
 	s = put_line(s, "glibc_trims", S.glibc_trims);
 	s = put_line(s, "spans_created", hs.spans_created);
@@ -2545,6 +2569,7 @@ __attribute__((constructor)) static void ngm_init(void)
 	real_usable = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	g_key_ok = g_shared && pthread_key_create(&g_key, client_exit) == 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	s_membarrier = membarrier_register();
 	g_pid = getpid();
 	g_ctor_done = true;
 }

@@ -22,6 +22,11 @@
  *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
  *                        large ones, frees them all and then idles: the
  *                        process's resident memory must come back down
+ *   behaviour short-lived N
+ *                        N children that allocate a little and exit, N of
+ *                        them forked and N forked and exec'd: prints the
+ *                        median lifetime of each kind in microseconds, to
+ *                        be compared with glibc's (behaviour.sh)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -30,6 +35,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +454,91 @@ static int trim_race(void)
 	return tap_done();
 }
 
+/*
+ * A short-lived process: a few blocks of several classes and one large
+ * block, enough to start the server and to need its answers, then exit.
+ */
+static int short_child(void)
+{
+	void *p[64];
+
+	for (int i = 0; i < 64; i++) {
+		p[i] = malloc((size_t)(16 << (i % 8)));
+		if (!p[i])
+			return 1;
+		memset(p[i], i, 16);
+	}
+	free(malloc(1 << 20));
+	for (int i = 0; i < 64; i++)
+		free(p[i]);
+	return 0;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/*
+ * Times N children of each kind from fork to reaped: "fork" children run
+ * short_child after the fork, "exec" children are this program started by
+ * posix_spawn to run it in a new image.  A server that kept its process from exiting, or its
+ * first answer waiting, shows as milliseconds here (an RCU grace period:
+ * see membarrier_register in ngmalloc.c).
+ */
+static int short_lived(const char *self, long n)
+{
+	static long life[2][1000];
+	char *child_argv[] = { (char *)self, (char *)"short-child", NULL };
+
+	if (n < 1 || n > 1000)
+		return 2;
+	for (int kind = 0; kind < 2; kind++) {
+		for (long i = 0; i < n; i++) {
+			long t0 = now_us();
+			int status;
+			pid_t pid;
+
+			if (kind == 1) {
+				if (posix_spawn(&pid, self, NULL, NULL, child_argv, environ))
+					return 1;
+			} else if ((pid = fork()) == 0) {
+				_exit(short_child());
+			} else if (pid < 0) {
+				return 1;
+			}
+			if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+			    WEXITSTATUS(status) != 0) {
+				fprintf(stderr, "short-lived: child %ld of kind %d failed (status %d)\n",
+					i, kind, status);
+				return 1;
+			}
+			life[kind][i] = now_us() - t0;
+		}
+		qsort(life[kind], (size_t)n, sizeof(long), cmp_long);
+	}
+	for (int kind = 0; kind < 2; kind++) {
+		long sum = 0;
+
+		for (long i = 0; i < n; i++)
+			sum += life[kind][i];
+		printf("%s_mean=%ld %s_median=%ld %s_max=%ld\n", kind ? "exec" : "fork", sum / n,
+		       kind ? "exec" : "fork", life[kind][n / 2], kind ? "exec" : "fork",
+		       life[kind][n - 1]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cpu = getenv("NGMALLOC_CPU");
@@ -467,6 +558,10 @@ int main(int argc, char **argv)
 		return idle_rss();
 	if (argc == 2 && !strcmp(argv[1], "trim-race"))
 		return trim_race();
+	if (argc == 2 && !strcmp(argv[1], "short-child"))
+		return short_child();
+	if (argc == 3 && !strcmp(argv[1], "short-lived"))
+		return short_lived(argv[0], atol(argv[2]));
 	if (!dlsym(RTLD_DEFAULT, "ngmalloc_version"))
 		tap_skip_all("libnextgen is not preloaded");
 
