@@ -72,6 +72,9 @@ HOARD_EXPORT void *realloc(void *p, size_t size)
 		 * grown with mremap; hoard_large_grow records the new size. */
 		if ((size > usable || size >= usable / 2) && !hoard_large_grow(p, size))
 			return p;
+		/* Else moved without copying, when it is a mapping of its own. */
+		if (size > usable && (q = hoard_large_move(p, size)) != NULL)
+			return q;
 	} else if (hoard_sb_magic(sb) == HOARD_MAGIC_SMALL && size <= usable &&
 		   (size > usable / 2 || usable <= 64)) {
 		/* Same block unless it would waste more than half of it. */
@@ -192,7 +195,7 @@ struct hoard_snapshot {
 	uint64_t superblocks_created, global_empty_superblocks;
 	uint64_t global_released_superblocks, superblocks_released;
 	uint64_t large_allocs, os_maps, large_reuses, large_cached_bytes;
-	uint64_t large_live, large_live_bytes, large_spans, spans_released;
+	uint64_t large_live, large_live_bytes, large_spans, spans_released, large_moves;
 	uint64_t interior_superblocks;
 	uint64_t peak_allocated_bytes, allocated_bytes;
 	uint64_t peak_in_use_bytes, in_use_bytes;
@@ -233,6 +236,7 @@ struct hoard_snapshot {
 	X(large_live_bytes)            \
 	X(large_spans)                 \
 	X(spans_released)              \
+	X(large_moves)                 \
 	X(interior_superblocks)        \
 	X(peak_allocated_bytes)        \
 	X(allocated_bytes)             \
@@ -273,6 +277,7 @@ static void snapshot(struct hoard_snapshot *s)
 	s->large_live_bytes = atomic_load(&hoard_count.large_live_bytes);
 	s->large_spans = atomic_load(&hoard_count.large_spans);
 	s->spans_released = atomic_load(&hoard_count.spans_released);
+	s->large_moves = atomic_load(&hoard_count.large_moves);
 	s->interior_superblocks = atomic_load(&hoard_count.interior_superblocks);
 	s->peak_allocated_bytes = atomic_load(&hoard_count.allocated_peak);
 	s->allocated_bytes = atomic_load(&hoard_count.allocated);

@@ -1918,6 +1918,18 @@ int hoard_large_dirty(const void *p)
 	return hoard_sb_magic(sb) == HOARD_MAGIC_LARGE && sb->large_dirty;
 }
 
+/* Records that the large object of hdr is now size bytes long. */
+static void large_resized(struct hoard_sb *hdr, size_t size, size_t pages)
+{
+	if (HOARD_UNLIKELY(hoard_cfg.stats))
+		count_in_use((ptrdiff_t)size - (ptrdiff_t)hdr->large_size);
+	count_allocated((ptrdiff_t)pages - (ptrdiff_t)hdr->large_pages);
+	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, pages - hdr->large_pages,
+				  memory_order_relaxed);
+	hdr->large_size = size;
+	hdr->large_pages = pages;
+}
+
 /* Grows a large object in place when the address space after it is free. */
 int hoard_large_grow(void *p, size_t size)
 {
@@ -1945,14 +1957,67 @@ int hoard_large_grow(void *p, size_t size)
 		hdr->map_len = need;
 	}
 	/* The object is now size bytes long (realloc keeps the block). */
-	if (HOARD_UNLIKELY(hoard_cfg.stats))
-		count_in_use((ptrdiff_t)size - (ptrdiff_t)hdr->large_size);
-	count_allocated((ptrdiff_t)pages - (ptrdiff_t)hdr->large_pages);
-	atomic_fetch_add_explicit(&hoard_count.large_live_bytes, pages - hdr->large_pages,
-				  memory_order_relaxed);
-	hdr->large_size = size;
-	hdr->large_pages = pages;
+	large_resized(hdr, size, pages);
 	return 0;
+}
+
+/*
+ * Grows a large object that is a mapping of its own where the address
+ * space after it is taken: its pages move to a new place (mremap moves the
+ * page tables, nothing is copied), at the same offset from an S boundary,
+ * so that its header stays where hoard_sb_of finds it.  Returns the new
+ * pointer, or NULL (then nothing changed).  Before this, realloc copied
+ * such an object: a buffer grown 4 KiB at a time from 1 to 60 MiB took
+ * 363 ms against glibc's 54, in 235 copies of up to 60 MiB.
+ */
+void *hoard_large_move(void *p, size_t size)
+{
+	struct hoard_sb *hdr = hoard_sb_of(p), *moved;
+	size_t S = hoard_cfg.sb_size, page = hoard_cfg.page, off, need, res_len;
+	char *res, *base, *map;
+	void *m;
+
+	if (hoard_sb_magic(hdr) != HOARD_MAGIC_LARGE || hdr->capacity)
+		return NULL;
+	map = hdr->map;
+	off = (size_t)((char *)p - map);
+	if (size > PTRDIFF_MAX - off - S - 2 * page)
+		return NULL;
+	need = (off + size + page - 1) & ~(page - 1);
+	if (need <= hdr->map_len)
+		return NULL;
+	/* A reservation with room for any offset from an S boundary. */
+	res_len = need + S;
+	res = mmap(NULL, res_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return NULL;
+	base = res + (((uintptr_t)map - (uintptr_t)res) & (S - 1));
+	/* Out of the set of live objects while it has no address: realloc
+	 * owns p, so no other call may look for it meanwhile. */
+	if (!lt_remove(hdr)) {
+		munmap(res, res_len);
+		return NULL;
+	}
+	m = mremap(map, hdr->map_len, need, MREMAP_MAYMOVE | MREMAP_FIXED, base);
+	if (m == MAP_FAILED) {
+		/* Taken out just now, so there is room to put it back. */
+		(void)lt_insert(hdr);
+		munmap(res, res_len);
+		return NULL;
+	}
+	if (base > res)
+		munmap(res, (size_t)(base - res));
+	if (res + res_len > base + need)
+		munmap(base + need, (size_t)(res + res_len - (base + need)));
+	moved = (struct hoard_sb *)(base + ((char *)hdr - map));
+	moved->map = base;
+	moved->map_len = need;
+	/* One slot was just freed, so the set does not need to grow. */
+	(void)lt_insert(moved);
+	p = base + off;
+	large_resized(moved, size, large_pages(moved, p, size));
+	atomic_fetch_add_explicit(&hoard_count.large_moves, 1, memory_order_relaxed);
+	return p;
 }
 
 /* ---- malloc_trim -------------------------------------------------------- */

@@ -247,6 +247,7 @@ struct hoard_counters {
 	_Atomic size_t large_live_bytes; /* their pages (counted in A) */
 	_Atomic uint64_t large_spans;	/* large objects placed in arena spans */
 	_Atomic uint64_t spans_released; /* freed spans whose pages went back */
+	_Atomic uint64_t large_moves;	/* mappings moved to grow (realloc) */
 };
 extern struct hoard_counters hoard_count;
 
@@ -284,6 +285,8 @@ void hoard_fork_parent(void);
 void hoard_fork_child(void);
 void *hoard_os_map(size_t len);
 int hoard_large_grow(void *p, size_t size);
+/* Moves and grows a large mapping (realloc): the new pointer, or NULL. */
+void *hoard_large_move(void *p, size_t size);
 int hoard_trim(size_t keep);
 void hoard_set_retain(size_t bytes);
 /* Whether p, from hoard_alloc, may hold old bytes beyond a small block's

@@ -21,6 +21,7 @@
  *   reused in place, grown in place by realloc, a second or an interior
  *   free ignored, given back by malloc_trim and zero when reused; without
  *   the cache (the paper) they are mappings of their own;
+ * - realloc moves a large mapping it cannot grow in place, without copying;
  * - with the thread cache, transfers between a heap and the global heap go
  *   in batches (several superblocks under one lock of the global heap) and
  *   the invariant holds at every step while a heap drains and refills;
@@ -30,11 +31,14 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../tap.h"
 
@@ -280,6 +284,61 @@ static void batched_transfers(void)
 		ok(moved <= acq + acq / 4, "the paper's algorithm moves about one superblock per global lock");
 }
 
+/*
+ * realloc of a large mapping whose address space above is taken: the
+ * mapping moves (its pages, nothing copied) instead of being copied, keeps
+ * its contents and its offset from an S boundary (so free finds its
+ * header), and the old pointer is no object any more.
+ */
+static void large_move(uint64_t S)
+{
+	size_t n = (size_t)1 << 20, page = (size_t)sysconf(_SC_PAGESIZE), bad = 0, i;
+	unsigned char *p = malloc(n), *q;
+	uintptr_t end;
+	uint64_t moves, live;
+	void *guard;
+
+	if (!p) {
+		ok(0, "malloc of 1 MiB");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 7 + 3);
+	/* the page after the object's mapping: taken (by us, or already, as
+	 * the kernel maps downwards), so that it cannot grow there */
+	end = ((uintptr_t)p + malloc_usable_size(p) + page - 1) & ~(uintptr_t)(page - 1);
+	guard = mmap((void *)end, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		     -1, 0);
+	if (guard == MAP_FAILED && errno != EEXIST) {
+		tap_skip(6, "cannot map the page after a large object");
+		free(p);
+		return;
+	}
+	if (guard != MAP_FAILED && guard != (void *)end) {
+		/* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		munmap(guard, page);
+		tap_skip(6, "MAP_FIXED_NOREPLACE is not honoured here");
+		free(p);
+		return;
+	}
+	moves = get_stat("large_moves");
+	live = get_stat("large_live");
+	q = realloc(p, 4 * n);
+	ok(q != NULL && q != p, "realloc of a large object hemmed in above moves it");
+	expect_u64_eq(get_stat("large_moves"), moves + 1, "by moving its pages (no copy)");
+	for (i = 0; q && i < n; i++)
+		bad += q[i] != (unsigned char)(i * 7 + 3);
+	expect_int_eq((int)bad, 0, "with its contents");
+	expect_u64_eq((uint64_t)((uintptr_t)q & (S - 1)), (uint64_t)((uintptr_t)p & (S - 1)),
+		      "at the same offset from an S boundary");
+	ok(q && malloc_usable_size(q) >= 4 * n, "and its new size");
+	free(p); /* the old pointer: no object any more, ignored */
+	free(q);
+	expect_u64_eq(get_stat("large_live"), live - 1, "freed once, by its new pointer");
+	if (guard != MAP_FAILED)
+		munmap(guard, page);
+}
+
 int main(void)
 {
 	uint64_t S, K, b_ppm, before, created, to, from, live;
@@ -391,6 +450,7 @@ int main(void)
 	batched_transfers();
 	free(blocks);
 	spans(S);
+	large_move(S);
 	tap_plan(tap_count);
 	return tap_done();
 }
