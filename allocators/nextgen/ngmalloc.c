@@ -704,8 +704,14 @@ static void server_park_locked(void)
 		n = ++g_park_count;
 	atomic_store(&g_park_req, n);
 	server_kick(NULL);
-	while (atomic_load_explicit(&g_park_ack, memory_order_acquire) != n)
-		sched_yield();
+	for (;;) {
+		uint32_t a = atomic_load_explicit(&g_park_ack, memory_order_acquire);
+		struct timespec ts = { 0, 1000000 };
+
+		if (a == n)
+			break;
+		futex(&g_park_ack, FUTEX_WAIT_PRIVATE, a, &ts);
+	}
 }
 
 static void server_unpark_locked(void)
@@ -1139,6 +1145,7 @@ static void server_park(void)
 	 * acknowledge each request number, not just the first */
 	while ((r = atomic_load(&g_park_req))) {
 		atomic_store_explicit(&g_park_ack, r, memory_order_release);
+		futex(&g_park_ack, FUTEX_WAKE_PRIVATE, 1, NULL);
 		futex(&g_park_req, FUTEX_WAIT_PRIVATE, r, NULL);
 	}
 	s_phase_start = now_ns();

@@ -22,6 +22,10 @@
  *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
  *                        large ones, frees them all and then idles: the
  *                        process's resident memory must come back down
+ *   behaviour fork-busy N
+ *                        N forks while three threads allocate and free
+ *                        without a pause: prints the mean time of fork()
+ *                        in microseconds, to be compared with glibc's
  *   behaviour short-lived N
  *                        N children that allocate a little and exit, N of
  *                        them forked and N forked and exec'd: prints the
@@ -36,6 +40,8 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,6 +545,72 @@ static int short_lived(const char *self, long n)
 	return 0;
 }
 
+/* Threads that allocate and free until told to stop (fork_busy). */
+static _Atomic int churn_stop;
+
+static void *churner(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	void *v[256] = { 0 };
+
+	while (!atomic_load_explicit(&churn_stop, memory_order_relaxed)) {
+		int i = (int)((seed = seed * 1103515245u + 12345u) >> 16) & 255;
+		size_t n = (seed >> 8) % (i < 8 ? 300000 : 2000) + 1;
+
+		free(v[i]);
+		v[i] = malloc(n);
+		if (v[i])
+			memset(v[i], 1, n < 64 ? n : 64);
+	}
+	for (int i = 0; i < 256; i++)
+		free(v[i]);
+	return NULL;
+}
+
+/*
+ * More threads than cores keep the server busy, or off its CPU, while the
+ * main thread forks: fork parks the server at a safe point first.  The
+ * child allocates and exits.  Prints the mean of fork()'s own time.
+ */
+static int fork_busy(long n)
+{
+	pthread_t t[3];
+	long total = 0;
+	int bad = 0;
+
+	if (n < 1 || n > 100000)
+		return 2;
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, churner, (void *)(uintptr_t)(i * 7 + 1));
+	for (long k = 0; k < n; k++) {
+		long t0 = now_us();
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			void *p = malloc(1000);
+
+			if (p)
+				memset(p, 2, 1000);
+			free(p);
+			_exit(p ? 0 : 1);
+		}
+		total += now_us() - t0;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	atomic_store(&churn_stop, 1);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	if (bad) {
+		fprintf(stderr, "fork-busy: %d of %ld children failed\n", bad, n);
+		return 1;
+	}
+	printf("fork_mean=%ld\n", total / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cpu = getenv("NGMALLOC_CPU");
@@ -560,6 +632,8 @@ int main(int argc, char **argv)
 		return trim_race();
 	if (argc == 2 && !strcmp(argv[1], "short-child"))
 		return short_child();
+	if (argc == 3 && !strcmp(argv[1], "fork-busy"))
+		return fork_busy(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "short-lived"))
 		return short_lived(argv[0], atol(argv[2]));
 	if (!dlsym(RTLD_DEFAULT, "ngmalloc_version"))
