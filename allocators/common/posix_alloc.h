@@ -16,6 +16,8 @@
  *	                      of two; one that cannot be is EINVAL
  *	pvalloc               the size rounded up to whole pages, one page for
  *	                      0; a size that overflows the rounding is ENOMEM
+ *	mallinfo              mallinfo2's figures, each at most INT_MAX (glibc
+ *	                      wraps them instead)
  *
  * Used by allocators/hoard/api.c, allocators/nextgen/ngmalloc.c and
  * tests/alloc/ppheap.c.
@@ -24,6 +26,8 @@
 #define NGBENCH_ALLOCATORS_POSIX_ALLOC_H
 
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +76,26 @@ static inline size_t posix_alloc_pvalloc_size(size_t size, size_t page)
 		return 0;
 	}
 	return size ? (size + page - 1) & ~(page - 1) : page;
+}
+
+static inline int posix_alloc_clamp_int(size_t v)
+{
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/* mallinfo from mallinfo2's figures, each clamped to INT_MAX. */
+static inline struct mallinfo posix_alloc_mallinfo(struct mallinfo2 m2)
+{
+	struct mallinfo mi = { 0 };
+
+	mi.arena = posix_alloc_clamp_int(m2.arena);
+	mi.ordblks = posix_alloc_clamp_int(m2.ordblks);
+	mi.hblks = posix_alloc_clamp_int(m2.hblks);
+	mi.hblkhd = posix_alloc_clamp_int(m2.hblkhd);
+	mi.uordblks = posix_alloc_clamp_int(m2.uordblks);
+	mi.fordblks = posix_alloc_clamp_int(m2.fordblks);
+	mi.keepcost = posix_alloc_clamp_int(m2.keepcost);
+	return mi;
 }
 
 #endif /* NGBENCH_ALLOCATORS_POSIX_ALLOC_H */

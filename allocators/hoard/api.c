@@ -426,26 +426,10 @@ HOARD_EXPORT struct mallinfo2 mallinfo2(void)
 	return mi;
 }
 
-static int clamp_int(size_t v)
-{
-	return v > INT_MAX ? INT_MAX : (int)v;
-}
-
 /* The same numbers, each at most INT_MAX (glibc wraps them instead). */
 HOARD_EXPORT struct mallinfo mallinfo(void)
 {
-	struct mallinfo2 m2 = mallinfo2();
-	struct mallinfo mi;
-
-	memset(&mi, 0, sizeof(mi));
-	mi.arena = clamp_int(m2.arena);
-	mi.ordblks = clamp_int(m2.ordblks);
-	mi.hblks = clamp_int(m2.hblks);
-	mi.hblkhd = clamp_int(m2.hblkhd);
-	mi.uordblks = clamp_int(m2.uordblks);
-	mi.fordblks = clamp_int(m2.fordblks);
-	mi.keepcost = clamp_int(m2.keepcost);
-	return mi;
+	return posix_alloc_mallinfo(mallinfo2());
 }
 
 HOARD_EXPORT int malloc_trim(size_t pad)

@@ -392,6 +392,32 @@ size_t ngm_heap_purge(uint64_t age_ns)
 	return done;
 }
 
+void ngm_heap_info(struct ngm_heap_info *in)
+{
+	size_t g, i;
+	unsigned rl;
+
+	memset(in, 0, sizeof(*in));
+	/* a class span is found at its first granule; a free run has none */
+	for (g = 0; g < next_granule; g++) {
+		struct span *s = span_of ? span_of[g] : NULL;
+
+		if (!s || s->start != ngm_region_base + (g << NGM_GRANULE_SHIFT))
+			continue;
+		in->span_bytes += (size_t)s->granules << NGM_GRANULE_SHIFT;
+		in->used_bytes += (size_t)s->inuse * ngm_classes[s->cls].size;
+	}
+	in->dirty_bytes = dirty_bytes;
+	for (rl = 0; rl < NGM_RUN_LISTS; rl++)
+		for (struct span *s = free_runs[rl]; s; s = s->next)
+			in->free_runs++;
+	for (i = 0; i < lcap; i++)
+		if (ltab[i].addr) {
+			in->large_count++;
+			in->large_bytes += ltab[i].len;
+		}
+}
+
 size_t ngm_heap_prefault(size_t budget)
 {
 	size_t done = 0;

@@ -171,6 +171,18 @@ void *ngm_large_realloc(void *p, size_t n);
 size_t ngm_heap_free_blocks(unsigned cls);
 void ngm_heap_get_stats(struct ngm_heap_stats *st);
 
+/* What the heap holds now (mallinfo2, malloc_stats); the owner only. */
+struct ngm_heap_info {
+	size_t span_bytes;	/* spans of the classes, empty ones kept too */
+	size_t used_bytes;	/* their blocks handed out (to the program or to
+				 * the threads' stocks and stacks) */
+	size_t dirty_bytes;	/* free runs whose pages are still resident */
+	size_t free_runs;	/* free runs, resident or not */
+	size_t large_count;	/* large blocks, each a mapping */
+	size_t large_bytes;
+};
+void ngm_heap_info(struct ngm_heap_info *in);
+
 /* ---- single-producer/single-consumer ring of words ----
  *
  * The producer and the consumer each keep their own index in private memory

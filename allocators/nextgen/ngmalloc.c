@@ -52,7 +52,9 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <malloc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -276,6 +278,11 @@ static pthread_key_t g_key;
 static bool g_key_ok, g_ctor_done;
 static pid_t g_pid;
 static size_t (*real_usable)(void *);
+/* glibc's introspection calls, looked up by the constructor (glibc base) */
+static struct mallinfo2 (*real_mallinfo2)(void);
+static int (*real_malloc_trim)(size_t);
+static void (*real_malloc_stats)(void);
+static int (*real_mallopt)(int, int);
 static int g_server_cpu = -1;		/* where the server is pinned */
 static uint64_t g_direct_ops;		/* under g_heap_mtx */
 /* Bumped by the server at each switch of mode; odd: no spare core.  Clients
@@ -1077,8 +1084,8 @@ static void trim_idle(uint64_t now)
 		c->srv.idle_fp = client_fingerprint(c);
 	}
 	/* glibc keeps the pages of what its arena freed: give them back */
-	if (went_idle && cfg.base == BASE_GLIBC) {
-		malloc_trim(0);
+	if (went_idle && cfg.base == BASE_GLIBC && real_malloc_trim) {
+		real_malloc_trim(0);
 		S.glibc_trims++;
 	}
 }
@@ -2322,6 +2329,137 @@ API void *pvalloc(size_t n)
 	return n ? aligned(page, n) : NULL;
 }
 
+/* ---- glibc's introspection, in the heap's own terms ----
+ *
+ * Without these, glibc's own mallinfo2, malloc_trim, malloc_stats and
+ * mallopt ran and spoke of glibc's arena, which the own heap never uses.
+ * With the glibc base they are glibc's: its malloc serves the server.
+ */
+
+/* The heap held: both mutexes, and a running server parked at a safe
+ * point of its loop (as fork and the statistics do). */
+static bool heap_hold(void)
+{
+	bool parked;
+
+	cfg_ready();
+	pthread_mutex_lock(&g_shared_mtx);
+	pthread_mutex_lock(&g_heap_mtx);
+	parked = atomic_load(&g_state) == ST_RUNNING && !(t_flags & F_SERVER);
+	if (parked)
+		server_park_locked();
+	return parked;
+}
+
+static void heap_release(bool parked)
+{
+	if (parked)
+		server_unpark_locked();
+	pthread_mutex_unlock(&g_heap_mtx);
+	pthread_mutex_unlock(&g_shared_mtx);
+}
+
+
+static void heap_info(struct ngm_heap_info *in)
+{
+	bool parked = heap_hold();
+
+	ngm_heap_info(in);
+	heap_release(parked);
+}
+
+/*
+ * arena: the classes' spans and the free runs still resident; uordblks:
+ * the blocks the heap handed out, which includes those waiting in the
+ * threads' stocks and local stacks (the heap cannot tell them apart);
+ * fordblks the rest; ordblks: free runs; hblks and hblkhd: the large
+ * blocks, each a mapping; keepcost: what malloc_trim would give back.
+ */
+API struct mallinfo2 mallinfo2(void)
+{
+	struct mallinfo2 mi;
+	struct ngm_heap_info in;
+
+	cfg_ready();
+	memset(&mi, 0, sizeof(mi));
+	if (cfg.base == BASE_GLIBC) {
+		return real_mallinfo2 ? real_mallinfo2() : mi;
+	}
+	heap_info(&in);
+	mi.arena = in.span_bytes + in.dirty_bytes;
+	mi.ordblks = in.free_runs;
+	mi.hblks = in.large_count;
+	mi.hblkhd = in.large_bytes;
+	mi.uordblks = in.used_bytes;
+	mi.fordblks = mi.arena - in.used_bytes;
+	mi.keepcost = in.dirty_bytes;
+	return mi;
+}
+
+/* The same numbers, each at most INT_MAX (glibc wraps them instead). */
+API struct mallinfo mallinfo(void)
+{
+	return posix_alloc_mallinfo(mallinfo2());
+}
+
+/* The pages of every free run go back now, whatever their age; 1 when
+ * some did. */
+API int malloc_trim(size_t pad)
+{
+	size_t done;
+	bool parked;
+
+	cfg_ready();
+	if (cfg.base == BASE_GLIBC) {
+		return real_malloc_trim ? real_malloc_trim(pad) : 0;
+	}
+	parked = heap_hold();
+	done = ngm_heap_purge(0);
+	heap_release(parked);
+	return done > 0;
+}
+
+/* glibc's layout, on standard error, written without allocating. */
+API void malloc_stats(void)
+{
+	struct ngm_heap_info in;
+	char buf[512];
+	int n;
+
+	cfg_ready();
+	if (cfg.base == BASE_GLIBC) {
+		if (real_malloc_stats)
+			real_malloc_stats();
+		return;
+	}
+	heap_info(&in);
+	n = snprintf(buf, sizeof(buf),
+		     "Arena 0 (nextgen's heap):\n"
+		     "system bytes     = %10zu\n"
+		     "in use bytes     = %10zu\n"
+		     "Total (incl. mmap):\n"
+		     "system bytes     = %10zu\n"
+		     "in use bytes     = %10zu\n"
+		     "mmap regions     = %10zu\n"
+		     "mmap bytes       = %10zu\n",
+		     in.span_bytes + in.dirty_bytes, in.used_bytes,
+		     in.span_bytes + in.dirty_bytes + in.large_bytes, in.used_bytes + in.large_bytes,
+		     in.large_count, in.large_bytes);
+	if (n > 0)
+		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* The own heap has none of glibc's knobs: 0, "not done" (its knobs are
+ * the NGMALLOC_ variables). */
+API int mallopt(int param, int value)
+{
+	cfg_ready();
+	if (cfg.base == BASE_GLIBC) {
+		return real_mallopt ? real_mallopt(param, value) : 0;
+	}
+	return 0;
+}
+
 /* ---- fork ---- */
 
 static bool g_fork_parked;
@@ -2574,6 +2712,10 @@ __attribute__((constructor)) static void ngm_init(void)
 	pthread_mutex_unlock(&g_heap_mtx);
 	/* these may allocate: served directly, the server is not running */
 	real_usable = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+	*(void **)&real_mallinfo2 = dlsym(RTLD_NEXT, "mallinfo2");
+	*(void **)&real_malloc_trim = dlsym(RTLD_NEXT, "malloc_trim");
+	*(void **)&real_malloc_stats = dlsym(RTLD_NEXT, "malloc_stats");
+	*(void **)&real_mallopt = dlsym(RTLD_NEXT, "mallopt");
 	g_key_ok = g_shared && pthread_key_create(&g_key, client_exit) == 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	s_membarrier = membarrier_register();

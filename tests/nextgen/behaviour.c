@@ -22,6 +22,9 @@
  *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
  *                        large ones, frees them all and then idles: the
  *                        process's resident memory must come back down
+ *   behaviour introspection
+ *                        mallinfo2, mallinfo, malloc_trim, malloc_stats
+ *                        and mallopt answer for the own heap, not glibc's
  *   behaviour fork-busy N
  *                        N forks while three threads allocate and free
  *                        without a pause: prints the mean time of fork()
@@ -545,6 +548,82 @@ static int short_lived(const char *self, long n)
 	return 0;
 }
 
+/*
+ * glibc's introspection calls, answered by libnextgen for its own heap
+ * (NGMALLOC_BASE=own): glibc's would speak of an arena nobody uses.
+ */
+static int introspection(void)
+{
+	enum { N = 20000, SIZE = 200 };
+	static void *v[N];
+	struct mallinfo2 m0, m1, m2, m3;
+	struct mallinfo old;
+	char path[] = "/tmp/ngm-stats.XXXXXX", text[1024] = "";
+	void *big;
+	int fd, saved, trimmed;
+	ssize_t len;
+
+	tap_plan(10);
+	m0 = mallinfo2();
+	for (int i = 0; i < N; i++) {
+		v[i] = malloc(SIZE);
+		if (v[i])
+			memset(v[i], 1, SIZE);
+	}
+	m1 = mallinfo2();
+	ok(m1.uordblks >= m0.uordblks + (size_t)N * SIZE,
+	   "mallinfo2 counts the blocks handed out (uordblks %zu -> %zu for %d x %d bytes)",
+	   m0.uordblks, m1.uordblks, N, SIZE);
+	ok(m1.arena >= m1.uordblks && m1.fordblks == m1.arena - m1.uordblks,
+	   "arena holds them, fordblks is the rest (%zu = %zu + %zu)", m1.arena, m1.uordblks,
+	   m1.fordblks);
+	big = malloc((size_t)8 << 20);
+	if (big)
+		memset(big, 2, 4096);
+	m2 = mallinfo2();
+	ok(big && m2.hblks == m1.hblks + 1 && m2.hblkhd >= m1.hblkhd + ((size_t)8 << 20),
+	   "a large block is one more mapping (hblks %zu -> %zu, hblkhd %zu -> %zu)", m1.hblks,
+	   m2.hblks, m1.hblkhd, m2.hblkhd);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	old = mallinfo();
+#pragma GCC diagnostic pop
+	ok(old.hblks == (int)m2.hblks && old.arena > 0, "mallinfo says the same in ints");
+	free(big);
+	for (int i = 0; i < N; i++)
+		free(v[i]);
+	/* frees are queued for the server, which may release spans (free
+	 * runs kept resident) after any one trim: trim until it has caught up */
+	trimmed = malloc_trim(0);
+	m3 = mallinfo2();
+	for (int tries = 0; tries < 100 && (m3.keepcost || m3.hblks != m1.hblks); tries++) {
+		sleep_ms(10);
+		malloc_trim(0);
+		m3 = mallinfo2();
+	}
+	ok(trimmed == 0 || trimmed == 1, "malloc_trim returns 0 or 1 (%d)", trimmed);
+	ok(m3.keepcost == 0, "after malloc_trim nothing resident is kept free (keepcost %zu)",
+	   m3.keepcost);
+	ok(m3.hblks == m1.hblks, "the large block's mapping is gone (hblks %zu)", m3.hblks);
+	ok(mallopt(M_ARENA_MAX, 2) == 0, "mallopt changes nothing in the own heap: 0");
+	fd = mkstemp(path);
+	saved = dup(2);
+	if (fd >= 0 && saved >= 0) {
+		dup2(fd, 2);
+		malloc_stats();
+		dup2(saved, 2);
+		close(saved);
+		len = pread(fd, text, sizeof(text) - 1, 0);
+		text[len > 0 ? len : 0] = 0;
+		close(fd);
+		unlink(path);
+	}
+	ok(strstr(text, "nextgen") != NULL, "malloc_stats speaks of nextgen's heap");
+	ok(strstr(text, "in use bytes") != NULL && strstr(text, "system bytes") != NULL,
+	   "in glibc's layout");
+	return tap_done();
+}
+
 /* Threads that allocate and free until told to stop (fork_busy). */
 static _Atomic int churn_stop;
 
@@ -632,6 +711,8 @@ int main(int argc, char **argv)
 		return trim_race();
 	if (argc == 2 && !strcmp(argv[1], "short-child"))
 		return short_child();
+	if (argc == 2 && !strcmp(argv[1], "introspection"))
+		return introspection();
 	if (argc == 3 && !strcmp(argv[1], "fork-busy"))
 		return fork_busy(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "short-lived"))
