@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,9 +134,20 @@ int ngm_heap_init(size_t max_bytes)
 {
 	size_t ng;
 	void *p = MAP_FAILED, *freed;
+	struct rlimit rl;
 
 	if (ngm_region_base)
 		return 0;
+	/*
+	 * Under a limit on address space (ulimit -v) the reservation counts
+	 * against it, though it is not memory: at most half of the limit, so
+	 * that the program's own mappings (libraries, stacks, large blocks)
+	 * keep room.  Taking what fitted left Python no room to start under
+	 * ulimit -v 300000.
+	 */
+	if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		while (max_bytes > ((size_t)64 << 20) && max_bytes > rl.rlim_cur / 2)
+			max_bytes /= 2;
 	for (; max_bytes >= ((size_t)64 << 20); max_bytes /= 2) {
 		/* PROT_NONE: address space only, no commit charge yet */
 		p = mmap(NULL, max_bytes + NGM_GRANULE * 32, PROT_NONE,

@@ -22,6 +22,8 @@
  *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
  *                        large ones, frees them all and then idles: the
  *                        process's resident memory must come back down
+ *   behaviour big MIB    one block of MIB MiB, written: exits 0 when it could
+ *                        be had (behaviour.sh runs it under ulimit -v)
  *   behaviour introspection
  *                        mallinfo2, mallinfo, malloc_trim, malloc_stats
  *                        and mallopt answer for the own heap, not glibc's
@@ -711,6 +713,17 @@ int main(int argc, char **argv)
 		return trim_race();
 	if (argc == 2 && !strcmp(argv[1], "short-child"))
 		return short_child();
+	if (argc == 3 && !strcmp(argv[1], "big")) {
+		size_t n = (size_t)atol(argv[2]) << 20;
+		char *p = malloc(n);
+
+		if (!p)
+			return 1;
+		for (size_t i = 0; i < n; i += 4096)
+			p[i] = 1;
+		free(p);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "introspection"))
 		return introspection();
 	if (argc == 3 && !strcmp(argv[1], "fork-busy"))

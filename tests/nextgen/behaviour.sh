@@ -152,6 +152,21 @@ if [ -n "$short_ok" ]; then
 else
 	not_ok "short-lived children live within 4 ms of glibc's on average"
 fi
+# Under a limit on address space the heap's reservation (64 GiB when it
+# fits) takes at most half of it: taking what fitted left the program no
+# room for its other mappings (Python could not start under 300 MB).
+if (ulimit -v 300000) 2>/dev/null; then
+	if (ulimit -v 300000 && "$prog" big 100) &&
+	   (ulimit -v 300000 && LD_PRELOAD=$lib timeout 120 "$prog" big 100); then
+		ok "under ulimit -v 300000 a 100 MiB block can still be had"
+	else
+		not_ok "under ulimit -v 300000 a 100 MiB block can still be had"
+	fi
+else
+	n=$((n + 1))
+	echo "ok $n # skip ulimit -v cannot be set here"
+fi
+
 # glibc's introspection calls answer for the own heap (they used to be
 # glibc's, about an arena the own heap never uses)
 out=$(LD_PRELOAD=$lib timeout 120 "$prog" introspection 2>&1)
