@@ -272,6 +272,7 @@ static _Atomic(struct client *) g_incoming;
 static _Atomic uint32_t g_sleeping;
 static _Atomic uint32_t g_park_req;	/* futex word: park request number, 0 none */
 static _Atomic uint32_t g_park_ack;
+static _Atomic int g_stop_req;		/* the parked server is to end (server_stop) */
 static _Atomic int g_takeover;		/* the server waits for g_heap_mtx */
 static uint32_t g_park_count;		/* under g_heap_mtx */
 static pthread_key_t g_key;
@@ -314,6 +315,7 @@ static struct {
 	uint64_t dead_waits_op[OP_COUNT];
 	uint64_t large_client, large_unrecorded;
 	uint64_t membarrier_late;	/* registrations by the server (slow) */
+	uint64_t server_stops;		/* ended for unshare or setns */
 } S;
 static bool s_membarrier;		/* MEMBARRIER_CMD_PRIVATE_EXPEDITED works */
 
@@ -1143,7 +1145,9 @@ static void phase_switch(bool busy, uint64_t t)
 	s_busy = busy;
 }
 
-static void server_park(void)
+/* Parked until unparked; true when the unpark asks the server to end
+ * (server_stop). */
+static bool server_park(void)
 {
 	uint32_t r;
 
@@ -1156,6 +1160,7 @@ static void server_park(void)
 		futex(&g_park_req, FUTEX_WAIT_PRIVATE, r, NULL);
 	}
 	s_phase_start = now_ns();
+	return atomic_load(&g_stop_req) != 0;
 }
 
 static cpu_set_t s_allowed;		/* the process's CPUs, at the start */
@@ -1348,7 +1353,8 @@ static void *server_main(void *arg)
 
 		if (atomic_load_explicit(&g_park_req, memory_order_acquire)) {
 			t = now_ns();
-			server_park();
+			if (server_park())
+				break;
 			excused += now_ns() - t;
 		}
 		did = adopt_incoming();
@@ -1461,7 +1467,7 @@ static int ensure_server(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_attr_init(&attr);
 	if (!rc) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		/* joinable: server_stop waits for it to be gone */
 		pthread_attr_setstacksize(&attr, 256 * 1024);
 		rc = pthread_create(&tid, &attr, server_main,
 				    (void *)(intptr_t)sched_getcpu());
@@ -2460,6 +2466,90 @@ API int mallopt(int param, int value)
 	return 0;
 }
 
+/* ---- calls that need a process of one thread ----
+ *
+ * unshare with CLONE_NEWUSER (or CLONE_THREAD, CLONE_SIGHAND, CLONE_VM)
+ * and setns into a user or mount namespace fail with EINVAL in a process
+ * of more than one thread, and the server is one more.  Programs that
+ * sandbox themselves (unshare -U, bubblewrap, browsers) failed under
+ * nextgen where they run under glibc.  These calls now end the server
+ * first, when the calling thread is the process's only client; the next
+ * slow path starts a new one, as in a fork child.
+ */
+static bool server_stop(void)
+{
+	bool alone = true, stopped = false;
+	struct client *c;
+
+	if (t_flags & F_SERVER)
+		return false;
+	/* a server just created may not have run yet: it takes the heap's
+	 * mutex to start, so wait for it outside */
+	for (int i = 0; i < 40000 && atomic_load(&g_state) == ST_STARTING; i++) {
+		struct timespec ts = { 0, 50000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&g_state) != ST_RUNNING)
+		return false;
+	pthread_mutex_lock(&g_shared_mtx);
+	pthread_mutex_lock(&g_heap_mtx);
+	if (atomic_load(&g_state) == ST_RUNNING && g_server_started) {
+		server_park_locked();
+		for (c = s_list; c && alone; c = c->srv.next)
+			if (c != t_self && c != g_shared && !atomic_load(&c->bell.dead))
+				alone = false;
+		if (atomic_load(&g_incoming))
+			alone = false;
+		if (alone) {
+			atomic_store(&g_stop_req, 1);
+			atomic_store(&g_state, ST_HEAP);
+		}
+		server_unpark_locked();
+		if (alone) {
+			pthread_join(g_server_thread, NULL);
+			g_server_started = false;
+			atomic_store(&g_stop_req, 0);
+			S.server_stops++;
+			stopped = true;
+		}
+	}
+	pthread_mutex_unlock(&g_heap_mtx);
+	pthread_mutex_unlock(&g_shared_mtx);
+	return stopped;
+}
+
+static int one_thread_call(long nr, long a, long b)
+{
+	bool stopped = server_stop();
+	long r;
+
+	for (int tries = 0;; tries++) {
+		struct timespec ts = { 0, 50000 };
+
+		r = syscall(nr, a, b);
+		/* a joined thread may leave the thread group a moment later */
+		if (r == 0 || errno != EINVAL || !stopped || tries >= 200)
+			return (int)r;
+		nanosleep(&ts, NULL);
+	}
+}
+
+API int unshare(int flags)
+{
+	if (flags & (CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM))
+		return one_thread_call(SYS_unshare, flags, 0);
+	return (int)syscall(SYS_unshare, flags);
+}
+
+API int setns(int fd, int nstype)
+{
+	/* 0: any type, known only from the descriptor */
+	if (nstype == 0 || (nstype & (CLONE_NEWUSER | CLONE_NEWNS)))
+		return one_thread_call(SYS_setns, fd, nstype);
+	return (int)syscall(SYS_setns, fd, nstype);
+}
+
 /* ---- fork ---- */
 
 static bool g_fork_parked;
@@ -2683,6 +2773,7 @@ static void stats_write(void)
 	s = put_line(s, "idle_trim_asks", S.trim_asks);
 	s = put_line(s, "membarrier", s_membarrier);
 	s = put_line(s, "membarrier_late", S.membarrier_late);
+	s = put_line(s, "server_stops", S.server_stops);
 	s = put_line(s, "idle_trimmed_blocks", S.trimmed_blocks);
 	s = put_line(s, "glibc_trims", S.glibc_trims);
 	s = put_line(s, "spans_created", hs.spans_created);

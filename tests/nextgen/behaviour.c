@@ -24,6 +24,11 @@
  *                        process's resident memory must come back down
  *   behaviour big MIB    one block of MIB MiB, written: exits 0 when it could
  *                        be had (behaviour.sh runs it under ulimit -v)
+ *   behaviour unshare    unshare(CLONE_NEWUSER) in a program whose server
+ *                        runs: the server steps aside, the call succeeds as
+ *                        under glibc, and a new server serves afterwards;
+ *                        with a second client thread alive it fails as
+ *                        under glibc (run without the library too)
  *   behaviour introspection
  *                        mallinfo2, mallinfo, malloc_trim, malloc_stats
  *                        and mallopt answer for the own heap, not glibc's
@@ -44,6 +49,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -632,6 +638,65 @@ static int introspection(void)
 	return tap_done();
 }
 
+static void *wait_for_go(void *arg)
+{
+	_Atomic int *go = arg;
+	void *p = malloc(64);	/* a client of its own */
+
+	while (!atomic_load(go))
+		sleep_ms(1);
+	free(p);
+	return NULL;
+}
+
+/*
+ * unshare(CLONE_NEWUSER) needs a process of one thread.  Without the
+ * library (glibc) the answers are the kernel's alone, so behaviour.sh runs
+ * this both ways and expects the same.
+ */
+static int unshare_test(void)
+{
+	enum { N = 50000 };
+	static unsigned char *v[N];
+	int preloaded = dlsym(RTLD_DEFAULT, "ngmalloc_version") != NULL, bad = 0, r, err;
+	_Atomic int go = 0;
+	pthread_t t;
+
+	tap_plan(5);
+	if (preloaded)
+		ok(server_tid() > 0, "a server runs before the call");
+	else
+		tap_skip(1, "libnextgen is not preloaded");
+	/* a second thread with a client: the call must fail, as with glibc */
+	pthread_create(&t, NULL, wait_for_go, &go);
+	sleep_ms(20);
+	r = unshare(CLONE_NEWUSER);
+	err = errno;
+	atomic_store(&go, 1);
+	pthread_join(t, NULL);
+	ok(r == -1 && err == EINVAL, "with two threads: EINVAL (%d, %s)", r, strerror(err));
+	sleep_ms(20);	/* the joined thread leaves the group */
+	for (int i = 0; i < N; i++) {
+		v[i] = malloc(64 + i % 200);
+		if (v[i])
+			memset(v[i], i & 0xff, 64);
+	}
+	r = unshare(CLONE_NEWUSER);
+	err = errno;
+	ok(r == 0, "with one thread: 0 (%d, %s)", r, r ? strerror(err) : "ok");
+	for (int i = 0; i < N; i++) {
+		for (int j = 0; v[i] && j < 64; j++)
+			bad += v[i][j] != (i & 0xff);
+		free(v[i]);
+	}
+	expect_int_eq(bad, 0, "the blocks allocated before it are intact");
+	if (preloaded)
+		ok(server_tid() > 0, "a server runs again after it");
+	else
+		tap_skip(1, "libnextgen is not preloaded");
+	return tap_done();
+}
+
 /* Threads that allocate and free until told to stop (fork_busy). */
 static _Atomic int churn_stop;
 
@@ -730,6 +795,8 @@ int main(int argc, char **argv)
 		free(p);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "unshare"))
+		return unshare_test();
 	if (argc == 2 && !strcmp(argv[1], "introspection"))
 		return introspection();
 	if (argc == 3 && !strcmp(argv[1], "fork-busy"))
