@@ -132,26 +132,40 @@ fi
 # So short-lived processes (a shell's pipelines, a build's compilers) are
 # not held up: forked and spawned children that start their server live
 # about as long as under glibc.  Means over 40 children of each kind, in
-# microseconds; a second try rules out a burst of load.
-short_ok=
-for try in 1 2; do
-	g=$("$prog" short-lived 40) && x=$(LD_PRELOAD=$lib timeout 120 "$prog" short-lived 40) || break
-	gf=$(printf '%s\n' "$g" | sed -n 's/.*fork_mean=\([0-9]*\).*/\1/p')
-	ge=$(printf '%s\n' "$g" | sed -n 's/.*exec_mean=\([0-9]*\).*/\1/p')
-	xf=$(printf '%s\n' "$x" | sed -n 's/.*fork_mean=\([0-9]*\).*/\1/p')
-	xe=$(printf '%s\n' "$x" | sed -n 's/.*exec_mean=\([0-9]*\).*/\1/p')
-	if [ -n "$gf" ] && [ -n "$xf" ] && [ -n "$ge" ] && [ -n "$xe" ] &&
-	   [ "$xf" -lt $((gf + 4000)) ] && [ "$xe" -lt $((ge + 4000)) ]; then
-		short_ok=1
-		break
+# microseconds, glibc's measured before and after.  On a busy machine a
+# new server waits for a CPU (several ms a child) and the figures say
+# nothing: a try counts only when both glibc runs were quiet (forks below
+# 1 ms and spawns below 1.5 ms on average), and the test fails only when
+# two quiet tries did.
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
+short_pass= short_quiet_fail=0 short_tries=0
+while [ $short_tries -lt 4 ] && [ -z "$short_pass" ] && [ $short_quiet_fail -lt 2 ]; do
+	short_tries=$((short_tries + 1))
+	g1=$("$prog" short-lived 40) && x=$(LD_PRELOAD=$lib timeout 120 "$prog" short-lived 40) &&
+		g2=$("$prog" short-lived 40) || break
+	gf=$(printf '%s\n' "$g1" "$g2" | field fork_mean | sort -n | tail -1)
+	ge=$(printf '%s\n' "$g1" "$g2" | field exec_mean | sort -n | tail -1)
+	xf=$(printf '%s\n' "$x" | field fork_mean)
+	xe=$(printf '%s\n' "$x" | field exec_mean)
+	[ -n "$gf" ] && [ -n "$ge" ] && [ -n "$xf" ] && [ -n "$xe" ] || break
+	if [ "$gf" -ge 1000 ] || [ "$ge" -ge 1500 ]; then
+		diag "try $short_tries: busy machine (glibc $gf / $ge us; nextgen $xf / $xe)"
+	elif [ "$xf" -lt $((gf + 4000)) ] && [ "$xe" -lt $((ge + 4000)) ]; then
+		short_pass=1
+	else
+		short_quiet_fail=$((short_quiet_fail + 1))
+		diag "try $short_tries: glibc $(printf '%s' "$g1" | tr '\n' ' '); nextgen $(printf '%s' "$x" | tr '\n' ' ')"
 	fi
-	diag "try $try: glibc $(printf '%s' "$g" | tr '\n' ' '); nextgen $(printf '%s' "$x" | tr '\n' ' ')"
 done
-if [ -n "$short_ok" ]; then
+if [ -n "$short_pass" ]; then
 	ok "short-lived children: mean life ${xf} us forked, ${xe} us spawned (glibc ${gf}, ${ge})"
-else
+elif [ $short_quiet_fail -ge 2 ] || [ -z "$xe" ]; then
 	not_ok "short-lived children live within 4 ms of glibc's on average"
+else
+	n=$((n + 1))
+	echo "ok $n # skip short-lived children: too busy a machine to time them"
 fi
+
 # Under a limit on address space the heap's reservation (64 GiB when it
 # fits) takes at most half of it: taking what fitted left the program no
 # room for its other mappings (Python could not start under 300 MB).
@@ -191,22 +205,35 @@ sub_result "mallinfo2, mallinfo, malloc_trim, malloc_stats and mallopt speak of 
 # server, and the forking thread used to wait for it with sched_yield,
 # 9-11 ms a fork here when the process had more threads than cores (it now
 # sleeps until the server wakes it: 2-3 ms, glibc 1.8-2).  Means of 200
-# forks, in microseconds; a second try rules out a burst of load.
-fork_ok=
-for try in 1 2; do
-	g=$("$prog" fork-busy 200) && x=$(LD_PRELOAD=$lib timeout 120 "$prog" fork-busy 200) || break
-	gm=$(printf '%s\n' "$g" | sed -n 's/^fork_mean=\([0-9]*\)$/\1/p')
-	xm=$(printf '%s\n' "$x" | sed -n 's/^fork_mean=\([0-9]*\)$/\1/p')
-	if [ -n "$gm" ] && [ -n "$xm" ] && [ "$xm" -lt $((gm + 4000)) ]; then
-		fork_ok=1
-		break
+# forks, in microseconds, glibc's measured before and after.  On a busy
+# machine (a parallel make check: glibc's forks slower than 2.5 ms) the
+# figures say nothing; a try counts only when both glibc runs were quiet,
+# and the test fails only when two quiet tries did.
+fork_mean() { sed -n 's/^fork_mean=\([0-9]*\)$/\1/p'; }
+fork_pass= fork_quiet_fail=0 fork_tries=0
+while [ $fork_tries -lt 4 ] && [ -z "$fork_pass" ] && [ $fork_quiet_fail -lt 2 ]; do
+	fork_tries=$((fork_tries + 1))
+	g1=$("$prog" fork-busy 200 | fork_mean)
+	xm=$(LD_PRELOAD=$lib timeout 120 "$prog" fork-busy 200 | fork_mean)
+	g2=$("$prog" fork-busy 200 | fork_mean)
+	[ -n "$g1" ] && [ -n "$xm" ] && [ -n "$g2" ] || break
+	gm=$g1; [ "$g2" -gt "$gm" ] && gm=$g2
+	if [ "$gm" -ge 2500 ]; then
+		diag "try $fork_tries: busy machine (glibc $g1 and $g2 us a fork; nextgen $xm)"
+	elif [ "$xm" -lt $((gm + 4000)) ]; then
+		fork_pass=1
+	else
+		fork_quiet_fail=$((fork_quiet_fail + 1))
+		diag "try $fork_tries: glibc $g1 and $g2 us a fork; nextgen $xm"
 	fi
-	diag "try $try: glibc $g; nextgen $x"
 done
-if [ -n "$fork_ok" ]; then
-	ok "fork beside busy threads: ${xm} us a fork (glibc ${gm})"
-else
+if [ -n "$fork_pass" ]; then
+	ok "fork beside busy threads: ${xm} us a fork (glibc ${g1}, ${g2})"
+elif [ $fork_quiet_fail -ge 2 ] || [ -z "$xm" ]; then
 	not_ok "fork beside busy threads takes within 4 ms of glibc's on average"
+else
+	n=$((n + 1))
+	echo "ok $n # skip fork beside busy threads: too busy a machine to time forks"
 fi
 echo "1..$n"
 [ $failed -eq 0 ]
