@@ -2365,7 +2365,6 @@ static void heap_release(bool parked)
 	pthread_mutex_unlock(&g_shared_mtx);
 }
 
-
 static void heap_info(struct ngm_heap_info *in)
 {
 	bool parked = heap_hold();
@@ -2388,9 +2387,8 @@ API struct mallinfo2 mallinfo2(void)
 
 	cfg_ready();
 	memset(&mi, 0, sizeof(mi));
-	if (cfg.base == BASE_GLIBC) {
+	if (cfg.base == BASE_GLIBC)
 		return real_mallinfo2 ? real_mallinfo2() : mi;
-	}
 	heap_info(&in);
 	mi.arena = in.span_bytes + in.dirty_bytes;
 	mi.ordblks = in.free_runs;
@@ -2416,9 +2414,8 @@ API int malloc_trim(size_t pad)
 	bool parked;
 
 	cfg_ready();
-	if (cfg.base == BASE_GLIBC) {
+	if (cfg.base == BASE_GLIBC)
 		return real_malloc_trim ? real_malloc_trim(pad) : 0;
-	}
 	parked = heap_hold();
 	done = ngm_heap_purge(0);
 	heap_release(parked);
@@ -2460,9 +2457,8 @@ API void malloc_stats(void)
 API int mallopt(int param, int value)
 {
 	cfg_ready();
-	if (cfg.base == BASE_GLIBC) {
+	if (cfg.base == BASE_GLIBC)
 		return real_mallopt ? real_mallopt(param, value) : 0;
-	}
 	return 0;
 }
 
