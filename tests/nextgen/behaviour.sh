@@ -19,6 +19,7 @@ trap 'rm -rf "$work"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n # skip $*"; }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 stat() { sed -n "s/^$1=//p" "$work/stats"; }
 # A TAP program's run as one test: passed when it exited 0 and printed ok
@@ -99,8 +100,7 @@ for mode in sync paper async; do
 				# on a machine this busy (make -j2 check on 2 cores) the
 				# server may hardly run during the pairs; the counts then
 				# show only the direct calls and say nothing of the protocol
-				n=$((n + 1))
-				echo "ok $n # skip $v: the server ran ${busy:-0} ns during $pairs pairs ($direct direct): too busy a machine"
+				skip "$v: the server ran ${busy:-0} ns during $pairs pairs ($direct direct): too busy a machine"
 			elif [ "$waits" -lt $((pairs / 50)) ] &&
 			   [ $((pre + loc + direct)) -ge $((pairs - pairs / 50)) ] &&
 			   [ $((frees + loc + direct)) -ge $((pairs - 4096)) ] &&
@@ -121,50 +121,62 @@ done
 rm -f "$work/stats"
 NGMALLOC_STATS=$work/stats LD_PRELOAD=$lib timeout 120 "$prog" pairs 20000
 if [ "$(stat membarrier)" = 0 ]; then
-	n=$((n + 1))
-	echo "ok $n # skip this kernel has no private expedited membarrier"
+	skip "this kernel has no private expedited membarrier"
 elif [ "$(stat membarrier)" = 1 ] && [ "$(stat membarrier_late)" = 0 ]; then
 	ok "membarrier registered before the server thread existed"
 else
 	not_ok "membarrier registered before the server thread existed (membarrier=$(stat membarrier) membarrier_late=$(stat membarrier_late))"
 fi
 
+# Times a behaviour subcommand under glibc, nextgen and glibc again, up
+# to four tries; the judge (a function of $g1, $x and $g2) returns 0 for a
+# pass, 1 for a fail, 2 for a busy machine (glibc's own figures slow: they
+# say nothing then), 3 when a run printed no figures.  tv_result: pass at
+# the first quiet pass, fail after two quiet fails or a run that failed,
+# else skip (no try was quiet).
+timed_vs_glibc() { # judge subcommand argument
+	tv_result=skip tv_fails=0 tv_try=0
+	while [ $tv_try -lt 4 ] && [ $tv_fails -lt 2 ]; do
+		tv_try=$((tv_try + 1))
+		g1=$("$prog" "$2" "$3") && x=$(LD_PRELOAD=$lib timeout 120 "$prog" "$2" "$3") &&
+			g2=$("$prog" "$2" "$3") || { tv_result=fail; return; }
+		"$1"
+		case $? in
+		0) tv_result=pass; return ;;
+		1) tv_fails=$((tv_fails + 1)) ;;
+		3) tv_result=fail; return ;;
+		esac
+	done
+	[ $tv_fails -lt 2 ] || tv_result=fail
+}
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
+
 # So short-lived processes (a shell's pipelines, a build's compilers) are
 # not held up: forked and spawned children that start their server live
 # about as long as under glibc.  Means over 40 children of each kind, in
-# microseconds, glibc's measured before and after.  On a busy machine a
-# new server waits for a CPU (several ms a child) and the figures say
-# nothing: a try counts only when both glibc runs were quiet (forks below
-# 1 ms and spawns below 1.5 ms on average), and the test fails only when
-# two quiet tries did.
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
-short_pass= short_quiet_fail=0 short_tries=0
-while [ $short_tries -lt 4 ] && [ -z "$short_pass" ] && [ $short_quiet_fail -lt 2 ]; do
-	short_tries=$((short_tries + 1))
-	g1=$("$prog" short-lived 40) && x=$(LD_PRELOAD=$lib timeout 120 "$prog" short-lived 40) &&
-		g2=$("$prog" short-lived 40) || break
+# microseconds.  On a busy machine a new server waits for a CPU (several
+# ms a child): a try counts only when glibc's forks stayed below 1 ms and
+# its spawns below 1.5 ms on average.
+judge_short() {
 	gf=$(printf '%s\n' "$g1" "$g2" | field fork_mean | sort -n | tail -1)
 	ge=$(printf '%s\n' "$g1" "$g2" | field exec_mean | sort -n | tail -1)
 	xf=$(printf '%s\n' "$x" | field fork_mean)
 	xe=$(printf '%s\n' "$x" | field exec_mean)
-	[ -n "$gf" ] && [ -n "$ge" ] && [ -n "$xf" ] && [ -n "$xe" ] || break
+	[ -n "$gf" ] && [ -n "$ge" ] && [ -n "$xf" ] && [ -n "$xe" ] || return 3
 	if [ "$gf" -ge 1000 ] || [ "$ge" -ge 1500 ]; then
-		diag "try $short_tries: busy machine (glibc $gf / $ge us; nextgen $xf / $xe)"
-	elif [ "$xf" -lt $((gf + 4000)) ] && [ "$xe" -lt $((ge + 4000)) ]; then
-		short_pass=1
-	else
-		short_quiet_fail=$((short_quiet_fail + 1))
-		diag "try $short_tries: glibc $(printf '%s' "$g1" | tr '\n' ' '); nextgen $(printf '%s' "$x" | tr '\n' ' ')"
+		diag "try $tv_try: busy machine (glibc $gf / $ge us; nextgen $xf / $xe)"
+		return 2
 	fi
-done
-if [ -n "$short_pass" ]; then
-	ok "short-lived children: mean life ${xf} us forked, ${xe} us spawned (glibc ${gf}, ${ge})"
-elif [ $short_quiet_fail -ge 2 ] || [ -z "$xe" ]; then
-	not_ok "short-lived children live within 4 ms of glibc's on average"
-else
-	n=$((n + 1))
-	echo "ok $n # skip short-lived children: too busy a machine to time them"
-fi
+	[ "$xf" -lt $((gf + 4000)) ] && [ "$xe" -lt $((ge + 4000)) ] && return 0
+	diag "try $tv_try: glibc $(printf '%s' "$g1" | tr '\n' ' '); nextgen $(printf '%s' "$x" | tr '\n' ' ')"
+	return 1
+}
+timed_vs_glibc judge_short short-lived 40
+case $tv_result in
+pass) ok "short-lived children: mean life ${xf} us forked, ${xe} us spawned (glibc ${gf}, ${ge})" ;;
+fail) not_ok "short-lived children live within 4 ms of glibc's on average" ;;
+*) skip "short-lived children: too busy a machine to time them" ;;
+esac
 
 # Under a limit on address space the heap's reservation (64 GiB when it
 # fits) takes at most half of it: taking what fitted left the program no
@@ -177,8 +189,7 @@ if (ulimit -v 300000) 2>/dev/null; then
 		not_ok "under ulimit -v 300000 a 100 MiB block can still be had"
 	fi
 else
-	n=$((n + 1))
-	echo "ok $n # skip ulimit -v cannot be set here"
+	skip "ulimit -v cannot be set here"
 fi
 
 # unshare(CLONE_NEWUSER) needs a process of one thread, and the server is
@@ -190,8 +201,7 @@ if printf '%s\n' "$g" | grep -q '^ok 3 '; then
 	sub_result "unshare(CLONE_NEWUSER) succeeds as under glibc, and a server serves after it" \
 		$? "$out" ""
 else
-	n=$((n + 1))
-	echo "ok $n # skip unshare(CLONE_NEWUSER) fails here without the library too"
+	skip "unshare(CLONE_NEWUSER) fails here without the library too"
 	diag "$g"
 fi
 
@@ -205,35 +215,25 @@ sub_result "mallinfo2, mallinfo, malloc_trim, malloc_stats and mallopt speak of 
 # server, and the forking thread used to wait for it with sched_yield,
 # 9-11 ms a fork here when the process had more threads than cores (it now
 # sleeps until the server wakes it: 2-3 ms, glibc 1.8-2).  Means of 200
-# forks, in microseconds, glibc's measured before and after.  On a busy
-# machine (a parallel make check: glibc's forks slower than 2.5 ms) the
-# figures say nothing; a try counts only when both glibc runs were quiet,
-# and the test fails only when two quiet tries did.
-fork_mean() { sed -n 's/^fork_mean=\([0-9]*\)$/\1/p'; }
-fork_pass= fork_quiet_fail=0 fork_tries=0
-while [ $fork_tries -lt 4 ] && [ -z "$fork_pass" ] && [ $fork_quiet_fail -lt 2 ]; do
-	fork_tries=$((fork_tries + 1))
-	g1=$("$prog" fork-busy 200 | fork_mean)
-	xm=$(LD_PRELOAD=$lib timeout 120 "$prog" fork-busy 200 | fork_mean)
-	g2=$("$prog" fork-busy 200 | fork_mean)
-	[ -n "$g1" ] && [ -n "$xm" ] && [ -n "$g2" ] || break
-	gm=$g1; [ "$g2" -gt "$gm" ] && gm=$g2
+# forks, in microseconds; a try counts only when glibc's stayed below
+# 2.5 ms (a parallel make check is slower).
+judge_fork() {
+	gm=$(printf '%s\n' "$g1" "$g2" | field fork_mean | sort -n | tail -1)
+	xm=$(printf '%s\n' "$x" | field fork_mean)
+	[ -n "$gm" ] && [ -n "$xm" ] || return 3
 	if [ "$gm" -ge 2500 ]; then
-		diag "try $fork_tries: busy machine (glibc $g1 and $g2 us a fork; nextgen $xm)"
-	elif [ "$xm" -lt $((gm + 4000)) ]; then
-		fork_pass=1
-	else
-		fork_quiet_fail=$((fork_quiet_fail + 1))
-		diag "try $fork_tries: glibc $g1 and $g2 us a fork; nextgen $xm"
+		diag "try $tv_try: busy machine (glibc up to $gm us a fork; nextgen $xm)"
+		return 2
 	fi
-done
-if [ -n "$fork_pass" ]; then
-	ok "fork beside busy threads: ${xm} us a fork (glibc ${g1}, ${g2})"
-elif [ $fork_quiet_fail -ge 2 ] || [ -z "$xm" ]; then
-	not_ok "fork beside busy threads takes within 4 ms of glibc's on average"
-else
-	n=$((n + 1))
-	echo "ok $n # skip fork beside busy threads: too busy a machine to time forks"
-fi
+	[ "$xm" -lt $((gm + 4000)) ] && return 0
+	diag "try $tv_try: glibc up to $gm us a fork; nextgen $xm"
+	return 1
+}
+timed_vs_glibc judge_fork fork-busy 200
+case $tv_result in
+pass) ok "fork beside busy threads: ${xm} us a fork (glibc up to ${gm})" ;;
+fail) not_ok "fork beside busy threads takes within 4 ms of glibc's on average" ;;
+*) skip "fork beside busy threads: too busy a machine to time forks" ;;
+esac
 echo "1..$n"
 [ $failed -eq 0 ]
