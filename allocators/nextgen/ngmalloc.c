@@ -63,6 +63,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,6 +120,12 @@ extern int malloc_trim(size_t pad);	/* glibc's, for the glibc base */
 #define STARVED_WINDOW_NS 100000000ull
 #define STARVED_LOST_NS (STARVED_WINDOW_NS / 4)
 #define NOSPARE_HOLD_NS 200000000ull
+/* Crowded: more runnable threads on the machine than it has CPUs, looked
+ * at every CROWD_LOOK_NS at most, in CROWD_LOOKS looks in a row spanning
+ * CROWD_NS. */
+#define CROWD_LOOK_NS 2000000ull
+#define CROWD_NS 10000000ull
+#define CROWD_LOOKS 3u
 /* A client on another core than the server spins this long for an answer
  * before it sleeps on a futex: longer than a sleeping server takes to wake
  * up here (tens of microseconds), so that the answer does not also wait
@@ -307,6 +314,7 @@ static struct client *s_list;
 static struct {
 	uint64_t requests, refills, frees, prealloc, unused, threads, sleeps, naps;
 	uint64_t busy_ns, idle_ns, starved, nospare_ns, nospare_switches, active_max;
+	uint64_t crowded, crowd_looks, crowd_max;
 	uint64_t dead_waits, dead_wait_ns, dead_stalls, dead_stall_ns, dead_kicks, dead_waits_long;
 	uint64_t pass_max_ns;	/* the server's longest pass that did work */
 	uint64_t house_max_ns;	/* its longest housekeeping (trim, purge) */
@@ -1213,13 +1221,98 @@ static void pin_server(int starter_cpu)
  *    guest, a short-lived process) is not starvation: switching modes for
  *    it cost a single-threaded program long waits and a server placed on
  *    its own CPU.
- * Either one makes the clients batch harder (g_epoch odd: bigger local
- * stacks, stocks sized for a longer absence) and unpins the server, so
- * that the kernel can move it off a CPU it shares.  Each is held for
- * NOSPARE_HOLD_NS after it was last seen, so that the mode does not flap.
+ * Either one, or a crowded machine (below), makes the clients batch
+ * harder (g_epoch odd: bigger local stacks, stocks sized for a longer
+ * absence) and unpins the server, so that the kernel can move it off a
+ * CPU it shares; oversubscribed and crowded also make it sleep as soon
+ * as it has nothing to do.  Each is held for NOSPARE_HOLD_NS after it was
+ * last seen, so that the mode does not flap.
  */
 static bool s_oversub, s_unpinned;
 static uint64_t s_oversub_first, s_oversub_last;
+
+/*
+ * Crowded: the machine has more runnable threads than CPUs, in
+ * CROWD_LOOKS looks in a row over at least CROWD_NS (one look sees a
+ * third thread now and then on an idle machine: a kernel worker, a
+ * short-lived process).  The two signals above see only this process: a
+ * build that runs one compiler per CPU, each with its server, has one
+ * client per process and starves each server for a while before a window
+ * shows it, while the spinning servers take CPU time from the compilers.  The
+ * count is the fourth field of /proc/loadavg (runnable threads over
+ * total), which counts this server as it reads; it is compared with the
+ * machine's CPUs, not the process's.  Read with open, read and close
+ * each time (no descriptor is kept, which a program that closes every
+ * descriptor would pull from under us), at most every CROWD_LOOK_NS and
+ * only while the server is awake; never again after a look fails (no
+ * /proc in a sandbox).
+ */
+static int s_machine_cpus;
+static bool s_crowd_off;
+static uint64_t s_crowd_look, s_crowd_first, s_crowd_last;
+static unsigned s_crowd_run;
+
+/* Runnable threads on the machine, or -1. */
+static int machine_running(void)
+{
+	char buf[128];
+	const char *p = buf;
+	int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC), r = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (int field = 0; field < 3; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9' && r < 1000000)
+		r = r * 10 + (*p++ - '0');
+	return *p == '/' ? r : -1;
+}
+
+static bool crowded(uint64_t now)
+{
+	int running;
+
+	if (s_crowd_off || now - s_crowd_look < CROWD_LOOK_NS)
+		return s_crowd_last && now - s_crowd_last < NOSPARE_HOLD_NS;
+	s_crowd_look = now;
+	if (!s_machine_cpus) {
+		int n = get_nprocs();
+
+		s_machine_cpus = n > g_ncpus ? n : g_ncpus;
+	}
+	running = machine_running();
+	if (running < 0) {
+		s_crowd_off = true;
+		return false;
+	}
+	S.crowd_looks++;
+	if ((uint64_t)running > S.crowd_max)
+		S.crowd_max = (uint64_t)running;
+	if (running > s_machine_cpus) {
+		if (!s_crowd_run++)
+			s_crowd_first = now;
+		if (s_crowd_run >= CROWD_LOOKS && now - s_crowd_first >= CROWD_NS) {
+			if (!s_crowd_last || now - s_crowd_last >= NOSPARE_HOLD_NS)
+				S.crowded++;
+			s_crowd_last = now;
+		}
+	} else {
+		s_crowd_run = 0;
+	}
+	return s_crowd_last && now - s_crowd_last < NOSPARE_HOLD_NS;
+}
 
 static void mode_update(uint64_t now, bool starved)
 {
@@ -1245,7 +1338,8 @@ static void mode_update(uint64_t now, bool starved)
 	} else {
 		s_oversub_first = 0;
 	}
-	over = s_oversub_last && now - s_oversub_last < NOSPARE_HOLD_NS;
+	over = (s_oversub_last && now - s_oversub_last < NOSPARE_HOLD_NS) ||
+	       (cfg.nospare < 0 && crowded(now));
 	want = over || (s_starved_at && now - s_starved_at < NOSPARE_HOLD_NS);
 	if (cfg.nospare >= 0)
 		want = over = cfg.nospare;
@@ -2758,6 +2852,9 @@ static void stats_write(void)
 	if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
 		s = put_line(s, "process_cpu_ns", (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 	s = put_line(s, "server_starved", S.starved);
+	s = put_line(s, "server_crowded", S.crowded);
+	s = put_line(s, "crowd_looks", S.crowd_looks);
+	s = put_line(s, "crowd_running_max", S.crowd_max);
 	s = put_line(s, "active_clients_max", S.active_max);
 	s = put_line(s, "nospare_switches", S.nospare_switches);
 	s = put_line(s, "nospare_ns", S.nospare_ns + ((atomic_load(&g_epoch) & 1) ?

@@ -41,6 +41,9 @@
  *                        them forked and N forked and exec'd: prints the
  *                        median lifetime of each kind in microseconds, to
  *                        be compared with glibc's (behaviour.sh)
+ *   behaviour churn MS   MS milliseconds of allocations of 16 to 1024 bytes
+ *                        and their frees, 4,096 live at a time, for the
+ *                        statistics file (the crowded-machine test)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -506,6 +509,31 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
+/* Blocks of several classes, freed in the order they came, so that the
+ * thread's stocks run out and the server keeps working. */
+static int churn(long ms)
+{
+	enum { LIVE = 4096 };
+	static char *live[LIVE];
+	long end = now_us() + ms * 1000, i = 0;
+
+	while (now_us() < end)
+		for (int k = 0; k < 1024; k++, i++) {
+			size_t size = 16 + (size_t)(i * 37 % 1009);
+			char *p = malloc(size);
+
+			if (!p)
+				return 1;
+			p[0] = (char)i;
+			p[size - 1] = (char)i;
+			free(live[i % LIVE]);
+			live[i % LIVE] = p;
+		}
+	for (int k = 0; k < LIVE; k++)
+		free(live[k]);
+	return 0;
+}
+
 /*
  * Times N children of each kind from fork to reaped: "fork" children run
  * short_child after the fork, "exec" children are this program started by
@@ -802,6 +830,8 @@ int main(int argc, char **argv)
 		return introspection();
 	if (argc == 3 && !strcmp(argv[1], "fork-busy"))
 		return fork_busy(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "churn"))
+		return churn(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "short-lived"))
 		return short_lived(argv[0], atol(argv[2]));
 	if (!dlsym(RTLD_DEFAULT, "ngmalloc_version"))

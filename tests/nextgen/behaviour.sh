@@ -14,7 +14,8 @@ if [ ! -r "$lib" ]; then
 	exit 0
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/ngm-beh.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+loops=
+trap 'rm -rf "$work"; [ -z "$loops" ] || kill $loops 2>/dev/null' EXIT
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -126,6 +127,37 @@ elif [ "$(stat membarrier)" = 1 ] && [ "$(stat membarrier_late)" = 0 ]; then
 	ok "membarrier registered before the server thread existed"
 else
 	not_ok "membarrier registered before the server thread existed (membarrier=$(stat membarrier) membarrier_late=$(stat membarrier_late))"
+fi
+
+# A crowded machine: with more runnable threads than CPUs (one busy loop
+# more than the machine has CPUs, beside the program) the server must see
+# it and switch to the no-spare mode although the program has one thread;
+# with NGMALLOC_NOSPARE=0 it must not even look.
+cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || cpus=1
+i=0
+while [ $i -le "$cpus" ]; do
+	(while :; do :; done) &
+	loops="$loops $!"
+	i=$((i + 1))
+done
+rm -f "$work/stats"
+NGMALLOC_STATS=$work/stats LD_PRELOAD=$lib timeout 120 "$prog" churn 600
+st=$? crowded=$(stat server_crowded) looks=$(stat crowd_looks) most=$(stat crowd_running_max)
+rm -f "$work/stats"
+NGMALLOC_NOSPARE=0 NGMALLOC_STATS=$work/stats LD_PRELOAD=$lib timeout 120 "$prog" churn 200
+st0=$? looks0=$(stat crowd_looks)
+kill $loops 2>/dev/null
+wait $loops 2>/dev/null
+loops=
+if [ $st -eq 0 ] && [ "${crowded:-0}" -ge 1 ]; then
+	ok "beside $((cpus + 1)) busy loops on $cpus CPUs the server saw a crowded machine ($looks looks, at most $most runnable)"
+else
+	not_ok "beside $((cpus + 1)) busy loops on $cpus CPUs the server saw a crowded machine (exit $st, server_crowded=${crowded:-absent}, $looks looks, at most $most runnable)"
+fi
+if [ $st0 -eq 0 ] && [ "$looks0" = 0 ]; then
+	ok "with NGMALLOC_NOSPARE=0 the server does not look at the machine's load"
+else
+	not_ok "with NGMALLOC_NOSPARE=0 the server does not look at the machine's load (exit $st0, crowd_looks=${looks0:-absent})"
 fi
 
 # Times a behaviour subcommand under glibc, nextgen and glibc again, up
