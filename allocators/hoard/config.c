@@ -11,7 +11,7 @@
  *	HOARD_SIZE_CLASS_BASE	b, 1 < b <= 4, default 1.2
  *	HOARD_HEAPS		per-processor heaps, default 2 * processors
  *	HOARD_THREAD_CACHE	bytes each thread may cache per size class,
- *				default 512K; 0: none, the paper's algorithm
+ *				default 1M; 0: none, the paper's algorithm
  *	HOARD_LARGE_CACHE	bytes of freed large objects kept for reuse,
  *				default 16M (0 with HOARD_THREAD_CACHE=0);
  *				0: no spans, every large free unmaps, as in
@@ -249,30 +249,32 @@ int hoard_config_load(struct hoard_config *cfg, void *(*meta_alloc)(size_t))
 	 * The thread cache (heap.c; not in the paper): up to tc_bytes per
 	 * size class and thread, at least 64 blocks and at most 65535 (the
 	 * width of tc_cap), for classes up to 1 KiB, where the lock would
-	 * cost most relative to the work.  512K, as the Hoard distribution
+	 * cost most relative to the work.  1M, as the Hoard distribution
 	 * keeps up to 16 MB per thread of objects up to 1 KiB: with 8K and
 	 * at most 512 blocks, a thread that freed more than 512 blocks of a
 	 * class gave them back to their superblocks and refilled from
 	 * superblocks later (threadtest at 2 threads frees 50,000 blocks of
 	 * 16 bytes a round per thread), and threadtest stayed at 0.96x
-	 * upstream Hoard; now a thread reuses its own blocks (1.02x at 1 and
-	 * 2 threads, 1.09-1.11x with the reference preset;
-	 * docs/measurements/2026-12-07-hoard-speed-4.md).  At least
+	 * upstream Hoard.  512K held 32,768 of those blocks, and the rest
+	 * still went through the global heap (35,000 superblock transfers a
+	 * run of the quick preset, against 193 with 1M): 1M took threadtest
+	 * at 2 threads from 1.11x to 1.22x upstream Hoard with the reference
+	 * preset (docs/measurements/2026-12-07-hoard-speed-6.md).  At least
 	 * 64 blocks: with 8K, classes from 160 bytes to 1 KiB cached 8 to 51
 	 * blocks and larson (8 to 1000 bytes) flushed and refilled them
 	 * every few dozen frees (0.93x upstream Hoard at one thread; 1.03x
-	 * with 64).  So at most 10 MiB cached per thread (the 20 classes up
-	 * to 1 KiB of b = 1.2, 512K each), counted as in use.  The arrays of
+	 * with 64).  So at most 20 MiB cached per thread (the 20 classes up
+	 * to 1 KiB of b = 1.2, 1M each), counted as in use.  The arrays of
 	 * block pointers are one mapping per thread, resident only as deep
 	 * as the caches have been filled.
 	 */
-	cfg->tc_bytes = (size_t)512 << 10;
+	cfg->tc_bytes = (size_t)1 << 20;
 	e = getenv("HOARD_THREAD_CACHE");
 	if (e) {
 		if (!parse_size(e, &v) && v <= (1u << 20))
 			cfg->tc_bytes = v;
 		else
-			warn_invalid("HOARD_THREAD_CACHE", e, "512K");
+			warn_invalid("HOARD_THREAD_CACHE", e, "1M");
 	}
 
 	/*

@@ -198,7 +198,7 @@ static void introspection(uint64_t S)
 	free(big);
 	c = mallinfo2();
 	expect_u64_eq(c.hblks, a.hblks, "hblks falls back after the free");
-	/* the 1000 blocks fit in this thread's cache (512K a class), where
+	/* the 1000 blocks fit in this thread's cache (1M a class), where
 	 * they count as in use (Hoard's U) until malloc_trim flushes it */
 	malloc_trim(0);
 	c = mallinfo2();
