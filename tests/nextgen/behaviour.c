@@ -34,8 +34,9 @@
  *                        and mallopt answer for the own heap, not glibc's
  *   behaviour fork-busy N
  *                        N forks while three threads allocate and free
- *                        without a pause: prints the mean time of fork()
- *                        in microseconds, to be compared with glibc's
+ *                        without a pause: prints the mean and the median
+ *                        time of fork() in microseconds, to be compared
+ *                        with glibc's
  *   behaviour short-lived N
  *                        N children that allocate a little and exit, N of
  *                        them forked and N forked and exec'd: prints the
@@ -755,6 +756,7 @@ static void *churner(void *arg)
  */
 static int fork_busy(long n)
 {
+	static long took[100000];
 	pthread_t t[3];
 	long total = 0;
 	int bad = 0;
@@ -776,7 +778,8 @@ static int fork_busy(long n)
 			free(p);
 			_exit(p ? 0 : 1);
 		}
-		total += now_us() - t0;
+		took[k] = now_us() - t0;
+		total += took[k];
 		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status) != 0)
 			bad++;
@@ -788,7 +791,8 @@ static int fork_busy(long n)
 		fprintf(stderr, "fork-busy: %d of %ld children failed\n", bad, n);
 		return 1;
 	}
-	printf("fork_mean=%ld\n", total / n);
+	qsort(took, (size_t)n, sizeof(took[0]), cmp_long);
+	printf("fork_mean=%ld fork_median=%ld\n", total / n, took[n / 2]);
 	return 0;
 }
 
