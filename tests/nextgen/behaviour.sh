@@ -164,8 +164,9 @@ fi
 # to four tries; the judge (a function of $g1, $x and $g2) returns 0 for a
 # pass, 1 for a fail, 2 for a miss on a busy machine (glibc's own figures
 # slow: a miss says nothing then), 3 when a run printed no figures.  A
-# pass counts whether or not glibc's runs were quiet: load slows nextgen
-# (whose server must get a CPU) more than glibc, never the other way.
+# pass counts whether or not glibc's runs were quiet: in every measurement
+# here load slowed nextgen (whose server must get a CPU) more than glibc,
+# and the library before the park fix still missed under load.
 # tv_result: pass at the first pass, fail after two quiet misses or a run
 # that failed, else skip.
 timed_vs_glibc() { # judge subcommand argument
