@@ -1238,8 +1238,8 @@ static uint64_t s_oversub_first, s_oversub_last;
  * short-lived process).  The two signals above see only this process: a
  * build that runs one compiler per CPU, each with its server, has one
  * client per process and starves each server for a while before a window
- * shows it, while the spinning servers take CPU time from the compilers.  The
- * count is the fourth field of /proc/loadavg (runnable threads over
+ * shows it, while the spinning servers take CPU time from the compilers.
+ * The count is the fourth field of /proc/loadavg (runnable threads over
  * total), which counts this server as it reads; it is compared with the
  * machine's CPUs, not the process's.  Read with open, read and close
  * each time (no descriptor is kept, which a program that closes every
@@ -1280,12 +1280,12 @@ static int machine_running(void)
 	return *p == '/' ? r : -1;
 }
 
-static bool crowded(uint64_t now)
+/* One look: counts a crowded one, and notes the machine crowded
+ * (s_crowd_last) after CROWD_LOOKS of them in a row over CROWD_NS. */
+static void crowd_look(uint64_t now)
 {
 	int running;
 
-	if (s_crowd_off || now - s_crowd_look < CROWD_LOOK_NS)
-		return s_crowd_last && now - s_crowd_last < NOSPARE_HOLD_NS;
 	s_crowd_look = now;
 	if (!s_machine_cpus) {
 		int n = get_nprocs();
@@ -1295,7 +1295,7 @@ static bool crowded(uint64_t now)
 	running = machine_running();
 	if (running < 0) {
 		s_crowd_off = true;
-		return false;
+		return;
 	}
 	S.crowd_looks++;
 	if ((uint64_t)running > S.crowd_max)
@@ -1311,6 +1311,12 @@ static bool crowded(uint64_t now)
 	} else {
 		s_crowd_run = 0;
 	}
+}
+
+static bool crowded(uint64_t now)
+{
+	if (!s_crowd_off && now - s_crowd_look >= CROWD_LOOK_NS)
+		crowd_look(now);
 	return s_crowd_last && now - s_crowd_last < NOSPARE_HOLD_NS;
 }
 
