@@ -2766,7 +2766,7 @@ static void stats_write(void)
 {
 	struct ngm_heap_stats hs;
 	uint64_t waits, wait_ns, stalls, stall_ns, kicks, unused, local, flushes, cached, borrows;
-	uint64_t overflows, waits_op[OP_COUNT], waits_long;
+	uint64_t overflows, waits_op[OP_COUNT], waits_long, queued = 0;
 	char buf[4096], *s = buf;
 	struct timespec ts;
 	clockid_t cid;
@@ -2813,7 +2813,15 @@ static void stats_write(void)
 		kicks += STAT_GET(c->own.kicks);
 		for (cls = 1; cls <= NGM_NCLASSES; cls++)
 			unused += atomic_load(&c->stock_tail[cls]) - atomic_load(&c->stock_head[cls]);
+		queued += atomic_load(&c->bell.fq_tail) - c->srv.fq.head;
 	}
+	/* the free-ring entries no server pass has taken: published by the
+	 * clients it has not adopted yet, and not yet published by this
+	 * thread (the rest of a batch of FQ_BATCH) */
+	for (c = atomic_load(&g_incoming); c; c = c->inext)
+		queued += atomic_load(&c->bell.fq_tail) - c->srv.fq.head;
+	if (t_self)
+		queued += t_self->own.fq.tail - atomic_load(&t_self->bell.fq_tail);
 	ngm_heap_get_stats(&hs);
 	s = put_line(s, "mode_async", cfg.mode == MODE_ASYNC);
 	s = put_line(s, "mode_paper", cfg.mode == MODE_PAPER);
@@ -2822,6 +2830,7 @@ static void stats_write(void)
 	s = put_line(s, "requests", S.requests);
 	s = put_line(s, "refill_requests", S.refills);
 	s = put_line(s, "frees_served", S.frees);
+	s = put_line(s, "free_ring_queued", queued);
 	s = put_line(s, "requests_served", S.requests + S.refills + S.frees);
 	s = put_line(s, "prealloc_blocks", S.prealloc);
 	s = put_line(s, "prealloc_unused", unused);
