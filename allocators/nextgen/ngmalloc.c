@@ -242,13 +242,15 @@ struct client {
 	 * LC_HOT (the tops of all the classes' stacks share 7 pages, so that
 	 * they take few TLB entries), lcs[c][k] beyond (deep stacks without a
 	 * spare core or after an overflow; its first LC_HOT slots are unused).
-	 * See lc_slot.
+	 * See lc_slot.  lcs[c] has lc_hard_max(c) entries, in the client's
+	 * mapping after the struct (client_bytes): a rectangle of LC_CAP
+	 * entries a class took 27 MiB of address space a thread, which counts
+	 * under ulimit -v; this takes 1.7 MiB.
 	 */
+	_Alignas(NGM_LINE) void **lcs[NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) void *lc_hot[LC_HOT][NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
 	_Alignas(NGM_LINE) void *stock[NGM_NCLASSES + 1][STOCK_CAP];
-	/* touched only as far as it is used (MAP_NORESERVE) */
-	_Alignas(NGM_LINE) void *lcs[NGM_NCLASSES + 1][LC_CAP];
 };
 
 /* Where entry k of class cls's local stack is. */
@@ -841,6 +843,7 @@ static unsigned drain_frees(struct client *c, bool refills)
 static void take_back(struct client *c);
 static uint32_t lc_mode_max(const struct client *c, unsigned cls);
 static uint32_t lc_hard_max(unsigned cls);
+static size_t client_bytes(void);
 
 static uintptr_t serve_op(struct client *c, unsigned op, uint64_t a0, uint64_t a1)
 {
@@ -941,7 +944,7 @@ static void reclaim(struct client *c)
 		s_list = c->srv.next;
 	if (c->srv.next)
 		c->srv.next->srv.prev = c->srv.prev;
-	munmap(c, sizeof(*c));
+	munmap(c, client_bytes());
 }
 
 /*
@@ -1614,13 +1617,46 @@ static void lc_limits(struct client *c)
 		c->own.lc[cls].max = lc_mode_max(c, cls);
 }
 
+/* Where each class's deep stack starts in a client's mapping (a pointer
+ * count after the struct), and the mapping's size. */
+static uint32_t g_lcs_off[NGM_NCLASSES + 1];
+static size_t g_client_head, g_client_bytes;
+static pthread_once_t g_client_layout_once = PTHREAD_ONCE_INIT;
+
+static void client_layout(void)
+{
+	size_t n = 0;
+	unsigned cls;
+
+	for (cls = 1; cls <= NGM_NCLASSES; cls++) {
+		g_lcs_off[cls] = (uint32_t)n;
+		n += lc_hard_max(cls);
+	}
+	g_client_head = (sizeof(struct client) + NGM_LINE - 1) & ~(size_t)(NGM_LINE - 1);
+	g_client_bytes = g_client_head + n * sizeof(void *);
+}
+
+/* The size of a client's mapping: the struct, then the deep stacks. */
+static size_t client_bytes(void)
+{
+	pthread_once(&g_client_layout_once, client_layout);
+	return g_client_bytes;
+}
+
 static struct client *client_new(bool shared)
 {
-	struct client *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+	size_t len = client_bytes();
+	struct client *c = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void **deep;
+	unsigned cls;
 
 	if (c == MAP_FAILED)
 		return NULL;
+	/* touched only as far as they are used (MAP_NORESERVE) */
+	deep = (void **)((char *)c + g_client_head);
+	for (cls = 1; cls <= NGM_NCLASSES; cls++)
+		c->lcs[cls] = deep + g_lcs_off[cls];
 	c->own.use_stock = cfg.use_stock;
 	c->own.async_free = cfg.async_free;
 	c->own.shared = shared;
@@ -1640,7 +1676,7 @@ static struct client *client_register(void)
 	t_flags |= F_REGISTERING;	/* pthread_setspecific may allocate */
 	c = client_new(false);
 	if (c && pthread_setspecific(g_key, c)) {
-		munmap(c, sizeof(*c));
+		munmap(c, client_bytes());
 		c = NULL;
 	}
 	if (c) {

@@ -22,8 +22,11 @@
  *   behaviour idle-rss   a thread allocates 64 MiB of small blocks and four
  *                        large ones, frees them all and then idles: the
  *                        process's resident memory must come back down
- *   behaviour big MIB    one block of MIB MiB, written: exits 0 when it could
- *                        be had (behaviour.sh runs it under ulimit -v)
+ *   behaviour big MIB [THREADS]
+ *                        one block of MIB MiB, written, while THREADS
+ *                        (0-64) threads that have allocated are alive:
+ *                        exits 0 when it could be had (behaviour.sh runs
+ *                        it under ulimit -v)
  *   behaviour unshare    unshare(CLONE_NEWUSER) in a program whose server
  *                        runs: the server steps aside, the call succeeds as
  *                        under glibc, and a new server serves afterwards;
@@ -176,6 +179,58 @@ static void *short_life(void *arg)
 		for (int i = 1; i < 8; i += 2)
 			free(p[c][i]);
 	return NULL;
+}
+
+/* A thread that allocates, then holds its block until the main thread
+ * has had its big one (big_block). */
+static pthread_barrier_t big_bar;
+
+static void *big_holder(void *arg)
+{
+	char *p = malloc(100);
+
+	(void)arg;
+	if (p)
+		memset(p, 1, 100);
+	pthread_barrier_wait(&big_bar);	/* allocated */
+	pthread_barrier_wait(&big_bar);	/* the big block was tried */
+	free(p);
+	return NULL;
+}
+
+/* One block of n bytes, written, while `threads` other threads that have
+ * allocated are alive (their stacks 256 KiB, so that under ulimit -v the
+ * stacks take little).  0 when the block could be had. */
+static int big_block(size_t n, int threads)
+{
+	pthread_t t[64];
+	pthread_attr_t a;
+	char *p;
+	int i, made = 0;
+
+	if (threads < 0 || threads > 64)
+		return 2;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 256 << 10);
+	pthread_barrier_init(&big_bar, NULL, (unsigned)threads + 1);
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&t[i], &a, big_holder, NULL)) {
+			fprintf(stderr, "thread %d of %d could not be created\n", i + 1, threads);
+			return 2;
+		}
+	made = i;
+	pthread_barrier_wait(&big_bar);
+	p = malloc(n);
+	if (p)
+		for (size_t k = 0; k < n; k += 4096)
+			p[k] = 1;
+	else
+		fprintf(stderr, "malloc(%zu) failed beside %d threads\n", n, threads);
+	pthread_barrier_wait(&big_bar);
+	for (i = 0; i < made; i++)
+		pthread_join(t[i], NULL);
+	free(p);
+	return p ? 0 : 1;
 }
 
 static int bad_blocks;
@@ -817,17 +872,8 @@ int main(int argc, char **argv)
 		return trim_race();
 	if (argc == 2 && !strcmp(argv[1], "short-child"))
 		return short_child();
-	if (argc == 3 && !strcmp(argv[1], "big")) {
-		size_t n = (size_t)atol(argv[2]) << 20;
-		char *p = malloc(n);
-
-		if (!p)
-			return 1;
-		for (size_t i = 0; i < n; i += 4096)
-			p[i] = 1;
-		free(p);
-		return 0;
-	}
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "big"))
+		return big_block((size_t)atol(argv[2]) << 20, argc == 4 ? atoi(argv[3]) : 0);
 	if (argc == 2 && !strcmp(argv[1], "unshare"))
 		return unshare_test();
 	if (argc == 2 && !strcmp(argv[1], "introspection"))
