@@ -242,21 +242,33 @@ struct client {
 	 * LC_HOT (the tops of all the classes' stacks share 7 pages, so that
 	 * they take few TLB entries), lcs[c][k] beyond (deep stacks without a
 	 * spare core or after an overflow; its first LC_HOT slots are unused).
-	 * See lc_slot.  lcs[c] has lc_hard_max(c) entries, in the client's
-	 * mapping after the struct (client_bytes): a rectangle of LC_CAP
-	 * entries a class took 27 MiB of address space a thread, which counts
-	 * under ulimit -v; this takes 1.7 MiB.
+	 * See lc_slot.  lcs(c, cls) has lc_hard_max(cls) entries, in the
+	 * client's mapping after the struct (client_bytes): a rectangle of
+	 * LC_CAP entries a class took 27 MiB of address space a thread, which
+	 * counts under ulimit -v; this takes 1.7 MiB.
 	 */
-	_Alignas(NGM_LINE) void **lcs[NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) void *lc_hot[LC_HOT][NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
 	_Alignas(NGM_LINE) void *stock[NGM_NCLASSES + 1][STOCK_CAP];
 };
 
+/* The deep stacks follow the struct in the client's mapping; class cls's
+ * starts g_lcs_off[cls] pointers in (client_layout).  A constant and a
+ * table, not a pointer in the client: the fast paths then need no more
+ * registers than with a fixed rectangle (a pointer cost malloc a saved
+ * register, 5 instructions a call). */
+#define CLIENT_HEAD ((sizeof(struct client) + NGM_LINE - 1) & ~(size_t)(NGM_LINE - 1))
+static uint32_t g_lcs_off[NGM_NCLASSES + 1];
+
+static inline void **lcs(struct client *c, unsigned cls)
+{
+	return (void **)((char *)c + CLIENT_HEAD) + g_lcs_off[cls];
+}
+
 /* Where entry k of class cls's local stack is. */
 static inline void **lc_slot(struct client *c, unsigned cls, uint32_t k)
 {
-	return likely(k < LC_HOT) ? &c->lc_hot[k][cls] : &c->lcs[cls][k];
+	return likely(k < LC_HOT) ? &c->lc_hot[k][cls] : &lcs(c, cls)[k];
 }
 
 static struct {
@@ -983,8 +995,8 @@ static void take_back(struct client *c)
 		c->own.lc[cls].max = lc_mode_max(c, cls);
 		/* a stack that overflowed left pages of pointers behind */
 		{
-			uintptr_t a = ((uintptr_t)&c->lcs[cls][512] + 4095) & ~(uintptr_t)4095;
-			uintptr_t e = (uintptr_t)&c->lcs[cls][lc_hard_max(cls)] & ~(uintptr_t)4095;
+			uintptr_t a = ((uintptr_t)&lcs(c, cls)[512] + 4095) & ~(uintptr_t)4095;
+			uintptr_t e = (uintptr_t)&lcs(c, cls)[lc_hard_max(cls)] & ~(uintptr_t)4095;
 
 			if (e > a)
 				madvise((void *)a, e - a, MADV_DONTNEED);
@@ -1617,10 +1629,8 @@ static void lc_limits(struct client *c)
 		c->own.lc[cls].max = lc_mode_max(c, cls);
 }
 
-/* Where each class's deep stack starts in a client's mapping (a pointer
- * count after the struct), and the mapping's size. */
-static uint32_t g_lcs_off[NGM_NCLASSES + 1];
-static size_t g_client_head, g_client_bytes;
+/* The size of a client's mapping (client_layout). */
+static size_t g_client_bytes;
 static pthread_once_t g_client_layout_once = PTHREAD_ONCE_INIT;
 
 static void client_layout(void)
@@ -1632,8 +1642,7 @@ static void client_layout(void)
 		g_lcs_off[cls] = (uint32_t)n;
 		n += lc_hard_max(cls);
 	}
-	g_client_head = (sizeof(struct client) + NGM_LINE - 1) & ~(size_t)(NGM_LINE - 1);
-	g_client_bytes = g_client_head + n * sizeof(void *);
+	g_client_bytes = CLIENT_HEAD + n * sizeof(void *);
 }
 
 /* The size of a client's mapping: the struct, then the deep stacks. */
@@ -1648,15 +1657,11 @@ static struct client *client_new(bool shared)
 	size_t len = client_bytes();
 	struct client *c = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	void **deep;
-	unsigned cls;
 
+	/* the deep stacks after the struct are touched only as far as they
+	 * are used (MAP_NORESERVE) */
 	if (c == MAP_FAILED)
 		return NULL;
-	/* touched only as far as they are used (MAP_NORESERVE) */
-	deep = (void **)((char *)c + g_client_head);
-	for (cls = 1; cls <= NGM_NCLASSES; cls++)
-		c->lcs[cls] = deep + g_lcs_off[cls];
 	c->own.use_stock = cfg.use_stock;
 	c->own.async_free = cfg.async_free;
 	c->own.shared = shared;
