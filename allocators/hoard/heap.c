@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -429,10 +430,22 @@ static struct hoard_arena *arena_reserve_locked(void)
 {
 	unsigned n = atomic_load_explicit(&narenas, memory_order_relaxed);
 	size_t align = hoard_cfg.sb_size > HOARD_CHUNK ? hoard_cfg.sb_size : HOARD_CHUNK;
+	size_t first = HOARD_ARENA_MAX;
+	struct rlimit rl;
 
 	if (n == HOARD_MAX_ARENAS)
 		return NULL;
-	for (size_t len = HOARD_ARENA_MAX; len >= align; len /= 8) {
+	/*
+	 * Under a limit on address space (ulimit -v) a reservation counts
+	 * against it though it is not memory: at most half of the limit, so
+	 * that the program's own mappings (thread stacks, libraries, large
+	 * blocks) keep room.  Taking the largest step that fitted took 252 MiB
+	 * of a 293 MiB limit, and Python could then start no thread.
+	 */
+	if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		while (first > rl.rlim_cur / 2 && first / 2 >= align)
+			first /= 2;
+	for (size_t len = first; len >= align; len /= 8) {
 		char *m = mmap(NULL, len + align, PROT_READ,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *base;
 

@@ -3,7 +3,8 @@
 # allocators.list preloaded: python3 running a script (with threads and
 # subprocesses), sqlite3 running queries, Xalan transforming a document,
 # the C compiler compiling a generated file to assembly, and sort sorting
-# 200 000 lines.  Each output must be byte-identical to the one with
+# 200 000 lines; and the python script again under ulimit -v 300000
+# (python_vlimit).  Each output must be byte-identical to the one with
 # glibc's malloc.  A program that is not installed is a skip.
 . "$top_srcdir/tests/alloc/alloc-lib.sh"
 
@@ -40,14 +41,24 @@ awk 'BEGIN { for (i = 0; i < 200000; i++) printf "%08d %s\n", (i * 7919) % 10000
 
 # program NAME CMD...: the commands, as functions of the preload.
 run_python() { alloc_run "$1" "$2" "$python" "$top_srcdir/tests/alloc/workload.py"; }
+# The same under a limit on address space (ulimit -v 300000, 293 MiB), where
+# a reservation counts though it is not memory: hoard's first arena took
+# 252 MiB of it and the script could start no thread; nextgen's region
+# and its 36 MiB a thread once did the same to a 100 MiB block.
+vlimit=300000
+run_python_vlimit() { (ulimit -v $vlimit && run_python "$@"); }
 run_sqlite() { alloc_run "$1" "$2" "$sqlite" :memory: < "$top_srcdir/tests/alloc/queries.sql"; }
 run_xalan() { alloc_run "$1" "$2" "$xalan" "$work/catalog.xml" "$top_srcdir/tests/alloc/catalog.xsl"; }
 run_cc() { alloc_run "$1" "$2" "$cc" -O2 -S -o - "$work/gen.c"; }
 run_sort() { alloc_run "$1" "$2" env LC_ALL=C "$sort" -S 64M "$work/lines.txt"; }
 
 # Reference outputs, with glibc's malloc.
-have_python=0 have_sqlite=0 have_xalan=0 have_cc=0 have_sort=0
+have_python=0 have_python_vlimit=0 have_sqlite=0 have_xalan=0 have_cc=0 have_sort=0
 if [ -n "$python" ] && run_python - "" > "$work/python.ref" 2>&1; then have_python=1; fi
+if [ $have_python -eq 1 ] && (ulimit -v $vlimit) 2>/dev/null &&
+   run_python_vlimit - "" > "$work/python_vlimit.ref" 2>&1; then
+	have_python_vlimit=1
+fi
 if [ -n "$sqlite" ] && run_sqlite - "" > "$work/sqlite.ref" 2>&1; then have_sqlite=1; fi
 if [ -n "$xalan" ] && run_xalan - "" > "$work/xalan.ref" 2>&1; then have_xalan=1; fi
 if [ -n "$cc" ] && run_cc - "" > "$work/cc.ref" 2>&1; then have_cc=1; fi
@@ -73,6 +84,7 @@ compare() {
 one_allocator() {
 	[ "$2" = - ] && return # the reference itself
 	compare "$1" python $have_python "$2" "$3"
+	compare "$1" python_vlimit $have_python_vlimit "$2" "$3"
 	compare "$1" sqlite $have_sqlite "$2" "$3"
 	compare "$1" xalan $have_xalan "$2" "$3"
 	compare "$1" cc $have_cc "$2" "$3"
