@@ -439,7 +439,7 @@ static struct hoard_arena *arena_reserve_locked(void)
 	 * Under a limit on address space (ulimit -v) a reservation counts
 	 * against it though it is not memory: at most half of the limit, so
 	 * that the program's own mappings (thread stacks, libraries, large
-	 * blocks) keep room.  Taking the largest step that fitted took 252 MiB
+	 * blocks) keep room.  Taking the largest step that fitted took 256 MiB
 	 * of a 293 MiB limit, and Python could then start no thread.
 	 */
 	if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)

@@ -43,7 +43,7 @@ awk 'BEGIN { for (i = 0; i < 200000; i++) printf "%08d %s\n", (i * 7919) % 10000
 run_python() { alloc_run "$1" "$2" "$python" "$top_srcdir/tests/alloc/workload.py"; }
 # The same under a limit on address space (ulimit -v 300000, 293 MiB), where
 # a reservation counts though it is not memory: hoard's first arena took
-# 252 MiB of it and the script could start no thread; nextgen's region
+# 256 MiB of it and the script could start no thread; nextgen's region
 # and its 36 MiB a thread once did the same to a 100 MiB block.
 vlimit=300000
 run_python_vlimit() { (ulimit -v $vlimit && run_python "$@"); }
