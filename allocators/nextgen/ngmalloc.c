@@ -240,7 +240,7 @@ struct client {
 	/*
 	 * Local reuse: entry k of class c's stack is lc_hot[k][c] while k <
 	 * LC_HOT (the tops of all the classes' stacks share 7 pages, so that
-	 * they take few TLB entries), lcs[c][k] beyond (deep stacks without a
+	 * they take few TLB entries), lcs(client, c)[k] beyond (deep stacks without a
 	 * spare core or after an overflow; its first LC_HOT slots are unused).
 	 * See lc_slot.  lcs(c, cls) has lc_hard_max(cls) entries, in the
 	 * client's mapping after the struct (client_bytes): a rectangle of

@@ -807,7 +807,8 @@ static void *churner(void *arg)
 /*
  * More threads than cores keep the server busy, or off its CPU, while the
  * main thread forks: fork parks the server at a safe point first.  The
- * child allocates and exits.  Prints the mean of fork()'s own time.
+ * child allocates and exits.  Prints the mean and median of fork()'s own
+ * time.
  */
 static int fork_busy(long n)
 {
