@@ -118,6 +118,7 @@ static void apply_preset(const char *name)
 {
 	enum ngb_preset p;
 	char *pairs, *save = NULL;
+	size_t len;
 
 	if (ngb_preset_parse(name, &p)) {
 		fprintf(stderr, "%s: unknown preset '%s': give " NGB_PRESET_CHOICES "\n",
@@ -133,12 +134,15 @@ static void apply_preset(const char *name)
 			program_invocation_short_name, wl_self->name, name, have);
 		exit(WL_EXIT_USAGE);
 	}
-	/* wl_text keeps pointers into it: the copy lives as long as the program */
-	pairs = strdup(wl_self->presets[p]);
-	if (!pairs) {
-		fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
-		exit(WL_EXIT_FAIL);
-	}
+	/* wl_text keeps pointers into it: the copy lives as long as the
+	 * program.  It is bookkeeping memory, not the measured heap: a
+	 * strdup put a block of the preset's length before the workload's
+	 * first one, so that a longer preset moved every block after it
+	 * (passive-false's two handed 1-byte objects landed on one cache
+	 * line under glibc when a preset grew by 14 characters). */
+	len = strlen(wl_self->presets[p]) + 1;
+	pairs = wl_meta_alloc(len);
+	memcpy(pairs, wl_self->presets[p], len);
 	for (char *tok = strtok_r(pairs, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *eq = strchr(tok, '=');
 		int i;
