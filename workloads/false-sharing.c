@@ -50,6 +50,7 @@ struct line_set {
 
 struct worker {
 	int id;
+	int original;          /* loop=original: the originals' loop as -O0 compiles it */
 	long long iterations;
 	size_t size;
 	long long writes;      /* this thread's share */
@@ -110,6 +111,40 @@ static void hammer(struct worker *w, unsigned char *p)
 		}
 }
 
+/*
+ * loop=original: the originals' loop as bench/peers.sh builds them (-O0,
+ * since at -O3 GCC removes the loop; see there).  Every variable lives on
+ * the stack: the counters, the object's address and the copied bounds
+ * (the originals copy their argument, w1 = *w) are loaded and stored at
+ * every step, about ten memory operations beside each write to the
+ * object.  That work sits between the writes that move the shared line,
+ * and so decides how much of a thread's time the line's moves take.
+ * Uncontended at one thread (reference preset, glibc, this VM's Xeon) it
+ * runs 3.41-3.49 s against 3.48-3.53 s for the original's -O0 build; the
+ * tight loop runs 1.61-1.65 s, and two threads sharing tcmalloc's line
+ * lose more of it: tcmalloc's speed over glibc's, 12 interleaved rounds
+ * at two threads, was 0.227 under cache-thrash, 0.215 with this loop and
+ * 0.203 with the tight one (cache-scratch 0.234, 0.230, 0.222).  The byte
+ * written is the original's (char)k with check=none, else the object's
+ * own, so that its self-check pattern survives.
+ */
+static void hammer_original(struct worker *w, unsigned char *p)
+{
+	volatile unsigned char *volatile obj = p;
+	const unsigned char *volatile img = w->image;
+	volatile long long writes = w->writes, r;
+	volatile size_t size = w->size, k;
+	volatile int own = wl_check_level != WL_CHECK_NONE;
+
+	memcpy(w->image, p, w->size);
+	for (r = 0; r < writes; r++)
+		for (k = 0; k < size; k++) {
+			obj[k] = own ? img[k] : (unsigned char)k;
+			volatile unsigned char ch = obj[k];
+			ch++;
+		}
+}
+
 static unsigned char *get(struct worker *w)
 {
 	unsigned char *p = malloc(w->size);
@@ -144,7 +179,10 @@ static void active_run(void *arg)
 	for (long long i = 0; i < w->iterations; i++) {
 		unsigned char *p = i == 0 && w->first ? w->first : get(w);
 
-		hammer(w, p);
+		if (w->original)
+			hammer_original(w, p);
+		else
+			hammer(w, p);
 		put(w, p);
 	}
 }
@@ -213,6 +251,7 @@ int false_sharing_main(int argc, char **argv, const char *name, int passive,
 
 	for (int t = 0; t < threads; t++) {
 		w[t].id = t;
+		w[t].original = !strcmp(wl_str("loop"), "original");
 		w[t].iterations = iterations;
 		w[t].size = wl_size("size");
 		w[t].writes = writes / threads;
@@ -246,15 +285,15 @@ int false_sharing_main(int argc, char **argv, const char *name, int passive,
 		overflow |= w[t].lines.overflow;
 	if (passive)
 		wl_result("seconds", secs, "s", 0,
-			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s shared_lines=%lld"
+			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s loop=%s shared_lines=%lld"
 			  " distinct_lines=%lld lines_complete=%d handed_shared_lines=%lld",
-			  threads, iterations, wl_size("size"), writes, wl_str("start"), shared,
+			  threads, iterations, wl_size("size"), writes, wl_str("start"), wl_str("loop"), shared,
 			  distinct, !overflow, handed_shared);
 	else
 		wl_result("seconds", secs, "s", 0,
-			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s shared_lines=%lld"
+			  " threads=%d iterations=%lld size=%zu writes=%lld start=%s loop=%s shared_lines=%lld"
 			  " distinct_lines=%lld lines_complete=%d",
-			  threads, iterations, wl_size("size"), writes, wl_str("start"), shared,
+			  threads, iterations, wl_size("size"), writes, wl_str("start"), wl_str("loop"), shared,
 			  distinct, !overflow);
 	return WL_EXIT_OK;
 }

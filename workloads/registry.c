@@ -102,6 +102,9 @@ static const struct ngb_workload_param larson_params[] = {
 	{ "start", NGB_PARAM_STRING, "created", 0, 0, "created|together",            \
 	  "created: each thread runs as soon as it is created (the originals); "      \
 	  "together: all first objects allocated, then a common start line" },       \
+	{ "loop", NGB_PARAM_STRING, "tight", 0, 0, "tight|original",                 \
+	  "tight: counters in registers; original: every variable on the stack, "     \
+	  "as the originals' loop compiled with -O0 (bench/peers.sh)" },              \
 	BLOCK_CHECK_PARAM,                                                           \
 	SEED_PARAM,                                                                  \
 	{ NULL }
@@ -302,7 +305,7 @@ const struct ngb_workload ngb_workloads[] = {
 		.params = active_false_params,
 		/* reference: bench.sh's "cache-thrash T 1000 1 2000000 T" */
 		.presets = { "writes=500000", "writes=5000000", "writes=30000000",
-			     "iterations=1000 size=1 writes=2000000 start=created check=none" },
+			     "iterations=1000 size=1 writes=2000000 start=created loop=original check=none" },
 		.smoke = "iterations=2000 writes=20 size=24",
 		.threads_param = "threads",
 		.metric = "seconds",
@@ -316,7 +319,7 @@ const struct ngb_workload ngb_workloads[] = {
 		.params = passive_false_params,
 		/* reference: bench.sh's "cache-scratch T 1000 1 2000000 T" */
 		.presets = { "writes=500000", "writes=5000000", "writes=30000000",
-			     "iterations=1000 size=1 writes=2000000 start=created check=none" },
+			     "iterations=1000 size=1 writes=2000000 start=created loop=original check=none" },
 		.smoke = "iterations=2000 writes=20 size=24",
 		.threads_param = "threads",
 		.metric = "seconds",

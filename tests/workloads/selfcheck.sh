@@ -5,11 +5,14 @@
 # present, and prints one well-formed result record.
 # xalanc's output checksum must not depend on the allocator or threads.
 # The modes that follow a reference program more closely run too: xmalloc
-# for a time (--seconds, xmalloc-test's -t) and threadtest's two loops.
+# for a time (--seconds, xmalloc-test's -t), threadtest's two loops and the
+# false-sharing programs' original loop, which must keep the objects'
+# pattern when a check is on (it writes the original's bytes only with
+# check=none).
 . "$top_srcdir/tests/workloads/lib.sh"
 
 n_alloc=$(echo $ALLOCATORS | wc -w)
-echo "1..$(( $(echo $WORKLOADS | wc -w) * n_alloc * 2 * 2 * 2 + 1 + 5 ))"
+echo "1..$(( $(echo $WORKLOADS | wc -w) * n_alloc * 2 * 2 * 2 + 1 + 7 ))"
 echo "# allocators: $ALLOCATORS"
 sums=
 for w in $WORKLOADS; do
@@ -52,6 +55,12 @@ for loop in original tight; do
 	rc=$?
 	grep -q " loop=$loop" "$TMP/out"
 	tap_ok $(( rc != 0 || $? != 0 )) "threadtest --loop=$loop passes its self-check and says its loop (exit $rc)"
+done
+for w in active-false passive-false; do
+	"$W/$w" --threads=2 --loop=original --check=full $(tiny_args $w) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	grep -q " loop=original" "$TMP/out"
+	tap_ok $(( rc != 0 || $? != 0 )) "$w --loop=original passes its self-check and says its loop (exit $rc)"
 done
 "$W/threadtest" --loop=original --objects=3000000000 >"$TMP/out" 2>"$TMP/err"
 rc=$?
