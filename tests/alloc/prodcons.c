@@ -8,7 +8,10 @@
  * memory constant as rounds grow, while pure private heaps (the consumer's
  * frees go to the consumer's heap, which never allocates) grow by a batch
  * a round.  Prints "rounds=R peak_rss_kb=N" (VmHWM from /proc).
- * Arguments: rounds [blocks per round] [block size].
+ * Arguments: rounds [blocks per round] [block size] [forks].  forks: child
+ * processes started (and reaped) before the consumer thread, so that its
+ * thread id is not the one after main's: with 3 and nothing else starting
+ * a task meanwhile, the consumer's id is main's + 4.
  */
 #include "config.h"
 
@@ -16,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static long rounds, nblocks = 16384, block_size = 256;
 static void **batch;
@@ -73,6 +78,15 @@ int main(int argc, char **argv)
 		nblocks = atol(argv[2]);
 	if (argc > 3)
 		block_size = atol(argv[3]);
+	for (long f = argc > 4 ? atol(argv[4]) : 0; f > 0; f--) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
 	batch = calloc((size_t)nblocks, sizeof(*batch));
 	if (!batch || pthread_create(&t, NULL, consumer, NULL))
 		return 1;
