@@ -10,20 +10,15 @@
 static const char notes[] =
 	"How this differs from Hoard's cache-thrash (\"cache-thrash THREADS\n"
 	"ITERATIONS SIZE REPETITIONS P\" = --threads --iterations --size\n"
-	"--writes): malloc/free rather than new[]/delete[]; the bytes written\n"
-	"are the object's self-check pattern instead of their index (their index\n"
-	"with --check=none --loop=original), so the pattern can be checked\n"
-	"before the free; the default --loop=tight keeps its counters in\n"
-	"registers and runs about twice as fast uncontended as the original\n"
-	"built with -O0, whose loop --loop=original (the reference preset's)\n"
-	"reproduces; the clock runs from before the first thread is created to\n"
-	"the last join (the original is timed as a whole process); the result\n"
-	"counts the cache lines that held objects of two or more threads\n"
-	"(shared_lines), so false sharing is seen, not guessed from timing.\n"
-	"--start=together (not in the original) gives every thread its first\n"
-	"object before a common start line, so that the first objects of all\n"
-	"threads are live at once.  With one thread only one object is live at a\n"
-	"time.  --seed has no effect: nothing is random.";
+	"--writes): malloc/free rather than new[]/delete[];\n"
+	FALSE_SHARING_NOTES_BODY
+	"the result counts the cache\n"
+	"lines that held objects of two or more threads (shared_lines), so\n"
+	"false sharing is seen, not guessed from timing.  --start=together (not\n"
+	"in the original) gives every thread its first object before a common\n"
+	"start line, so that the first objects of all threads are live at once.\n"
+	"With one thread only one object is live at a time.  --seed has no\n"
+	"effect: nothing is random.";
 
 int main(int argc, char **argv)
 {
