@@ -41,9 +41,10 @@ static const char compare_synopsis[] =
 	"file ('ngbench baseline save') as 'ngbench ci' judges it: timed cells by the\n"
 	"statistic and minimum effect below, simulated cells (--counters=sim) by their\n"
 	"instructions and D1 / last-level misses, which may rise by the threshold plus\n"
-	"twice the range of the baseline's own runs.  A baseline from another machine (CPU,\n"
-	"cores, kernel, libc; for simulated cells libc, OS and cache geometry) is\n"
-	"refused with the differences, unless --force.\n"
+	"twice the range of the baseline's own runs (a miss count at least as much as the\n"
+	"instructions).  A baseline from another machine (CPU, cores, kernel, libc; for\n"
+	"simulated cells libc, OS and cache geometry) is refused with the differences,\n"
+	"unless --force.\n"
 	"\n";
 
 static const char compare_epilogue[] =

@@ -26,8 +26,13 @@
  * 7/9 of such a distribution, and with one range the median of 3 new runs
  * still crossed it in 1 of 5 A/A runs here (docs/ci.md), so the margin is
  * two.  A baseline saved with more repetitions than the CI run knows the
- * allocator's noise better.  Improvements beyond the mirror limit are 'better':
- * not a failure, a hint to update the baseline.
+ * allocator's noise better.  A miss count may rise at least as much as the
+ * instructions may: when the path through the program varies, the misses
+ * vary with it, and one session's runs can agree on them by chance (nextgen
+ * on threadtest: 24 baseline runs within 2 last-level misses of 21,963,
+ * then a CI session 0.77 % above, where its instructions' range allowed
+ * 0.85 %).  Improvements beyond the mirror limit are 'better': not a
+ * failure, a hint to update the baseline.
  */
 #include "config.h"
 
@@ -101,6 +106,10 @@ static void judge_sim(struct gate_cell *g, double thr)
 			g->change[m] = c->sim_med[m] / med - 1;
 			g->limit[m] = thr + 2 * spread / med;
 		}
+	}
+	for (m = 0; m < NGB_SIM_NMETRICS; m++) {
+		if (m != NGB_SIM_IR && g->limit[m] < g->limit[NGB_SIM_IR])
+			g->limit[m] = g->limit[NGB_SIM_IR];
 		if (g->change[m] > g->limit[m] && (worse < 0 || g->change[m] - g->limit[m] >
 					      g->change[worse] - g->limit[worse]))
 			worse = m;
@@ -119,10 +128,11 @@ static void judge_sim(struct gate_cell *g, double thr)
 				   100 * g->change[better], 100 * g->limit[better]);
 	} else {
 		g->verdict = NGB_GATE_PASS;
-		g->why = fmt_alloc("instructions %+.3f%%, D1 misses %+.3f%%, LL misses %+.3f%% "
-				   "(allowed +%.3f%%)", 100 * g->change[NGB_SIM_IR],
-				   100 * g->change[NGB_SIM_D1], 100 * g->change[NGB_SIM_LL],
-				   100 * g->limit[NGB_SIM_IR]);
+		g->why = fmt_alloc("instructions %+.3f%% (allowed +%.3f%%), D1 misses %+.3f%% "
+				   "(+%.3f%%), LL misses %+.3f%% (+%.3f%%)",
+				   100 * g->change[NGB_SIM_IR], 100 * g->limit[NGB_SIM_IR],
+				   100 * g->change[NGB_SIM_D1], 100 * g->limit[NGB_SIM_D1],
+				   100 * g->change[NGB_SIM_LL], 100 * g->limit[NGB_SIM_LL]);
 	}
 }
 
@@ -457,7 +467,8 @@ static int write_markdown(const struct ngb_gate *g, FILE *out)
 	md_line(out, g->cur->kernel);
 	fputs(", libc ", out);
 	md_line(out, g->cur->libc);
-	fprintf(out, "\n- rule: simulated counts may rise by %g%% plus twice the baseline's range; "
+	fprintf(out, "\n- rule: simulated counts may rise by %g%% plus twice the baseline's range "
+		"(misses at least as much as instructions); "
 		"timed cells as `ngbench compare --stat=%s --min-effect=%g%%`\n",
 		100 * g->opt.threshold, ngb_compare_stat_name(g->opt.time.stat),
 		100 * g->opt.time.min_effect);
