@@ -240,12 +240,12 @@ struct client {
 	/*
 	 * Local reuse: entry k of class c's stack is lc_hot[k][c] while k <
 	 * LC_HOT (the tops of all the classes' stacks share 7 pages, so that
-	 * they take few TLB entries), lcs(client, c)[k] beyond (deep stacks without a
-	 * spare core or after an overflow; its first LC_HOT slots are unused).
-	 * See lc_slot.  lcs(c, cls) has lc_hard_max(cls) entries, in the
-	 * client's mapping after the struct (client_bytes): a rectangle of
-	 * LC_CAP entries a class took 27 MiB of address space a thread, which
-	 * counts under ulimit -v; this takes 1.7 MiB.
+	 * they take few TLB entries), lcs(client, c)[k] beyond (deep stacks
+	 * without a spare core or after an overflow; its first LC_HOT slots
+	 * are unused).  See lc_slot.  lcs(client, c) has lc_hard_max(c)
+	 * entries, in the client's mapping after the struct (client_bytes):
+	 * a rectangle of LC_CAP entries a class took 27 MiB of address space
+	 * a thread, which counts under ulimit -v; this takes 1.7 MiB.
 	 */
 	_Alignas(NGM_LINE) void *lc_hot[LC_HOT][NGM_NCLASSES + 1];
 	_Alignas(NGM_LINE) uintptr_t fq[FQ_CAP];
