@@ -10,13 +10,14 @@
 # allocator serves correctly, so only --check=full (the guard memory
 # manager, called from the program) is hit.  Then, per broken allocator:
 # the light check catches it with blocks of 100 and of 10,000 bytes (where
-# it writes canaries only), and --check=none does not (so the other
+# it writes canaries only), so does threadtest's loop=original, and
+# --check=none does not (so the other
 # results come from the check, not from the allocator crashing the
 # program).
 . "$top_srcdir/tests/workloads/lib.sh"
 
 LIB="$top_builddir/tests/workloads/.libs/overlap.so"
-echo "1..$(( $(echo $WORKLOADS | wc -w) * 2 * 2 * 2 * 2 + 2 * 3 ))"
+echo "1..$(( $(echo $WORKLOADS | wc -w) * 2 * 2 * 2 * 2 + 2 * 4 ))"
 for mode in overlap short; do
 	for check in light full; do
 		for w in $WORKLOADS; do
@@ -62,6 +63,13 @@ for mode in overlap short; do
 		grep -Eq 'self-check failed: .*0x[0-9a-f]+' "$TMP/err"
 		tap_ok $(( rc != 1 || $? != 0 )) "threadtest --size=$size (light check) catches the $mode allocator (exit $rc)"
 	done
+	# loop=original is compiled apart for check=none: its checked copy
+	# must still check.
+	OVERLAP_MODE=$mode LD_PRELOAD="$LIB" "$W/threadtest" --size=100 --loop=original \
+		--iterations=2 --objects=100 >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	grep -Eq 'self-check failed: .*0x[0-9a-f]+' "$TMP/err"
+	tap_ok $(( rc != 1 || $? != 0 )) "threadtest --loop=original (light check) catches the $mode allocator (exit $rc)"
 	OVERLAP_MODE=$mode LD_PRELOAD="$LIB" "$W/threadtest" --size=100 --check=none \
 		--iterations=2 --objects=100 >"$TMP/out" 2>"$TMP/err"
 	rc=$?
