@@ -119,8 +119,12 @@ static void (*op_delete)(void *);
 /* A block of the original's size, min + lran2 % (max - min): in [min,
  * max - 1], or min when the two are equal.  The original writes two bytes
  * at its start and reads the first back (through volatile pointers); so
- * does this, at every check level, under the self-check's canaries. */
-static void *new_block(struct lran2 *rng, size_t *len)
+ * does this, at every check level, under the self-check's canaries.
+ * 'checked' is a constant: the rounds are compiled apart for check=none
+ * (the reference preset), with no test of the level, as the original has
+ * none (workloads/README.md has what those tests cost). */
+static inline __attribute__((always_inline)) void *new_block(struct lran2 *rng, size_t *len,
+							    int checked)
 {
 	size_t n = max_size == min_size ? min_size
 		: min_size + (size_t)lran2(rng) % (max_size - min_size);
@@ -135,9 +139,29 @@ static void *new_block(struct lran2 *rng, size_t *len)
 	if (n > 1)
 		v[1] = 'b';
 	(void)got;
-	wl_fill(p, n);
+	if (checked)
+		wl_fill(p, n);
 	*len = n;
 	return p;
+}
+
+/* One thread's rounds of frees and allocations: 1 when it saw the stop. */
+static inline __attribute__((always_inline)) int run_rounds(struct chain *c, int checked)
+{
+	for (long long r = 0; r < rounds; r++) {
+		for (size_t k = 0; k < nblocks; k++) {
+			if (atomic_load_explicit(&stop, memory_order_relaxed))
+				return 1;
+			size_t i = (size_t)lran2(&c->rng) % nblocks;
+
+			if (checked)
+				wl_check(c->slot[i], c->len[i]);
+			op_delete(c->slot[i]);
+			c->slot[i] = new_block(&c->rng, &c->len[i], checked);
+			c->ops += 2;
+		}
+	}
+	return atomic_load_explicit(&stop, memory_order_relaxed);
 }
 
 static void *chain_thread(void *arg)
@@ -148,19 +172,7 @@ static void *chain_thread(void *arg)
 
 	if (!has_prev)
 		pthread_barrier_wait(&start_line);
-	for (long long r = 0; r < rounds; r++) {
-		for (size_t k = 0; k < nblocks; k++) {
-			if (atomic_load_explicit(&stop, memory_order_relaxed))
-				goto stopped;
-			size_t i = (size_t)lran2(&c->rng) % nblocks;
-
-			wl_check(c->slot[i], c->len[i]);
-			op_delete(c->slot[i]);
-			c->slot[i] = new_block(&c->rng, &c->len[i]);
-			c->ops += 2;
-		}
-	}
-	if (atomic_load_explicit(&stop, memory_order_relaxed))
+	if (wl_check_level == WL_CHECK_NONE ? run_rounds(c, 0) : run_rounds(c, 1))
 		goto stopped;
 	/* The predecessor exited long ago (it started this thread as its
 	 * last act): joining it here rather than at the start lets each
@@ -218,7 +230,7 @@ int main(int argc, char **argv)
 
 	lran2_seed(&warm, (long)wl_int("seed"));
 	for (size_t i = 0; i < all; i++)
-		slot[i] = new_block(&warm, &len[i]);
+		slot[i] = new_block(&warm, &len[i], 1);
 	for (size_t i = all; i > 0; i--) {
 		size_t j = (size_t)lran2(&warm) % i;
 		void *p = slot[j];
@@ -234,7 +246,7 @@ int main(int argc, char **argv)
 
 		wl_check(slot[i], len[i]);
 		op_delete(slot[i]);
-		slot[i] = new_block(&warm, &len[i]);
+		slot[i] = new_block(&warm, &len[i], 1);
 	}
 	for (int t = 0; t < threads; t++) {
 		c[t].id = t;
