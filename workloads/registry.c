@@ -31,14 +31,16 @@
 
 /* Every program checks its own blocks; "light" is cheap enough for timed
  * runs (workloads/README.md has what each level costs), "full" is what the
- * self-check tests run, "none" exists to measure what the check costs. */
+ * self-check tests run, "none" writes only what the original program
+ * writes: the reference presets run it, and the check's cost is measured
+ * against it. */
 #define CHECK_PARAM(what) \
 	{ "check", NGB_PARAM_STRING, "light", 0, 0, "light|full|none", what }
 #define BLOCK_CHECK_PARAM                                                          \
 	CHECK_PARAM("self-check of every block: light (16-byte canaries, keyed by "      \
-		    "address and size, at the head and, for 1 block in 8 or on the "      \
-		    "head's cache line, the tail; a word per 4 KiB page), full (every "   \
-		    "byte), none (only to measure what the check costs)")
+		    "address and size, at the head of every block, at the tail of 1 "     \
+		    "block in 8, and a word per 4 KiB page), full (every byte), none "    \
+		    "(only what the original program writes, as the reference preset)")
 
 static const struct ngb_workload_param xalanc_params[] = {
 	THREADS_PARAM("1", "threads, each parsing and transforming its own copy of the document"),
