@@ -236,6 +236,16 @@ static inline void wl_check(const void *p, size_t n)
 	if (__builtin_expect(bad != 0, 0))
 		wl_light_mismatch(p, n);
 }
+/* Calls FN(ARGS..., checked) with 'checked' a constant, 0 under
+ * check=none and 1 otherwise: a hot loop written as an always-inline FN
+ * that calls wl_fill()/wl_check() only 'if (checked)' is then compiled
+ * apart for check=none, with no test of the level in it, as the originals
+ * have none.  In a loop of a few nanoseconds those tests and the jumps to
+ * check code laid out of line cost up to a fifth of an allocator's time
+ * (workloads/README.md); the reference presets run check=none. */
+#define WL_BY_CHECK(fn, ...) \
+	(wl_check_level == WL_CHECK_NONE ? fn(__VA_ARGS__, 0) : fn(__VA_ARGS__, 1))
+
 /* The pattern byte at offset i of a block that starts at p, n bytes long. */
 unsigned char wl_pattern_byte(const void *p, size_t n, size_t i);
 

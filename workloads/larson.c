@@ -119,10 +119,8 @@ static void (*op_delete)(void *);
 /* A block of the original's size, min + lran2 % (max - min): in [min,
  * max - 1], or min when the two are equal.  The original writes two bytes
  * at its start and reads the first back (through volatile pointers); so
- * does this, at every check level, under the self-check's canaries.
- * 'checked' is a constant: the rounds are compiled apart for check=none
- * (the reference preset), with no test of the level, as the original has
- * none (workloads/README.md has what those tests cost). */
+ * does this, at every check level, under the self-check's canaries
+ * ('checked': see WL_BY_CHECK). */
 static inline __attribute__((always_inline)) void *new_block(struct lran2 *rng, size_t *len,
 							    int checked)
 {
@@ -145,7 +143,8 @@ static inline __attribute__((always_inline)) void *new_block(struct lran2 *rng, 
 	return p;
 }
 
-/* One thread's rounds of frees and allocations: 1 when it saw the stop. */
+/* One thread's rounds of frees and allocations, compiled apart for
+ * check=none (WL_BY_CHECK): 1 when it saw the stop. */
 static inline __attribute__((always_inline)) int run_rounds(struct chain *c, int checked)
 {
 	for (long long r = 0; r < rounds; r++) {
@@ -172,7 +171,7 @@ static void *chain_thread(void *arg)
 
 	if (!has_prev)
 		pthread_barrier_wait(&start_line);
-	if (wl_check_level == WL_CHECK_NONE ? run_rounds(c, 0) : run_rounds(c, 1))
+	if (WL_BY_CHECK(run_rounds, c))
 		goto stopped;
 	/* The predecessor exited long ago (it started this thread as its
 	 * last act): joining it here rather than at the start lets each

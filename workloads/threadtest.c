@@ -61,8 +61,8 @@ static inline void construct_foo(void *p, size_t size)
 		memcpy(p, foo, size);
 }
 
-/* What goes into a new object: the self-check's pattern, or with
- * check=none the original's constructor. */
+/* What goes into a new object in the tight loop: the self-check's
+ * pattern, or with check=none the original's constructor. */
 static inline void construct(void *p, size_t size)
 {
 	if (wl_check_level == WL_CHECK_NONE)
@@ -106,11 +106,7 @@ static void work_tight(void *arg)
  * smaller; loop=original keeps it so that the verdicts agree. */
 static volatile int orig_objects, orig_threads, orig_work;
 
-/* The original's loop, compiled twice: checked, and for check=none (the
- * reference preset) with no test of the check level and no jump to check
- * code laid out of line, as the original has none.  In a loop this short
- * those few taken branches per object made mimalloc's time 1.2x the
- * original's, with as many instructions (workloads/README.md). */
+/* The original's loop, compiled apart for check=none (WL_BY_CHECK). */
 static inline __attribute__((always_inline)) void original_loop(struct worker *w, int checked)
 {
 	const size_t size = w->size;
@@ -125,7 +121,7 @@ static inline __attribute__((always_inline)) void original_loop(struct worker *w
 			if (!p)
 				wl_fail("operator new[](%zu) failed", size);
 			if (checked)
-				construct(p, size);
+				wl_fill(p, size);
 			else
 				construct_foo(p, size);
 			slot[i] = p;
@@ -144,10 +140,7 @@ static inline __attribute__((always_inline)) void original_loop(struct worker *w
 
 static void work_original(void *arg)
 {
-	if (wl_check_level == WL_CHECK_NONE)
-		original_loop(arg, 0);
-	else
-		original_loop(arg, 1);
+	WL_BY_CHECK(original_loop, arg);
 }
 
 int main(int argc, char **argv)

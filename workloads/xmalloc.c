@@ -96,11 +96,8 @@ static size_t *batch_sizes(struct batch *b)
 /* What the original writes into an object: its first 128 bytes (a memset
  * with the object's index), at every check level: with none it is all
  * that is written, at the light level the canaries go on top, at the full
- * level the pattern covers everything.  'checked' is a constant: the
- * producer's and the consumer's loops are compiled apart for check=none
- * (the reference preset), with no test of the level in them, as the
- * original has none (those tests cost glibc a tenth of its throughput at
- * two threads: workloads/README.md). */
+ * level the pattern covers everything.  The producer's and the consumer's
+ * loops are compiled apart for check=none (WL_BY_CHECK). */
 static inline __attribute__((always_inline)) void object_fill(void *p, size_t n, size_t index,
 							       int checked)
 {
@@ -208,22 +205,6 @@ static inline __attribute__((always_inline)) void consume_loop(struct worker *w,
 	}
 }
 
-static void produce(struct worker *w)
-{
-	if (wl_check_level == WL_CHECK_NONE)
-		produce_loop(w, 0);
-	else
-		produce_loop(w, 1);
-}
-
-static void consume(struct worker *w)
-{
-	if (wl_check_level == WL_CHECK_NONE)
-		consume_loop(w, 0);
-	else
-		consume_loop(w, 1);
-}
-
 /* With 'seconds': stops the producers and the consumers when the time is
  * up, looking at the clock every millisecond as the original's main thread
  * does (usleep(1000)).  Its thousand wake-ups a second are part of the
@@ -249,9 +230,9 @@ static void work(void *arg)
 	struct worker *w = arg;
 
 	if (w->role == PRODUCER)
-		produce(w);
+		WL_BY_CHECK(produce_loop, w);
 	else if (w->role == CONSUMER)
-		consume(w);
+		WL_BY_CHECK(consume_loop, w);
 	else
 		timer();
 }
