@@ -36,6 +36,9 @@
 #                 ngbench's default self-check, full every byte
 #   -O            build cache-thrash and cache-scratch with -O3, as
 #                 mimalloc-bench does (default: -O0, see below)
+#   -P            also run larson built with its threads' descriptors
+#                 padded to 128 bytes, in the same rounds, as a second
+#                 reference row (see below)
 #
 # Speed relative to glibc: throughput / glibc's throughput, or glibc's
 # time / time, of the same program in the same round (so within one block,
@@ -64,13 +67,27 @@
 # volatile copy), so the compiled program never allocates or touches heap
 # memory in its timed loop and cannot show false sharing; at -O0 it does
 # what its source says.  The other references are built with -O3.
+#
+# larson.cpp keeps its threads' descriptors (thread_data, about 880 bytes,
+# unpadded) side by side in one array, and every thread writes its own
+# counters and random generator there at every operation: two threads'
+# descriptors can share a cache line, depending on where the array falls
+# on the stack in that run.  That is false sharing of the program's own,
+# not the allocator's, and it moves the reference's two-thread throughput
+# from run to run.  With -P the script also builds the same source with
+# thread_data aligned to 128 bytes (larson-padded, a copy in the build
+# folder) and prints its row beside the original's; ngbench's larson keeps
+# each thread's state apart and is compared with both.
+#
+# "per-round quotient" is the middle half (quartiles) of the quotients
+# taken round by round: how far one round's verdict moves.
 set -u
 
 die() { echo "peers.sh: $*" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs= check=
-while getopts b:H:w:p:t:a:r:d:o:i:c:Oh opt; do
+build= hoard_src= wl="$here/workloads" programs= threads=1,2 allocs= rounds=5 secs=5 tsv= fsopt=-O0 inputs= check= padded=0
+while getopts b:H:w:p:t:a:r:d:o:i:c:OPh opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	H) hoard_src=$OPTARG ;;
@@ -82,6 +99,7 @@ while getopts b:H:w:p:t:a:r:d:o:i:c:Oh opt; do
 	d) secs=$OPTARG ;;
 	o) tsv=$OPTARG ;;
 	O) fsopt=-O3 ;;
+	P) padded=1 ;;
 	c) case $OPTARG in light|full|none) check=$OPTARG ;;
 	   *) die "-c '$OPTARG': the check level is light, full or none" ;; esac ;;
 	i) [ -r "$OPTARG" ] || die "-i '$OPTARG': no such file (give the TSV an earlier run wrote with -o)"
@@ -103,10 +121,12 @@ if [ -z "$build" ]; then
 	build=$(mktemp -d "${TMPDIR:-/tmp}/ngb-peers.XXXXXX") || exit 1
 	trap 'rm -rf "$build"' EXIT
 fi
-case $(cd "$build" && pwd)/ in
-"$here"/*) die "build folder '$build' is inside this repository: the reference programs stay outside it" ;;
+made=0; [ -d "$build" ] || made=1
+case $(mkdir -p "$build" && cd "$build" && pwd)/ in
+/) exit 1 ;;
+"$here"/*) [ $made = 0 ] || rmdir "$build"
+	die "build folder '$build' is inside this repository: the reference programs stay outside it" ;;
 esac
-mkdir -p "$build" || exit 1
 
 # --- build the reference programs (mimalloc-bench's flags: -O3, warnings off)
 cc=${CC:-cc} cxx=${CXX:-c++}
@@ -117,6 +137,13 @@ build_one() { # NAME COMPILER SOURCE FLAGS... (an -O flag among them wins)
 		{ echo "peers.sh: cannot build $name (see $build/$name.log)" >&2; return 1; }
 }
 build_one larson "$cxx" "$mb/bench/larson/larson.cpp" -DCPP=1 || exit 1
+if [ $padded = 1 ] && [ ! -x "$build/larson-padded" ]; then
+	sed 's/^} thread_data;$/} __attribute__((aligned(128))) thread_data;/' \
+		"$mb/bench/larson/larson.cpp" >"$build/larson-padded.cpp" || exit 1
+	grep -q 'aligned(128))) thread_data;' "$build/larson-padded.cpp" ||
+		die "-P: larson.cpp in '$mb' has no line '} thread_data;' to pad (a mimalloc-bench version this script does not know); run without -P"
+	build_one larson-padded "$cxx" "$build/larson-padded.cpp" -DCPP=1 || exit 1
+fi
 build_one xmalloc-test "$cc" "$mb/bench/xmalloc-test/xmalloc-test.c" || exit 1
 build_one cache-thrash$fsopt "$cxx" "$mb/bench/cache-thrash/cache-thrash.cpp" $fsopt || exit 1
 build_one cache-scratch$fsopt "$cxx" "$mb/bench/cache-scratch/cache-scratch.cpp" $fsopt || exit 1
@@ -159,6 +186,10 @@ ref_run() { # PROGRAM THREADS LIB
 		sed -n 's/^Time elapsed = *\([0-9.e+-]*\).*/\1/p' ;;
 	esac
 }
+pad_run() { # larson THREADS LIB: larson with its descriptors padded (-P)
+	LD_PRELOAD=$3 "$build/larson-padded" "$secs" 8 1000 5000 100 4141 "$2" 2>/dev/null |
+		sed -n 's/^Throughput = *\([0-9.]*\) operations per second.*/\1/p'
+}
 ngb_run() { # PROGRAM THREADS LIB
 	p=$1 t=$2 lib=$3
 	case $p in
@@ -188,7 +219,9 @@ while [ $r -le "$rounds" ]; do
 		for t in $(echo "$threads" | tr , ' '); do echo "$p $t"; done
 	done | shuf | while read -r p t; do
 		for a in $(echo "$allocs" | tr , ' '); do
-			for side in ref ngb; do echo "$p $t $a $side"; done
+			for side in ref ngb $([ $padded = 1 ] && [ "$p" = larson ] && echo pad); do
+				echo "$p $t $a $side"
+			done
 		done | shuf
 	done >"$raw.order"
 	while read -r p t a side; do
@@ -211,43 +244,58 @@ done
 # program; per cell, the median over the rounds (a round is a file's round
 # number: the rounds of different files are different rounds)
 awk -F'\t' -v progs="$programs" -v thr="$threads" -v als="$allocs" '
-function median(list,    n, i, j, t, a) {
+function sort(list, a,    n, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n
+}
+function median(list,    n, a) {
+	n = sort(list, a)
 	if (n == 0) return ""
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+# The p-th quantile, linear between order statistics.
+function quantile(list, p,    n, a, h, i) {
+	n = sort(list, a)
+	h = 1 + (n - 1) * p; i = int(h)
+	return i >= n ? a[n] : a[i] + (h - i) * (a[i + 1] - a[i])
+}
 FNR == 1 { file++ }
-{ r = file ":" $1; v[r SUBSEP $2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6; if (!(r in seen)) { seen[r] = 1; rounds[++nr] = r } }
+{ r = file ":" $1; v[r SUBSEP $2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6; if (!(r in seen)) { seen[r] = 1; rounds[++nr] = r }
+  if ($5 == "pad") haspad[$2] = 1 }
 END {
 	np = split(progs, P, ","); nt = split(thr, T, ","); na = split(als, A, ",")
-	printf "| program | threads | allocator | reference / glibc | reference range | ngbench / glibc | quotient | rounds | within [0.9, 1.1] |\n"
-	printf "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
-	for (i = 1; i <= np; i++) for (j = 1; j <= nt; j++) {
+	printf "| program | threads | allocator | reference / glibc | reference range | ngbench / glibc | quotient | per-round quotient | rounds | within [0.9, 1.1] |\n"
+	printf "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
+	for (i = 1; i <= np; i++) for (pv = 1; pv <= 1 + (P[i] in haspad); pv++) for (j = 1; j <= nt; j++) {
 		p = P[i]; t = T[j]
+		refside = pv == 1 ? "ref" : "pad"
+		label = pv == 1 ? p : p ", descriptors padded"
 		hb = (p == "larson" || p == "xmalloc")
 		for (k = 1; k <= na; k++) {
 			split(A[k], nm, "="); name = nm[1]
 			if (name == "glibc") continue
-			list["ref"] = list["ngb"] = ""; lo = hi = ""; n = 0
+			list["ref"] = list["ngb"] = qlist = ""; lo = hi = ""; n = 0
 			for (q = 1; q <= nr; q++) {
 				for (s = 1; s <= 2; s++) {
-					side = s == 1 ? "ref" : "ngb"
+					side = s == 1 ? refside : "ngb"
 					kb = rounds[q] SUBSEP p SUBSEP t SUBSEP "glibc" SUBSEP side
 					ka = rounds[q] SUBSEP p SUBSEP t SUBSEP name SUBSEP side
-					rt[side] = (!(kb in v) || !(ka in v) || v[kb] + 0 == 0 || v[ka] + 0 == 0) ? "" : (hb ? v[ka] / v[kb] : v[kb] / v[ka])
+					rt[s] = (!(kb in v) || !(ka in v) || v[kb] + 0 == 0 || v[ka] + 0 == 0) ? "" : (hb ? v[ka] / v[kb] : v[kb] / v[ka])
 				}
-				if (rt["ref"] == "" || rt["ngb"] == "") continue
-				list["ref"] = list["ref"] " " rt["ref"]; list["ngb"] = list["ngb"] " " rt["ngb"]; n++
-				if (lo == "" || rt["ref"] < lo) lo = rt["ref"]
-				if (hi == "" || rt["ref"] > hi) hi = rt["ref"]
+				if (rt[1] == "" || rt[2] == "") continue
+				list["ref"] = list["ref"] " " rt[1]; list["ngb"] = list["ngb"] " " rt[2]; n++
+				qlist = qlist " " rt[2] / rt[1]
+				if (lo == "" || rt[1] < lo) lo = rt[1]
+				if (hi == "" || rt[1] > hi) hi = rt[1]
 			}
 			if (n == 0) {
-				printf "| %s | %s | %s | - | - | - | - | 0 | no data |\n", p, t, name
+				printf "| %s | %s | %s | - | - | - | - | - | 0 | no data |\n", label, t, name
 				continue
 			}
 			mr = median(list["ref"]); mn = median(list["ngb"]); qq = mn / mr
-			printf "| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.3f | %d | %s |\n", p, t, name, mr, lo, hi, mn, qq, n, (qq >= 0.9 && qq <= 1.1) ? "yes" : "no"
+			printf "| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.3f | %.2f-%.2f | %d | %s |\n", label, t, name, mr, lo, hi, mn, qq,
+				quantile(qlist, 0.25), quantile(qlist, 0.75), n, (qq >= 0.9 && qq <= 1.1) ? "yes" : "no"
 		}
 	}
 }' "$raw" $inputs
