@@ -171,11 +171,14 @@ fi
 # --- one measurement: prints the value (higher is better for throughput,
 # seconds otherwise) or nothing when the run failed
 now() { date +%s.%N; }
+larson_run() { # BINARY THREADS LIB: bench.sh's command line, its throughput
+	LD_PRELOAD=$3 "$1" "$secs" 8 1000 5000 100 4141 "$2" 2>/dev/null |
+		sed -n 's/^Throughput = *\([0-9.]*\) operations per second.*/\1/p'
+}
 ref_run() { # PROGRAM THREADS LIB
 	p=$1 t=$2 lib=$3
 	case $p in
-	larson) LD_PRELOAD=$lib "$build/larson" "$secs" 8 1000 5000 100 4141 "$t" 2>/dev/null |
-		sed -n 's/^Throughput = *\([0-9.]*\) operations per second.*/\1/p' ;;
+	larson) larson_run "$build/larson" "$t" "$lib" ;;
 	xmalloc) LD_PRELOAD=$lib "$build/xmalloc-test" -w "$t" -t "$secs" -s 64 2>/dev/null |
 		sed -n 's/.*free\/sec: *\([0-9.]*\) M.*/\1/p' ;;
 	cache-thrash|cache-scratch)
@@ -187,8 +190,7 @@ ref_run() { # PROGRAM THREADS LIB
 	esac
 }
 pad_run() { # larson THREADS LIB: larson with its descriptors padded (-P)
-	LD_PRELOAD=$3 "$build/larson-padded" "$secs" 8 1000 5000 100 4141 "$2" 2>/dev/null |
-		sed -n 's/^Throughput = *\([0-9.]*\) operations per second.*/\1/p'
+	larson_run "$build/larson-padded" "$2" "$3"
 }
 ngb_run() { # PROGRAM THREADS LIB
 	p=$1 t=$2 lib=$3

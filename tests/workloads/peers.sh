@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/workloads/peers.sh - bench/peers.sh against a stand-in
-# mimalloc-bench checkout: stub reference programs and stub workload
+# mimalloc-bench checkout: stand-in reference programs and workload
 # programs whose speed under each "allocator" is known, so that every
 # ratio, quotient and quartile of the table can be checked.  Also its
 # refusals: no checkout, a bad round count, a build folder inside the
@@ -17,7 +17,8 @@ echo "1..14"
 CXX=${CXX:-c++} CC=${CC:-cc}
 command -v "$CXX" >/dev/null && command -v "$CC" >/dev/null ||
 	{ echo "Bail out! no C and C++ compilers ($CC, $CXX) to build the stand-in programs"; exit 99; }
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ngb-peers-test.XXXXXX") || exit 99
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ngb-peers-test.XXXXXX") ||
+	{ echo "Bail out! cannot make a temporary folder"; exit 99; }
 trap 'rm -rf "$TMP"' EXIT
 
 # The stand-in checkout.  larson prints 100 operations per second under
